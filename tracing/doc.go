@@ -1,0 +1,13 @@
+// Package tracing is the contract shared by bluesim's contact-tracing
+// protocols, its simulator and its key server.
+//
+// A protocol (see the sub-packages bluezone, gaen and dp3t) turns a device's
+// key material into the broadcast IDs the phone advertises over BLE, says
+// what a diagnosed user uploads, and matches published keys against the
+// sightings a phone stored. Matching always compares ID bytes, never
+// simulator agent numbers, so truncated IDs collide exactly as they would in
+// reality.
+//
+// Instants in hot paths (sightings, broadcast windows, matches) are int64
+// Unix milliseconds; cold APIs (creating devices, uploads) take time.Time.
+package tracing // import "github.com/bluesim/bluesim/tracing"
