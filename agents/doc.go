@@ -1,0 +1,15 @@
+// Package agents synthesises a population for the simulator: people with
+// ages, households living in houses or apartment blocks, schools and
+// classes, workplaces, markets, cafés, buses, each person's weekday and
+// weekend schedule of stays, and each person's phone (ownership by age, OS,
+// model offsets, carriage, the app-install draw and per-day app activity).
+//
+// Everything is deterministic: every draw comes from a stream keyed by
+// (seed, subsystem, entity, day) through Stream, so two builds with the same
+// Params and seed are identical, and parameters that do not touch a draw do
+// not shift any other draw (common random numbers).
+//
+// Hot state is kept as slices of small structs indexed by agent, venue or
+// stay number; there are no per-agent maps or pointers, so a million agents
+// fit in a few hundred bytes each.
+package agents // import "github.com/bluesim/bluesim/agents"

@@ -1,0 +1,300 @@
+package scenarios
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/bluesim/bluesim/agents"
+)
+
+// Scenario is everything one simulation run needs. It is plain data: the
+// loader fills it from YAML over Default, sim.Run consumes it. Each field's
+// doc comment is what `bluesim scenarios --show` prints next to it.
+type Scenario struct {
+	// Name identifies the scenario in outputs (summary.json "scenario").
+	Name string `yaml:"name"`
+	// Description is one line saying what the scenario is for.
+	Description string `yaml:"description"`
+	// Seed keys every random stream of the run; the same seed gives
+	// byte-identical outputs for any number of workers.
+	Seed uint64 `yaml:"seed"`
+	// Days is the number of simulated days.
+	Days int `yaml:"days"`
+	// Start is the first simulated day (YYYY-MM-DD, UTC); it fixes the
+	// weekday pattern and the protocols' key dates.
+	Start Date `yaml:"start"`
+	// Population describes the people, places and phones.
+	Population agents.Params `yaml:"population"`
+	// Contact is the ground-truth close-contact definition the apps are
+	// judged against.
+	Contact Contact `yaml:"contact"`
+	// Arms are the protocol arms run over the same population and the same
+	// contacts (common random numbers): each arm has a protocol, an
+	// adoption level and a notification rule.
+	Arms []Arm `yaml:"arms"`
+	// Diagnosis says who becomes an index case and uploads keys.
+	Diagnosis Diagnosis `yaml:"diagnosis"`
+	// Metrics sets the bands of the detection breakdown tables.
+	Metrics Metrics `yaml:"metrics"`
+	// Engine holds the simulator's time resolution and parallelism.
+	Engine Engine `yaml:"engine"`
+}
+
+// Contact presets (radio.md §3.1).
+const (
+	ContactCDC       = "cdc"       // within 6 ft (1.83 m), cumulative 15 min in a day
+	ContactECDC      = "ecdc"      // within 2 m, 15 min
+	ContactSingapore = "singapore" // within 2 m, 30 min
+	ContactCustom    = "custom"    // distance_m and minutes as given
+)
+
+// Contact is a close-contact definition: two people are close contacts on
+// a day when they spend at least Minutes within DistanceM of each other,
+// summed over the day.
+type Contact struct {
+	// Preset is cdc (1.83 m, 15 min), ecdc (2 m, 15 min), singapore (2 m,
+	// 30 min) or custom (use distance_m and minutes). radio.md §3.1.
+	Preset string `yaml:"preset"`
+	// DistanceM is the close-contact distance in metres (custom only; a
+	// preset overrides it).
+	DistanceM float64 `yaml:"distance_m"`
+	// Minutes is the cumulative time within DistanceM that makes a close
+	// contact (custom only; a preset overrides it).
+	Minutes float64 `yaml:"minutes"`
+	// Window is how minutes add up: "day" (cumulative over the calendar
+	// day, the CDC's "cumulative 15 minutes over 24 hours"). Only "day" is
+	// supported.
+	Window string `yaml:"window"`
+}
+
+// Resolved returns the distance and minutes the definition means, with a
+// preset applied. It errors on an unknown preset.
+func (c Contact) Resolved() (distanceM, minutes float64, err error) {
+	switch c.Preset {
+	case ContactCDC:
+		return 1.83, 15, nil
+	case ContactECDC:
+		return 2, 15, nil
+	case ContactSingapore:
+		return 2, 30, nil
+	case ContactCustom, "":
+		return c.DistanceM, c.Minutes, nil
+	}
+	return 0, 0, fmt.Errorf("unknown contact preset %q (want cdc, ecdc, singapore or custom)", c.Preset)
+}
+
+// Protocol names an arm can use (tracing.Info.Name of each package).
+const (
+	ProtocolBluezone   = "bluezone"
+	ProtocolBluezoneV1 = "bluezone-v1"
+	ProtocolGAEN       = "gaen"
+	ProtocolDP3T       = "dp3t"
+)
+
+// Arm is one protocol deployment judged against the shared ground truth.
+type Arm struct {
+	// Name labels the arm in outputs (default: protocol and adoption).
+	Name string `yaml:"name"`
+	// Protocol is bluezone, bluezone-v1, gaen or dp3t.
+	Protocol string `yaml:"protocol"`
+	// Adoption is the fraction of the whole population that installs the
+	// app (only smartphone owners can). Each person draws one uniform u;
+	// they install when u is below the adoption scaled to owners, so
+	// raising adoption never removes an installer.
+	Adoption float64 `yaml:"adoption"`
+	// Ramp is an install campaign: adoption starts at Ramp.From on day 0
+	// and rises linearly to Adoption over Ramp.Days (0: no ramp).
+	Ramp Ramp `yaml:"ramp"`
+	// Calibrated applies GAEN's per-model TX/RX calibration, leaving only
+	// the residual offsets (radio.md §1.2). GAEN apps are calibrated in
+	// reality; Bluezone and DP-3T prototypes were not.
+	Calibrated bool `yaml:"calibrated"`
+	// Rule decides who is notified from the matched sightings.
+	Rule Rule `yaml:"rule"`
+}
+
+// Ramp is an install campaign ramp.
+type Ramp struct {
+	// From is the adoption on day 0.
+	From float64 `yaml:"from"`
+	// Days is how many days adoption takes to reach the arm's Adoption.
+	Days int `yaml:"days"`
+}
+
+// AdoptionOn returns the adoption in force on day d (0-based).
+func (a Arm) AdoptionOn(d int) float64 {
+	if a.Ramp.Days <= 0 || d >= a.Ramp.Days {
+		return a.Adoption
+	}
+	return a.Ramp.From + (a.Adoption-a.Ramp.From)*float64(d)/float64(a.Ramp.Days)
+}
+
+// Rule is an arm's notification rule. Which fields apply depends on the
+// protocol; the others must stay at their zero value.
+type Rule struct {
+	// Mode (bluezone, bluezone-v1): "any" notifies on any matched sighting,
+	// as the deployed app did (protocols.md §1.5 step 3); "f1" also needs
+	// MinMinutes of sightings at or above the RSSI threshold of the OS pair.
+	Mode string `yaml:"mode"`
+	// RSSI (bluezone f1) are the per-OS-pair RSSI thresholds in dBm, the
+	// app's "close" thresholds (protocols.md §1.5 step 5).
+	RSSI RSSIThresholds `yaml:"rssi"`
+	// MinMinutes (bluezone f1) is the minimum exposure in minutes, each
+	// sighting standing for one scan period.
+	MinMinutes float64 `yaml:"min_minutes"`
+	// Preset (gaen, dp3t) names a deployed configuration: cwa, swisscovid,
+	// immuni or gaen-v1-default (radio.md §3.2). ThresholdsDB, Weights and
+	// TriggerMinutes override it when set.
+	Preset string `yaml:"preset"`
+	// ThresholdsDB (gaen, dp3t) are the two attenuation thresholds in dB
+	// splitting the immediate/near/medium buckets (e.g. CWA 55, 63).
+	ThresholdsDB []float64 `yaml:"thresholds_db"`
+	// Weights (gaen, dp3t) are the weights of the three buckets below the
+	// first threshold, between them and above the second (e.g. 1, 0.5, 0).
+	Weights []float64 `yaml:"weights"`
+	// TriggerMinutes (gaen, dp3t) is the weighted exposure in minutes that
+	// triggers a notification (e.g. 15).
+	TriggerMinutes float64 `yaml:"trigger_minutes"`
+}
+
+// RSSIThresholds are per-(receiver OS, advertiser OS) RSSI thresholds (dBm).
+type RSSIThresholds struct {
+	AndroidAndroid float64 `yaml:"android_android"`
+	AndroidIOS     float64 `yaml:"android_ios"`
+	IOSAndroid     float64 `yaml:"ios_android"`
+	IOSIOS         float64 `yaml:"ios_ios"`
+}
+
+// Diagnosis says how index cases arise until the epidemic layer supplies
+// real ones.
+type Diagnosis struct {
+	// DailyFraction is the fraction of app users diagnosed each day as
+	// index cases.
+	DailyFraction float64 `yaml:"daily_fraction"`
+	// Compliance is the probability that a diagnosed app user uploads keys.
+	Compliance float64 `yaml:"compliance"`
+	// InfectiousDays is how many days before diagnosis the infectious
+	// window starts (default 2: from two days before diagnosis to the
+	// diagnosis day). Uploads cover this window.
+	InfectiousDays int `yaml:"infectious_days"`
+	// FirstDay is the first day (0-based) with diagnoses; it defaults to
+	// InfectiousDays so that every index case has a full window of
+	// contacts.
+	FirstDay int `yaml:"first_day"`
+}
+
+// Metrics sets the bands of the breakdown tables.
+type Metrics struct {
+	// DistanceBandsM are the upper edges in metres of the distance bands
+	// (by minimum distance of the pair that day); a last open band is added.
+	DistanceBandsM []float64 `yaml:"distance_bands_m"`
+	// DurationBandsMin are the upper edges in minutes of the duration bands
+	// (minutes within the close-contact distance); a last open band is added.
+	DurationBandsMin []float64 `yaml:"duration_bands_min"`
+	// AttenuationSamples is the size of the reservoir of (true distance,
+	// observed attenuation) samples kept for the attenuation plot.
+	AttenuationSamples int `yaml:"attenuation_samples"`
+}
+
+// Engine holds the simulator's resolution and parallelism.
+type Engine struct {
+	// PoseMinutes is how often people moving freely (homes, markets) take
+	// a new position; seated people keep theirs for the whole stay.
+	PoseMinutes int `yaml:"pose_minutes"`
+	// Workers is the number of parallel workers (0: one per CPU). Results
+	// are identical for any value.
+	Workers int `yaml:"workers"`
+	// RetentionDays is how many days of sightings a phone keeps (the
+	// protocols keep 14).
+	RetentionDays int `yaml:"retention_days"`
+}
+
+// Default returns the built-in default scenario, "town": a Vietnamese town
+// of 10,000 people over 14 days, Bluezone against GAEN (CWA rule) at 20 %
+// and 40 % adoption (Vietnam reached about 20-40 % in August 2020,
+// radio.md §4).
+func Default() Scenario {
+	return Scenario{
+		Name:        "town",
+		Description: "A Vietnamese town: Bluezone against GAEN at 20 % and 40 % adoption",
+		Seed:        1,
+		Days:        14,
+		Start:       MustDate("2020-08-03"),
+		Population:  agents.Default(10000),
+		Contact:     Contact{Preset: ContactECDC, DistanceM: 2, Minutes: 15, Window: "day"},
+		Arms: []Arm{
+			BluezoneArm("bluezone-20", 0.2),
+			BluezoneArm("bluezone-40", 0.4),
+			GAENArm("gaen-20", 0.2),
+			GAENArm("gaen-40", 0.4),
+		},
+		Diagnosis: Diagnosis{DailyFraction: 0.01, Compliance: 0.8, InfectiousDays: 2, FirstDay: 2},
+		Metrics: Metrics{
+			DistanceBandsM:     []float64{1, 2, 3, 5},
+			DurationBandsMin:   []float64{5, 15, 30, 60},
+			AttenuationSamples: 2000,
+		},
+		Engine: Engine{PoseMinutes: 5, Workers: 0, RetentionDays: 14},
+	}
+}
+
+// BluezoneArm is a Bluezone v2 arm with the deployed any-sighting rule.
+func BluezoneArm(name string, adoption float64) Arm {
+	return Arm{Name: name, Protocol: ProtocolBluezone, Adoption: adoption,
+		Rule: Rule{Mode: "any", RSSI: DefaultBluezoneRSSI(), MinMinutes: 15}}
+}
+
+// GAENArm is a calibrated GAEN arm with the CWA rule.
+func GAENArm(name string, adoption float64) Arm {
+	return Arm{Name: name, Protocol: ProtocolGAEN, Adoption: adoption, Calibrated: true,
+		Rule: Rule{Preset: "cwa"}}
+}
+
+// DefaultBluezoneRSSI are the Bluezone app's per-OS-pair "close" RSSI
+// thresholds (protocols.md §1.5 step 5: Android->Android -86,
+// Android->iOS -69, iOS->Android -88, iOS->iOS -74 dBm).
+func DefaultBluezoneRSSI() RSSIThresholds {
+	return RSSIThresholds{AndroidAndroid: -86, AndroidIOS: -69, IOSAndroid: -88, IOSIOS: -74}
+}
+
+// Date is a calendar day (UTC), written YYYY-MM-DD.
+type Date struct{ t time.Time }
+
+// ParseDate parses YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("bad date %q (want YYYY-MM-DD)", s)
+	}
+	return Date{t.UTC()}, nil
+}
+
+// MustDate parses a date known to be valid (for defaults in code).
+func MustDate(s string) Date {
+	d, err := ParseDate(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// Time returns midnight UTC of the day.
+func (d Date) Time() time.Time { return d.t }
+
+// IsZero reports whether the date is unset.
+func (d Date) IsZero() bool { return d.t.IsZero() }
+
+func (d Date) String() string { return d.t.Format(time.DateOnly) }
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Date) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Date) UnmarshalText(b []byte) error {
+	v, err := ParseDate(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
