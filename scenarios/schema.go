@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/radio"
 )
 
 // Scenario is everything one simulation run needs. It is plain data: the
@@ -25,6 +26,9 @@ type Scenario struct {
 	Start Date `yaml:"start"`
 	// Population describes the people, places and phones.
 	Population agents.Params `yaml:"population"`
+	// Radio is the BLE link model and the advertising/scanning schedules.
+	// The arms' own Calibrated flags decide calibration per arm.
+	Radio radio.Params `yaml:"radio"`
 	// Contact is the ground-truth close-contact definition the apps are
 	// judged against.
 	Contact Contact `yaml:"contact"`
@@ -107,7 +111,9 @@ type Arm struct {
 	Ramp Ramp `yaml:"ramp"`
 	// Calibrated applies GAEN's per-model TX/RX calibration, leaving only
 	// the residual offsets (radio.md §1.2). GAEN apps are calibrated in
-	// reality; Bluezone and DP-3T prototypes were not.
+	// reality; Bluezone and DP-3T prototypes were not. This flag, not
+	// radio.gaen_calibrated or radio.bluezone_calibrated, decides it in a
+	// simulation run.
 	Calibrated bool `yaml:"calibrated"`
 	// Rule decides who is notified from the matched sightings.
 	Rule Rule `yaml:"rule"`
@@ -221,6 +227,7 @@ func Default() Scenario {
 		Days:        14,
 		Start:       MustDate("2020-08-03"),
 		Population:  agents.Default(10000),
+		Radio:       radio.DefaultParams(),
 		Contact:     Contact{Preset: ContactECDC, DistanceM: 2, Minutes: 15, Window: "day"},
 		Arms: []Arm{
 			BluezoneArm("bluezone-20", 0.2),
