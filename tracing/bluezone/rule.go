@@ -1,0 +1,147 @@
+package bluezone
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/bluesim/bluesim/tracing"
+)
+
+// RSSIThresholds are the "close contact" thresholds of the apps' history
+// screens, RssiThreshold_<self>_<peer>: a sighting counts when the
+// receiving phone (self) recorded rssi >= the threshold for the pair of
+// receiver and sender OS (protocols.md §1.5 step 5, dBm).
+type RSSIThresholds struct {
+	AndroidAndroid int `yaml:"android_android"` // receiver Android, sender Android
+	AndroidIOS     int `yaml:"android_ios"`     // receiver Android, sender iOS
+	IOSAndroid     int `yaml:"ios_android"`     // receiver iOS, sender Android
+	IOSIOS         int `yaml:"ios_ios"`         // receiver iOS, sender iOS
+}
+
+// DefaultRSSIThresholds are the apps' values (protocols.md §1.5 step 5):
+// Android->Android -86, Android->iOS -69, iOS->Android -88, iOS->iOS -74 dBm.
+func DefaultRSSIThresholds() RSSIThresholds {
+	return RSSIThresholds{AndroidAndroid: -86, AndroidIOS: -69, IOSAndroid: -88, IOSIOS: -74}
+}
+
+// OSPair says which OS the receiving phone (the one that stored the
+// sightings) and the sending phone (the F0 whose IDs matched) run.
+type OSPair struct {
+	ReceiverIOS bool
+	SenderIOS   bool
+}
+
+// For returns the threshold for pair.
+func (th RSSIThresholds) For(pair OSPair) int {
+	switch {
+	case !pair.ReceiverIOS && !pair.SenderIOS:
+		return th.AndroidAndroid
+	case !pair.ReceiverIOS:
+		return th.AndroidIOS
+	case !pair.SenderIOS:
+		return th.IOSAndroid
+	}
+	return th.IOSIOS
+}
+
+// RuleParams configure the server-side F1 classification: which phones
+// whose sightings matched an F0 are treated as close contacts. The real
+// rule ran on the closed server and was never published (protocols.md
+// §1.5 step 4, "rules unconfirmed"); the default is the phone's own test,
+// any matched sighting.
+type RuleParams struct {
+	// UseRSSI keeps only sightings at or above the OS-pair threshold.
+	UseRSSI bool `yaml:"use_rssi"`
+	// RSSI are the thresholds UseRSSI applies.
+	RSSI RSSIThresholds `yaml:"rssi_thresholds"`
+	// MinMinutes, when positive, asks for at least that many distinct UTC
+	// wall-clock minutes (floor(time / 60 s)) holding a kept sighting.
+	// Distinct minutes rather than a sum of 5-second records, because the
+	// record rate depends on the scanner, not on the contact: de-duplication
+	// keeps at most one record per peer per 5 s, but an Android phone in the
+	// background scans 40 s of every 300 s while iOS scans continuously
+	// (protocols.md §1.3, §1.4), so the same 10 minutes together yield about
+	// 16 records on one phone and 120 on another. A minute with any sighting
+	// is the unit both can agree on.
+	MinMinutes int `yaml:"min_minutes"`
+}
+
+// DefaultRuleParams: any matched sighting is a close contact, no RSSI
+// filter, no minimum duration.
+func DefaultRuleParams() RuleParams {
+	return RuleParams{RSSI: DefaultRSSIThresholds()}
+}
+
+// Validate checks p.
+func (p RuleParams) Validate() error {
+	for _, f := range []struct {
+		name string
+		v    int
+	}{
+		{"android_android", p.RSSI.AndroidAndroid}, {"android_ios", p.RSSI.AndroidIOS},
+		{"ios_android", p.RSSI.IOSAndroid}, {"ios_ios", p.RSSI.IOSIOS},
+	} {
+		if p.UseRSSI && (f.v < -127 || f.v > 20) {
+			return fmt.Errorf("rssi_thresholds.%s: want a threshold between -127 and 20 dBm, got %d", f.name, f.v)
+		}
+	}
+	if p.MinMinutes < 0 || p.MinMinutes > TraceDays*24*60 {
+		return fmt.Errorf("min_minutes: want 0 (off) to %d, got %d", TraceDays*24*60, p.MinMinutes)
+	}
+	return nil
+}
+
+// Rule is a validated F1 classification rule.
+type Rule struct{ p RuleParams }
+
+// NewRule checks p and returns the rule.
+func NewRule(p RuleParams) (*Rule, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return &Rule{p: p}, nil
+}
+
+// Evidence is why a rule decided as it did.
+type Evidence struct {
+	Matched   int   // matched sightings given
+	Kept      int   // sightings that passed the RSSI filter (all, without one)
+	Minutes   int   // distinct minutes holding a kept sighting
+	Threshold int   // the RSSI threshold applied (dBm); 0 when UseRSSI is off
+	MaxRSSI   int8  // strongest kept sighting; 0 when none kept
+	First     int64 // first kept sighting (Unix ms); 0 when none kept
+	Last      int64 // last kept sighting (Unix ms); 0 when none kept
+}
+
+// Classify decides whether the phone that stored the matched sightings of
+// one F0 is a close contact (notify) and says why.
+func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence) {
+	ev := Evidence{Matched: len(matched)}
+	if r.p.UseRSSI {
+		ev.Threshold = r.p.RSSI.For(pair)
+	}
+	// Distinct minutes: collect, sort, count; a small stack buffer covers
+	// the usual handful of matches without allocating.
+	var buf [64]int64
+	minutes := buf[:0]
+	for i := range matched {
+		s := &matched[i]
+		if r.p.UseRSSI && int(s.RSSI) < ev.Threshold {
+			continue
+		}
+		if ev.Kept == 0 || s.RSSI > ev.MaxRSSI {
+			ev.MaxRSSI = s.RSSI
+		}
+		if ev.Kept == 0 || s.Time < ev.First {
+			ev.First = s.Time
+		}
+		if ev.Kept == 0 || s.Time > ev.Last {
+			ev.Last = s.Time
+		}
+		ev.Kept++
+		minutes = append(minutes, floorDiv(s.Time, 60_000))
+	}
+	slices.Sort(minutes)
+	ev.Minutes = len(slices.Compact(minutes))
+	return ev.Kept > 0 && ev.Minutes >= r.p.MinMinutes, ev
+}
