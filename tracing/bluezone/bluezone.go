@@ -57,8 +57,13 @@ func ParseKey(s string) (Key, error) {
 		return k, fmt.Errorf("%w: want %d hex digits (%d bytes), got %d characters",
 			tracing.ErrKeyLength, 2*KeyLen, KeyLen, len(s))
 	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return Key{}, fmt.Errorf("want %d hex digits (%d bytes), found %q at position %d", 2*KeyLen, KeyLen, c, i+1)
+		}
+	}
 	if _, err := hex.Decode(k[:], []byte(s)); err != nil {
-		return Key{}, fmt.Errorf("want %d hex digits: %v", 2*KeyLen, err)
+		return Key{}, fmt.Errorf("want %d hex digits (%d bytes): %v", 2*KeyLen, KeyLen, err)
 	}
 	return k, nil
 }
