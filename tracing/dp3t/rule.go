@@ -1,0 +1,184 @@
+package dp3t
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/bluesim/bluesim/tracing"
+)
+
+// RuleParams is the attenuation-duration notification rule of DP-3T apps
+// (SwissCovid; the white paper's §4 leaves thresholds to the health
+// authority): per UTC day, the minutes of exposure to diagnosed users are
+// split into three attenuation buckets, weighted, summed, and the user is
+// notified when a day's weighted minutes reach TriggerMinutes.
+//
+// Minutes are counted from sightings as a scanning phone measures them:
+// within one exposure (one published key on one UTC day) the sightings are
+// taken in time order, and each stands for the time since the previous one,
+// capped at ScanPeriodMinutes; the first stands for ScanPeriodMinutes.
+// That is GAEN's ScanInstance secondsSinceLastScan, which field data show at
+// 180 or 300 s (radio.md §2.2), so a sighting never stands for more than
+// one scan period and a continuous encounter is counted in full.
+type RuleParams struct {
+	// LowerThresholdDB and UpperThresholdDB split attenuations into
+	// buckets: below the lower, from the lower up to (not including) the
+	// upper, and the upper or more, as GAEN's attenuationDurations do.
+	LowerThresholdDB float64 `yaml:"lower_threshold_db"`
+	UpperThresholdDB float64 `yaml:"upper_threshold_db"`
+	// LowerWeight, MiddleWeight and UpperWeight weight the minutes in each
+	// bucket.
+	LowerWeight  float64 `yaml:"lower_weight"`
+	MiddleWeight float64 `yaml:"middle_weight"`
+	UpperWeight  float64 `yaml:"upper_weight"`
+	// TriggerMinutes is the weighted minutes in one day that notify.
+	TriggerMinutes float64 `yaml:"trigger_minutes"`
+	// ScanPeriodMinutes is the most one sighting stands for.
+	ScanPeriodMinutes float64 `yaml:"scan_period_minutes"`
+}
+
+// DefaultRuleParams is SwissCovid's last published rule: thresholds 55/63
+// dB, weights 1.0/0.5/0, notify at 15 weighted minutes in a day (radio.md
+// §3.2, SwissCovid config of 10 Sep 2020), with a 5-minute scan period (the
+// GAEN spec's "within 5 minutes", radio.md §2.2).
+func DefaultRuleParams() RuleParams {
+	return RuleParams{
+		LowerThresholdDB:  55,
+		UpperThresholdDB:  63,
+		LowerWeight:       1.0,
+		MiddleWeight:      0.5,
+		UpperWeight:       0,
+		TriggerMinutes:    15,
+		ScanPeriodMinutes: 5,
+	}
+}
+
+// Validate reports the first field that makes r unusable, by its YAML name.
+func (r RuleParams) Validate() error {
+	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	switch {
+	case !finite(r.LowerThresholdDB) || !finite(r.UpperThresholdDB):
+		return fmt.Errorf("dp3t rule: lower_threshold_db and upper_threshold_db must be finite numbers")
+	case r.LowerThresholdDB > r.UpperThresholdDB:
+		return fmt.Errorf("dp3t rule: lower_threshold_db %g is above upper_threshold_db %g", r.LowerThresholdDB, r.UpperThresholdDB)
+	case !finite(r.LowerWeight) || r.LowerWeight < 0:
+		return fmt.Errorf("dp3t rule: lower_weight %g must be a number >= 0", r.LowerWeight)
+	case !finite(r.MiddleWeight) || r.MiddleWeight < 0:
+		return fmt.Errorf("dp3t rule: middle_weight %g must be a number >= 0", r.MiddleWeight)
+	case !finite(r.UpperWeight) || r.UpperWeight < 0:
+		return fmt.Errorf("dp3t rule: upper_weight %g must be a number >= 0", r.UpperWeight)
+	case !finite(r.TriggerMinutes) || r.TriggerMinutes <= 0:
+		return fmt.Errorf("dp3t rule: trigger_minutes %g must be a number > 0", r.TriggerMinutes)
+	case !finite(r.ScanPeriodMinutes) || r.ScanPeriodMinutes <= 0:
+		return fmt.Errorf("dp3t rule: scan_period_minutes %g must be a number > 0", r.ScanPeriodMinutes)
+	}
+	return nil
+}
+
+// Exposure is one matched sighting as the rule sees it.
+type Exposure struct {
+	// Key identifies the exposure the sighting belongs to: the index of the
+	// published key it matched (tracing.Match.Key).
+	Key int
+	// Time is when the sighting was made (Unix milliseconds).
+	Time int64
+	// AttenuationDB is the advertiser's TX power minus the RSSI (dB).
+	AttenuationDB float64
+}
+
+// Attenuation is TX power minus RSSI, clamped at 0 as GAEN does: the
+// pre-GAEN DP-3T SDK advertised its TX power level (protocols.md §4.3).
+func Attenuation(txPowerDBm, rssiDBm int) float64 {
+	return float64(max(0, txPowerDBm-rssiDBm))
+}
+
+// Exposures appends the rule's view of matches (as Match returns them)
+// against store, with attenuation computed from each sighting's RSSI and the
+// advertisers' TX power.
+func Exposures(dst []Exposure, matches []tracing.Match, store []tracing.Sighting, txPowerDBm int) ([]Exposure, error) {
+	for i, m := range matches {
+		if m.Sighting < 0 || m.Sighting >= len(store) {
+			return dst, fmt.Errorf("dp3t: match %d refers to sighting %d of %d", i, m.Sighting, len(store))
+		}
+		s := &store[m.Sighting]
+		dst = append(dst, Exposure{Key: m.Key, Time: s.Time, AttenuationDB: Attenuation(txPowerDBm, int(s.RSSI))})
+	}
+	return dst, nil
+}
+
+// DayScore is one UTC day's exposure.
+type DayScore struct {
+	// Day is the day's UTC midnight (Unix seconds).
+	Day int64
+	// Minutes are the minutes in the lower, middle and upper attenuation
+	// buckets.
+	Minutes [3]float64
+	// WeightedMinutes is the weighted sum of Minutes.
+	WeightedMinutes float64
+	// Notify says whether WeightedMinutes reached the trigger.
+	Notify bool
+}
+
+// Score returns the per-day scores of exps, one per UTC day with any
+// exposure, in day order. exps is not modified.
+func (r RuleParams) Score(exps []Exposure) ([]DayScore, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	for i, e := range exps {
+		if math.IsNaN(e.AttenuationDB) || math.IsInf(e.AttenuationDB, 0) {
+			return nil, fmt.Errorf("dp3t rule: exposure %d has attenuation %g", i, e.AttenuationDB)
+		}
+	}
+	sorted := slices.Clone(exps)
+	slices.SortStableFunc(sorted, func(a, b Exposure) int {
+		return cmp.Or(cmp.Compare(floorDiv(a.Time, dayMillis), floorDiv(b.Time, dayMillis)),
+			cmp.Compare(a.Key, b.Key), cmp.Compare(a.Time, b.Time))
+	})
+	capMs := r.ScanPeriodMinutes * 60_000
+	var out []DayScore
+	for i, e := range sorted {
+		day := floorDiv(e.Time, dayMillis)
+		if len(out) == 0 || out[len(out)-1].Day != day*daySecs {
+			out = append(out, DayScore{Day: day * daySecs})
+		}
+		ms := capMs
+		if i > 0 && sorted[i-1].Key == e.Key && floorDiv(sorted[i-1].Time, dayMillis) == day {
+			ms = min(capMs, float64(e.Time-sorted[i-1].Time))
+		}
+		out[len(out)-1].Minutes[r.bucket(e.AttenuationDB)] += ms / 60_000
+	}
+	for i := range out {
+		d := &out[i]
+		d.WeightedMinutes = r.LowerWeight*d.Minutes[0] + r.MiddleWeight*d.Minutes[1] + r.UpperWeight*d.Minutes[2]
+		d.Notify = d.WeightedMinutes >= r.TriggerMinutes
+	}
+	return out, nil
+}
+
+func (r RuleParams) bucket(att float64) int {
+	switch {
+	case att < r.LowerThresholdDB:
+		return 0
+	case att < r.UpperThresholdDB:
+		return 1
+	}
+	return 2
+}
+
+// Notify reports whether any day of exps reaches the trigger, and the first
+// such day's score.
+func (r RuleParams) Notify(exps []Exposure) (bool, DayScore, error) {
+	days, err := r.Score(exps)
+	if err != nil {
+		return false, DayScore{}, err
+	}
+	for _, d := range days {
+		if d.Notify {
+			return true, d, nil
+		}
+	}
+	return false, DayScore{}, nil
+}
