@@ -10,7 +10,9 @@ import (
 
 func TestRuleScore(t *testing.T) {
 	r := DefaultRuleParams()
-	ms := func(h, m float64) int64 { return day0.Add(time.Duration((h*60 + m) * float64(time.Minute))).UnixMilli() }
+	ms := func(h, m float64) int64 {
+		return day0.Add(time.Duration((h*60 + m) * float64(time.Minute))).UnixMilli()
+	}
 	every := func(key int, fromMin, toMin, stepMin, att float64) []Exposure {
 		var out []Exposure
 		for m := fromMin; m <= toMin; m += stepMin {
