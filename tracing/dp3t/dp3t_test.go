@@ -152,6 +152,20 @@ func TestShuffle(t *testing.T) {
 	}
 }
 
+// TestShufflePinned pins the broadcast order of SK1, so that a change to
+// the shuffle (or to the ChaCha8 stream it draws from) cannot go unnoticed:
+// simulated phones and recorded scenarios depend on it. It was computed by
+// this implementation; it is not a published vector.
+func TestShufflePinned(t *testing.T) {
+	order, err := BroadcastOrder(mustKey(t, vecSK1), 96)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{65, 66, 7, 84, 92, 45, 83, 85}; !slices.Equal(order[:8], want) || order[95] != 31 {
+		t.Errorf("broadcast order of SK1 starts %v and ends %d, want %v ... 31", order[:8], order[95], want)
+	}
+}
+
 // TestShuffleUniform checks that the Fisher–Yates draws are unbiased: over
 // many seeds, each generation index lands in slot 0 about equally often.
 func TestShuffleUniform(t *testing.T) {
