@@ -181,3 +181,24 @@ func TestV1Collisions(t *testing.T) {
 		t.Error("alphabet")
 	}
 }
+
+// FuzzV1DeviceFromID checks that the v1 ID parser never panics and accepts
+// exactly 6 characters of 0-9A-Za-z, which then round-trip.
+func FuzzV1DeviceFromID(f *testing.F) {
+	f.Add([]byte("22pBD7"))
+	f.Add([]byte("abc"))
+	f.Add([]byte("ab\xffdef"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := V1DeviceFromID(b, time.Time{})
+		valid := len(b) == V1IDLen
+		for _, c := range b {
+			valid = valid && strings.IndexByte(V1Alphabet, c) >= 0
+		}
+		if (err == nil) != valid {
+			t.Fatalf("V1DeviceFromID(%q): err %v, valid %v", b, err, valid)
+		}
+		if err == nil && d.String() != string(b) {
+			t.Fatalf("V1DeviceFromID(%q) = %q", b, d.String())
+		}
+	})
+}
