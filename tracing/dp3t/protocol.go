@@ -80,7 +80,8 @@ func (p *Protocol) NewDeviceFromSeed(sk Key, start time.Time) (*Device, error) {
 
 // Device is one phone's DP-3T key material: the seed of its first day and
 // the chain ratcheted from it. IDAt caches the current day's EphIDs and
-// order, so it allocates only when the day changes.
+// order, so it allocates only when the day changes. A Device is one phone:
+// it is not safe for concurrent use.
 type Device struct {
 	p     *Protocol
 	sk0   Key   // seed of day0
