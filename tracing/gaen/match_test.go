@@ -248,3 +248,30 @@ func TestMatchAllocations(t *testing.T) {
 		t.Errorf("Match allocates %v times for %d keys (%d RPIs)", n, len(keys), 144*len(keys))
 	}
 }
+
+// FuzzPublishedKey feeds arbitrary published keys to Expand and Match: bad
+// ones give errors, never panics, and both agree on which are good.
+func FuzzPublishedKey(f *testing.F) {
+	f.Add(mustHex(f, vecTEK), int64(vecENIN)*600, 144)
+	f.Add([]byte{1, 2}, int64(0), 0)
+	f.Add(make([]byte, 16), int64(-600), 145)
+	f.Add(make([]byte, 16), int64(1)<<62, 1)
+	f.Fuzz(func(t *testing.T, key []byte, start int64, slots int) {
+		k := tracing.PublishedKey{Key: key, Start: start, Slots: slots}
+		bcs, errE := Protocol{}.Expand(nil, k)
+		store := []tracing.Sighting{{Time: start * 1000}}
+		if errE == nil {
+			if len(bcs) != slots {
+				t.Fatalf("%d broadcasts for %d slots", len(bcs), slots)
+			}
+			store = append(store, tracing.Sighting{ID: bcs[0].ID, Time: bcs[0].From})
+		}
+		ms, errM := MatchKeys(nil, []tracing.PublishedKey{k}, store)
+		if (errE == nil) != (errM == nil) {
+			t.Fatalf("Expand err %v, Match err %v", errE, errM)
+		}
+		if errE == nil && len(ms) == 0 {
+			t.Fatal("planted sighting not matched")
+		}
+	})
+}
