@@ -1,0 +1,297 @@
+package scenarios
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// loadErrs loads src and returns the error lines.
+func loadErrs(t *testing.T, src string, sets ...string) []string {
+	t.Helper()
+	_, err := LoadBytes("t.yaml", []byte(src), sets...)
+	if err == nil {
+		return nil
+	}
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error is %T, not an ErrorList: %v", err, err)
+	}
+	var out []string
+	for _, e := range list {
+		out = append(out, e.Error())
+	}
+	return out
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		sets []string
+		want []string // each must appear, in this order
+	}{
+		{"misspelled key", "name: x\ndayz: 3\n",
+			nil, []string{`t.yaml:2:1: unknown key "dayz"; did you mean "days"?`}},
+		{"nested misspelled key", "arms:\n  - protocol: gaen\n    rule:\n      presett: cwa\n",
+			nil, []string{`t.yaml:4:7: arms[0].rule: unknown key "presett"; did you mean "preset"?`}},
+		{"unknown key without suggestion", "population:\n  zebra: 1\n",
+			nil, []string{`t.yaml:2:3: population: unknown key "zebra"; valid keys: size, household_size`}},
+		{"wrong type", "days: many\n",
+			nil, []string{`t.yaml:1:7: days: want an integer, got the text "many"`}},
+		{"list for scalar", "seed: [1, 2]\n",
+			nil, []string{`t.yaml:1:7: seed: want a non-negative integer, got a list`}},
+		{"negative unsigned", "seed: -1\n",
+			nil, []string{`t.yaml:1:7: seed: must not be negative, got -1`}},
+		{"fraction for int", "days: 1.5\n",
+			nil, []string{`t.yaml:1:7: days: want an integer, got a number (1.5)`}},
+		{"bad date", "start: 2020-13-01\n",
+			nil, []string{`t.yaml:1:8: start: bad date "2020-13-01" (want YYYY-MM-DD)`}},
+		{"out of range", "arms:\n  - protocol: gaen\n    adoption: 1.5\n",
+			nil, []string{`t.yaml:3:5: arms[0].adoption: must be between 0 and 1, got 1.5`}},
+		{"days zero", "days: 0\n",
+			nil, []string{`t.yaml:1:1: days: must be between 1 and 3650, got 0`}},
+		{"contradiction rule field", "arms:\n  - protocol: gaen\n    rule: {mode: f1, preset: cwa}\n",
+			nil, []string{`t.yaml:3:12: arms[0].rule.mode: is only for bluezone arms, and this arm's protocol is gaen`}},
+		{"thresholds not monotone", "arms:\n  - protocol: dp3t\n    rule: {thresholds_db: [63, 55], weights: [1, 0.5, 0], trigger_minutes: 15}\n",
+			nil, []string{`arms[0].rule.thresholds_db[1]: thresholds must increase: 55 is not above 63`}},
+		{"preset and custom distance", "contact:\n  preset: cdc\n  distance_m: 3\n",
+			nil, []string{`t.yaml:3:3: contact.distance_m: is only used with preset: custom`}},
+		{"several errors sorted", "days: 0\nname: ''\nfoo: 1\n",
+			nil, []string{`t.yaml:3:1: unknown key "foo"`}},
+		{"duplicate key", "days: 3\ndays: 4\n",
+			nil, []string{`t.yaml:2:1: days: given twice (first on line 1)`}},
+		{"bad syntax", "days: [1, 2\nname: x\n",
+			nil, []string{`t.yaml:`, `invalid YAML`}},
+		{"not a mapping", "- a\n- b\n",
+			nil, []string{`t.yaml:1:1: a scenario file must be a mapping`}},
+		{"unknown base", "base: towm\n",
+			nil, []string{`t.yaml:1:7: base: unknown built-in scenario "towm"; did you mean "town"?`}},
+		{"set unknown key", "", []string{"arms[0].rule.presett=cwa"},
+			[]string{`--set arms[0].rule.presett=cwa: arms[0].rule: unknown key "presett"; did you mean "preset"?`}},
+		{"set index out of range", "", []string{"arms[9].adoption=0.1"},
+			[]string{`--set arms[9].adoption=0.1: arms: has 4 entries, no [9]`}},
+		{"set bad value", "", []string{"days=abc"},
+			[]string{`--set days=abc: days: want an integer, got the text "abc"`}},
+		{"set out of range", "", []string{"diagnosis.compliance=2"},
+			[]string{`--set diagnosis.compliance=2: diagnosis.compliance: must be between 0 and 1, got 2`}},
+		{"set without equals", "", []string{"days"},
+			[]string{`--set days: want path.to.key=value`}},
+		{"two documents", "days: 3\n---\ndays: 4\n",
+			nil, []string{`more than one YAML document`}},
+		{"merge key", "a: &a {size: 3}\n",
+			nil, []string{`unknown key "a"`}},
+		{"retention shorter than window", "engine: {retention_days: 2}\n",
+			nil, []string{`t.yaml:1:10: engine.retention_days: is 2 but diagnosis.infectious_days is 2`}},
+		{"sweep bad axis", "sweep:\n  axes:\n    arms[*].adoptoin: [0.1]\n",
+			nil, []string{`t.yaml:3:5: sweep.axes.arms[0]: unknown key "adoptoin"; did you mean "adoption"?`}},
+		{"sweep value out of range", "sweep:\n  axes:\n    arms[*].adoption: {from: 0.5, to: 1.5, step: 0.5}\n",
+			nil, []string{`t.yaml:3:5: arms[0].adoption: must be between 0 and 1, got 1.5 (sweep point arms[*].adoption=1.5)`}},
+		{"sweep bad range", "sweep:\n  axes:\n    days: {from: 1, to: 5, step: -1}\n",
+			nil, []string{`sweep.axes.days.step: step -1 never gets from 1 to 5`}},
+		{"sweep wrong value type", "sweep:\n  axes:\n    days: [3, x]\n",
+			nil, []string{`t.yaml:3:15: sweep.axes.days: want an integer, got the text "x"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := loadErrs(t, tt.src, tt.sets...)
+			if len(got) == 0 {
+				t.Fatalf("no error; want %q", tt.want)
+			}
+			all := strings.Join(got, "\n")
+			rest := all
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("errors do not contain %q (in order):\n%s", w, all)
+				}
+				rest = rest[i+len(w):]
+			}
+		})
+	}
+}
+
+func TestErrorsSortedAndAllReported(t *testing.T) {
+	got := loadErrs(t, "population:\n  sizee: 3\n  bus_sharee: 1\ndayss: 2\nseed: x\n")
+	want := []string{
+		`t.yaml:2:3: population: unknown key "sizee"; did you mean "size"?`,
+		`t.yaml:3:3: population: unknown key "bus_sharee"; did you mean "bus_share"?`,
+		`t.yaml:4:1: unknown key "dayss"; did you mean "days"?`,
+		`t.yaml:5:7: seed: want a non-negative integer, got the text "x"`,
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestErrorLimit(t *testing.T) {
+	var b strings.Builder
+	for i := range 30 {
+		b.WriteString("k" + strings.Repeat("x", i) + ": 1\n")
+	}
+	_, err := LoadBytes("t.yaml", []byte(b.String()))
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != MaxErrors+1 || !strings.HasPrefix(lines[MaxErrors], "... and 10 more errors") {
+		t.Fatalf("%d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+}
+
+func TestFileOnTopOfDefaults(t *testing.T) {
+	l, err := LoadBytes("t.yaml", []byte("days: 3\npopulation:\n  size: 500\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Default()
+	want.Days = 3
+	want.Population.Size = 500
+	if !reflect.DeepEqual(l.Scenario, want) {
+		t.Fatalf("got %+v\nwant %+v", l.Scenario, want)
+	}
+	if Default().Population.Size != 10000 {
+		t.Fatal("loading changed the defaults")
+	}
+	if p, ok := l.Positions.Lookup("population.size"); !ok || p.Line != 3 || p.Column != 3 {
+		t.Fatalf("position %+v %v", p, ok)
+	}
+}
+
+func TestSetOverrides(t *testing.T) {
+	l, err := LoadBytes("t.yaml", []byte("days: 3\n"),
+		"days=5", "arms[1].adoption=0.25", "arms[*].calibrated=true",
+		"metrics.distance_bands_m=[1, 3]", "population.workplace_sizes[0]={size: 5, share: 0.35}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := l.Scenario
+	if sc.Days != 5 || sc.Arms[1].Adoption != 0.25 || sc.Arms[0].Adoption != 0.2 {
+		t.Fatalf("days %d arms %+v", sc.Days, sc.Arms)
+	}
+	for _, a := range sc.Arms {
+		if !a.Calibrated {
+			t.Fatalf("arm %s not calibrated", a.Name)
+		}
+	}
+	if !reflect.DeepEqual(sc.Metrics.DistanceBandsM, []float64{1, 3}) || sc.Population.WorkplaceSizes[0].Size != 5 {
+		t.Fatalf("%+v %+v", sc.Metrics, sc.Population.WorkplaceSizes)
+	}
+	if d := Default(); d.Arms[1].Adoption != 0.4 || d.Population.WorkplaceSizes[0].Size != 4 {
+		t.Fatal("--set wrote through to the defaults")
+	}
+}
+
+func TestArmCompletion(t *testing.T) {
+	l, err := LoadBytes("t.yaml", []byte("arms:\n  - protocol: gaen\n    adoption: 0.3\n  - protocol: bluezone\n    adoption: 0.3\n    rule: {mode: any}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Scenario.Arms
+	if a[0].Name != "gaen-30" || !a[0].Calibrated || a[0].Rule.Preset != "cwa" {
+		t.Fatalf("gaen arm %+v", a[0])
+	}
+	// A rule the file gives is kept as given (bluezone: mode only).
+	if a[1].Name != "bluezone-30" || a[1].Rule.Mode != "any" || a[1].Rule.MinMinutes != 0 {
+		t.Fatalf("bluezone arm %+v", a[1])
+	}
+}
+
+func TestBaseChain(t *testing.T) {
+	l, err := LoadBytes("t.yaml", []byte("base: town\ndays: 3\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	town, err := LoadBuiltin("town")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := town.Scenario
+	want.Days = 3
+	if !reflect.DeepEqual(l.Scenario, want) || l.Base != "town" {
+		t.Fatalf("base town + days 2 differs")
+	}
+}
+
+func TestEncodeRoundTrip(t *testing.T) {
+	for _, name := range BuiltinNames() {
+		t.Run(name, func(t *testing.T) {
+			l, err := LoadBuiltin(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := Encode(l.Scenario, l.Sweep, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := LoadBytes("shown.yaml", b)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, b)
+			}
+			if !reflect.DeepEqual(back.Scenario, l.Scenario) {
+				t.Fatalf("round trip changed the scenario:\n%s", b)
+			}
+			p1, err := l.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			p2, err := back.Plan()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p1.Hash != p2.Hash || !reflect.DeepEqual(p1.Tasks, p2.Tasks) {
+				t.Fatalf("round trip changed the sweep plan")
+			}
+		})
+	}
+}
+
+func TestLevenshtein(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		d    int
+	}{{"", "", 0}, {"preset", "presett", 1}, {"kitten", "sitting", 3}, {"abc", "", 3}} {
+		if got := levenshtein(tt.a, tt.b); got != tt.d {
+			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.d)
+		}
+	}
+}
+
+func TestParsePath(t *testing.T) {
+	good := map[string]string{"a": "a", "a.b": "a.b", "a[1].b": "a[1].b", "a[*].b[2]": "a[*].b[2]"}
+	for in := range good {
+		if _, err := parsePath(in); err != nil {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+	for _, bad := range []string{"", ".a", "a..b", "a[", "a[x]", "a[-1]", "a[1]x"} {
+		if _, err := parsePath(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	for _, s := range []string{
+		"", "days: 3\n", "arms:\n  - protocol: gaen\n", "base: town\n", "a: &a [1]\nb: *a\n",
+		"sweep:\n  replicates: 2\n  axes:\n    days: {from: 1, to: 3, step: 1}\n",
+		"population: {size: 1e3}\n", "start: 2020-01-01\n", "- x\n", "{",
+	} {
+		f.Add([]byte(s), "days=2")
+	}
+	for _, name := range BuiltinNames() {
+		src, _ := BuiltinSource(name)
+		f.Add(src, "arms[0].adoption=0.5")
+	}
+	f.Fuzz(func(t *testing.T, data []byte, set string) {
+		l, err := LoadBytes("f.yaml", data, set)
+		if err != nil {
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %T %v is not a non-empty ErrorList", err, err)
+			}
+			return
+		}
+		if _, err := l.Plan(); err != nil {
+			t.Fatalf("valid scenario has no plan: %v", err)
+		}
+	})
+}
