@@ -126,6 +126,7 @@ func (k Key) Ratchet(days int) Key {
 // the reference ones; only their order is bluesim's choice.
 type Generator struct {
 	n      int
+	sk     Key // copy of the seed, so that callers' seeds stay on the stack
 	prk    [sha256.Size]byte
 	buf    []byte   // (n+2)*16 bytes of AES-256-CTR output
 	perm   []uint16 // slot -> generation index
@@ -155,7 +156,8 @@ var zeroIV [aes.BlockSize]byte
 // Derive computes the EphIDs of the day whose seed is sk. The broadcast
 // order is computed lazily, on the first call of Slot or InSlot.
 func (g *Generator) Derive(sk *Key) {
-	mac := hmac.New(sha256.New, sk[:])
+	g.sk = *sk
+	mac := hmac.New(sha256.New, g.sk[:])
 	mac.Write(broadcastKey)
 	mac.Sum(g.prk[:0])
 	block, err := aes.NewCipher(g.prk[:])
