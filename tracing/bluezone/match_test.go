@@ -244,16 +244,34 @@ func TestIDAtNoAlloc(t *testing.T) {
 	}
 }
 
+// BenchmarkIDAt measures the ID lookup a simulator makes for every advert:
+// within a day (the steady state, no hashing) and stepping a minute at a
+// time, so that every 1 440th call crosses midnight and recomputes the day's
+// 96 IDs into the same slice. Both must report 0 allocs/op.
 func BenchmarkIDAt(b *testing.B) {
-	p, _ := New(DefaultParams())
-	dev, _ := p.NewBaseDevice(rand.NewChaCha8([32]byte{}), time.Unix(vecStart, 0))
-	ms := int64(vecStart)*1000 + 3_600_000
-	b.ReportAllocs()
-	for b.Loop() {
-		ms += 60_000 // a minute a step: a day change every 1 440 calls
-		if _, err := dev.IDAtMilli(ms); err != nil {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name string
+		step int64
+	}{{"same-day", 0}, {"minute-steps", 60_000}} {
+		b.Run(tc.name, func(b *testing.B) {
+			p, _ := New(DefaultParams())
+			dev, _ := p.NewBaseDevice(rand.NewChaCha8([32]byte{}), time.Unix(vecStart, 0))
+			at := time.Unix(vecStart+3600, 0)
+			ms := at.UnixMilli()
+			b.ReportAllocs()
+			for b.Loop() {
+				if tc.step == 0 {
+					if _, err := dev.IDAt(at); err != nil {
+						b.Fatal(err)
+					}
+					continue
+				}
+				ms += tc.step
+				if _, err := dev.IDAtMilli(ms); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
@@ -290,5 +308,17 @@ func BenchmarkMatchIndex(b *testing.B) {
 		if dst, err = MatchIndex(dst[:0], 0, key, ix); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkDayIDsFloor is the crypto floor of checking one daily key: the
+// 96 SHA-256 sub-keys and their IDs, with no lookups. Compare
+// BenchmarkCheckDailyKey with it (same run, same machine).
+func BenchmarkDayIDsFloor(b *testing.B) {
+	daily := mustKey(b, vecDailyKey)
+	ids := make([]tracing.ID, 0, DefaultSlotsPerDay)
+	b.ReportAllocs()
+	for b.Loop() {
+		ids = AppendDayIDs(ids[:0], daily, DefaultSlotsPerDay)
 	}
 }
