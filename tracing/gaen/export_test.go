@@ -806,3 +806,48 @@ func BenchmarkReadExportZip500k(b *testing.B) {
 	}
 	b.ReportMetric(float64(ExportMaxRecords)*float64(b.N)/b.Elapsed().Seconds(), "keys/s")
 }
+
+// TestExportSortOrder checks the fast sort against the plain comparison,
+// with ties, short and long key data.
+func TestExportSortOrder(t *testing.T) {
+	keys := randomExportKeys(2000, 7)
+	keys = append(keys, keys[:50]...) // exact duplicates
+	for i := range 50 {
+		k := keys[i]
+		k.RollingStartIntervalNumber++ // same key data, other field differs
+		keys = append(keys, k)
+	}
+	keys = append(keys, ExportKey{KeyData: []byte{}}, ExportKey{KeyData: []byte{0}}, ExportKey{KeyData: []byte{0, 0, 1}},
+		ExportKey{KeyData: make([]byte, 17)}, ExportKey{KeyData: append(make([]byte, 16), 1)}, ExportKey{KeyData: make([]byte, 16)})
+	r := rand.New(rand.NewPCG(1, 2))
+	r.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+	before := slices.Clone(keys)
+	got := sortedCopy(keys)
+	want := slices.Clone(keys)
+	slices.SortStableFunc(want, compareExportKeys)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatal("sortedCopy disagrees with compareExportKeys")
+	}
+	if !reflect.DeepEqual(keys, before) {
+		t.Fatal("sortedCopy changed its input")
+	}
+}
+
+// BenchmarkExportSort500k compares the writer's sort with a plain
+// slices.SortFunc on compareExportKeys, the baseline, in the same run.
+func BenchmarkExportSort500k(b *testing.B) {
+	keys := randomExportKeys(ExportMaxRecords, 6)
+	b.Run("baseline-SortFunc", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			c := slices.Clone(keys)
+			SortExportKeys(c)
+		}
+	})
+	b.Run("sortedCopy", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sortedCopy(keys)
+		}
+	})
+}
