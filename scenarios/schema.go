@@ -207,6 +207,13 @@ type Engine struct {
 	// PoseMinutes is how often people moving freely (homes, markets) take
 	// a new position; seated people keep theirs for the whole stay.
 	PoseMinutes int `yaml:"pose_minutes"`
+	// HomePoseMinutes is the same for people moving about at home, who
+	// change place less often than shoppers.
+	HomePoseMinutes int `yaml:"home_pose_minutes"`
+	// RangeM is the radio range: pairs farther apart are neither sampled
+	// by the radio nor counted as negatives. Beyond about 10 m indoors
+	// the attenuation exceeds every deployed threshold (radio.md §3.2).
+	RangeM float64 `yaml:"range_m"`
 	// Workers is the number of parallel workers (0: one per CPU). Results
 	// are identical for any value.
 	Workers int `yaml:"workers"`
@@ -241,7 +248,7 @@ func Default() Scenario {
 			DurationBandsMin:   []float64{5, 15, 30, 60},
 			AttenuationSamples: 2000,
 		},
-		Engine: Engine{PoseMinutes: 5, Workers: 0, RetentionDays: 14},
+		Engine: Engine{PoseMinutes: 5, HomePoseMinutes: 30, RangeM: 10, Workers: 0, RetentionDays: 14},
 	}
 }
 
