@@ -392,8 +392,8 @@ func TestReadExportZipSizeCaps(t *testing.T) {
 	// A zip whose header claims fewer bytes than the entry holds.
 	lying := exportForgeSize(t, big, ExportBinName, 100)
 	_, err = readExportZip(bytes.NewReader(lying), int64(len(lying)), pub, 1024)
-	if err == nil {
-		t.Fatal("lying header accepted")
+	if !errors.Is(err, ErrExportFormat) {
+		t.Fatalf("lying header: err %v, want ErrExportFormat", err)
 	}
 
 	// A deflate bomb of export.sig beyond its cap.
@@ -850,4 +850,42 @@ func BenchmarkExportSort500k(b *testing.B) {
 			sortedCopy(keys)
 		}
 	})
+}
+
+// Writing a signed export file and reading it back as a phone does.
+func ExampleWriteExportZip() {
+	// A fixed key for a reproducible simulation; a real server loads its
+	// key with SignatureKeyFromPEM.
+	priv, err := SignatureKeyFromSeed([]byte("example"))
+	if err != nil {
+		panic(err)
+	}
+	tek, _ := hex.DecodeString("75c734c6dd1a782de7a965da5eb93125")
+	batch := ExportBatch{
+		StartTimestamp: 1585785600, EndTimestamp: 1585789200, Region: "452",
+		Keys: []ExportKey{{KeyData: tek, RollingStartIntervalNumber: 2642976, RollingPeriod: 144,
+			ReportType: ExportReportConfirmedTest}},
+	}
+	files, err := ExportSplitBatches(batch, 0) // numbers the files 1..n
+	if err != nil {
+		panic(err)
+	}
+	var zipped bytes.Buffer
+	if err := WriteExportZip(&zipped, files[0], ExportSigner{Key: priv, KeyVersion: "v1", KeyID: "452"}); err != nil {
+		panic(err)
+	}
+	fmt.Println(ExportObjectName("exposures/vn", files[0].StartTimestamp, files[0].EndTimestamp, files[0].BatchNum))
+
+	got, err := ReadExportZip(bytes.NewReader(zipped.Bytes()), int64(zipped.Len()), &priv.PublicKey)
+	if err != nil {
+		panic(err)
+	}
+	p, err := got.Keys[0].ToPublished()
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d key %x from %d to %d, %d slots\n", len(got.Keys), p.Key, p.Start, p.End, p.Slots)
+	// Output:
+	// exposures/vn/1585785600-1585789200-00001.zip
+	// 1 key 75c734c6dd1a782de7a965da5eb93125 from 1585785600 to 1585871999, 144 slots
 }
