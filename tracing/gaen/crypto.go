@@ -43,14 +43,22 @@ type TEK [KeyLen]byte
 // String formats the key in lowercase hex.
 func (k TEK) String() string { return hex.EncodeToString(k[:]) }
 
-// ENIntervalNumber returns uint32(floor(unix_seconds / 600)) for t. Instants
-// before 1970 give 0.
+// ENIntervalNumber returns uint32(floor(unix_seconds / 600)) for t. It
+// saturates: instants before 1970 give 0, after the year 83,000 or so
+// 2^32-1 (see InENRange).
 func ENIntervalNumber(t time.Time) uint32 {
 	s := t.Unix()
 	if s < 0 {
 		return 0
 	}
-	return uint32(s / IntervalSeconds)
+	return uint32(min(s/IntervalSeconds, 1<<32-1))
+}
+
+// InENRange reports whether t has an ENIntervalNumber of its own (is not
+// saturated by ENIntervalNumber), leaving room for a whole key period.
+func InENRange(t time.Time) bool {
+	s := t.Unix()
+	return s >= 0 && s/IntervalSeconds < 1<<32-TEKRollingPeriod
 }
 
 // RollingStart returns the first interval of the TEK period holding enin:

@@ -154,8 +154,8 @@ func (d *Device) load(day uint32) error {
 // IDAt returns the RPI broadcast at t. It allocates only when t falls in a
 // different day from the previous call.
 func (d *Device) IDAt(t time.Time) (tracing.ID, error) {
-	if t.Unix() < 0 {
-		return tracing.ID{}, fmt.Errorf("gaen: %v is before 1970: %w", t, tracing.ErrOutOfRange)
+	if !InENRange(t) {
+		return tracing.ID{}, fmt.Errorf("gaen: %v has no ENIntervalNumber: %w", t, tracing.ErrOutOfRange)
 	}
 	enin := ENIntervalNumber(t)
 	if err := d.load(RollingStart(enin)); err != nil {
@@ -191,8 +191,8 @@ func (d *Device) Upload(from, to time.Time) ([]tracing.PublishedKey, error) {
 	if to.Before(from) {
 		return nil, fmt.Errorf("gaen: upload range ends (%v) before it starts (%v)", to, from)
 	}
-	if from.Unix() < 0 {
-		return nil, fmt.Errorf("gaen: upload from %v is before 1970: %w", from, tracing.ErrOutOfRange)
+	if !InENRange(from) || !InENRange(to) {
+		return nil, fmt.Errorf("gaen: upload range %v..%v has no ENIntervalNumbers: %w", from, to, tracing.ErrOutOfRange)
 	}
 	first := max(RollingStart(ENIntervalNumber(from)), d.firstDay)
 	last := RollingStart(ENIntervalNumber(to))

@@ -275,3 +275,25 @@ func FuzzPublishedKey(f *testing.F) {
 		}
 	})
 }
+
+func TestTimeRange(t *testing.T) {
+	d, err := DeviceFromTEK(mustHex(t, vecTEK), time.Unix(vecSeconds, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []time.Time{time.Unix(-1, 0), time.Unix(600<<32, 0), time.Unix(vecSeconds+86400, 0)} {
+		if _, err := d.IDAt(at); !errors.Is(err, tracing.ErrOutOfRange) {
+			t.Errorf("IDAt(%v) err = %v, want out of range", at, err)
+		}
+	}
+	if _, err := d.Upload(time.Unix(-5, 0), time.Unix(vecSeconds, 0)); !errors.Is(err, tracing.ErrOutOfRange) {
+		t.Errorf("Upload from 1969: %v", err)
+	}
+	if got := ENIntervalNumber(time.Unix(600<<33, 0)); got != 1<<32-1 {
+		t.Errorf("ENIntervalNumber saturates at %d", got)
+	}
+	info := Protocol{}.Info()
+	if info.Name != "gaen" || info.IDLen != 16 || info.IDsPerDay != 144 || info.Rotation != 10*time.Minute {
+		t.Errorf("Info %+v", info)
+	}
+}
