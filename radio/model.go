@@ -1,0 +1,415 @@
+package radio
+
+import (
+	"fmt"
+	"math"
+)
+
+// minDistanceM bounds the log-distance law below: closer than 10 cm the
+// phones are in each other's near field and the law means nothing.
+const minDistanceM = 0.1
+
+// Phone is one end of a link: how it is carried, its model's radio
+// offsets, whether its protocol applies GAEN's per-model calibration, its
+// OS and app state, and its schedule (nil: continuous advertising at
+// adv_interval_ms and continuous listening).
+type Phone struct {
+	Offsets    DeviceOffsets
+	Sched      *Schedule
+	OS         OS
+	Carriage   Carriage
+	Calibrated bool
+	// Foreground is true while the app is open on screen: it lifts the iOS
+	// background restriction (radio.md §2.4).
+	Foreground bool
+}
+
+// Link is one direction of a pair of phones at one moment: Tx advertises,
+// Rx scans.
+type Link struct {
+	DistanceM float64
+	Env       Environment
+	// People standing between the phones and walls between them.
+	People, Walls int
+	Tx, Rx        Phone
+}
+
+// StreamKey keys every random draw of a scan. Seed is the run seed; Pair
+// identifies the unordered pair (PairKey); Pose numbers the pose epoch of
+// the encounter (slow shadowing and channel offsets are redrawn per pose);
+// Window identifies the scanner's window (WindowKey), which keys the
+// per-packet fading.
+type StreamKey struct {
+	Seed, Pair, Pose, Window uint64
+}
+
+// ScanReport is what a scanner's callback hands the protocol for one
+// advertiser over one scan window. RSSIs are in dBm, attenuations in dB;
+// the RSSI and attenuation fields are meaningful only if Received > 0.
+type ScanReport struct {
+	// Events is how many advertising events of Tx fell inside the
+	// scanner's listening time; Received how many were heard.
+	Events, Received           int32
+	MinRSSI, MaxRSSI, MeanRSSI float32
+	// MinAttenDB is the attenuation of the strongest packet (GAEN
+	// ScanInstance.minAttenuationDb), TypicalAttenDB the mean attenuation
+	// (typicalAttenuationDb before rounding): TX level − (RSSI −
+	// calibration correction), floored at 0 (protocols.md §2.3, §2.5).
+	MinAttenDB, TypicalAttenDB float32
+	// Calibrated is true when both ends are calibrated, so that the
+	// attenuation is GAEN's; otherwise it is against the nominal TX level.
+	Calibrated bool
+}
+
+// Detected reports whether at least one packet was received.
+func (r ScanReport) Detected() bool { return r.Received > 0 }
+
+// Record is one Bluezone sighting record: the time and RSSI of the packet
+// that created it.
+type Record struct {
+	T    float64
+	RSSI float32
+}
+
+// envConst holds what the model precomputes per environment.
+type envConst struct {
+	n10       float64 // 10·n
+	sigmaSlow float64 // slow shadowing SD (pose, plus vehicle extra)
+	fade      *fadeTable
+}
+
+// Model is the link model built once from Params; its methods are safe for
+// concurrent use and do not allocate.
+type Model struct {
+	p         Params
+	env       [numEnvironments]envConst
+	body      [numCarriages]float64
+	txLevel   float64 // reference TX level: P1m + atten_1m
+	sens      float64
+	sigmaCh   float64
+	scanMode  ScanMode
+	defSched  Schedule
+	pairResSD float64 // residual per side: residual/√2
+}
+
+// NewModel validates p and precomputes the per-environment constants.
+func NewModel(p Params) (*Model, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{p: p, txLevel: p.P1mDBm + p.Atten1mDB, sens: p.RxSensitivityDBm, sigmaCh: p.SigmaChannelDB}
+	ns := [numEnvironments]float64{p.NOutdoor, p.NIndoor, p.NVehicle}
+	ks := [numEnvironments]float64{p.RicianKOutdoorDB, p.RicianKIndoorDB, p.RicianKVehicleDB}
+	tables := map[float64]*fadeTable{}
+	for e := range numEnvironments {
+		slow := p.SigmaPoseDB
+		if Environment(e) == Vehicle {
+			// Seat occupants and metal add slow variation (radio.md §1.4, §5).
+			slow = math.Hypot(p.SigmaPoseDB, p.SigmaVehicleExtraDB)
+		}
+		t := tables[ks[e]]
+		if t == nil {
+			t = newFadeTable(ks[e])
+			tables[ks[e]] = t
+		}
+		m.env[e] = envConst{n10: 10 * ns[e], sigmaSlow: slow, fade: t}
+	}
+	for c := range numCarriages {
+		m.body[c] = p.BodyLossDB.Of(Carriage(c))
+	}
+	mode, err := ParseScanMode(p.BluezoneScanMode)
+	if err != nil {
+		return nil, err
+	}
+	m.scanMode = mode
+	iv := p.AdvIntervalMs / 1000
+	m.defSched = Schedule{Kind: GAENSchedule, Mode: LowLatency, AdvInterval: iv}
+	m.pairResSD = p.GAENResidualCalibSDDB / math.Sqrt2
+	return m, nil
+}
+
+// Params returns the parameters the model was built from.
+func (m *Model) Params() Params { return m.p }
+
+// FadingSD returns the SD in dB of the per-packet fading in env.
+func (m *Model) FadingSD(env Environment) float64 { return m.env[env%numEnvironments].fade.sd }
+
+// PerPacketSD is the spread of per-packet RSSI about the log-distance law
+// over independent encounters for fixed phones: slow shadowing, channel
+// offset and fading added in quadrature.
+func (m *Model) PerPacketSD(env Environment) float64 {
+	e := &m.env[env%numEnvironments]
+	return math.Sqrt(e.sigmaSlow*e.sigmaSlow + m.sigmaCh*m.sigmaCh + e.fade.sd*e.fade.sd)
+}
+
+// MeanRSSI is the mean per-packet RSSI of the link in dBm (radio.md §1.1
+// without the random terms, which have zero mean in dB).
+func (m *Model) MeanRSSI(l *Link) float64 {
+	e := &m.env[l.Env%numEnvironments]
+	d := l.DistanceM
+	if !(d >= minDistanceM) { // also catches NaN
+		d = minDistanceM
+	}
+	return m.p.P1mDBm + float64(l.Tx.Offsets.TX) + float64(l.Rx.Offsets.RX) -
+		e.n10*fastLog10(d) - m.body[l.Tx.Carriage%numCarriages] - m.body[l.Rx.Carriage%numCarriages] -
+		float64(l.People)*m.p.PersonBetweenDB - float64(l.Walls)*m.p.WallLossDB
+}
+
+// Correction is what the receiver subtracts from RSSI before computing
+// attenuation: the calibrated part of both ends' offsets (radio.md §1.1:
+// TX_cal and rssi_correction). Uncalibrated ends contribute nothing.
+func Correction(tx, rx Phone) float64 {
+	c := 0.0
+	if tx.Calibrated {
+		c += float64(tx.Offsets.TX - tx.Offsets.TXResidual)
+	}
+	if rx.Calibrated {
+		c += float64(rx.Offsets.RX - rx.Offsets.RXResidual)
+	}
+	return c
+}
+
+// PairOffset is the device offset left in the attenuation of a link:
+// TX + RX minus the calibration correction. Its spread over random models
+// is the calibration residual in calibrated mode and √(tx² + rx²)
+// uncalibrated (radio.md §1.2).
+func PairOffset(tx, rx Phone) float64 {
+	return float64(tx.Offsets.TX+rx.Offsets.RX) - Correction(tx, rx)
+}
+
+// Attenuation converts an RSSI heard on link l to attenuation in dB.
+func (m *Model) Attenuation(tx, rx Phone, rssi float64) float64 {
+	return math.Max(0, m.txLevel-(rssi-Correction(tx, rx)))
+}
+
+// iosBlocked reports whether the iOS background rule hides tx from rx in
+// this window (radio.md §2.4): a backgrounded iPhone neither advertises
+// discoverably to, nor finds, another backgrounded iPhone, except with
+// probability ios_bg_bg_detect_prob.
+func (m *Model) iosBlocked(l *Link, base, window uint64) bool {
+	tx, rx := l.Tx, l.Rx
+	if tx.Sched == nil || rx.Sched == nil || tx.Sched.Kind != BluezoneIOS || rx.Sched.Kind != BluezoneIOS ||
+		tx.Foreground || rx.Foreground {
+		return false
+	}
+	return unit(hash2(base^subIOS, window)) >= m.p.IOSBgBgDetectProb
+}
+
+// pose returns the slow part of the mean: mean RSSI plus slow shadowing,
+// and the three channel offsets.
+func (m *Model) pose(l *Link, base, pose uint64) (mu float64, ch [3]float64) {
+	ps := stream(hash2(base^subPose, pose))
+	e := &m.env[l.Env%numEnvironments]
+	x, y := ps.at(0), ps.at(1)
+	mu = m.MeanRSSI(l) + e.sigmaSlow*normal32(uint32(x>>32))
+	ch[0] = m.sigmaCh * normal32(uint32(x))
+	ch[1] = m.sigmaCh * normal32(uint32(y>>32))
+	ch[2] = m.sigmaCh * normal32(uint32(y))
+	return mu, ch
+}
+
+// Scan returns what the scanner Rx reports about advertiser Tx over window
+// w. It does not allocate.
+func (m *Model) Scan(l Link, w ScanWindow, key StreamKey) ScanReport {
+	r, _ := m.scan(&l, w, &key, nil, nil)
+	return r
+}
+
+// ScanInto is Scan that also writes the received packets' RSSIs, in time
+// order, into rssi; it returns how many it wrote (at most len(rssi); the
+// report covers all packets).
+func (m *Model) ScanInto(l Link, w ScanWindow, key StreamKey, rssi []float32) (ScanReport, int) {
+	return m.scan(&l, w, &key, rssi, nil)
+}
+
+// Records appends to out the Bluezone sighting records the scanner makes
+// of the advertiser during window w: the first packet heard creates a
+// record, and the next one is made by the first packet heard at least
+// bluezone_record_s later (protocols.md §1.4 TIME_DELAY_INSERT). The
+// packets are the same ones Scan sees for the same arguments.
+func (m *Model) Records(l Link, w ScanWindow, key StreamKey, out []Record) []Record {
+	_, _ = m.scan(&l, w, &key, nil, &out)
+	return out
+}
+
+// Packet draws. Each advertising event inside the scanner's listening time
+// is one packet: a scanner listens on one advertising channel at a time,
+// so it hears at most one of the event's three copies; it steps through
+// channels 37, 38, 39 from event to event, starting at a channel drawn
+// per window. The packet's fading is a 12-bit cell of the fading table,
+// and one 64-bit draw of the window's stream serves five consecutive
+// events of the advertiser; events are numbered by their ordinal in the
+// advertiser's timetable, so any subset of packets (Records skips some)
+// sees the same values as the full loop.
+const (
+	packetsPerDraw = 5
+	cellMask       = tableSize - 1
+)
+
+// fadeAt returns the fading of the packet with ordinal o.
+func fadeAt(fs stream, fade *fadeTable, o uint64) float64 {
+	v := (fs.at(o/packetsPerDraw) >> (tableBits * (o % packetsPerDraw))) & cellMask
+	if v != 0 {
+		return fade.mid[v]
+	}
+	return fade.tail(unit(stream(uint64(fs) ^ 0x7461696c).at(o)))
+}
+
+// scan is the per-packet loop behind Scan, ScanInto and Records.
+func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *[]Record) (ScanReport, int) {
+	tx, rx := l.Tx.Sched, l.Rx.Sched
+	if tx == nil {
+		tx = &m.defSched
+	}
+	if rx == nil {
+		rx = &m.defSched
+	}
+	rep := ScanReport{Calibrated: l.Tx.Calibrated && l.Rx.Calibrated}
+	base := hash2(key.Seed, key.Pair)
+	mu, ch := m.pose(l, base, key.Pose)
+	fade := m.env[l.Env%numEnvironments].fade
+	wk := hash2(base^subFade, key.Window)
+	fs := stream(wk)
+	c0 := wk % 3
+	sens := m.sens
+	minR, maxR, sum := math.Inf(1), math.Inf(-1), 0.0
+	iv := tx.AdvInterval
+
+	if buf == nil && rec == nil && tx.AdvOff <= 0 && rx.Mode == LowLatency && !m.iosBlocked(l, base, key.Window) {
+		// Fast path, the common case (GAEN: one listening segment,
+		// continuous advertising, summary only): the same packets as the
+		// general loop below, with one draw per five packets.
+		k0 := math.Ceil((w.Start - tx.AdvPhase) / iv)
+		k1 := math.Ceil((w.End - tx.AdvPhase) / iv)
+		if !(k1 > k0) {
+			return rep, 0
+		}
+		o, end := uint64(int64(k0)), uint64(int64(k1))
+		rep.Events = int32(end - o)
+		c := (c0 + o) % 3
+		var n int32
+		for o < end {
+			g := o / packetsPerDraw
+			x := fs.at(g) >> (tableBits * (o - g*packetsPerDraw))
+			for stop := min(end, (g+1)*packetsPerDraw); o < stop; o++ {
+				v := x & cellMask
+				x >>= tableBits
+				var f float64
+				if v != 0 {
+					f = fade.mid[v]
+				} else {
+					f = fadeAt(fs, fade, o)
+				}
+				r := mu + ch[c] + f
+				if c++; c == 3 {
+					c = 0
+				}
+				if r > sens {
+					n++
+					minR = min(minR, r)
+					maxR = max(maxR, r)
+					sum += r
+				}
+			}
+		}
+		rep.Received = n
+		return m.finish(l, rep, minR, maxR, sum), 0
+	}
+
+	blocked := m.iosBlocked(l, base, key.Window)
+	nbuf := 0
+	nextRec := math.Inf(-1)
+	recS := m.p.BluezoneRecordS
+	// packet handles the event at time t with ordinal o.
+	packet := func(t float64, o uint64) {
+		rep.Events++
+		if blocked || t < nextRec {
+			return
+		}
+		r := mu + ch[(c0+o)%3] + fadeAt(fs, fade, o)
+		if !(r > sens) {
+			return
+		}
+		rep.Received++
+		if r < minR {
+			minR = r
+		}
+		if r > maxR {
+			maxR = r
+		}
+		sum += r
+		if nbuf < len(buf) {
+			buf[nbuf] = float32(r)
+			nbuf++
+		}
+		if rec != nil {
+			*rec = append(*rec, Record{T: t, RSSI: float32(r)})
+			nextRec = t + recS
+		}
+	}
+
+	// Ordinals of an on/off advertiser: perCycle per on period.
+	perCycle := math.Floor(tx.AdvOn/iv) + 1
+	for i := 0; ; i++ {
+		a, b, ok := listen(rx.Mode, w, i)
+		if !ok {
+			break
+		}
+		if tx.AdvOff <= 0 {
+			k0 := math.Ceil((a - tx.AdvPhase) / iv)
+			k1 := math.Ceil((b - tx.AdvPhase) / iv)
+			for k := k0; k < k1; k++ {
+				packet(tx.AdvPhase+k*iv, uint64(int64(k)))
+			}
+			continue
+		}
+		cycle := tx.AdvOn + tx.AdvOff
+		for c := math.Floor((a - tx.AdvCyclePhase) / cycle); ; c++ {
+			cs := tx.AdvCyclePhase + c*cycle
+			if cs >= b {
+				break
+			}
+			lo, hi := math.Max(a, cs), math.Min(b, cs+tx.AdvOn)
+			if !(hi > lo) {
+				continue
+			}
+			first := cs + tx.AdvPhase
+			k0 := math.Max(0, math.Ceil((lo-first)/iv))
+			k1 := math.Max(0, math.Ceil((hi-first)/iv))
+			for k := k0; k < k1; k++ {
+				packet(first+k*iv, uint64(int64(c*perCycle+k)))
+			}
+		}
+	}
+	return m.finish(l, rep, minR, maxR, sum), nbuf
+}
+
+// finish fills the summary fields of rep from the received packets'
+// minimum, maximum and sum of RSSI.
+func (m *Model) finish(l *Link, rep ScanReport, minR, maxR, sum float64) ScanReport {
+	if rep.Received > 0 {
+		mean := sum / float64(rep.Received)
+		corr := Correction(l.Tx, l.Rx)
+		rep.MinRSSI, rep.MaxRSSI, rep.MeanRSSI = float32(minR), float32(maxR), float32(mean)
+		rep.MinAttenDB = float32(floor0(m.txLevel - (maxR - corr)))
+		rep.TypicalAttenDB = float32(floor0(m.txLevel - (mean - corr)))
+	}
+	return rep
+}
+
+// String describes the report in one line, for logs and examples.
+func (r ScanReport) String() string {
+	if r.Received == 0 {
+		return fmt.Sprintf("events=%d received=0", r.Events)
+	}
+	return fmt.Sprintf("events=%d received=%d rssi min/mean/max=%.1f/%.1f/%.1f dBm atten min/typical=%.1f/%.1f dB",
+		r.Events, r.Received, r.MinRSSI, r.MeanRSSI, r.MaxRSSI, r.MinAttenDB, r.TypicalAttenDB)
+}
+
+// floor0 is max(x, 0) without math.Max's NaN and signed-zero handling.
+func floor0(x float64) float64 {
+	if x > 0 {
+		return x
+	}
+	return 0
+}
