@@ -51,8 +51,8 @@ type Config struct {
 // Decision is a rule's verdict over a phone's exposure windows.
 type Decision struct {
 	Notify bool `json:"notify"`
-	// DateMillis is the UTC day that decided (the highest-scoring day);
-	// 0 when there was no exposure.
+	// DateMillis is the UTC day that decided (the highest-scoring day,
+	// the earliest of equals); 0 when there was no exposure.
 	DateMillis int64 `json:"date_millis"`
 	// WeightedMinutes is that day's weighted minutes (weighted-minutes and
 	// v1 models) or weighted duration in minutes (v2).
@@ -103,8 +103,8 @@ func (c Config) Decide(windows []ExposureWindow, nowMillis int64) (Decision, err
 			return Decision{}, err
 		}
 		var d Decision
-		for _, s := range days {
-			if s.ScoreSum > d.ScoreSum || d.DateMillis == 0 {
+		for i, s := range days {
+			if i == 0 || s.ScoreSum > d.ScoreSum {
 				d.DateMillis, d.ScoreSum, d.WeightedMinutes = s.DateMillis, s.ScoreSum, s.WeightedDurationSum/60
 			}
 		}
@@ -139,8 +139,8 @@ func (c Config) Decide(windows []ExposureWindow, nowMillis int64) (Decision, err
 		}
 		days[k].minutes += m
 	}
-	for _, x := range days {
-		if x.minutes > d.WeightedMinutes || d.DateMillis == 0 {
+	for i, x := range days {
+		if i == 0 || x.minutes > d.WeightedMinutes {
 			d.DateMillis, d.WeightedMinutes = x.date, x.minutes
 		}
 	}

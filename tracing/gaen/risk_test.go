@@ -280,3 +280,27 @@ func TestPresetDecisions(t *testing.T) {
 		t.Error("unknown model accepted")
 	}
 }
+
+// FuzzDecide feeds arbitrary window contents to every preset: no panics,
+// and a notification always comes with a day.
+func FuzzDecide(f *testing.F) {
+	f.Add(int64(0), 1, 14, true, 6, 50, 55, 300, 3)
+	f.Add(int64(-5), -3, -40, false, 99, -1, 400, -7, 40)
+	f.Fuzz(func(t *testing.T, date int64, rt, onset int, has bool, tr, minA, typA, secs, n int) {
+		n = min(max(n, 0), 50)
+		w := ExposureWindow{Key: 0, DateMillis: date * 86400_000, ReportType: rt, DaysSinceOnset: onset, HasOnset: has, TransmissionRisk: tr}
+		for i := range n {
+			w.ScanInstances = append(w.ScanInstances, ScanInstance{minA, typA, secs, date*86400_000 + int64(i)*300_000})
+		}
+		for _, name := range PresetNames() {
+			c, _ := PresetByName(name)
+			d, err := c.Decide([]ExposureWindow{w, w}, date*86400_000+86400_000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Notify && d.DateMillis != w.DateMillis {
+				t.Fatalf("%s notifies for day %d, window day %d", name, d.DateMillis, w.DateMillis)
+			}
+		}
+	})
+}
