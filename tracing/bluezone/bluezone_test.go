@@ -173,6 +173,7 @@ func TestDeviceErrors(t *testing.T) {
 		{"far future", func() error { _, err := dev.IDAt(time.Date(9000, 1, 1, 0, 0, 0, 0, time.UTC)); return err }},
 		{"upload before key", func() error { _, err := dev.Upload(day.Add(-48*time.Hour), day.Add(-time.Second)); return err }},
 		{"upload reversed", func() error { _, err := dev.Upload(day.Add(time.Hour), day); return err }},
+		{"upload over a year", func() error { _, err := dev.Upload(day, day.AddDate(1, 1, 0)); return err }},
 	} {
 		if err := tc.f(); !errors.Is(err, tracing.ErrOutOfRange) {
 			t.Errorf("%s: err %v, want ErrOutOfRange", tc.name, err)
@@ -203,6 +204,10 @@ func TestUpload(t *testing.T) {
 		k := keys[0]
 		if !bytes.Equal(k.Key, tc.wantKey[:]) || k.Start != tc.wantDay || k.End != now.Unix() || k.Slots != 96 {
 			t.Errorf("%s: got %x start %d end %d slots %d", tc.name, k.Key, k.Start, k.End, k.Slots)
+		}
+		// The server can push it as a strict F0 entry.
+		if _, err := F0EntryFromKey(k); err != nil {
+			t.Errorf("%s: F0EntryFromKey: %v", tc.name, err)
 		}
 		// The uploaded key regenerates the device's own IDs.
 		bs, err := p.Expand(nil, k)

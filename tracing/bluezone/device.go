@@ -138,6 +138,10 @@ func (d *Device) Upload(from, to time.Time) ([]tracing.PublishedKey, error) {
 			to.UTC().Format(time.RFC3339), DayStart(d.keyDay).Format(time.DateOnly))
 	}
 	day := max(DayNumber(from), d.keyDay)
+	if end := to.Unix(); end > MaxUnix || end-day*(DayMillis/1000) > MaxSpanDays*(DayMillis/1000) {
+		return nil, fmt.Errorf("%w: an upload covers at most %d days from %s and ends by year 9999, got an end of %s",
+			tracing.ErrOutOfRange, MaxSpanDays, DayStart(day).Format(time.DateOnly), to.UTC().Format(time.RFC3339))
+	}
 	k, err := d.DailyKey(day)
 	if err != nil {
 		return nil, err
