@@ -252,7 +252,7 @@ type Plan struct {
 	Tasks []Task
 	// Hash identifies the sweep: the resolved base scenario, the axes and
 	// the replicates. Shards of one sweep carry the same hash.
-	Hash string
+	Hash   string
 	coords [][]int
 }
 

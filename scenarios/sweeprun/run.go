@@ -1,0 +1,177 @@
+package sweeprun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/bluesim/bluesim/scenarios"
+)
+
+// Metric is one named number a task produced.
+type Metric struct {
+	Name  string
+	Value float64
+}
+
+// Row is one line of a task's result: a group (a protocol arm, or "" when
+// the result has one line) and its metrics. Every row of a sweep must have
+// the same metric names in the same order.
+type Row struct {
+	Group   string
+	Metrics []Metric
+}
+
+// RunFunc computes one task: it runs the scenario (whose seed is already
+// the replicate's) and returns its rows. It must be deterministic: the
+// same scenario gives the same rows.
+type RunFunc func(ctx context.Context, sc scenarios.Scenario) ([]Row, error)
+
+// TaskResult is what one task produced.
+type TaskResult struct {
+	Task scenarios.Task
+	Rows []Row
+}
+
+// Options control a sweep run.
+type Options struct {
+	// Workers is the number of tasks run at once (at least 1).
+	Workers int
+	// Shard and Shards select the slice of tasks to run: those with
+	// index % Shards == Shard. Shards 0 means 1 (the whole sweep).
+	Shard, Shards int
+	// Progress, when set, is called after each task finishes, from one
+	// goroutine at a time, with the number finished and the shard's total.
+	Progress func(done, total int, t scenarios.Task)
+}
+
+// Run runs the tasks of one shard of plan with run, on opts.Workers
+// goroutines, and returns their results sorted by task. If ctx is
+// cancelled it stops starting tasks, waits for the running ones and returns
+// the finished results with ctx's error, so the caller can keep them. A
+// task that fails stops the run the same way, with that task's error.
+func Run(ctx context.Context, plan *scenarios.Plan, run RunFunc, opts Options) ([]TaskResult, error) {
+	shards := max(opts.Shards, 1)
+	tasks, err := plan.Shard(opts.Shard, shards)
+	if err != nil {
+		return nil, err
+	}
+	workers := max(opts.Workers, 1)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	results := make([]*TaskResult, len(tasks))
+	var (
+		mu       sync.Mutex
+		firstErr error
+		done     int
+		wg       sync.WaitGroup
+	)
+	next := make(chan int)
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				t := tasks[i]
+				sc, err := plan.Scenario(t)
+				var rows []Row
+				if err == nil {
+					rows, err = run(ctx, sc)
+				}
+				if err == nil {
+					err = checkRows(rows)
+				}
+				mu.Lock()
+				if err != nil {
+					if firstErr == nil {
+						firstErr = fmt.Errorf("task %d (point %d, replicate %d): %w", t.Index, t.Point, t.Replicate, err)
+					}
+					cancel()
+				} else {
+					results[i] = &TaskResult{Task: t, Rows: rows}
+					done++
+					if opts.Progress != nil {
+						opts.Progress(done, len(tasks), t)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+feed:
+	for i := range tasks {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+
+	var out []TaskResult
+	for _, r := range results {
+		if r != nil {
+			out = append(out, *r)
+		}
+	}
+	if firstErr != nil {
+		// A cancelled task reports the context's error; prefer the
+		// caller's cancellation over it when that is what happened.
+		if errors.Is(firstErr, context.Canceled) && context.Cause(ctx) != nil {
+			return out, context.Canceled
+		}
+		return out, firstErr
+	}
+	if err := ctx.Err(); err != nil && len(out) < len(tasks) {
+		return out, err
+	}
+	return out, nil
+}
+
+// checkRows rejects rows a table cannot hold.
+func checkRows(rows []Row) error {
+	if len(rows) == 0 {
+		return errors.New("the run returned no rows")
+	}
+	groups := map[string]bool{}
+	for _, r := range rows {
+		if groups[r.Group] {
+			return fmt.Errorf("group %q returned twice", r.Group)
+		}
+		groups[r.Group] = true
+		if len(r.Metrics) != len(rows[0].Metrics) {
+			return fmt.Errorf("group %q has %d metrics, group %q has %d", r.Group, len(r.Metrics),
+				rows[0].Group, len(rows[0].Metrics))
+		}
+		for i, m := range r.Metrics {
+			if m.Name != rows[0].Metrics[i].Name {
+				return fmt.Errorf("group %q metric %d is %q, group %q has %q", r.Group, i, m.Name,
+					rows[0].Group, rows[0].Metrics[i].Name)
+			}
+		}
+	}
+	return nil
+}
+
+// metricNames returns the metric names of the results, checking that every
+// task agrees.
+func metricNames(results []TaskResult) ([]string, error) {
+	var names []string
+	for i, r := range results {
+		var these []string
+		for _, m := range r.Rows[0].Metrics {
+			these = append(these, m.Name)
+		}
+		if i == 0 {
+			names = these
+			continue
+		}
+		if !slices.Equal(names, these) {
+			return nil, fmt.Errorf("task %d has metrics %v, task %d has %v", r.Task.Index, these,
+				results[0].Task.Index, names)
+		}
+	}
+	return names, nil
+}

@@ -1,0 +1,341 @@
+package sweeprun
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/bluesim/bluesim/scenarios"
+)
+
+const sweepYAML = `
+name: crn
+days: 3
+sweep:
+  replicates: 3
+  axes:
+    arms[*].adoption: [0.1, 0.25]
+    contact.preset: [cdc, ecdc]
+`
+
+func testPlan(t *testing.T, src string) *scenarios.Plan {
+	t.Helper()
+	l, err := scenarios.LoadBytes("sweep.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := l.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fakeRun is a deterministic stand-in for sim.Run: per arm, a noisy
+// "coverage" near adoption squared and a count, drawn from the seed.
+func fakeRun(_ context.Context, sc scenarios.Scenario) ([]Row, error) {
+	rng := rand.New(rand.NewPCG(sc.Seed, 7))
+	var rows []Row
+	for _, a := range sc.Arms {
+		d, _, _ := sc.Contact.Resolved()
+		rows = append(rows, Row{Group: a.Name, Metrics: []Metric{
+			{"coverage", a.Adoption*a.Adoption*(1+0.1*rng.NormFloat64()) / d},
+			{"notifications", math.Floor(100 * a.Adoption * rng.Float64())},
+		}})
+	}
+	return rows, nil
+}
+
+func readAll(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, name := range []string{
+		ManifestFile,
+		filepath.Join(TablesDir, RunsTable+".csv"), filepath.Join(TablesDir, RunsTable+".parquet"),
+		filepath.Join(TablesDir, SummaryTable+".csv"), filepath.Join(TablesDir, SummaryTable+".parquet"),
+	} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = b
+	}
+	return out
+}
+
+// TestShardsMergeToWhole is the sharding contract: three shards merged
+// give byte-identical tables (and manifest) to the sweep run whole.
+func TestShardsMergeToWhole(t *testing.T) {
+	plan := testPlan(t, sweepYAML)
+	if len(plan.Tasks) != 12 {
+		t.Fatalf("%d tasks, want 12", len(plan.Tasks))
+	}
+	ctx := context.Background()
+	whole := t.TempDir()
+	res, err := Run(ctx, plan, fakeRun, Options{Workers: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteShard(whole, plan, ShardID{0, 1}, res, true); err != nil {
+		t.Fatal(err)
+	}
+
+	parent := t.TempDir()
+	for i := range 3 {
+		res, err := Run(ctx, plan, fakeRun, Options{Workers: 2, Shard: i, Shards: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res) != 4 {
+			t.Fatalf("shard %d ran %d tasks, want 4", i, len(res))
+		}
+		for _, r := range res {
+			if r.Task.Index%3 != i {
+				t.Fatalf("shard %d ran task %d", i, r.Task.Index)
+			}
+		}
+		dir := filepath.Join(parent, fmt.Sprintf("shard-%d-of-3", i))
+		if err := WriteShard(dir, plan, ShardID{i, 3}, res, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, TablesDir, SummaryTable+".csv")); err == nil {
+			t.Fatal("a shard wrote a summary of a partial sweep")
+		}
+	}
+	dirs, err := FindFolders([]string{parent})
+	if err != nil || len(dirs) != 3 {
+		t.Fatalf("FindFolders: %v %v", dirs, err)
+	}
+	merged := t.TempDir()
+	if _, err := Merge(dirs, merged); err != nil {
+		t.Fatal(err)
+	}
+	want, got := readAll(t, whole), readAll(t, merged)
+	for name, w := range want {
+		if !bytes.Equal(w, got[name]) {
+			t.Errorf("%s differs between the whole run and the merged shards:\n%s\n---\n%s", name, w, got[name])
+		}
+	}
+	// Merging in another order, or merging the merged folder again, gives
+	// the same bytes.
+	again := t.TempDir()
+	if _, err := Merge([]string{dirs[2], dirs[0], dirs[1]}, again); err != nil {
+		t.Fatal(err)
+	}
+	for name, w := range want {
+		if !bytes.Equal(w, readAll(t, again)[name]) {
+			t.Errorf("%s depends on merge order", name)
+		}
+	}
+}
+
+func TestRunsTableContent(t *testing.T) {
+	plan := testPlan(t, sweepYAML)
+	dir := t.TempDir()
+	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+		t.Fatal(err)
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, TablesDir, RunsTable+".csv"))
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	if lines[0] != "task,point,replicate,seed,arms_adoption,contact_preset,group,coverage,notifications" {
+		t.Fatalf("header %q", lines[0])
+	}
+	if len(lines) != 1+12*4 {
+		t.Fatalf("%d lines, want %d", len(lines), 1+12*4)
+	}
+	// Common random numbers: replicate r has the same seed at every point.
+	seeds := map[int]uint64{}
+	for _, tk := range plan.Tasks {
+		if s, ok := seeds[tk.Replicate]; ok && s != tk.Seed {
+			t.Fatalf("replicate %d has seeds %d and %d", tk.Replicate, s, tk.Seed)
+		}
+		seeds[tk.Replicate] = tk.Seed
+	}
+	if seeds[0] != plan.Base.Seed || seeds[1] == seeds[0] || seeds[2] == seeds[1] {
+		t.Fatalf("replicate seeds %v", seeds)
+	}
+
+	// The Parquet file reads back with the same rows.
+	f, err := os.Open(filepath.Join(dir, TablesDir, RunsTable+".parquet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	st, _ := f.Stat()
+	pf, err := parquet.OpenFile(f, st.Size())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pf.NumRows() != 48 {
+		t.Fatalf("parquet has %d rows", pf.NumRows())
+	}
+	for _, col := range pf.Metadata().RowGroups[0].Columns {
+		if col.MetaData.Codec.String() != "ZSTD" {
+			t.Fatalf("column %v codec %v", col.MetaData.PathInSchema, col.MetaData.Codec)
+		}
+	}
+	summary, _ := os.ReadFile(filepath.Join(dir, TablesDir, SummaryTable+".csv"))
+	sl := strings.Split(strings.TrimSpace(string(summary)), "\n")
+	if !strings.HasPrefix(sl[0], "point,arms_adoption,contact_preset,group,n,coverage_mean,coverage_ci_low,coverage_ci_high") {
+		t.Fatalf("summary header %q", sl[0])
+	}
+	if len(sl) != 1+4*4 || !strings.HasPrefix(sl[1], "0,0.1,cdc,bluezone-20,3,") {
+		t.Fatalf("summary:\n%s", summary)
+	}
+}
+
+func TestMeanCI(t *testing.T) {
+	mean, lo, hi := meanCI([]float64{1, 2, 3, 4, 5}, 0.95)
+	// s = sqrt(2.5), t(0.975, 4) = 2.776445, half = t*s/sqrt(5).
+	half := 2.7764451051977987 * math.Sqrt(2.5) / math.Sqrt(5)
+	if mean != 3 || math.Abs(lo-(3-half)) > 1e-9 || math.Abs(hi-(3+half)) > 1e-9 {
+		t.Fatalf("got %v [%v, %v], want 3 ± %v", mean, lo, hi, half)
+	}
+	if m, lo, hi := meanCI([]float64{7}, 0.95); m != 7 || !math.IsNaN(lo) || !math.IsNaN(hi) {
+		t.Fatalf("one replicate: %v %v %v", m, lo, hi)
+	}
+	if m, lo, hi := meanCI([]float64{2, 2, 2}, 0.95); m != 2 || lo != 2 || hi != 2 {
+		t.Fatalf("no spread: %v %v %v", m, lo, hi)
+	}
+}
+
+func TestMergeErrors(t *testing.T) {
+	plan := testPlan(t, sweepYAML)
+	other := testPlan(t, strings.Replace(sweepYAML, "days: 3", "days: 4", 1))
+	ctx := context.Background()
+	parent := t.TempDir()
+	write := func(p *scenarios.Plan, name string, i, n int) string {
+		res, err := Run(ctx, p, fakeRun, Options{Workers: 2, Shard: i, Shards: n})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(parent, name)
+		if err := WriteShard(dir, p, ShardID{i, n}, res, true); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	s0 := write(plan, "s0", 0, 3)
+	s1 := write(plan, "s1", 1, 3)
+	s2 := write(plan, "s2", 2, 3)
+	o2 := write(other, "o2", 2, 3)
+	whole := write(plan, "whole", 0, 1)
+	for _, tt := range []struct {
+		name string
+		dirs []string
+		want string
+	}{
+		{"missing shard", []string{s0, s1}, "4 of 12 tasks are missing (2, 5, 8, 11); task 2 belongs to shard 2/3"},
+		{"duplicate", []string{s0, s1, s2, whole}, "task 0 (point 0, replicate 0) is in both"},
+		{"different sweep", []string{s0, s1, o2}, "are different sweeps"},
+		{"not a sweep", []string{t.TempDir()}, "no manifest.json"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Merge(tt.dirs, t.TempDir())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	// A runs table that lost a task's rows is caught.
+	csvPath := filepath.Join(s1, TablesDir, RunsTable+".csv")
+	b, _ := os.ReadFile(csvPath)
+	lines := strings.Split(string(b), "\n")
+	var kept []string
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "4,") {
+			kept = append(kept, l)
+		}
+	}
+	os.WriteFile(csvPath, []byte(strings.Join(kept, "\n")), 0o644)
+	if _, err := Merge([]string{s0, s1, s2}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "task 4 is in the manifest but has no rows") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestRunStopsOnErrorAndCancel(t *testing.T) {
+	plan := testPlan(t, sweepYAML)
+	boom := errors.New("boom")
+	var calls atomic.Int32
+	failing := func(ctx context.Context, sc scenarios.Scenario) ([]Row, error) {
+		if calls.Add(1) == 3 {
+			return nil, boom
+		}
+		return fakeRun(ctx, sc)
+	}
+	res, err := Run(context.Background(), plan, failing, Options{Workers: 1})
+	if !errors.Is(err, boom) || len(res) != 2 {
+		t.Fatalf("err %v, %d results", err, len(res))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := 0
+	res, err = Run(ctx, plan, fakeRun, Options{Workers: 1, Progress: func(done, total int, _ scenarios.Task) {
+		n = done
+		if done == 5 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, context.Canceled) || len(res) != 5 || n != 5 {
+		t.Fatalf("err %v, %d results, progress %d", err, len(res), n)
+	}
+	for i, r := range res {
+		if r.Task.Index != i {
+			t.Fatalf("results not sorted: %d at %d", r.Task.Index, i)
+		}
+	}
+	if _, err := Run(context.Background(), plan, fakeRun, Options{Shard: 3, Shards: 3}); err == nil {
+		t.Fatal("shard 3/3 accepted")
+	}
+}
+
+func TestBadRows(t *testing.T) {
+	plan := testPlan(t, "name: x\n")
+	for _, rows := range [][]Row{
+		nil,
+		{{Group: "a"}, {Group: "a"}},
+		{{Group: "a", Metrics: []Metric{{"x", 1}}}, {Group: "b", Metrics: []Metric{{"y", 1}}}},
+	} {
+		_, err := Run(context.Background(), plan, func(context.Context, scenarios.Scenario) ([]Row, error) {
+			return rows, nil
+		}, Options{})
+		if err == nil {
+			t.Errorf("rows %+v accepted", rows)
+		}
+	}
+}
+
+func BenchmarkWriteShard(b *testing.B) {
+	l, err := scenarios.LoadBytes("b.yaml", []byte("sweep:\n  replicates: 20\n  axes:\n    arms[*].adoption: {from: 0.1, to: 0.9, step: 0.1}\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := l.Plan()
+	if err != nil {
+		b.Fatal(err)
+	}
+	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
