@@ -49,7 +49,7 @@ func fakeRun(_ context.Context, sc scenarios.Scenario) ([]Row, error) {
 	for _, a := range sc.Arms {
 		d, _, _ := sc.Contact.Resolved()
 		rows = append(rows, Row{Group: a.Name, Metrics: []Metric{
-			{"coverage", a.Adoption*a.Adoption*(1+0.1*rng.NormFloat64()) / d},
+			{"coverage", a.Adoption * a.Adoption * (1 + 0.1*rng.NormFloat64()) / d},
 			{"notifications", math.Floor(100 * a.Adoption * rng.Float64())},
 		}})
 	}
