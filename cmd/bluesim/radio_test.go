@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestRadioGolden pins the table and CSV output for a fixed seed.
+func TestRadioGolden(t *testing.T) {
+	golden(t, "radio_table", "radio", "--env", "indoor", "--from", "0.5", "--to", "10", "--step", "0.5",
+		"--samples", "300", "--seed", "7")
+	golden(t, "radio_csv", "radio", "--env", "outdoor", "--from", "1", "--to", "40", "--step", "3",
+		"--carriage", "hand,front-pocket", "--samples", "200", "--seed", "3", "--format", "csv")
+	golden(t, "radio_bluezone_csv", "radio", "--env", "vehicle", "--protocol", "bluezone", "--from", "1",
+		"--to", "5", "--step", "2", "--samples", "50", "--format", "csv")
+	golden(t, "radio_bad_env", "radio", "--env", "moon")
+}
+
+func TestRadioBadFlags(t *testing.T) {
+	for _, tc := range []struct{ flag, value string }{
+		{"env", "moon"},
+		{"from", "0"},
+		{"from", "x"},
+		{"to", "0.1"},
+		{"step", "-1"},
+		{"step", "0.0001"},
+		{"carriage", "hand,bag,hand"},
+		{"carriage", "sock"},
+		{"protocol", "dp3t"},
+		{"samples", "0"},
+		{"seed", "-3"},
+		{"walls", "-1"},
+		{"format", "xml"},
+		{"plot", "out.jpg"},
+	} {
+		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
+			got := runCLI(t, "radio", "--"+tc.flag, tc.value)
+			if got.code != exitUsage {
+				t.Fatalf("exit code %d, want %d (stderr %q)", got.code, exitUsage, got.stderr)
+			}
+			if !strings.Contains(got.stderr, "--"+tc.flag) {
+				t.Fatalf("stderr %q does not name --%s", got.stderr, tc.flag)
+			}
+		})
+	}
+}
+
+// TestRadioFormatsAgree checks that table, CSV and JSON carry the same
+// numbers in the documented columns, and that detection falls with
+// distance in the printed curve.
+func TestRadioFormatsAgree(t *testing.T) {
+	args := []string{"radio", "--env", "indoor", "--carriage", "back-pocket,bag", "--walls", "2",
+		"--from", "1", "--to", "101", "--step", "25", "--samples", "200"}
+	csv := runCLI(t, append(args, "--format", "csv")...)
+	js := runCLI(t, append(args, "--format", "json")...)
+	table := runCLI(t, args...)
+	if csv.code != 0 || js.code != 0 || table.code != 0 {
+		t.Fatalf("exit codes %d %d %d: %s%s%s", csv.code, js.code, table.code, csv.stderr, js.stderr, table.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(csv.stdout), "\n")
+	if lines[0] != strings.Join(radioColumns, ",") {
+		t.Fatalf("CSV header %q", lines[0])
+	}
+	var objs []map[string]*float64
+	if err := json.Unmarshal([]byte(js.stdout), &objs); err != nil {
+		t.Fatal(err)
+	}
+	tlines := strings.Split(strings.TrimSpace(table.stdout), "\n")
+	if len(objs) != len(lines)-1 || len(tlines) != len(lines) || len(objs) != 5 {
+		t.Fatalf("%d JSON rows, %d CSV lines, %d table lines", len(objs), len(lines), len(tlines))
+	}
+	prev := 2.0
+	for k, line := range lines[1:] {
+		cells := strings.Split(line, ",")
+		tcells := strings.Fields(tlines[k+1])
+		for i, col := range radioColumns {
+			v := objs[k][col]
+			switch {
+			case cells[i] == "":
+				if v != nil || tcells[i] != "-" {
+					t.Errorf("row %d %s: empty CSV cell but JSON %v, table %q", k, col, v, tcells[i])
+				}
+			default:
+				f, _ := strconv.ParseFloat(cells[i], 64)
+				if v == nil || *v != f || tcells[i] != cells[i] {
+					t.Errorf("row %d %s: CSV %s, JSON %v, table %s", k, col, cells[i], v, tcells[i])
+				}
+			}
+		}
+		p := *objs[k]["p_detect_scan"]
+		if p > prev {
+			t.Errorf("p_detect_scan rises from %v to %v at %v m", prev, p, *objs[k]["distance_m"])
+		}
+		prev = p
+	}
+	if first, last := *objs[0]["p_detect_scan"], *objs[len(objs)-1]["p_detect_scan"]; first < 0.8 || last > 0.2 {
+		t.Errorf("p_detect_scan %v at 1 m and %v at 101 m", first, last)
+	}
+}
+
+func TestRadioPlot(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name  string
+		magic []byte
+	}{{"r.png", []byte("\x89PNG")}, {"r.svg", []byte("<?xml")}} {
+		path := filepath.Join(dir, tc.name)
+		got := runCLI(t, "radio", "--samples", "50", "--to", "3", "--plot", path)
+		if got.code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.name, got.code, got.stderr)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(b, tc.magic) || len(b) < 1000 {
+			t.Fatalf("%s: %d bytes starting %q", tc.name, len(b), b[:min(len(b), 8)])
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Fatalf("temporary files left behind: %v", entries)
+	}
+	got := runCLI(t, "radio", "--samples", "5", "--plot", filepath.Join(dir, "no", "such", "dir.png"))
+	if got.code != exitFailure || !strings.Contains(got.stderr, "--plot") {
+		t.Fatalf("unwritable plot: exit %d, %q", got.code, got.stderr)
+	}
+}
