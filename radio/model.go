@@ -152,7 +152,7 @@ func (m *Model) MeanRSSI(l *Link) float64 {
 	}
 	return m.p.P1mDBm + float64(l.Tx.Offsets.TX) + float64(l.Rx.Offsets.RX) -
 		e.n10*fastLog10(d) - m.body[l.Tx.Carriage%numCarriages] - m.body[l.Rx.Carriage%numCarriages] -
-		float64(l.People)*m.p.PersonBetweenDB - float64(l.Walls)*m.p.WallLossDB
+		float64(max(l.People, 0))*m.p.PersonBetweenDB - float64(max(l.Walls, 0))*m.p.WallLossDB
 }
 
 // Correction is what the receiver subtracts from RSSI before computing
@@ -246,6 +246,11 @@ const (
 	cellMask       = tableSize - 1
 )
 
+// ordinal numbers event k of an advertiser's timetable. The offset keeps
+// ordinals of events before time zero positive, so groups of five never
+// straddle a wrap-around and every path groups packets the same way.
+func ordinal(k float64) uint64 { return uint64(int64(k) + 1<<62) }
+
 // fadeAt returns the fading of the packet with ordinal o.
 func fadeAt(fs stream, fade *fadeTable, o uint64) float64 {
 	v := (fs.at(o/packetsPerDraw) >> (tableBits * (o % packetsPerDraw))) & cellMask
@@ -265,6 +270,9 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 		rx = &m.defSched
 	}
 	rep := ScanReport{Calibrated: l.Tx.Calibrated && l.Rx.Calibrated}
+	if !tx.valid() || !clampWindow(&w) {
+		return rep, 0
+	}
 	base := hash2(key.Seed, key.Pair)
 	mu, ch := m.pose(l, base, key.Pose)
 	fade := m.env[l.Env%numEnvironments].fade
@@ -284,7 +292,7 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 		if !(k1 > k0) {
 			return rep, 0
 		}
-		o, end := uint64(int64(k0)), uint64(int64(k1))
+		o, end := ordinal(k0), ordinal(k1)
 		rep.Events = int32(end - o)
 		c := (c0 + o) % 3
 		var n int32
@@ -359,7 +367,7 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 			k0 := math.Ceil((a - tx.AdvPhase) / iv)
 			k1 := math.Ceil((b - tx.AdvPhase) / iv)
 			for k := k0; k < k1; k++ {
-				packet(tx.AdvPhase+k*iv, uint64(int64(k)))
+				packet(tx.AdvPhase+k*iv, ordinal(k))
 			}
 			continue
 		}
@@ -377,7 +385,7 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 			k0 := math.Max(0, math.Ceil((lo-first)/iv))
 			k1 := math.Max(0, math.Ceil((hi-first)/iv))
 			for k := k0; k < k1; k++ {
-				packet(first+k*iv, uint64(int64(c*perCycle+k)))
+				packet(first+k*iv, ordinal(c*perCycle+k))
 			}
 		}
 	}

@@ -181,7 +181,7 @@ func (s *Schedule) AppendWindows(buf []ScanWindow, from, to float64, foreground 
 	if foreground && s.FgOn > 0 {
 		period, length, phase, bit = s.FgOn+s.FgOff, s.FgOn, s.FgPhase, fgIndexBit
 	}
-	if !(period > 0) || !(to > from) {
+	if !(period > 0) || !(to > from) || !finite(period) || !finite(phase) || !finite(from) || !finite(to) {
 		return buf
 	}
 	k := int64(math.Ceil((from - phase) / period))
@@ -195,6 +195,38 @@ func (s *Schedule) AppendWindows(buf []ScanWindow, from, to float64, foreground 
 		}
 		k++
 	}
+}
+
+// MaxWindowS is the longest scan window Scan and Events look at; a longer
+// window is cut to it (no schedule scans a whole day without a break).
+const MaxWindowS = 86400
+
+// clampWindow cuts w to MaxWindowS and reports whether it is a finite,
+// non-empty window.
+func clampWindow(w *ScanWindow) bool {
+	if !(w.End > w.Start) || math.IsInf(w.Start, 0) || math.IsInf(w.End, 0) {
+		return false
+	}
+	if w.End-w.Start > MaxWindowS {
+		w.End = w.Start + MaxWindowS
+	}
+	return true
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// valid reports whether the advertising part of s can be enumerated: a
+// positive interval of at least 0.1 ms, finite phases, and a positive on
+// time when advertising is duty-cycled. A hand-made invalid schedule
+// advertises nothing rather than looping or panicking.
+func (s *Schedule) valid() bool {
+	if !(s.AdvInterval >= 1e-4) || !finite(s.AdvInterval) || !finite(s.AdvPhase) {
+		return false
+	}
+	if s.AdvOff > 0 || !(s.AdvOff <= 0) {
+		return finite(s.AdvOff) && s.AdvOn > 0 && finite(s.AdvOn) && finite(s.AdvCyclePhase)
+	}
+	return true
 }
 
 // nextEvent returns the time of the first advertising event at or after t.
@@ -274,6 +306,9 @@ func (m *Model) Events(tx, rx *Schedule, w ScanWindow) int {
 	}
 	if rx == nil {
 		rx = m.defaultSchedule()
+	}
+	if !tx.valid() || !clampWindow(&w) {
+		return 0
 	}
 	n := 0
 	for i := 0; ; i++ {

@@ -225,3 +225,31 @@ func TestTrace(t *testing.T) {
 		t.Error("trace without schedules accepted")
 	}
 }
+
+// TestOrderIndependent runs the same scans forwards, backwards and from
+// several goroutines: the reports must be identical.
+func TestOrderIndependent(t *testing.T) {
+	m := mustModel(t, nil)
+	const n = 200
+	fwd := make([]ScanReport, n)
+	for i := range n {
+		l, w, key := gaenLink(m, Indoor, 1+float64(i%17), uint64(i))
+		fwd[i] = m.Scan(l, w, key)
+	}
+	done := make(chan [2]int, n)
+	for i := n - 1; i >= 0; i-- {
+		go func() {
+			l, w, key := gaenLink(m, Indoor, 1+float64(i%17), uint64(i))
+			if m.Scan(l, w, key) != fwd[i] {
+				done <- [2]int{i, 1}
+				return
+			}
+			done <- [2]int{i, 0}
+		}()
+	}
+	for range n {
+		if r := <-done; r[1] != 0 {
+			t.Fatalf("scan %d differs when run in another order", r[0])
+		}
+	}
+}
