@@ -214,6 +214,13 @@ type Engine struct {
 	// by the radio nor counted as negatives. Beyond about 10 m indoors
 	// the attenuation exceeds every deployed threshold (radio.md §3.2).
 	RangeM float64 `yaml:"range_m"`
+	// AllSightings samples the radio and stores sightings for every pair
+	// of app users. By default only advertisers who upload keys within the
+	// infectious window are sampled: no other sighting can ever match a
+	// published key (IDs are 12 or 16 random bytes, so collisions are
+	// negligible), so every output is the same and the run is many times
+	// faster. Turn it on to measure the phones' full sighting stores.
+	AllSightings bool `yaml:"all_sightings"`
 	// Workers is the number of parallel workers (0: one per CPU). Results
 	// are identical for any value.
 	Workers int `yaml:"workers"`

@@ -1,0 +1,532 @@
+package agents
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/bluesim/bluesim/radio"
+)
+
+// Kind is a venue type.
+type Kind uint8
+
+// Venue types.
+const (
+	Home Kind = iota
+	School
+	Work
+	Market
+	Cafe
+	Bus
+	NumKinds
+)
+
+var kindNames = [...]string{"home", "school", "work", "market", "cafe", "bus"}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", k)
+}
+
+// Kinds lists every venue type in order.
+func Kinds() []Kind { return []Kind{Home, School, Work, Market, Cafe, Bus} }
+
+// Site is a building or place: Rooms rooms of RoomW x RoomD metres side by
+// side along x, one wall between neighbours (a row of tube houses, one floor
+// of an apartment block, a school's classrooms, an office building's
+// offices). Markets, cafés and buses have one room. Positions are in site
+// coordinates, so the distance and the walls between any two people in the
+// same site are known.
+type Site struct {
+	Kind  Kind
+	Env   radio.Environment
+	Rooms int32
+	// RoomW and RoomD are a room's width (along the row) and depth.
+	RoomW, RoomD float32
+	// Pitch is the spacing of seats (desks, beds, bus seats, café tables).
+	Pitch float32
+	// Aisle, when positive, snaps free movement to aisles this far apart
+	// (market stalls line the aisles).
+	Aisle float32
+}
+
+// Person flags.
+const (
+	FlagPhone   uint8 = 1 << iota // owns a smartphone
+	FlagPupil                     // attends school
+	FlagWorker                    // works outside the home
+	FlagShopper                   // does the household's market trip
+)
+
+// Person is one agent. It is a small value struct; the population holds a
+// slice of them indexed by agent number.
+type Person struct {
+	Age      uint8
+	Flags    uint8
+	OS       radio.OS
+	Carriage radio.Carriage
+	// Household is the household number; HomeSite and HomeRoom its home.
+	Household int32
+	HomeSite  int32
+	HomeRoom  int16
+	// Bed is the person's fixed sleeping position in the home.
+	Bed int16
+	// DaySite, DayRoom and DaySeat are the school class or workplace desk
+	// (DaySite -1 if none).
+	DaySite int32
+	DayRoom int16
+	DaySeat int16
+	// BusSite and BusSeat are the commuter bus (BusSite -1 if none).
+	BusSite int32
+	BusSeat int16
+	// Market is the market site the household uses.
+	Market int32
+	// InstallU is the person's one install draw: installed at adoption a
+	// when InstallU < a / ownership (see Installed).
+	InstallU float32
+	// Offsets are the phone model's radio offsets.
+	Offsets radio.DeviceOffsets
+}
+
+// Has reports whether all flags f are set.
+func (p *Person) Has(f uint8) bool { return p.Flags&f == f }
+
+// Population is a synthesised town.
+type Population struct {
+	Params  Params
+	Seed    uint64
+	People  []Person
+	Sites   []Site
+	Cafes   []int32 // site numbers of cafés
+	Markets []int32 // site numbers of markets
+	// Households is the number of households.
+	Households int
+	// Ownership is the share of the population owning a smartphone.
+	Ownership float64
+}
+
+// Validate reports parameters out of range, by YAML key.
+func (p Params) Validate() error {
+	var errs []error
+	bad := func(key string, v any, want string) {
+		errs = append(errs, fmt.Errorf("population.%s = %v: want %s", key, v, want))
+	}
+	prob := func(key string, v float64) {
+		if !(v >= 0 && v <= 1) {
+			bad(key, v, "0 <= x <= 1")
+		}
+	}
+	if p.Size < 2 || p.Size > 50_000_000 {
+		bad("size", p.Size, "2 <= x <= 50000000")
+	}
+	if !(p.HouseholdSize >= 1 && p.HouseholdSize <= 20) {
+		bad("household_size", p.HouseholdSize, "1 <= x <= 20")
+	}
+	if len(p.AgeShares) != 9 {
+		bad("age_shares", p.AgeShares, "9 shares (0-9 ... 80+)")
+	} else {
+		s := 0.0
+		for _, v := range p.AgeShares {
+			if !(v >= 0) {
+				bad("age_shares", p.AgeShares, "shares >= 0")
+			}
+			s += v
+		}
+		if !(s > 0.99 && s < 1.01) {
+			bad("age_shares", p.AgeShares, "shares summing to 1")
+		}
+	}
+	prob("apartment_share", p.ApartmentShare)
+	if p.FlatsPerFloor < 1 || p.FlatsPerFloor > 100 {
+		bad("flats_per_floor", p.FlatsPerFloor, "1 <= x <= 100")
+	}
+	if !(p.HouseWidthM >= 2 && p.HouseWidthM <= 30) {
+		bad("house_width_m", p.HouseWidthM, "2 <= x <= 30")
+	}
+	if p.SchoolAgeMin < 3 || p.SchoolAgeMax < p.SchoolAgeMin || p.SchoolAgeMax > 25 {
+		bad("school_age_min/max", [2]int{p.SchoolAgeMin, p.SchoolAgeMax}, "3 <= min <= max <= 25")
+	}
+	prob("school_attendance", p.SchoolAttendance)
+	if p.ClassSize < 1 || p.ClassSize > 200 {
+		bad("class_size", p.ClassSize, "1 <= x <= 200")
+	}
+	prob("employment_rate", p.EmploymentRate)
+	if len(p.WorkplaceSizes) == 0 {
+		bad("workplace_sizes", p.WorkplaceSizes, "at least one size class")
+	}
+	for _, w := range p.WorkplaceSizes {
+		if w.Size < 1 || w.Size > 10000 || !(w.Share >= 0) {
+			bad("workplace_sizes", w, "1 <= size <= 10000 and share >= 0")
+		}
+	}
+	prob("bus_share", p.BusShare)
+	if p.BusCapacity < 1 || p.BusCapacity > 200 {
+		bad("bus_capacity", p.BusCapacity, "1 <= x <= 200")
+	}
+	for _, m := range []struct {
+		k string
+		v float64
+	}{{"bus_minutes", p.BusMinutes}, {"market_minutes", p.MarketMinutes}, {"cafe_minutes", p.CafeMinutes}} {
+		if !(m.v >= 1 && m.v <= 240) {
+			bad(m.k, m.v, "1 <= x <= 240")
+		}
+	}
+	prob("market_daily", p.MarketDaily)
+	prob("cafe_daily", p.CafeDaily)
+	prob("cafe_weekend", p.CafeWeekend)
+	prob("visit_neighbours", p.VisitNeighbours)
+	if p.PeoplePerMarket < 10 {
+		bad("people_per_market", p.PeoplePerMarket, ">= 10")
+	}
+	if p.PeoplePerCafe < 10 {
+		bad("people_per_cafe", p.PeoplePerCafe, ">= 10")
+	}
+	ph := p.Phones
+	if len(ph.OwnershipByAge) != 9 {
+		bad("phones.ownership_by_age", ph.OwnershipByAge, "9 values")
+	}
+	for _, v := range ph.OwnershipByAge {
+		prob("phones.ownership_by_age", v)
+	}
+	prob("phones.ios_share", ph.IOSShare)
+	if len(ph.Carriage) != 5 {
+		bad("phones.carriage", ph.Carriage, "5 shares (hand, front-pocket, back-pocket, shirt-pocket, bag)")
+	}
+	for _, v := range ph.Carriage {
+		prob("phones.carriage", v)
+	}
+	prob("phones.bluetooth_off", ph.BluetoothOff)
+	prob("phones.battery_saver_kill", ph.BatterySaverKill)
+	prob("phones.foreground", ph.Foreground)
+	return errors.Join(errs...)
+}
+
+// Build synthesises the population. Radio parameters give the spread of
+// the phone models' offsets.
+func Build(p Params, rp radio.Params, seed uint64) (*Population, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	pop := &Population{Params: p, Seed: seed, People: make([]Person, 0, p.Size)}
+	pop.buildHouseholds()
+	pop.assignSchools()
+	pop.assignWork()
+	pop.assignBuses()
+	pop.buildPlaces()
+	pop.drawPhones(rp)
+	return pop, nil
+}
+
+func (pop *Population) addSite(s Site) int32 {
+	pop.Sites = append(pop.Sites, s)
+	return int32(len(pop.Sites) - 1)
+}
+
+func ageBand(age int) int { return min(age/10, 8) }
+
+// drawAge draws an age from the pyramid restricted to [lo, hi].
+func drawAge(r *rand.Rand, shares []float64, lo, hi int) int {
+	for {
+		u := r.Float64()
+		b := 0
+		for b < 8 && u >= shares[b] {
+			u -= shares[b]
+			b++
+		}
+		width := 10
+		if b == 8 {
+			width = 20 // 80-99
+		}
+		age := b*10 + r.IntN(width)
+		if age >= lo && age <= hi {
+			return age
+		}
+	}
+}
+
+// buildHouseholds draws household sizes (1 + Poisson(mean-1)), ages (the
+// head is an adult, the others follow the pyramid, so the census shares
+// hold approximately) and homes: rows of ten tube houses, or floors of an
+// apartment block.
+func (pop *Population) buildHouseholds() {
+	p := pop.Params
+	r := Stream(pop.Seed, SubHouseholds, 0, 0)
+	const rowLen = 10
+	var rowSite int32 = -1
+	var rowUsed int32
+	var flatSite int32 = -1
+	var flatUsed int32
+	hh := int32(0)
+	for len(pop.People) < p.Size {
+		size := 1 + poisson(r, p.HouseholdSize-1)
+		size = min(size, p.Size-len(pop.People))
+		var site int32
+		var room int16
+		if r.Float64() < p.ApartmentShare {
+			if flatSite < 0 || flatUsed == int32(p.FlatsPerFloor) {
+				flatSite = pop.addSite(Site{Kind: Home, Env: radio.Indoor, Rooms: int32(p.FlatsPerFloor),
+					RoomW: 8, RoomD: 9, Pitch: 1.8})
+				flatUsed = 0
+			}
+			site, room = flatSite, int16(flatUsed)
+			flatUsed++
+		} else {
+			if rowSite < 0 || rowUsed == rowLen {
+				rowSite = pop.addSite(Site{Kind: Home, Env: radio.Indoor, Rooms: rowLen,
+					RoomW: float32(p.HouseWidthM), RoomD: 14, Pitch: 1.8})
+				rowUsed = 0
+			}
+			site, room = rowSite, int16(rowUsed)
+			rowUsed++
+		}
+		for m := range size {
+			lo, hi := 0, 99
+			if m == 0 {
+				lo = 20
+			}
+			age := drawAge(r, p.AgeShares, lo, hi)
+			pop.People = append(pop.People, Person{
+				Age: uint8(age), Household: hh, HomeSite: site, HomeRoom: room, Bed: int16(m),
+				DaySite: -1, BusSite: -1,
+			})
+		}
+		hh++
+	}
+	pop.Households = int(hh)
+	// The shopper is the oldest non-worker adult, chosen after work is
+	// assigned; see assignWork.
+}
+
+func poisson(r *rand.Rand, mean float64) int {
+	if mean <= 0 {
+		return 0
+	}
+	l := math.Exp(-mean)
+	k, prod := 0, r.Float64()
+	for prod > l && k < 100 {
+		k++
+		prod *= r.Float64()
+	}
+	return k
+}
+
+// assignSchools groups enrolled children by age into classes of ClassSize
+// and packs classes into schools of up to 30 classrooms (8 x 9 m, desks
+// 1.2 m apart).
+func (pop *Population) assignSchools() {
+	p := pop.Params
+	r := Stream(pop.Seed, SubSchools, 0, 0)
+	byAge := make([][]int32, p.SchoolAgeMax+1)
+	for i := range pop.People {
+		a := int(pop.People[i].Age)
+		if a >= p.SchoolAgeMin && a <= p.SchoolAgeMax && r.Float64() < p.SchoolAttendance {
+			byAge[a] = append(byAge[a], int32(i))
+		}
+	}
+	const classesPerSchool = 30
+	var site int32 = -1
+	var used int32
+	for a := p.SchoolAgeMin; a <= p.SchoolAgeMax; a++ {
+		kids := byAge[a]
+		for start := 0; start < len(kids); start += p.ClassSize {
+			end := min(start+p.ClassSize, len(kids))
+			if site < 0 || used == classesPerSchool {
+				site = pop.addSite(Site{Kind: School, Env: radio.Indoor, Rooms: classesPerSchool,
+					RoomW: 8, RoomD: 9, Pitch: 1.2})
+				used = 0
+			}
+			for s, k := range kids[start:end] {
+				pp := &pop.People[k]
+				pp.Flags |= FlagPupil
+				pp.DaySite, pp.DayRoom, pp.DaySeat = site, int16(used), int16(s)
+			}
+			used++
+		}
+	}
+}
+
+// assignWork employs adults 20-64 (and out-of-school 15-19 year olds) with
+// EmploymentRate and places them in workplaces drawn from the size
+// distribution. Small workplaces share office buildings of ten rooms.
+func (pop *Population) assignWork() {
+	p := pop.Params
+	r := Stream(pop.Seed, SubWork, 0, 0)
+	var workers []int32
+	for i := range pop.People {
+		pp := &pop.People[i]
+		if pp.Age >= 15 && pp.Age <= 64 && !pp.Has(FlagPupil) && r.Float64() < p.EmploymentRate {
+			workers = append(workers, int32(i))
+		}
+	}
+	r.Shuffle(len(workers), func(i, j int) { workers[i], workers[j] = workers[j], workers[i] })
+	total := 0.0
+	for _, w := range p.WorkplaceSizes {
+		total += w.Share
+	}
+	var small int32 = -1
+	var smallUsed int32
+	for len(workers) > 0 {
+		u := r.Float64() * total
+		c := 0
+		for c < len(p.WorkplaceSizes)-1 && u >= p.WorkplaceSizes[c].Share {
+			u -= p.WorkplaceSizes[c].Share
+			c++
+		}
+		size := min(p.WorkplaceSizes[c].Size, len(workers))
+		side := float32(math.Ceil(math.Sqrt(float64(size)))) * 1.5
+		var site int32
+		var room int16
+		if size <= 20 {
+			if small < 0 || smallUsed == 10 || pop.Sites[small].RoomW < side {
+				small = pop.addSite(Site{Kind: Work, Env: radio.Indoor, Rooms: 10,
+					RoomW: max(side, 8), RoomD: max(side, 8), Pitch: 1.5})
+				smallUsed = 0
+			}
+			site, room = small, int16(smallUsed)
+			smallUsed++
+		} else {
+			site = pop.addSite(Site{Kind: Work, Env: radio.Indoor, Rooms: 1, RoomW: side, RoomD: side, Pitch: 1.5})
+		}
+		for s, w := range workers[:size] {
+			pp := &pop.People[w]
+			pp.Flags |= FlagWorker
+			pp.DaySite, pp.DayRoom, pp.DaySeat = site, room, int16(s)
+		}
+		workers = workers[size:]
+	}
+	// Shopper: per household the oldest adult who does not work, else the
+	// oldest adult.
+	best := make([]int32, pop.Households)
+	for i := range best {
+		best[i] = -1
+	}
+	score := func(pp *Person) int {
+		s := int(pp.Age)
+		if !pp.Has(FlagWorker) {
+			s += 1000
+		}
+		return s
+	}
+	for i := range pop.People {
+		pp := &pop.People[i]
+		if pp.Age < 18 {
+			continue
+		}
+		h := pp.Household
+		if best[h] < 0 || score(pp) > score(&pop.People[best[h]]) {
+			best[h] = int32(i)
+		}
+	}
+	for _, b := range best {
+		if b >= 0 {
+			pop.People[b].Flags |= FlagShopper
+		}
+	}
+}
+
+// assignBuses puts BusShare of pupils and workers on commuter buses; riders
+// of the same purpose fill buses of BusCapacity seats (four abreast, 0.8 m
+// rows) in turn.
+func (pop *Population) assignBuses() {
+	p := pop.Params
+	r := Stream(pop.Seed, SubWork, 1, 0)
+	for _, flag := range []uint8{FlagPupil, FlagWorker} {
+		var site int32 = -1
+		seat := 0
+		for i := range pop.People {
+			pp := &pop.People[i]
+			if !pp.Has(flag) || r.Float64() >= p.BusShare {
+				continue
+			}
+			if site < 0 || seat == p.BusCapacity {
+				rows := float32((p.BusCapacity + 3) / 4)
+				site = pop.addSite(Site{Kind: Bus, Env: radio.Vehicle, Rooms: 1, RoomW: 2.4, RoomD: rows * 0.8, Pitch: 0.6})
+				seat = 0
+			}
+			pp.BusSite, pp.BusSeat = site, int16(seat)
+			seat++
+		}
+	}
+}
+
+// buildPlaces creates markets (outdoor, 60 x 60 m, aisles 3 m apart) and
+// cafés (10 x 8 m, tables of four 2.5 m apart, half of them on the
+// pavement outdoors, as is common in Vietnam).
+func (pop *Population) buildPlaces() {
+	p := pop.Params
+	nm := max(1, (p.Size+p.PeoplePerMarket-1)/p.PeoplePerMarket)
+	for range nm {
+		side := float32(math.Sqrt(float64(p.PeoplePerMarket) * 0.7))
+		pop.Markets = append(pop.Markets, pop.addSite(Site{Kind: Market, Env: radio.Outdoor, Rooms: 1,
+			RoomW: side, RoomD: side, Aisle: 3}))
+	}
+	nc := max(1, p.Size/p.PeoplePerCafe)
+	for c := range nc {
+		env := radio.Indoor
+		if c%2 == 1 {
+			env = radio.Outdoor
+		}
+		pop.Cafes = append(pop.Cafes, pop.addSite(Site{Kind: Cafe, Env: env, Rooms: 1, RoomW: 10, RoomD: 8, Pitch: 2.5}))
+	}
+	for i := range pop.People {
+		pp := &pop.People[i]
+		pp.Market = pop.Markets[int(pp.Household)%nm]
+	}
+}
+
+// drawPhones draws smartphone ownership by age, OS, carriage, model offsets
+// and the install draw, each from the person's own phone stream so that
+// changing one parameter leaves the others' draws unchanged.
+func (pop *Population) drawPhones(rp radio.Params) {
+	ph := pop.Params.Phones
+	owners := 0
+	var src rand.PCG
+	r := rand.New(&src)
+	for i := range pop.People {
+		pp := &pop.People[i]
+		SeedPCG(&src, pop.Seed, SubPhones, uint64(i), 0)
+		own := r.Float64()
+		ios := r.Float64()
+		carry := r.Float64()
+		tx, rx := r.NormFloat64(), r.NormFloat64()
+		txr, rxr := r.NormFloat64(), r.NormFloat64()
+		if own < ph.OwnershipByAge[ageBand(int(pp.Age))] {
+			pp.Flags |= FlagPhone
+			owners++
+		}
+		if ios < ph.IOSShare {
+			pp.OS = radio.IOS
+		}
+		c := 0
+		for c < 4 && carry >= ph.Carriage[c] {
+			carry -= ph.Carriage[c]
+			c++
+		}
+		pp.Carriage = radio.Carriage(c)
+		res := rp.GAENResidualCalibSDDB / math.Sqrt2
+		pp.Offsets = radio.DeviceOffsets{
+			TX: float32(tx * rp.DevTXOffsetSDDB), RX: float32(rx * rp.DevRXOffsetSDDB),
+			TXResidual: float32(txr * res), RXResidual: float32(rxr * res),
+		}
+		// The install draw has its own key: nesting across adoption levels
+		// depends only on it.
+		pp.InstallU = float32(Uniform(pop.Seed, SubInstall, uint64(i)))
+	}
+	pop.Ownership = float64(owners) / float64(len(pop.People))
+}
+
+// Installed reports whether person i has the app at population adoption a
+// (a fraction of the whole population): smartphone owners install with
+// probability a / Ownership, decided by the person's single draw, so a
+// person who has the app at a has it at every higher adoption.
+func (pop *Population) Installed(i int, a float64) bool {
+	pp := &pop.People[i]
+	if !pp.Has(FlagPhone) || pop.Ownership == 0 {
+		return false
+	}
+	return float64(pp.InstallU) < a/pop.Ownership
+}

@@ -1,0 +1,69 @@
+package sim
+
+import (
+	"context"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/scenarios"
+)
+
+// benchTown runs n agents at 30 % adoption with the full model (radio and
+// real crypto) over days days and reports agent-days/s and peak heap
+// bytes per agent.
+func benchTown(b *testing.B, n, days int, arms []scenarios.Arm) {
+	sc := scenarios.Default()
+	sc.Days = days
+	sc.Population = agents.Default(n)
+	sc.Arms = arms
+	sc.Metrics.AttenuationSamples = 1000
+	b.ReportAllocs()
+	var peak uint64
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		// Sample the heap every 20 ms: ReadMemStats stops the world, so
+		// sampling much more often would slow the run it measures.
+		defer close(done)
+		tk := time.NewTicker(20 * time.Millisecond)
+		defer tk.Stop()
+		var ms runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tk.C:
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}
+	}()
+	var ad float64
+	for b.Loop() {
+		r, err := Run(context.Background(), sc, WithWorkers(2))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ad = r.AgentDaysPerSecond
+	}
+	close(stop)
+	<-done
+	b.ReportMetric(ad, "agent-days/s")
+	b.ReportMetric(float64(peak)/float64(n), "bytes/agent")
+}
+
+func BenchmarkTownGAEN5k(b *testing.B) {
+	benchTown(b, 5000, 6, []scenarios.Arm{scenarios.GAENArm("gaen-30", 0.3)})
+}
+
+func BenchmarkTownBluezone5k(b *testing.B) {
+	benchTown(b, 5000, 6, []scenarios.Arm{scenarios.BluezoneArm("bluezone-30", 0.3)})
+}
+
+// BenchmarkTown100k is the target: 100,000 agents, 30 % adoption,
+// Bluezone and GAEN, two workers.
+func BenchmarkTown100k(b *testing.B) {
+	benchTown(b, 100_000, 3, []scenarios.Arm{scenarios.BluezoneArm("bluezone-30", 0.3), scenarios.GAENArm("gaen-30", 0.3)})
+}

@@ -1,0 +1,29 @@
+// Package sim is bluesim's engine: it runs a scenarios.Scenario over a
+// synthesised population, day by day.
+//
+// Each day every person's stays (agents.Population.Stays) are grouped by
+// site. Inside a site time is cut into epochs: seated people keep their
+// seat for the whole stay, people moving freely (homes, market aisles) take
+// a new position each epoch. For each epoch a spatial grid finds the pairs
+// within radio range (never all pairs of a large venue). Every pair gets
+// ground truth (minutes within the close-contact distance, minutes in
+// range, minimum distance, venue type, environment), app or not. Only where
+// both phones run an arm's app and are active does the engine walk the
+// scanner's scan windows (radio.Schedule) inside the overlap and ask the
+// radio model (radio.Model.Scan) what it hears; what is heard is stored as
+// a compact observation (receiver, advertiser, time, RSSI), and the ID
+// bytes are materialised through the protocol's real Device code when
+// matching.
+//
+// At the end of each day the diagnosed app users upload their keys through
+// the real Device.Upload (with a compliance draw); each published key is
+// expanded once (Protocol.Expand) and joined on ID bytes against the
+// observations of the infectious window; the protocol's own rule code
+// decides who is notified; and the verdicts are scored against the ground
+// truth of the index cases' contacts.
+//
+// Every random draw is keyed by (seed, subsystem, entity, day), and the
+// per-day work is split into chunks fixed independently of the worker
+// count and merged in chunk order, so results are byte-identical for any
+// number of workers (Result.Hash).
+package sim // import "github.com/bluesim/bluesim/sim"

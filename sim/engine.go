@@ -1,0 +1,398 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/radio"
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/tracing"
+)
+
+// truthRec is one pair's ground truth at one site on one day, kept only
+// for pairs that involve someone diagnosed within the infectious window.
+type truthRec struct {
+	a, b     int32
+	closeMin float32 // minutes within the close-contact distance
+	rangeMin float32 // minutes within radio range
+	minDist  float32 // metres
+	kind     agents.Kind
+	env      radio.Environment
+	day      uint16
+}
+
+type engine struct {
+	sc       scenarios.Scenario
+	cfg      config
+	pop      *agents.Population
+	model    *radio.Model
+	start    time.Time
+	startMs  int64
+	closeD   float64
+	closeMin float64
+	rangeM   float64
+	k        int // infectious days before diagnosis
+
+	groups   []*group
+	armGroup []int
+	rules    []*armRule
+	maxAdopt float64
+
+	// Per-day state.
+	day     int
+	tracked []bool           // diagnosed within [day, day+k] at the highest adoption
+	active  [][]bool         // group -> phone -> app running today
+	truth   map[int][]truthRec // day -> records; holds days [day-k, day]
+
+	res   *Result
+	att   reservoir
+	delay [][]int64 // arm -> hour histogram
+	bands []map[bandKey]*BandRow
+	det   [][]DetectionRow
+	sums  []ArmSummary
+}
+
+// Run simulates sc and returns its results. It stops at the next day
+// boundary when ctx is cancelled, returning ctx's error.
+func Run(ctx context.Context, sc scenarios.Scenario, opts ...Option) (*Result, error) {
+	cfg := config{workers: sc.Engine.Workers, chunkTarget: 64}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.workers <= 0 {
+		cfg.workers = runtime.GOMAXPROCS(0)
+	}
+	e, err := newEngine(sc, cfg)
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	var agentDays int64
+	for d := 0; d < sc.Days; d++ {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := e.simulateDay(ctx, d); err != nil {
+			return nil, err
+		}
+		if err := e.matchDay(d); err != nil {
+			return nil, err
+		}
+		agentDays += int64(len(e.pop.People))
+		if cfg.progress != nil {
+			el := time.Since(t0).Seconds()
+			cfg.progress(Progress{Day: d + 1, Days: sc.Days, AgentDays: agentDays, AgentDaysPerSecond: float64(agentDays) / math.Max(el, 1e-9)})
+		}
+	}
+	r := e.finish()
+	r.Workers = cfg.workers
+	r.WallSeconds = time.Since(t0).Seconds()
+	r.AgentDaysPerSecond = float64(agentDays) / math.Max(r.WallSeconds, 1e-9)
+	return r, nil
+}
+
+func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
+	if sc.Days < 1 || sc.Days > 255 {
+		return nil, fmt.Errorf("days = %d: want 1 <= days <= 255", sc.Days)
+	}
+	if len(sc.Arms) == 0 {
+		return nil, errors.New("arms: want at least one protocol arm")
+	}
+	if sc.Start.IsZero() {
+		return nil, errors.New("start: want a date (YYYY-MM-DD)")
+	}
+	cd, cm, err := sc.Contact.Resolved()
+	if err != nil {
+		return nil, err
+	}
+	if !(cd > 0) || !(cm >= 0) {
+		return nil, fmt.Errorf("contact: distance_m %v and minutes %v must be positive", cd, cm)
+	}
+	eg := sc.Engine
+	if eg.PoseMinutes < 1 || eg.HomePoseMinutes < 1 || !(eg.RangeM >= cd) || eg.RangeM > 100 {
+		return nil, fmt.Errorf("engine: pose_minutes, home_pose_minutes >= 1 and contact distance <= range_m <= 100 (got %d, %d, %v)",
+			eg.PoseMinutes, eg.HomePoseMinutes, eg.RangeM)
+	}
+	dg := sc.Diagnosis
+	if !(dg.DailyFraction >= 0 && dg.DailyFraction <= 1) || !(dg.Compliance >= 0 && dg.Compliance <= 1) ||
+		dg.InfectiousDays < 0 || dg.InfectiousDays > 14 || dg.FirstDay < 0 {
+		return nil, fmt.Errorf("diagnosis: daily_fraction and compliance in [0, 1], infectious_days in 0..14, first_day >= 0")
+	}
+	model, err := radio.NewModel(sc.Radio)
+	if err != nil {
+		return nil, err
+	}
+	pop, err := agents.Build(sc.Population, sc.Radio, sc.Seed)
+	if err != nil {
+		return nil, err
+	}
+	e := &engine{
+		sc: sc, cfg: cfg, pop: pop, model: model,
+		start: sc.Start.Time(), startMs: sc.Start.Time().UnixMilli(),
+		closeD: cd, closeMin: cm, rangeM: eg.RangeM, k: dg.InfectiousDays,
+		truth: map[int][]truthRec{},
+	}
+	names := map[string]bool{}
+	for ai, a := range sc.Arms {
+		if a.Name == "" {
+			a.Name = fmt.Sprintf("%s-%g", a.Protocol, a.Adoption)
+			e.sc.Arms[ai].Name = a.Name
+		}
+		if names[a.Name] {
+			return nil, fmt.Errorf("arms[%d]: duplicate arm name %q", ai, a.Name)
+		}
+		names[a.Name] = true
+		if !(a.Adoption >= 0 && a.Adoption <= 1) || !(a.Ramp.From >= 0 && a.Ramp.From <= a.Adoption) || a.Ramp.Days < 0 {
+			return nil, fmt.Errorf("arm %q: adoption in [0, 1], 0 <= ramp.from <= adoption, ramp.days >= 0", a.Name)
+		}
+		rule, err := newArmRule(a)
+		if err != nil {
+			return nil, err
+		}
+		e.rules = append(e.rules, rule)
+		gi := -1
+		for j, g := range e.groups {
+			if g.protocol == a.Protocol && g.calibrated == a.Calibrated {
+				gi = j
+			}
+		}
+		if gi < 0 {
+			proto, rp, err := newProtocol(a.Protocol)
+			if err != nil {
+				return nil, fmt.Errorf("arm %q: %w", a.Name, err)
+			}
+			label := a.Protocol
+			if !a.Calibrated {
+				label += "-uncalibrated"
+			}
+			e.groups = append(e.groups, &group{label: label, protocol: a.Protocol, calibrated: a.Calibrated, proto: proto, rproto: rp})
+			gi = len(e.groups) - 1
+		}
+		g := e.groups[gi]
+		g.arms = append(g.arms, ai)
+		g.maxAdopt = math.Max(g.maxAdopt, a.Adoption)
+		e.maxAdopt = math.Max(e.maxAdopt, a.Adoption)
+		e.armGroup = append(e.armGroup, gi)
+	}
+	for gi, g := range e.groups {
+		if err := g.setupDevices(pop, model, sc.Seed, gi, e.start, sc.Radio); err != nil {
+			return nil, err
+		}
+		g.obs = make([][]obs, sc.Days)
+		if cfg.raw {
+			g.raw = make([][]tracing.Sighting, sc.Days)
+		}
+	}
+	e.res = &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(pop.People), Days: sc.Days, Ownership: pop.Ownership}
+	na := len(sc.Arms)
+	e.delay = make([][]int64, na)
+	e.bands = make([]map[bandKey]*BandRow, na)
+	e.det = make([][]DetectionRow, na)
+	e.sums = make([]ArmSummary, na)
+	for ai, a := range e.sc.Arms {
+		e.delay[ai] = make([]int64, 24*(e.k+2))
+		e.bands[ai] = map[bandKey]*BandRow{}
+		e.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
+		for b := range e.det[ai] {
+			e.det[ai][b] = DetectionRow{Arm: a.Name, Band: bandLabel(sc.Metrics.DistanceBandsM, b, "m")}
+		}
+		e.sums[ai] = ArmSummary{Name: a.Name, Protocol: a.Protocol, Adoption: a.Adoption}
+	}
+	e.att.k = max(0, sc.Metrics.AttenuationSamples)
+	e.tracked = make([]bool, len(pop.People))
+	return e, nil
+}
+
+// diagnosedMax reports whether person i is diagnosed on day d at the
+// highest adoption of any arm (the superset of every arm's index cases).
+func (e *engine) diagnosedMax(i, d int) bool {
+	if d < e.sc.Diagnosis.FirstDay || d >= e.sc.Days || !e.pop.Installed(i, e.maxAdopt) {
+		return false
+	}
+	return agents.Uniform(e.sc.Seed, agents.SubDiagnosis, uint64(i), uint64(d)) < e.sc.Diagnosis.DailyFraction
+}
+
+// installedArm reports whether person i has arm ai's app on day d.
+func (e *engine) installedArm(ai, i, d int) bool {
+	return e.pop.Installed(i, e.sc.Arms[ai].AdoptionOn(d))
+}
+
+// simulateDay builds the day's stays, runs every site (in parallel
+// chunks) and merges the chunks in order.
+func (e *engine) simulateDay(ctx context.Context, d int) error {
+	e.day = d
+	pop := e.pop
+	for i := range e.tracked {
+		t := false
+		for dd := d; dd <= d+e.k && !t; dd++ {
+			t = e.diagnosedMax(i, dd)
+		}
+		e.tracked[i] = t
+	}
+	e.active = make([][]bool, len(e.groups))
+	for gi, g := range e.groups {
+		act := make([]bool, len(g.person))
+		for ph, pi := range g.person {
+			a := pop.ActivityOn(int(pi), d)
+			on := !a.BluetoothOff
+			if g.rproto == radio.Bluezone && a.Killed {
+				on = false
+			}
+			act[ph] = on
+		}
+		e.active[gi] = act
+	}
+	weekday := e.start.AddDate(0, 0, d).Weekday()
+	weekend := weekday == time.Saturday || weekday == time.Sunday
+	stays := pop.Stays(nil, d, weekend)
+	// Group stays by site (counting sort keeps person order inside a site).
+	ns := len(pop.Sites)
+	off := make([]int32, ns+1)
+	for _, s := range stays {
+		off[s.Site+1]++
+	}
+	for i := 1; i <= ns; i++ {
+		off[i] += off[i-1]
+	}
+	bySite := make([]agents.Stay, len(stays))
+	pos := slices.Clone(off[:ns])
+	for _, s := range stays {
+		bySite[pos[s.Site]] = s
+		pos[s.Site]++
+	}
+	// Chunks: contiguous site ranges of about equal stay counts, fixed by
+	// the data alone so the merge order never depends on the workers.
+	target := max(1, len(stays)/e.cfg.chunkTarget)
+	var bounds []int
+	bounds = append(bounds, 0)
+	for s := 0; s < ns; s++ {
+		if int(off[s+1]-off[bounds[len(bounds)-1]]) >= target {
+			bounds = append(bounds, s+1)
+		}
+	}
+	if bounds[len(bounds)-1] != ns {
+		bounds = append(bounds, ns)
+	}
+	nch := len(bounds) - 1
+	outs := make([]*chunkOut, nch)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(e.cfg.workers, nch); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wk := newWorker(e)
+			for c := range next {
+				outs[c] = wk.chunk(bySite, off, bounds[c], bounds[c+1])
+			}
+		}()
+	}
+	var cerr error
+	for c := 0; c < nch; c++ {
+		if cerr = ctx.Err(); cerr != nil {
+			break
+		}
+		next <- c
+	}
+	close(next)
+	wg.Wait()
+	if cerr != nil {
+		return cerr
+	}
+	var truth []truthRec
+	for gi, g := range e.groups {
+		n := 0
+		for _, o := range outs {
+			n += len(o.obs[gi])
+		}
+		day := make([]obs, 0, n)
+		for _, o := range outs {
+			day = append(day, o.obs[gi]...)
+		}
+		sortObs(day)
+		g.obs[d] = day
+		var raw []tracing.Sighting
+		if g.raw != nil {
+			// Raw storage: the real ID bytes (and AEM) of every sighting,
+			// kept from the day it was recorded.
+			raw = make([]tracing.Sighting, len(day))
+			g.raw[d] = raw
+		}
+		if err := e.materialise(g, day, raw); err != nil {
+			return err
+		}
+	}
+	for _, o := range outs {
+		if o.err != nil {
+			return o.err
+		}
+		truth = append(truth, o.truth...)
+		e.att.merge(o.att)
+	}
+	e.truth[d] = truth
+	// Drop what no later upload can reach.
+	old := d - e.k - 1
+	delete(e.truth, old)
+	if old >= 0 {
+		for _, g := range e.groups {
+			g.obs[old] = nil
+			if g.raw != nil {
+				g.raw[old] = nil
+			}
+		}
+	}
+	return nil
+}
+
+// materialise fills each observation's ID prefix (and, in raw mode, the
+// whole sighting) through the advertisers' devices. The observations are
+// sorted by advertiser, so workers take disjoint advertiser ranges and no
+// device is used by two goroutines.
+func (e *engine) materialise(g *group, day []obs, raw []tracing.Sighting) error {
+	n := len(day)
+	parts := min(e.cfg.workers, max(1, n/4096))
+	cuts := []int{0}
+	for p := 1; p < parts; p++ {
+		c := max(cuts[len(cuts)-1], n*p/parts)
+		for c > 0 && c < n && day[c].tx == day[c-1].tx {
+			c++
+		}
+		cuts = append(cuts, c)
+	}
+	cuts = append(cuts, n)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := cuts[p]; i < cuts[p+1]; i++ {
+				if raw == nil {
+					id, err := g.id(&day[i], e.startMs)
+					if err != nil {
+						errs[p] = err
+						return
+					}
+					day[i].pfx = idPrefix(&id)
+					continue
+				}
+				s, err := g.sighting(&day[i], e.startMs)
+				if err != nil {
+					errs[p] = err
+					return
+				}
+				day[i].pfx = idPrefix(&s.ID)
+				raw[i] = s
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}

@@ -1,0 +1,324 @@
+package sim
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/tracing"
+)
+
+// upload is one diagnosed phone's published keys.
+type upload struct {
+	person, phone int32
+	keys          []tracing.PublishedKey
+}
+
+// mrec is one stored sighting matched to one upload.
+type mrec struct {
+	u, rx int32 // upload, receiving phone
+	key   int32 // index into the upload's keys
+	day   uint8
+	idx   int32 // index into the group's obs of that day
+	ms    int64 // absolute Unix ms
+}
+
+// bent is one expanded broadcast in the join table.
+type bent struct {
+	id       tracing.ID
+	from, to int64
+	u, key   int32
+	next     int32
+}
+
+// prefixTable is an open-addressing table from an ID's 8-byte prefix to
+// the head of a chain of broadcasts; IDs are uniformly random bytes, so
+// the prefix itself is the hash.
+type prefixTable struct {
+	keys []uint64
+	vals []int32
+	mask uint64
+}
+
+func newPrefixTable(n int) *prefixTable {
+	size := 16
+	for size < 2*n {
+		size <<= 1
+	}
+	t := &prefixTable{keys: make([]uint64, size), vals: make([]int32, size), mask: uint64(size - 1)}
+	for i := range t.vals {
+		t.vals[i] = -1
+	}
+	return t
+}
+
+// slot returns the slot for key k (existing or empty).
+func (t *prefixTable) slot(k uint64) int {
+	i := (k ^ k>>29) & t.mask
+	for t.vals[i] >= 0 && t.keys[i] != k {
+		i = (i + 1) & t.mask
+	}
+	return int(i)
+}
+
+// matchDay runs the day's diagnoses, uploads and matching, then scores
+// every arm against ground truth.
+func (e *engine) matchDay(d int) error {
+	na := len(e.sc.Arms)
+	notified := make([][]Notification, na)
+	detected := make([][]uint64, na)
+	uploaded := make([][]int32, na) // persons whose upload the arm saw
+	if d >= e.sc.Diagnosis.FirstDay {
+		for gi, g := range e.groups {
+			if err := e.matchGroup(d, gi, g, notified, detected, uploaded); err != nil {
+				return err
+			}
+		}
+	}
+	for ai := range e.sc.Arms {
+		slices.SortFunc(notified[ai], func(a, b Notification) int {
+			return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(a.Person, b.Person))
+		})
+		slices.Sort(detected[ai])
+		slices.Sort(uploaded[ai])
+		if e.cfg.onDayMatch != nil {
+			e.cfg.onDayMatch(ai, d, notified[ai])
+		}
+	}
+	return e.score(d, notified, detected, uploaded)
+}
+
+func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, detected [][]uint64, uploaded [][]int32) error {
+	sc := &e.sc
+	from := e.start.AddDate(0, 0, max(0, d-e.k))
+	to := e.start.AddDate(0, 0, d+1).Add(-time.Millisecond)
+	var ups []upload
+	for ph, pi := range g.person {
+		if !e.diagnosedMax(int(pi), d) {
+			continue
+		}
+		any := false
+		for _, ai := range g.arms {
+			any = any || e.installedArm(ai, int(pi), d)
+		}
+		if !any || agents.Uniform(sc.Seed, agents.SubUpload, uint64(pi), uint64(d)) >= sc.Diagnosis.Compliance {
+			continue
+		}
+		keys, err := g.devices[ph].Upload(from, to)
+		if err != nil {
+			return fmt.Errorf("%s upload of person %d: %w", g.protocol, pi, err)
+		}
+		ups = append(ups, upload{person: pi, phone: int32(ph), keys: keys})
+		for _, ai := range g.arms {
+			if e.installedArm(ai, int(pi), d) {
+				uploaded[ai] = append(uploaded[ai], pi)
+			}
+		}
+	}
+	if len(ups) == 0 {
+		return nil
+	}
+	var ms []mrec
+	var err error
+	if e.cfg.perPhone {
+		ms, err = e.joinPerPhone(d, g, ups)
+	} else {
+		ms, err = e.joinExpanded(d, g, ups)
+	}
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(ms, func(a, b mrec) int {
+		return cmp.Or(cmp.Compare(a.u, b.u), cmp.Compare(a.rx, b.rx), cmp.Compare(a.ms, b.ms),
+			cmp.Compare(a.day, b.day), cmp.Compare(a.idx, b.idx), cmp.Compare(a.key, b.key))
+	})
+	ms = slices.CompactFunc(ms, func(a, b mrec) bool { return a.u == b.u && a.rx == b.rx && a.day == b.day && a.idx == b.idx })
+	for _, ai := range g.arms {
+		e.sums[ai].MatchedSightings += int64(len(ms))
+	}
+	var store []tracing.Sighting
+	var matches []tracing.Match
+	var keep []int
+	for i := 0; i < len(ms); {
+		j := i
+		for j < len(ms) && ms[j].u == ms[i].u && ms[j].rx == ms[i].rx {
+			j++
+		}
+		up := &ups[ms[i].u]
+		rxPerson := g.person[ms[i].rx]
+		rxP, txP := &e.pop.People[rxPerson], &e.pop.People[up.person]
+		// Materialise the matched sightings through the protocol code.
+		store, matches = store[:0], matches[:0]
+		for k := i; k < j; k++ {
+			s, err := e.fullSighting(g, &ms[k])
+			if err != nil {
+				return err
+			}
+			store = append(store, s)
+		}
+		for _, ai := range g.arms {
+			if !e.installedArm(ai, int(up.person), d) {
+				continue
+			}
+			// An arm sees only sightings made while both had its app.
+			keep = keep[:0]
+			for k := i; k < j; k++ {
+				od := int(ms[k].day)
+				if e.installedArm(ai, int(rxPerson), od) && e.installedArm(ai, int(up.person), od) {
+					keep = append(keep, k-i)
+				}
+			}
+			if len(keep) == 0 {
+				continue
+			}
+			sub := make([]tracing.Sighting, len(keep))
+			matches = matches[:0]
+			first := int64(1<<63 - 1)
+			for n, k := range keep {
+				sub[n] = store[k]
+				matches = append(matches, tracing.Match{Key: int(ms[i+k].key), Sighting: n})
+				first = min(first, store[k].Time)
+			}
+			detected[ai] = append(detected[ai], uint64(up.person)<<32|uint64(rxPerson))
+			ok, err := e.rules[ai].decide(up.keys, sub, matches, rxP.OS == 1, txP.OS == 1,
+				int(g.advPower[up.phone]), int(g.rssiCorr[ms[i].rx]))
+			if err != nil {
+				return fmt.Errorf("arm %q rule: %w", sc.Arms[ai].Name, err)
+			}
+			if ok {
+				notified[ai] = append(notified[ai], Notification{Index: up.person, Person: rxPerson, FirstExposure: first})
+			}
+		}
+		i = j
+	}
+	return nil
+}
+
+// fullSighting returns the stored sighting behind m with its real bytes.
+func (e *engine) fullSighting(g *group, m *mrec) (tracing.Sighting, error) {
+	if g.raw != nil {
+		return g.raw[m.day][m.idx], nil
+	}
+	return g.sighting(&g.obs[m.day][m.idx], e.startMs)
+}
+
+// window yields the retained days an upload on day d covers.
+func (e *engine) window(d int) (int, int) { return max(0, d-e.k), d }
+
+// joinExpanded expands every published key once (Protocol.Expand) and
+// joins the broadcasts with the stored sightings on ID bytes: an 8-byte
+// prefix probe, then a comparison of the full ID materialised through the
+// advertiser's device.
+func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
+	var ents []bent
+	var bc []tracing.Broadcast
+	for u := range ups {
+		for kk, key := range ups[u].keys {
+			var err error
+			bc, err = g.proto.Expand(bc[:0], key)
+			if err != nil {
+				return nil, fmt.Errorf("expand key of person %d: %w", ups[u].person, err)
+			}
+			for _, b := range bc {
+				ents = append(ents, bent{id: b.ID, from: b.From, to: b.To, u: int32(u), key: int32(kk), next: -1})
+			}
+		}
+	}
+	tab := newPrefixTable(len(ents))
+	for i := range ents {
+		s := tab.slot(idPrefix(&ents[i].id))
+		tab.keys[s] = idPrefix(&ents[i].id)
+		ents[i].next = tab.vals[s]
+		tab.vals[s] = int32(i)
+	}
+	var out []mrec
+	d0, d1 := e.window(d)
+	for dd := d0; dd <= d1; dd++ {
+		day := g.obs[dd]
+		for i := range day {
+			o := &day[i]
+			h := tab.vals[tab.slot(o.pfx)]
+			if h < 0 {
+				continue
+			}
+			ms := e.startMs + o.millis()
+			var s tracing.Sighting
+			have := false
+			for x := h; x >= 0; x = ents[x].next {
+				b := &ents[x]
+				if ms < b.from || ms > b.to {
+					continue
+				}
+				if !have {
+					var err error
+					m := mrec{day: uint8(dd), idx: int32(i)}
+					if s, err = e.fullSighting(g, &m); err != nil {
+						return nil, err
+					}
+					have = true
+				}
+				if s.ID == b.id {
+					out = append(out, mrec{u: b.u, rx: o.rx, key: b.key, day: uint8(dd), idx: int32(i), ms: ms})
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// joinPerPhone matches the way a phone does: each receiving phone's own
+// store of sightings against all of the day's keys with Protocol.Match.
+func (e *engine) joinPerPhone(d int, g *group, ups []upload) ([]mrec, error) {
+	var keys []tracing.PublishedKey
+	var keyU, keyK []int32
+	for u := range ups {
+		for kk, k := range ups[u].keys {
+			keys = append(keys, k)
+			keyU = append(keyU, int32(u))
+			keyK = append(keyK, int32(kk))
+		}
+	}
+	type ref struct {
+		rx  int32
+		day uint8
+		idx int32
+	}
+	var refs []ref
+	d0, d1 := e.window(d)
+	for dd := d0; dd <= d1; dd++ {
+		for i := range g.obs[dd] {
+			refs = append(refs, ref{g.obs[dd][i].rx, uint8(dd), int32(i)})
+		}
+	}
+	slices.SortStableFunc(refs, func(a, b ref) int { return cmp.Compare(a.rx, b.rx) })
+	var out []mrec
+	var store []tracing.Sighting
+	var ms []tracing.Match
+	for i := 0; i < len(refs); {
+		j := i
+		for j < len(refs) && refs[j].rx == refs[i].rx {
+			j++
+		}
+		store = store[:0]
+		for _, r := range refs[i:j] {
+			s, err := e.fullSighting(g, &mrec{day: r.day, idx: r.idx})
+			if err != nil {
+				return nil, err
+			}
+			store = append(store, s)
+		}
+		var err error
+		ms, err = g.proto.Match(ms[:0], keys, store)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			r := refs[i+m.Sighting]
+			out = append(out, mrec{u: keyU[m.Key], rx: r.rx, key: keyK[m.Key], day: r.day, idx: r.idx, ms: store[m.Sighting].Time})
+		}
+		i = j
+	}
+	return out, nil
+}

@@ -1,0 +1,56 @@
+package sim
+
+// Progress is reported after each simulated day.
+type Progress struct {
+	// Day is the number of days finished, of Days.
+	Day, Days int
+	// AgentDays is the agent-days simulated so far.
+	AgentDays int64
+	// AgentDaysPerSecond is the throughput so far.
+	AgentDaysPerSecond float64
+}
+
+type config struct {
+	workers     int
+	progress    func(Progress)
+	raw         bool
+	perPhone    bool
+	onDayMatch  func(arm int, day int, notified []Notification)
+	chunkTarget int
+}
+
+// Option configures Run.
+type Option func(*config)
+
+// WithWorkers sets the number of parallel workers (0 or less: one per CPU;
+// this overrides the scenario's engine.workers). Results do not depend on
+// it.
+func WithWorkers(n int) Option { return func(c *config) { c.workers = n } }
+
+// WithProgress sets a callback called after each day, from Run's goroutine.
+func WithProgress(fn func(Progress)) Option { return func(c *config) { c.progress = fn } }
+
+// WithRawSightings stores each sighting's real ID bytes (and GAEN's
+// encrypted metadata) at the instant it is received, instead of the
+// compact (advertiser, time, RSSI) form materialised when matching. Results
+// are identical; it exists to prove that, and costs memory.
+func WithRawSightings(on bool) Option { return func(c *config) { c.raw = on } }
+
+// WithPerPhoneMatching matches the way a phone does it: each receiving
+// phone's own store against the day's published keys with
+// Protocol.Match, instead of expanding each key once and joining on ID
+// bytes. Results are identical; it is much slower.
+func WithPerPhoneMatching(on bool) Option { return func(c *config) { c.perPhone = on } }
+
+// WithNotifications calls fn with every notification decided for arm on
+// day (in a deterministic order), for tests and for the epidemic layer.
+func WithNotifications(fn func(arm, day int, notified []Notification)) Option {
+	return func(c *config) { c.onDayMatch = fn }
+}
+
+// Notification says that Person was notified for index case Index.
+type Notification struct {
+	Index, Person int32
+	// FirstExposure is the earliest matched sighting (Unix ms).
+	FirstExposure int64
+}

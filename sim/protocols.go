@@ -1,0 +1,344 @@
+package sim
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/radio"
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/tracing"
+	"github.com/bluesim/bluesim/tracing/bluezone"
+	"github.com/bluesim/bluesim/tracing/dp3t"
+	"github.com/bluesim/bluesim/tracing/gaen"
+)
+
+// newProtocol returns the real protocol code behind a scenario protocol
+// name, and the radio schedule its phones follow (DP-3T apps shipped on
+// GAEN, so they advertise and scan on GAEN's schedule).
+func newProtocol(name string) (tracing.Protocol, radio.Protocol, error) {
+	switch name {
+	case scenarios.ProtocolBluezone:
+		p, err := bluezone.New(bluezone.DefaultParams())
+		return p, radio.Bluezone, err
+	case scenarios.ProtocolGAEN:
+		return gaen.Protocol{}, radio.GAEN, nil
+	case scenarios.ProtocolDP3T:
+		return dp3t.Default(), radio.GAEN, nil
+	}
+	return nil, 0, fmt.Errorf("protocol %q is not supported by the simulator (want bluezone, gaen or dp3t)", name)
+}
+
+// GAEN scoring presets (radio.md §3.2): attenuation thresholds, bucket
+// weights and the weighted-minutes trigger per day.
+type gaenScore struct {
+	lo, hi  float64
+	w       [3]float64
+	trigger float64
+}
+
+func gaenPreset(name string) (gaenScore, error) {
+	switch name {
+	case "cwa", "":
+		// CWA June 2020: 55/63 dB, weights 1.0/0.5/0, notify at 15 min.
+		return gaenScore{55, 63, [3]float64{1, 0.5, 0}, 15}, nil
+	case "swisscovid":
+		// SwissCovid 10 Sep 2020: 55/63 dB, 1.0/0.5/0, 15 min.
+		return gaenScore{55, 63, [3]float64{1, 0.5, 0}, 15}, nil
+	case "immuni":
+		// Immuni June 2020: any attenuation <= 73 dB counts, ~15 min.
+		return gaenScore{73, 73, [3]float64{1, 1, 0}, 15}, nil
+	case "gaen-v1-default":
+		// GAEN v1 attenuation-duration defaults: thresholds 50/70 dB, and
+		// (assumption) weights 1.0/0.5/0 with a 15-minute trigger.
+		return gaenScore{50, 70, [3]float64{1, 0.5, 0}, 15}, nil
+	}
+	return gaenScore{}, fmt.Errorf("unknown GAEN preset %q (want cwa, swisscovid, immuni or gaen-v1-default)", name)
+}
+
+// armRule is one arm's decision code, built from its scenario rule.
+type armRule struct {
+	protocol string
+	bz       *bluezone.Rule
+	gs       gaenScore
+	dp       dp3t.RuleParams
+}
+
+func newArmRule(a scenarios.Arm) (*armRule, error) {
+	r := &armRule{protocol: a.Protocol}
+	ru := a.Rule
+	switch a.Protocol {
+	case scenarios.ProtocolBluezone:
+		p := bluezone.DefaultRuleParams()
+		switch ru.Mode {
+		case "any", "":
+		case "f1":
+			p.UseRSSI = true
+			p.RSSI = bluezone.RSSIThresholds{
+				AndroidAndroid: int(ru.RSSI.AndroidAndroid), AndroidIOS: int(ru.RSSI.AndroidIOS),
+				IOSAndroid: int(ru.RSSI.IOSAndroid), IOSIOS: int(ru.RSSI.IOSIOS),
+			}
+			p.MinMinutes = int(math.Ceil(ru.MinMinutes))
+		default:
+			return nil, fmt.Errorf("arm %q: bluezone rule mode %q (want any or f1)", a.Name, ru.Mode)
+		}
+		rule, err := bluezone.NewRule(p)
+		if err != nil {
+			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
+		}
+		r.bz = rule
+	case scenarios.ProtocolGAEN:
+		gs, err := gaenPreset(ru.Preset)
+		if err != nil {
+			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
+		}
+		if len(ru.ThresholdsDB) == 2 {
+			gs.lo, gs.hi = ru.ThresholdsDB[0], ru.ThresholdsDB[1]
+		}
+		if len(ru.Weights) == 3 {
+			copy(gs.w[:], ru.Weights)
+		}
+		if ru.TriggerMinutes > 0 {
+			gs.trigger = ru.TriggerMinutes
+		}
+		r.gs = gs
+	case scenarios.ProtocolDP3T:
+		p := dp3t.DefaultRuleParams()
+		if len(ru.ThresholdsDB) == 2 {
+			p.LowerThresholdDB, p.UpperThresholdDB = ru.ThresholdsDB[0], ru.ThresholdsDB[1]
+		}
+		if len(ru.Weights) == 3 {
+			p.LowerWeight, p.MiddleWeight, p.UpperWeight = ru.Weights[0], ru.Weights[1], ru.Weights[2]
+		}
+		if ru.TriggerMinutes > 0 {
+			p.TriggerMinutes = ru.TriggerMinutes
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
+		}
+		r.dp = p
+	default:
+		return nil, fmt.Errorf("arm %q: protocol %q is not supported by the simulator", a.Name, a.Protocol)
+	}
+	return r, nil
+}
+
+// decide runs the protocol's rule over one receiver's matched sightings of
+// one upload. keys are the upload's keys, store the materialised
+// sightings, matches their (key, sighting) pairs; txPower and rssiCorr
+// are the advertiser's TX level and the receiver's RSSI correction.
+func (r *armRule) decide(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match,
+	rxIOS, txIOS bool, txPower, rssiCorr int) (bool, error) {
+	switch r.protocol {
+	case scenarios.ProtocolBluezone:
+		ok, _ := r.bz.Classify(store, bluezone.OSPair{ReceiverIOS: rxIOS, SenderIOS: txIOS})
+		return ok, nil
+	case scenarios.ProtocolGAEN:
+		ws, err := gaen.ExposureWindows(keys, store, matches, rssiCorr, gaen.WindowOptions{})
+		if err != nil {
+			return false, err
+		}
+		// Weighted minutes per UTC day over all windows of the upload's
+		// keys: each scan instance stands for its secondsSinceLastScan, in
+		// the bucket of its typical attenuation (protocols.md §2.5).
+		var days [8]struct {
+			day int64
+			min float64
+		}
+		n := 0
+		for _, w := range ws {
+			sum := 0.0
+			for _, si := range w.ScanInstances {
+				a := float64(si.TypicalAttenuationDb)
+				b := 2
+				if a < r.gs.lo {
+					b = 0
+				} else if a < r.gs.hi {
+					b = 1
+				}
+				sum += r.gs.w[b] * float64(si.SecondsSinceLastScan) / 60
+			}
+			j := 0
+			for j < n && days[j].day != w.DateMillis {
+				j++
+			}
+			if j == n {
+				if n == len(days) {
+					return false, errors.New("gaen: too many exposure days in one upload")
+				}
+				days[n].day = w.DateMillis
+				n++
+			}
+			days[j].min += sum
+			if days[j].min >= r.gs.trigger {
+				return true, nil
+			}
+		}
+		return false, nil
+	case scenarios.ProtocolDP3T:
+		exps, err := dp3t.Exposures(nil, matches, store, txPower)
+		if err != nil {
+			return false, err
+		}
+		ok, _, err := r.dp.Notify(exps)
+		return ok, err
+	}
+	return false, fmt.Errorf("no rule for %q", r.protocol)
+}
+
+// group is the set of arms sharing one protocol and calibration: their
+// phones run the same code and hear the same packets, so the radio is
+// sampled once per group and each arm filters by its own adoption.
+type group struct {
+	label      string
+	protocol   string
+	calibrated bool
+	proto      tracing.Protocol
+	rproto     radio.Protocol
+	arms       []int
+	maxAdopt   float64
+	// phone maps a person to a dense phone number (-1: never installs).
+	phone    []int32
+	person   []int32 // phone -> person
+	devices  []tracing.Device
+	scheds   []radio.Schedule
+	advPower []int8 // phone -> advertised TX power in metadata (dBm)
+	rssiCorr []int8 // phone -> receiver RSSI correction (dB)
+	gaenMeta []gaen.Metadata
+	// obs are the stored sightings, one slice per retained day.
+	obs [][]obs
+	raw [][]tracing.Sighting // WithRawSightings: raw sightings parallel to obs
+}
+
+// obs is one compact sighting: receiver rx heard advertiser tx at T
+// (milliseconds since the run's start) with RSSI. The ID bytes are the
+// advertiser's device ID at that instant, materialised when matching.
+type obs struct {
+	rx, tx int32 // phone numbers in the group
+	t      int32 // whole seconds since the run's start
+	ms     uint16
+	rssi   int8
+	day    uint8 // day of the run, for arm filtering
+	// pfx is the first 8 bytes of the received ID, materialised through
+	// the advertiser's device once, when the day's sightings are stored.
+	// The join probes it and then compares the full ID bytes.
+	pfx uint64
+}
+
+func (o *obs) millis() int64 { return int64(o.t)*1000 + int64(o.ms) }
+
+// entropyReader is a deterministic key-material source for one device.
+func entropyReader(seed uint64, person, grp int) *rand.ChaCha8 {
+	var s [32]byte
+	for i := range 4 {
+		k := agents.Mix(seed, agents.SubKeys, uint64(person), uint64(grp), uint64(i))
+		for j := range 8 {
+			s[i*8+j] = byte(k >> (8 * j))
+		}
+	}
+	return rand.NewChaCha8(s)
+}
+
+// setupDevices creates key material and schedules for every person who
+// installs the group's app at its highest adoption.
+func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64, gi int, start time.Time, rp radio.Params) error {
+	n := len(pop.People)
+	g.phone = make([]int32, n)
+	for i := range n {
+		g.phone[i] = -1
+		if pop.Installed(i, g.maxAdopt) {
+			g.phone[i] = int32(len(g.person))
+			g.person = append(g.person, int32(i))
+		}
+	}
+	np := len(g.person)
+	g.devices = make([]tracing.Device, np)
+	g.scheds = make([]radio.Schedule, np)
+	g.advPower = make([]int8, np)
+	g.rssiCorr = make([]int8, np)
+	if g.protocol == scenarios.ProtocolGAEN {
+		g.gaenMeta = make([]gaen.Metadata, np)
+	}
+	txLevel := rp.P1mDBm + rp.Atten1mDB
+	for ph, pi := range g.person {
+		p := &pop.People[pi]
+		dev, err := g.proto.NewDevice(entropyReader(seed, int(pi), gi), start)
+		if err != nil {
+			return fmt.Errorf("%s device for person %d: %w", g.protocol, pi, err)
+		}
+		g.devices[ph] = dev
+		g.scheds[ph] = m.NewSchedule(radio.KindFor(g.rproto, p.OS), agents.Mix(seed, agents.SubRadio, uint64(pi), uint64(g.rproto)))
+		// What the phone advertises as its TX power and what it adds to a
+		// measured RSSI: with calibration, the per-model corrections
+		// (radio.Correction's two halves); without, the nominal level.
+		adv, corr := txLevel, 0.0
+		if g.calibrated {
+			adv = txLevel + float64(p.Offsets.TX-p.Offsets.TXResidual)
+			corr = -float64(p.Offsets.RX - p.Offsets.RXResidual)
+		}
+		g.advPower[ph] = int8(clamp(math.Round(adv), -127, 127))
+		g.rssiCorr[ph] = int8(clamp(math.Round(corr), -127, 127))
+		if g.gaenMeta != nil {
+			md, err := gaen.NewMetadata(gaen.VersionV10, int(g.advPower[ph]))
+			if err != nil {
+				return err
+			}
+			g.gaenMeta[ph] = md
+		}
+	}
+	return nil
+}
+
+func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
+
+// sighting materialises the real broadcast of o's advertiser at o's
+// instant through the protocol code: ID bytes, and for GAEN the AEM.
+func (g *group) sighting(o *obs, start int64) (tracing.Sighting, error) {
+	ms := start + o.millis()
+	t := time.UnixMilli(ms).UTC()
+	s := tracing.Sighting{Time: ms, RSSI: o.rssi}
+	dev := g.devices[o.tx]
+	if gd, ok := dev.(*gaen.Device); ok {
+		id, aem, err := gd.AdvertAt(t, g.gaenMeta[o.tx])
+		if err != nil {
+			return s, err
+		}
+		s.ID, s.Meta = id, aem
+		return s, nil
+	}
+	id, err := dev.IDAt(t)
+	if err != nil {
+		return s, err
+	}
+	s.ID = id
+	return s, nil
+}
+
+func idPrefix(id *tracing.ID) uint64 {
+	var p uint64
+	for i := range 8 {
+		p = p<<8 | uint64(id[i])
+	}
+	return p
+}
+
+// id materialises only the ID bytes of o's broadcast.
+func (g *group) id(o *obs, start int64) (tracing.ID, error) {
+	return g.devices[o.tx].IDAt(time.UnixMilli(start + o.millis()).UTC())
+}
+
+// sortObs orders a day's observations by (advertiser, time, receiver) so
+// that materialising IDs walks each device forward in time.
+func sortObs(o []obs) {
+	// Every compared field equal means the records are equal in all but
+	// pfx, which is not yet set, so an unstable sort is deterministic.
+	slices.SortFunc(o, func(a, b obs) int {
+		return cmp.Or(cmp.Compare(a.tx, b.tx), cmp.Compare(a.t, b.t), cmp.Compare(a.ms, b.ms),
+			cmp.Compare(a.rx, b.rx), cmp.Compare(a.rssi, b.rssi))
+	})
+}

@@ -1,0 +1,178 @@
+package sim
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+)
+
+// Result is what a run produces. Everything except Wall* and
+// AgentDaysPerSecond is deterministic and covered by Hash.
+type Result struct {
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
+	Agents   int    `json:"agents"`
+	Days     int    `json:"days"`
+	// Ownership is the share of the population owning a smartphone.
+	Ownership float64 `json:"ownership"`
+	// Arms has one summary per scenario arm, in scenario order.
+	Arms []ArmSummary `json:"arms"`
+	// Daily is the per-day series of every arm (arm-major, day order).
+	Daily []DayRow `json:"daily"`
+	// Bands is the breakdown of verdicts by distance band, duration band,
+	// venue type, environment and OS pair.
+	Bands []BandRow `json:"bands"`
+	// Detection is the share of app-to-app pairs in range of an index case
+	// whose phones matched at least one sighting, by distance band.
+	Detection []DetectionRow `json:"detection"`
+	// Attenuation is a bounded reservoir of (true distance, observed
+	// attenuation) samples per arm group, for the attenuation plot.
+	Attenuation []AttenuationSample `json:"attenuation"`
+	// Delays is the histogram of hours from first matched exposure to
+	// notification, per arm.
+	Delays []DelayRow `json:"delays"`
+	// Hash is the SHA-256 (hex) of the deterministic tables above.
+	Hash string `json:"output_hash"`
+
+	// Not hashed: timing.
+	Workers            int     `json:"workers"`
+	WallSeconds        float64 `json:"wall_seconds"`
+	AgentDaysPerSecond float64 `json:"agent_days_per_second"`
+}
+
+// Counts are verdict counts against ground truth.
+type Counts struct {
+	// TP: close contacts of an index case who were notified for that case.
+	TP int64 `json:"tp"`
+	// FP: people notified for an index case who were not its close contact.
+	FP int64 `json:"fp"`
+	// FN: close contacts not notified.
+	FN int64 `json:"fn"`
+	// TN: people within radio range of an index case in its infectious
+	// window, not close contacts, and not notified.
+	TN int64 `json:"tn"`
+}
+
+// Precision is TP / (TP + FP) (0 when nothing was notified).
+func (c Counts) Precision() float64 { return ratio(c.TP, c.TP+c.FP) }
+
+// Recall is TP / (TP + FN).
+func (c Counts) Recall() float64 { return ratio(c.TP, c.TP+c.FN) }
+
+// FPR is FP / (FP + TN), the false-positive rate among negatives.
+func (c Counts) FPR() float64 { return ratio(c.FP, c.FP+c.TN) }
+
+func (c *Counts) add(o Counts) { c.TP += o.TP; c.FP += o.FP; c.FN += o.FN; c.TN += o.TN }
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// ArmSummary is one arm's totals over the run.
+type ArmSummary struct {
+	Name     string  `json:"name"`
+	Protocol string  `json:"protocol"`
+	Adoption float64 `json:"adoption"`
+	// IndexCases were diagnosed; Uploads of them uploaded keys.
+	IndexCases int64 `json:"index_cases"`
+	Uploads    int64 `json:"uploads"`
+	// CloseContacts are (index case, contact) pairs that were close
+	// contacts in the infectious window; AppCloseContacts those where both
+	// had the app installed.
+	CloseContacts    int64 `json:"close_contacts"`
+	AppCloseContacts int64 `json:"app_close_contacts"`
+	Counts
+	// Notifications are (index case, notified person) pairs.
+	Notifications int64   `json:"notifications"`
+	Precision     float64 `json:"precision"`
+	// Recall equals Coverage: recall over all close contacts.
+	Recall float64 `json:"recall"`
+	// Capture is recall among close contacts where both had the app.
+	Capture float64 `json:"capture"`
+	// Coverage is recall over all close contacts.
+	Coverage          float64 `json:"coverage"`
+	FalsePositiveRate float64 `json:"false_positive_rate"`
+	// MatchedSightings is how many stored sightings matched a published key.
+	MatchedSightings int64 `json:"matched_sightings"`
+	// Sightings is how many sightings the arm's phones stored.
+	Sightings int64 `json:"sightings"`
+}
+
+// DayRow is one arm's day.
+type DayRow struct {
+	Arm           string  `json:"arm"`
+	Day           int     `json:"day"`
+	Date          string  `json:"date"`
+	Adoption      float64 `json:"adoption"`
+	IndexCases    int64   `json:"index_cases"`
+	Uploads       int64   `json:"uploads"`
+	CloseContacts int64   `json:"close_contacts"`
+	Counts
+	Notifications int64 `json:"notifications"`
+	// Sightings stored that day by the arm's phones.
+	Sightings int64 `json:"sightings"`
+}
+
+// BandRow is one cell of a breakdown: verdict counts for the close
+// contacts and negatives of index cases falling in Band of Dimension.
+type BandRow struct {
+	Arm       string `json:"arm"`
+	Dimension string `json:"dimension"` // distance, duration, venue, environment, os_pair
+	Band      string `json:"band"`
+	Counts
+	// AppTP and AppFN count only contacts where both had the app.
+	AppTP int64 `json:"app_tp"`
+	AppFN int64 `json:"app_fn"`
+}
+
+// DetectionRow is detection by distance band among pairs where both phones
+// had the app.
+type DetectionRow struct {
+	Arm      string `json:"arm"`
+	Band     string `json:"band"`
+	Pairs    int64  `json:"pairs"`
+	Detected int64  `json:"detected"`
+}
+
+// AttenuationSample is one scan's observed attenuation at a true distance.
+type AttenuationSample struct {
+	Arm           string  `json:"arm"`
+	Environment   string  `json:"environment"`
+	DistanceM     float64 `json:"distance_m"`
+	AttenuationDB float64 `json:"attenuation_db"`
+}
+
+// DelayRow is one bin of the delay histogram: notifications whose first
+// matched exposure was Hours (rounded down) before the notification.
+type DelayRow struct {
+	Arm   string `json:"arm"`
+	Hours int    `json:"hours"`
+	Count int64  `json:"count"`
+}
+
+// computeHash fills r.Hash from the deterministic fields.
+func (r *Result) computeHash() error {
+	view := struct {
+		Scenario    string
+		Seed        uint64
+		Agents      int
+		Days        int
+		Ownership   float64
+		Arms        []ArmSummary
+		Daily       []DayRow
+		Bands       []BandRow
+		Detection   []DetectionRow
+		Attenuation []AttenuationSample
+		Delays      []DelayRow
+	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays}
+	b, err := json.Marshal(view)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	r.Hash = hex.EncodeToString(sum[:])
+	return nil
+}

@@ -1,0 +1,336 @@
+package sim
+
+import (
+	"math"
+	"slices"
+
+	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/radio"
+)
+
+// chunkOut is what one chunk of sites produced.
+type chunkOut struct {
+	truth []truthRec
+	obs   [][]obs
+	att   []attSample
+	err   error
+}
+
+// worker holds one goroutine's scratch space, reused across sites.
+type worker struct {
+	e *engine
+	// Present stays in the current epoch and their positions.
+	pres []int32
+	px   []float32
+	py   []float32
+	// Grid: cell heads and next links over pres.
+	head []int32
+	link []int32
+	// Pair aggregation for tracked pairs within one site.
+	pairs map[uint64]int32
+	trs   []truthRec
+	wins  []radio.ScanWindow
+	recs  []radio.Record
+	out   *chunkOut
+	cut   uint64 // reservoir cutoff of the current chunk
+}
+
+func newWorker(e *engine) *worker {
+	return &worker{e: e, pairs: map[uint64]int32{}}
+}
+
+func (w *worker) chunk(bySite []agents.Stay, off []int32, s0, s1 int) *chunkOut {
+	e := w.e
+	w.out = &chunkOut{obs: make([][]obs, len(e.groups))}
+	w.cut = math.MaxUint64
+	for s := s0; s < s1; s++ {
+		st := bySite[off[s]:off[s+1]]
+		if len(st) < 2 {
+			continue
+		}
+		w.site(int32(s), st)
+		if w.out.err != nil {
+			break
+		}
+	}
+	return w.out
+}
+
+// site runs one site for the day.
+func (w *worker) site(si int32, stays []agents.Stay) {
+	e := w.e
+	site := &e.pop.Sites[si]
+	epoch := agents.MinutesPerDay // seated sites: positions never change
+	free := false
+	for i := range stays {
+		if stays[i].Free() {
+			free = true
+			break
+		}
+	}
+	if free {
+		epoch = e.sc.Engine.PoseMinutes
+		if site.Kind == agents.Home {
+			epoch = e.sc.Engine.HomePoseMinutes
+		}
+	}
+	// Sort the site's stays by start for the sweep.
+	order := make([]int32, len(stays))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return int(stays[a].Start) - int(stays[b].Start) })
+	clear(w.pairs)
+	w.trs = w.trs[:0]
+	area := float32(site.Rooms) * site.RoomW * site.RoomD
+	var active []int32
+	next := 0
+	for e0 := 0; e0 < agents.MinutesPerDay; e0 += epoch {
+		e1 := e0 + epoch
+		// Admit stays starting before e1, drop those ended by e0.
+		for next < len(order) && int(stays[order[next]].Start) < e1 {
+			active = append(active, order[next])
+			next++
+		}
+		k := 0
+		for _, a := range active {
+			if int(stays[a].End) > e0 {
+				active[k] = a
+				k++
+			}
+		}
+		active = active[:k]
+		if len(active) < 2 {
+			if next == len(order) && len(active) == 0 {
+				break
+			}
+			continue
+		}
+		// Positions.
+		w.pres = append(w.pres[:0], active...)
+		w.px, w.py = w.px[:0], w.py[:0]
+		ep := uint64(e.day*agents.MinutesPerDay + e0)
+		for _, a := range w.pres {
+			st := &stays[a]
+			var p agents.Pos
+			if st.Free() {
+				k := agents.Mix(e.sc.Seed, agents.SubPositions, uint64(st.Person), ep)
+				p = site.FreePos(int(st.Room), float64(k>>11)/(1<<53), float64(k&(1<<32-1))/(1<<32))
+			} else {
+				p = site.SeatPos(int(st.Room), int(st.Seat))
+			}
+			w.px = append(w.px, p.X)
+			w.py = append(w.py, p.Y)
+		}
+		// People per square metre, for the bodies-in-between estimate:
+		// present people, weighted by the share of the epoch they stay.
+		var occ float32
+		for _, a := range w.pres {
+			st := &stays[a]
+			occ += float32(min(int(st.End), e1)-max(int(st.Start), e0)) / float32(epoch)
+		}
+		density := occ / max(area, 1)
+		w.pairsInEpoch(site, stays, e0, e1, density)
+		if w.out.err != nil {
+			return
+		}
+	}
+	// Emit the site's tracked pairs in key order.
+	if len(w.trs) > 0 {
+		slices.SortFunc(w.trs, func(a, b truthRec) int {
+			if a.a != b.a {
+				return int(a.a - b.a)
+			}
+			return int(a.b - b.b)
+		})
+		w.out.truth = append(w.out.truth, w.trs...)
+	}
+}
+
+// pairsInEpoch finds every pair of present stays within radio range with
+// a uniform grid of cell size range_m and handles each once.
+func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int, density float32) {
+	e := w.e
+	R := float32(e.rangeM)
+	nx := int(float32(site.Rooms)*site.RoomW/R) + 1
+	ny := int(site.RoomD/R) + 1
+	ncell := nx * ny
+	if cap(w.head) < ncell {
+		w.head = make([]int32, ncell)
+	}
+	w.head = w.head[:ncell]
+	for i := range w.head {
+		w.head[i] = -1
+	}
+	w.link = w.link[:0]
+	cell := func(i int) (int, int) {
+		cx := min(nx-1, max(0, int(w.px[i]/R)))
+		cy := min(ny-1, max(0, int(w.py[i]/R)))
+		return cx, cy
+	}
+	for i := range w.pres {
+		cx, cy := cell(i)
+		c := cy*nx + cx
+		w.link = append(w.link, w.head[c])
+		w.head[c] = int32(i)
+	}
+	R2 := R * R
+	for i := range w.pres {
+		cx, cy := cell(i)
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				x, y := cx+dx, cy+dy
+				if x < 0 || y < 0 || x >= nx || y >= ny {
+					continue
+				}
+				for j := w.head[y*nx+x]; j >= 0; j = w.link[j] {
+					if int(j) <= i {
+						continue
+					}
+					ddx, ddy := w.px[i]-w.px[j], w.py[i]-w.py[j]
+					d2 := ddx*ddx + ddy*ddy
+					if d2 > R2 {
+						continue
+					}
+					sa, sb := &stays[w.pres[i]], &stays[w.pres[j]]
+					if sa.Person == sb.Person {
+						continue
+					}
+					t0 := max(int(sa.Start), int(sb.Start), e0)
+					t1 := min(int(sa.End), int(sb.End), e1)
+					if t1 <= t0 {
+						continue
+					}
+					w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density)
+					if w.out.err != nil {
+						return
+					}
+				}
+			}
+		}
+	}
+}
+
+// pair records ground truth and samples the radio for one pair over
+// [t0, t1) minutes of the day at distance d.
+func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 int, density float32) {
+	e := w.e
+	a, b := sa.Person, sb.Person
+	if a > b {
+		a, b = b, a
+		sa, sb = sb, sa
+	}
+	if e.tracked[a] || e.tracked[b] {
+		key := uint64(a)<<32 | uint64(uint32(b))
+		idx, ok := w.pairs[key]
+		if !ok {
+			idx = int32(len(w.trs))
+			w.pairs[key] = idx
+			w.trs = append(w.trs, truthRec{a: a, b: b, minDist: math.MaxFloat32, kind: site.Kind, env: site.Env, day: uint16(e.day)})
+		}
+		tr := &w.trs[idx]
+		m := float32(t1 - t0)
+		tr.rangeMin += m
+		if float64(d) <= e.closeD {
+			tr.closeMin += m
+		}
+		if d < tr.minDist {
+			tr.minDist = d
+		}
+	}
+	walls := agents.Walls(sa.Room, sb.Room)
+	people := int(density * d * 0.5) // bodies in a 0.5 m corridor between the phones
+	for gi, g := range e.groups {
+		pa, pb := g.phone[a], g.phone[b]
+		if pa < 0 || pb < 0 || !e.active[gi][pa] || !e.active[gi][pb] {
+			continue
+		}
+		link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
+		all := e.sc.Engine.AllSightings
+		if all || e.tracked[b] {
+			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
+		}
+		if all || e.tracked[a] {
+			w.scan(gi, g, link, pa, pb, t0, t1) // b scans, a advertises
+		}
+		if w.out.err != nil {
+			return
+		}
+	}
+}
+
+// phoneOf fills a radio.Phone for phone ph of group g at second sec.
+func (w *worker) phoneOf(g *group, ph int32, sec float64) radio.Phone {
+	e := w.e
+	pi := g.person[ph]
+	p := &e.pop.People[pi]
+	hour := uint64(sec / 3600)
+	fg := agents.Uniform(e.sc.Seed, agents.SubActivity, uint64(pi), hour, 3) < e.pop.Params.Phones.Foreground
+	return radio.Phone{Offsets: p.Offsets, Sched: &g.scheds[ph], OS: p.OS, Carriage: p.Carriage,
+		Calibrated: g.calibrated, Foreground: fg}
+}
+
+// scan walks the receiver rx's scan windows that start while both are
+// present and stores what it hears of tx.
+func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 int) {
+	e := w.e
+	base := float64(e.day) * 86400
+	from, to := base+float64(t0)*60, base+float64(t1)*60
+	rxPhone := w.phoneOf(g, rx, from)
+	link.Rx = rxPhone
+	link.Tx = w.phoneOf(g, tx, from)
+	w.wins = g.scheds[rx].AppendWindows(w.wins[:0], from, to, rxPhone.Foreground)
+	rxKey := agents.Mix(e.sc.Seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.rproto))
+	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
+	pose := e.sc.Radio.PoseEpochS
+	for _, win := range w.wins {
+		key := radio.StreamKey{Seed: e.sc.Seed, Pair: pairKey, Pose: uint64(win.Start / pose), Window: radio.WindowKey(rxKey, win.Index)}
+		if g.rproto == radio.Bluezone {
+			// Bluezone stores a record per peer per 5 s; keep the strongest
+			// record of each wall-clock minute, which is all its rules read
+			// (any sighting; distinct minutes at or above an RSSI threshold).
+			w.recs = e.model.Records(link, win, key, w.recs[:0])
+			lastMin := int64(-1)
+			for _, r := range w.recs {
+				if r.T >= to {
+					break
+				}
+				mn := int64(r.T / 60)
+				if mn == lastMin {
+					o := &w.out.obs[gi][len(w.out.obs[gi])-1]
+					if rs := rssi8(r.RSSI); rs > o.rssi {
+						o.rssi = rs
+						o.t, o.ms = splitMs(r.T)
+					}
+					continue
+				}
+				lastMin = mn
+				w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), float64(link.DistanceM), link.Env, 0, false)
+			}
+			continue
+		}
+		rep := e.model.Scan(link, win, key)
+		if rep.Received == 0 {
+			continue
+		}
+		w.emit(gi, g, tx, rx, win.Start, rssi8(rep.MeanRSSI), float64(link.DistanceM), link.Env, float64(rep.TypicalAttenDB), true)
+	}
+}
+
+func rssi8(r float32) int8 { return int8(clamp(math.Round(float64(r)), -127, 127)) }
+
+func splitMs(sec float64) (int32, uint16) {
+	ms := int64(math.Floor(sec * 1000))
+	return int32(ms / 1000), uint16(ms % 1000)
+}
+
+// emit stores one sighting and offers it to the attenuation reservoir.
+func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, dist float64, env radio.Environment, att float64, hasAtt bool) {
+	e := w.e
+	t, ms := splitMs(sec)
+	w.out.obs[gi] = append(w.out.obs[gi], obs{rx: rx, tx: tx, t: t, ms: ms, rssi: rssi, day: uint8(e.day)})
+	if hasAtt && e.att.k > 0 {
+		pr := agents.Mix(e.sc.Seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(t))
+		w.out.att = offer(w.out.att, &w.cut, e.att.k, attSample{prio: pr, group: int16(gi), env: env, dist: float32(dist), att: float32(att)})
+	}
+}
