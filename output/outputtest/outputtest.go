@@ -1,0 +1,100 @@
+// Package outputtest builds small synthetic simulation results for tests
+// of the packages that write and draw them (output, plots, the CLI), so
+// that those tests do not need to run the engine.
+package outputtest // import "github.com/bluesim/bluesim/output/outputtest"
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/bluesim/bluesim/sim"
+)
+
+// Result returns a deterministic synthetic result with two protocols at
+// two adoption levels each, daily rows, every breakdown dimension, a
+// detection table, delays and attenuation samples drawn from a log-distance
+// law. The numbers are plausible, not simulated.
+func Result() *sim.Result {
+	rng := rand.New(rand.NewPCG(1, 2))
+	r := &sim.Result{Scenario: "synthetic", Seed: 7, Agents: 1000, Days: 4, Ownership: 0.8,
+		Workers: 2, WallSeconds: 1.5, AgentDaysPerSecond: 2666.7, Hash: "synthetic"}
+	type arm struct {
+		name, proto string
+		a, capture  float64
+		fpPerTP     float64
+	}
+	arms := []arm{{"bluezone-20", "bluezone", 0.2, 0.75, 4}, {"bluezone-40", "bluezone", 0.4, 0.7, 5},
+		{"gaen-20", "gaen", 0.2, 0.55, 1.5}, {"gaen-40", "gaen", 0.4, 0.5, 2}}
+	for _, a := range arms {
+		cc := int64(500 + 500*a.a)
+		app := int64(math.Round(float64(cc) * a.a * a.a * 1.1))
+		tp := int64(math.Round(float64(app) * a.capture))
+		fp := int64(math.Round(float64(tp) * a.fpPerTP))
+		c := sim.Counts{TP: tp, FP: fp, FN: cc - tp, TN: 4000}
+		s := sim.ArmSummary{Name: a.name, Protocol: a.proto, Adoption: a.a, IndexCases: int64(40 * a.a * 10),
+			Uploads: int64(32 * a.a * 10), CloseContacts: cc, AppCloseContacts: app, Counts: c,
+			Notifications: tp + fp, Precision: c.Precision(), Recall: c.Recall(), Capture: a.capture,
+			Coverage: c.Recall(), FalsePositiveRate: c.FPR(), MatchedSightings: 100 * tp, Sightings: 1000 * tp}
+		r.Arms = append(r.Arms, s)
+		for d := range r.Days {
+			dc := sim.Counts{TP: tp / 4, FP: fp / 4, FN: (cc - tp) / 4, TN: 1000}
+			if d == 0 {
+				dc = sim.Counts{}
+			}
+			r.Daily = append(r.Daily, sim.DayRow{Arm: a.name, Day: d, Date: fmt.Sprintf("2020-08-%02d", 3+d),
+				Adoption: a.a, IndexCases: int64(d * 3), Uploads: int64(d * 2), CloseContacts: dc.TP + dc.FN,
+				Counts: dc, Notifications: dc.TP + dc.FP, Sightings: int64(1000 * (d + 1))})
+		}
+		dims := []struct {
+			dim   string
+			bands []string
+		}{
+			{"distance", []string{"<1m", "1-2m", "2-3m", ">=3m"}},
+			{"duration", []string{"<15min", "15-30min", ">=30min"}},
+			{"venue", []string{"home", "school", "work", "market"}},
+			{"environment", []string{"indoor", "outdoor", "vehicle"}},
+			{"os_pair", []string{"android-android", "android-ios", "ios-android", "ios-ios", "no-app"}},
+		}
+		for _, dm := range dims {
+			left := sim.Counts{TP: tp, FP: fp, FN: cc - tp, TN: 4000}
+			appLeft := [2]int64{tp, app - tp}
+			for i, b := range dm.bands {
+				part := func(x int64) int64 {
+					if i == len(dm.bands)-1 {
+						return x
+					}
+					return x / int64(len(dm.bands)-i)
+				}
+				row := sim.BandRow{Arm: a.name, Dimension: dm.dim, Band: b,
+					Counts: sim.Counts{TP: part(left.TP), FP: part(left.FP), FN: part(left.FN), TN: part(left.TN)},
+					AppTP:  part(appLeft[0]), AppFN: part(appLeft[1])}
+				left.TP -= row.TP
+				left.FP -= row.FP
+				left.FN -= row.FN
+				left.TN -= row.TN
+				appLeft[0] -= row.AppTP
+				appLeft[1] -= row.AppFN
+				r.Bands = append(r.Bands, row)
+			}
+		}
+		for i, b := range []string{"<1m", "1-2m", "2-3m", "3-5m", ">=5m"} {
+			pairs := int64(200 - 30*i)
+			r.Detection = append(r.Detection, sim.DetectionRow{Arm: a.name, Band: b, Pairs: pairs,
+				Detected: int64(float64(pairs) * (0.95 - 0.15*float64(i)))})
+		}
+		for h := 0; h < 30; h += 3 {
+			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, Count: int64(30 - h)})
+		}
+	}
+	for _, g := range []string{"bluezone", "gaen"} {
+		for i := range 150 {
+			env := []string{"indoor", "outdoor", "vehicle"}[i%3]
+			d := 0.3 + 9.7*rng.Float64()
+			att := 45 + 20*math.Log10(d) + 4*rng.NormFloat64()
+			r.Attenuation = append(r.Attenuation, sim.AttenuationSample{Arm: g, Environment: env,
+				DistanceM: math.Round(d*1000) / 1000, AttenuationDB: math.Round(att*1000) / 1000})
+		}
+	}
+	return r
+}

@@ -1,0 +1,245 @@
+package output
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"math"
+	"strconv"
+
+	"github.com/bluesim/bluesim/sim"
+)
+
+// Num is a float64 that encodes as a plain JSON number, or as null when it
+// is NaN or infinite (an undefined ratio, such as precision when nothing
+// was notified). Decoding null gives NaN.
+type Num float64
+
+// MarshalJSON implements json.Marshaler.
+func (n Num) MarshalJSON() ([]byte, error) {
+	f := float64(n)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(f)
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Num) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*n = Num(math.NaN())
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*n = Num(f)
+	return nil
+}
+
+// SummaryFormat names the layout of summary.json; it changes only when a
+// key is removed or changes meaning.
+const SummaryFormat = "bluesim-run/1"
+
+// Summary is summary.json. Keys are stable snake_case and documented in
+// the README. Everything except Workers, WallSeconds, AgentDaysPerSecond,
+// PeakRSSBytes, PeakRSSSource, BytesPerAgent and OutputHash is
+// deterministic and covered by OutputHash.
+type Summary struct {
+	Format   string `json:"format"`
+	Scenario string `json:"scenario"`
+	Seed     uint64 `json:"seed"`
+	Agents   int    `json:"agents"`
+	Days     int    `json:"days"`
+	// Start is the first simulated date (YYYY-MM-DD), "" when unknown.
+	Start string `json:"start"`
+	// SmartphoneOwnership is the share of the population with a phone.
+	SmartphoneOwnership Num          `json:"smartphone_ownership"`
+	Arms                []ArmSummary `json:"arms"`
+	// ResultHash is the engine's own hash of its result (sim.Result.Hash).
+	ResultHash string `json:"result_hash"`
+	// Tables and Plots list the files written, relative to the folder.
+	Tables []string `json:"tables"`
+	Plots  []string `json:"plots"`
+
+	// Not deterministic: how the run went on this machine.
+	Workers            int    `json:"workers"`
+	WallSeconds        Num    `json:"wall_seconds"`
+	AgentDaysPerSecond Num    `json:"agent_days_per_second"`
+	PeakRSSBytes       int64  `json:"peak_rss_bytes"`
+	PeakRSSSource      string `json:"peak_rss_source"`
+	BytesPerAgent      Num    `json:"bytes_per_agent"`
+	// OutputHash is the SHA-256 (hex) of the tables' CSV bytes and of this
+	// summary's deterministic part (see Hash).
+	OutputHash string `json:"output_hash"`
+}
+
+// ArmSummary is one protocol arm's totals with 95 % Wilson intervals.
+type ArmSummary struct {
+	Name     string `json:"name"`
+	Protocol string `json:"protocol"`
+	Adoption Num    `json:"adoption"`
+	// IndexCases were diagnosed app users; Uploads of them uploaded keys.
+	IndexCases int64 `json:"index_cases"`
+	Uploads    int64 `json:"uploads"`
+	// CloseContacts are (index case, person) close-contact pairs in the
+	// infectious window; AppCloseContacts those where both had the app.
+	CloseContacts    int64 `json:"close_contacts"`
+	AppCloseContacts int64 `json:"app_close_contacts"`
+	TP               int64 `json:"tp"`
+	FP               int64 `json:"fp"`
+	FN               int64 `json:"fn"`
+	TN               int64 `json:"tn"`
+	Notifications    int64 `json:"notifications"`
+	Precision        Num   `json:"precision"`
+	PrecisionCILow   Num   `json:"precision_ci_low"`
+	PrecisionCIHigh  Num   `json:"precision_ci_high"`
+	Recall           Num   `json:"recall"`
+	Capture          Num   `json:"capture"`
+	CaptureCILow     Num   `json:"capture_ci_low"`
+	CaptureCIHigh    Num   `json:"capture_ci_high"`
+	Coverage         Num   `json:"coverage"`
+	CoverageCILow    Num   `json:"coverage_ci_low"`
+	CoverageCIHigh   Num   `json:"coverage_ci_high"`
+	// PairwiseCoverage is capture × adoption², what coverage would be if
+	// installs were independent of who meets whom.
+	PairwiseCoverage  Num   `json:"pairwise_coverage"`
+	FalsePositiveRate Num   `json:"false_positive_rate"`
+	MatchedSightings  int64 `json:"matched_sightings"`
+	Sightings         int64 `json:"sightings"`
+}
+
+// Arm is the arm's numbers recomputed from its counts, with undefined
+// ratios as NaN rather than the engine's 0, and with intervals.
+func Arm(r *sim.Result, a sim.ArmSummary) ArmSummary {
+	appTP, appN := appCounts(r, a.Name, a)
+	s := ArmSummary{
+		Name: a.Name, Protocol: a.Protocol, Adoption: Num(a.Adoption),
+		IndexCases: a.IndexCases, Uploads: a.Uploads,
+		CloseContacts: a.CloseContacts, AppCloseContacts: a.AppCloseContacts,
+		TP: a.TP, FP: a.FP, FN: a.FN, TN: a.TN, Notifications: a.Notifications,
+		Precision:         Num(Ratio(a.TP, a.TP+a.FP)),
+		Recall:            Num(Ratio(a.TP, a.TP+a.FN)),
+		Capture:           Num(Ratio(appTP, appN)),
+		Coverage:          Num(Ratio(a.TP, a.TP+a.FN)),
+		FalsePositiveRate: Num(Ratio(a.FP, a.FP+a.TN)),
+		MatchedSightings:  a.MatchedSightings, Sightings: a.Sightings,
+	}
+	lo, hi := Wilson(a.TP, a.TP+a.FP)
+	s.PrecisionCILow, s.PrecisionCIHigh = Num(lo), Num(hi)
+	lo, hi = Wilson(appTP, appN)
+	s.CaptureCILow, s.CaptureCIHigh = Num(lo), Num(hi)
+	lo, hi = Wilson(a.TP, a.TP+a.FN)
+	s.CoverageCILow, s.CoverageCIHigh = Num(lo), Num(hi)
+	s.PairwiseCoverage = Num(float64(s.Capture) * a.Adoption * a.Adoption)
+	return s
+}
+
+// appCounts returns true positives and close contacts among pairs where
+// both had the app, from the venue breakdown (every contact has exactly
+// one venue type), falling back to the engine's capture when the result
+// has no breakdown.
+func appCounts(r *sim.Result, arm string, a sim.ArmSummary) (tp, n int64) {
+	found := false
+	for _, b := range r.Bands {
+		if b.Arm == arm && b.Dimension == "venue" {
+			tp += b.AppTP
+			n += b.AppTP + b.AppFN
+			found = true
+		}
+	}
+	if !found {
+		n = a.AppCloseContacts
+		tp = int64(math.Round(a.Capture * float64(n)))
+	}
+	return tp, n
+}
+
+// NewSummary builds the summary of r, without OutputHash, Tables and
+// Plots, which the caller fills in once it knows them.
+func NewSummary(r *sim.Result) *Summary {
+	s := &Summary{
+		Format: SummaryFormat, Scenario: r.Scenario, Seed: r.Seed, Agents: r.Agents, Days: r.Days,
+		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
+		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
+		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{},
+	}
+	for _, d := range r.Daily {
+		if d.Day == 0 {
+			s.Start = d.Date
+			break
+		}
+	}
+	for _, a := range r.Arms {
+		s.Arms = append(s.Arms, Arm(r, a))
+	}
+	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
+	if r.Agents > 0 {
+		s.BytesPerAgent = Num(float64(s.PeakRSSBytes) / float64(r.Agents))
+	} else {
+		s.BytesPerAgent = Num(math.NaN())
+	}
+	return s
+}
+
+// deterministic returns a copy without the fields that depend on the
+// machine, the worker count or the clock.
+func (s *Summary) deterministic() Summary {
+	d := *s
+	d.Workers = 0
+	d.WallSeconds, d.AgentDaysPerSecond, d.BytesPerAgent = 0, 0, 0
+	d.PeakRSSBytes, d.PeakRSSSource = 0, ""
+	d.OutputHash = ""
+	return d
+}
+
+// Hash returns the output hash: SHA-256 over each table's name and CSV
+// bytes, in order, then the JSON of the summary's deterministic part. The
+// same seed gives the same hash for any worker count; Parquet files and
+// figures are derived from the same rows and left out, so a library
+// upgrade that changes their bytes does not change the hash.
+func Hash(tables []Table, s *Summary) (string, error) {
+	h := sha256.New()
+	for i := range tables {
+		b, err := tables[i].CSV()
+		if err != nil {
+			return "", err
+		}
+		io.WriteString(h, "table "+tables[i].Name+" "+strconv.Itoa(len(b))+"\n")
+		h.Write(b)
+	}
+	d := s.deterministic()
+	b, err := json.Marshal(&d)
+	if err != nil {
+		return "", err
+	}
+	io.WriteString(h, "summary "+strconv.Itoa(len(b))+"\n")
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// JSON encodes the summary indented, with a final newline.
+func (s *Summary) JSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadSummary decodes a summary.json.
+func ReadSummary(r io.Reader) (*Summary, error) {
+	var s Summary
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
