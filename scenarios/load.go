@@ -350,8 +350,26 @@ func syntaxError(name string, err error) *Error {
 	e := &Error{File: name, Msg: "invalid YAML: " + yamlMessage(err)}
 	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil && m[1] != "" {
 		e.Line, _ = strconv.Atoi(m[1])
+		// yaml.v3 counts lines from 1 for scanner errors but from 0 for
+		// parser errors; these are the parser's messages.
+		for _, p := range parserProblems {
+			if m[2] == p {
+				e.Line++
+				break
+			}
+		}
 	}
 	return e
+}
+
+// parserProblems are the messages of yaml.v3's parser (parserc.go), whose
+// line numbers are one short.
+var parserProblems = []string{
+	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
+	"did not find expected '-' indicator", "did not find expected <document start>",
+	"did not find expected key", "did not find expected node content",
+	"found undefined tag handle", "found incompatible YAML document",
+	"found duplicate %TAG directive", "found duplicate %YAML directive",
 }
 
 // yamlMessage strips yaml.v3's "yaml: line N: " prefix.

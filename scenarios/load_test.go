@@ -62,8 +62,10 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`t.yaml:3:1: unknown key "foo"`}},
 		{"duplicate key", "days: 3\ndays: 4\n",
 			nil, []string{`t.yaml:2:1: days: given twice (first on line 1)`}},
-		{"bad syntax", "days: [1, 2\nname: x\n",
-			nil, []string{`t.yaml:`, `invalid YAML`}},
+		{"bad syntax", "days: 3\nname: [1, 2\nseed: 1\n",
+			nil, []string{`t.yaml:2: invalid YAML: did not find expected ',' or ']'`}},
+		{"bad syntax scanner", "days: 3\nname: a: b\n",
+			nil, []string{`t.yaml:2: invalid YAML: mapping values are not allowed in this context`}},
 		{"not a mapping", "- a\n- b\n",
 			nil, []string{`t.yaml:1:1: a scenario file must be a mapping`}},
 		{"unknown base", "base: towm\n",
@@ -248,7 +250,7 @@ func TestLevenshtein(t *testing.T) {
 	for _, tt := range []struct {
 		a, b string
 		d    int
-	}{{"", "", 0}, {"preset", "presett", 1}, {"kitten", "sitting", 3}, {"abc", "", 3}} {
+	}{{"", "", 0}, {"preset", "presett", 1}, {"kitten", "sitting", 3}, {"abc", "", 3}, {"twon", "town", 1}} {
 		if got := levenshtein(tt.a, tt.b); got != tt.d {
 			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.d)
 		}

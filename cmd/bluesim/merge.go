@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bluesim/bluesim/scenarios/sweeprun"
+)
+
+func init() { register("", newMergeCommand) }
+
+// newMergeCommand combines sweep shard folders.
+func newMergeCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "merge DIR...",
+		Short: "Combine the shard folders of a sweep into the tables of the whole sweep",
+		Long: `merge reads the folders that "bluesim sweep --shard" wrote (each DIR is a
+shard folder, or a folder holding shard-i-of-n folders), checks that they
+come from the same sweep (same scenario hash) and that every task is there
+exactly once, and writes to --out the tables a whole run would have written,
+byte for byte: tables/sweep_runs.*, tables/sweep_summary.* and manifest.json.
+With a single DIR, --out defaults to it.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("merge needs at least one folder")
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := a.str("out")
+			if out == "" {
+				if len(args) != 1 {
+					return usagef("merging %d folders: say where with --out", len(args))
+				}
+				out = args[0]
+			}
+			dirs, err := sweeprun.FindFolders(args)
+			if err != nil {
+				return asUsage(err)
+			}
+			m, err := sweeprun.Merge(dirs, out)
+			if err != nil {
+				return asUsage(err)
+			}
+			fmt.Fprintf(a.stdout, "merged %d folders: %d tasks (%d points x %d replicates) of %s into %s\n",
+				len(dirs), m.TotalTasks, m.Points, m.Replicates, m.Scenario, filepath.Join(out, sweeprun.TablesDir))
+			return nil
+		},
+	}
+	cmd.Flags().String("out", "", "folder for the merged tables (default: the DIR, when only one is given)")
+	return cmd
+}
