@@ -1,0 +1,321 @@
+package loadgen
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Latencies are recorded in microseconds from 1 µs to 10 minutes with 3
+// significant digits (loadtest.md §3.5).
+const (
+	histMin     = 1
+	histMax     = int64(10 * time.Minute / time.Microsecond)
+	histSigFigs = 3
+	maxErrors   = 100 // distinct error strings kept
+)
+
+func newHist() *hdr.Histogram { return hdr.New(histMin, histMax, histSigFigs) }
+
+// Latency summarises a histogram in milliseconds.
+type Latency struct {
+	Min  float64 `json:"min"`
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P99  float64 `json:"p99"`
+	P999 float64 `json:"p99_9"`
+	Max  float64 `json:"max"`
+}
+
+func latencyOf(h *hdr.Histogram) Latency {
+	if h.TotalCount() == 0 {
+		return Latency{}
+	}
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	return Latency{
+		Min: ms(h.Min()), Mean: h.Mean() / 1000, P50: ms(h.ValueAtQuantile(50)), P90: ms(h.ValueAtQuantile(90)),
+		P99: ms(h.ValueAtQuantile(99)), P999: ms(h.ValueAtQuantile(99.9)), Max: ms(h.Max()),
+	}
+}
+
+// ErrorCount is one distinct error and how often it occurred.
+type ErrorCount struct {
+	Error string `json:"error"`
+	Count int64  `json:"count"`
+}
+
+// KindReport is the part of a report for one request kind.
+type KindReport struct {
+	Requests  int64   `json:"requests"`
+	Successes int64   `json:"successes"`
+	Latency   Latency `json:"latency_ms"`
+	BytesIn   int64   `json:"bytes_in"`
+	BytesOut  int64   `json:"bytes_out"`
+	// Histogram is the HDR histogram of latencies in µs, V2 compressed
+	// and base64-encoded, so reports merge exactly.
+	Histogram string `json:"histogram"`
+	hist      *hdr.Histogram
+}
+
+// Report is the result of a run, or of several merged.
+type Report struct {
+	Target   string    `json:"target"`
+	Scenario string    `json:"scenario,omitempty"`
+	Shards   []string  `json:"shards"`
+	Start    time.Time `json:"start"`
+	// RequestedRate is the arrival rate the run was asked for (summed over
+	// merged shards).
+	RequestedRate float64 `json:"requested_rate"`
+	// Duration is the attack: first to last scheduled request; Wait from
+	// the last scheduled request to the last response.
+	Duration   float64          `json:"duration_s"`
+	Wait       float64          `json:"wait_s"`
+	Requests   int64            `json:"requests"`
+	Rate       float64          `json:"rate"`
+	Throughput float64          `json:"throughput"`
+	Success    float64          `json:"success"`
+	Latency    Latency          `json:"latency_ms"`
+	BytesIn    int64            `json:"bytes_in"`
+	BytesOut   int64            `json:"bytes_out"`
+	Status     map[string]int64 `json:"status_codes"`
+	Errors     []ErrorCount     `json:"errors"`
+	// Kinds holds the same figures per request kind.
+	Kinds map[string]*KindReport `json:"kinds"`
+	// Scale is, for a scenario run, the fraction of the scenario's
+	// national traffic this run sent.
+	Scale float64 `json:"scale,omitempty"`
+	// Phones reports the simulated phones, when there were any.
+	Phones *PhoneReport `json:"phones,omitempty"`
+	// Histogram is the merged latency histogram of all kinds (µs).
+	Histogram string `json:"histogram"`
+
+	successes int64
+	hist      *hdr.Histogram
+	errs      map[string]int64
+}
+
+// finish computes the derived figures from the counters and histograms.
+func (r *Report) finish() error {
+	r.hist = newHist()
+	r.Requests, r.successes, r.BytesIn, r.BytesOut = 0, 0, 0, 0
+	for _, name := range slices.Sorted(maps.Keys(r.Kinds)) {
+		k := r.Kinds[name]
+		if k.hist == nil {
+			return fmt.Errorf("kind %s has no histogram", name)
+		}
+		k.Latency = latencyOf(k.hist)
+		enc, err := k.hist.Encode(hdr.V2CompressedEncodingCookieBase)
+		if err != nil {
+			return err
+		}
+		k.Histogram = string(enc)
+		r.hist.Merge(k.hist)
+		r.Requests += k.Requests
+		r.successes += k.Successes
+		r.BytesIn += k.BytesIn
+		r.BytesOut += k.BytesOut
+	}
+	r.Latency = latencyOf(r.hist)
+	enc, err := r.hist.Encode(hdr.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return err
+	}
+	r.Histogram = string(enc)
+	if r.Duration > 0 {
+		r.Rate = float64(r.Requests) / r.Duration
+	}
+	if r.Duration+r.Wait > 0 {
+		r.Throughput = float64(r.successes) / (r.Duration + r.Wait)
+	}
+	if r.Requests > 0 {
+		r.Success = float64(r.successes) / float64(r.Requests)
+	}
+	r.Errors = r.Errors[:0]
+	for e, n := range r.errs {
+		r.Errors = append(r.Errors, ErrorCount{e, n})
+	}
+	slices.SortFunc(r.Errors, func(a, b ErrorCount) int {
+		if a.Count != b.Count {
+			return int(b.Count - a.Count)
+		}
+		return strings.Compare(a.Error, b.Error)
+	})
+	if len(r.Errors) > maxErrors {
+		r.Errors = r.Errors[:maxErrors]
+	}
+	if r.Status == nil {
+		r.Status = map[string]int64{}
+	}
+	return nil
+}
+
+// DecodeReport reads a JSON report written by WriteJSON and restores its
+// histograms, so that it can be merged.
+func DecodeReport(data []byte) (*Report, error) {
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("loadtest report: %w", err)
+	}
+	if len(r.Kinds) == 0 {
+		return nil, errors.New("loadtest report: no kinds (not a bluesim loadtest report?)")
+	}
+	for name, k := range r.Kinds {
+		if k == nil {
+			return nil, fmt.Errorf("loadtest report: kind %s is null", name)
+		}
+		h, err := hdr.Decode([]byte(k.Histogram))
+		if err != nil {
+			return nil, fmt.Errorf("loadtest report: kind %s histogram: %w", name, err)
+		}
+		if h.TotalCount() != k.Requests {
+			return nil, fmt.Errorf("loadtest report: kind %s histogram holds %d values, requests %d", name, h.TotalCount(), k.Requests)
+		}
+		k.hist = h
+	}
+	r.errs = map[string]int64{}
+	for _, e := range r.Errors {
+		r.errs[e.Error] += e.Count
+	}
+	if err := r.finish(); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// MergeReports adds reports of shards that ran at the same time: counts,
+// bytes, status codes, errors and histograms add; the duration is the
+// longest; rate and throughput are recomputed over it (so they add up too).
+// Phones' figures are pooled. The inputs are not modified.
+func MergeReports(reports ...*Report) (*Report, error) {
+	if len(reports) == 0 {
+		return nil, errors.New("merge: no reports")
+	}
+	out := &Report{Kinds: map[string]*KindReport{}, Status: map[string]int64{}, errs: map[string]int64{}}
+	for i, r := range reports {
+		if r == nil {
+			return nil, fmt.Errorf("merge: report %d is nil", i)
+		}
+		if i == 0 {
+			out.Target, out.Scenario, out.Start = r.Target, r.Scenario, r.Start
+		}
+		if r.Target != out.Target {
+			out.Target = "(several)"
+		}
+		if r.Start.Before(out.Start) {
+			out.Start = r.Start
+		}
+		out.Shards = append(out.Shards, r.Shards...)
+		out.RequestedRate += r.RequestedRate
+		out.Duration = max(out.Duration, r.Duration)
+		out.Wait = max(out.Wait, r.Wait)
+		out.Scale += r.Scale
+		for c, n := range r.Status {
+			out.Status[c] += n
+		}
+		for _, e := range r.Errors {
+			out.errs[e.Error] += e.Count
+		}
+		for name, k := range r.Kinds {
+			h := k.hist
+			if h == nil {
+				var err error
+				if h, err = hdr.Decode([]byte(k.Histogram)); err != nil {
+					return nil, fmt.Errorf("merge: report %d kind %s: %w", i, name, err)
+				}
+			}
+			o := out.Kinds[name]
+			if o == nil {
+				o = &KindReport{hist: newHist()}
+				out.Kinds[name] = o
+			}
+			o.Requests += k.Requests
+			o.Successes += k.Successes
+			o.BytesIn += k.BytesIn
+			o.BytesOut += k.BytesOut
+			o.hist.Merge(h)
+		}
+		if r.Phones != nil {
+			if out.Phones == nil {
+				out.Phones = &PhoneReport{}
+			}
+			out.Phones.merge(r.Phones)
+		}
+	}
+	slices.Sort(out.Shards)
+	if out.Phones != nil {
+		out.Phones.finish()
+	}
+	if err := out.finish(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// WriteJSON writes the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+func fmtMS(ms float64) string {
+	return (time.Duration(ms * float64(time.Millisecond))).Round(time.Microsecond).String()
+}
+
+func fmtLat(l Latency) string {
+	return strings.Join([]string{fmtMS(l.Min), fmtMS(l.Mean), fmtMS(l.P50), fmtMS(l.P90), fmtMS(l.P99), fmtMS(l.P999), fmtMS(l.Max)}, ", ")
+}
+
+// WriteText writes the report for people, in vegeta's layout.
+func (r *Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
+	p := func(format string, args ...any) { fmt.Fprintf(tw, format+"\n", args...) }
+	p("Target\t%s", r.Target)
+	if r.Scenario != "" {
+		p("Scenario\t%s (scale %.3g of the national traffic)", r.Scenario, r.Scale)
+	}
+	p("Shards\t%s", strings.Join(r.Shards, ", "))
+	p("Requests\t[total, rate, throughput]\t%d, %.2f/s, %.2f/s", r.Requests, r.Rate, r.Throughput)
+	p("Duration\t[total, attack, wait]\t%s, %s, %s", secs(r.Duration+r.Wait), secs(r.Duration), secs(r.Wait))
+	p("Latencies\t[min, mean, 50, 90, 99, 99.9, max]\t%s", fmtLat(r.Latency))
+	p("Bytes\t[in, out]\t%d, %d", r.BytesIn, r.BytesOut)
+	p("Success\t[ratio]\t%.2f%%", 100*r.Success)
+	var codes []string
+	for _, c := range slices.Sorted(maps.Keys(r.Status)) {
+		codes = append(codes, c+":"+strconv.FormatInt(r.Status[c], 10))
+	}
+	p("Status Codes\t[code:count]\t%s", strings.Join(codes, "  "))
+	for k := range numKinds {
+		kr := r.Kinds[k.String()]
+		if kr == nil || kr.Requests == 0 {
+			continue
+		}
+		p("  %s\t[requests, success, p50, p99, max]\t%d, %.2f%%, %s, %s, %s", k, kr.Requests,
+			100*float64(kr.Successes)/float64(kr.Requests), fmtMS(kr.Latency.P50), fmtMS(kr.Latency.P99), fmtMS(kr.Latency.Max))
+	}
+	if ph := r.Phones; ph != nil {
+		ph.writeText(p)
+	}
+	p("Error Set:")
+	for _, e := range r.Errors {
+		p("%d × %s", e.Count, e.Error)
+	}
+	return tw.Flush()
+}
+
+func secs(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Microsecond).String()
+}

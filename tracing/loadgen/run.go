@@ -1,0 +1,408 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bluesim/bluesim/tracing/gaen"
+	"github.com/bluesim/bluesim/tracing/keyserver"
+)
+
+// newestExports is how many of the newest export files downloads pick
+// from: a day of hourly files, what phones polling hourly fetch.
+const newestExports = 24
+
+// gen is one run's state.
+type gen struct {
+	cfg    Config
+	base   string
+	client *http.Client
+	runID  string
+	// epoch is when the run began: devices are created relative to it,
+	// so that a phone's sightings and the device's later upload agree
+	// even if the run crosses a UTC midnight.
+	epoch time.Time
+
+	exports atomic.Pointer[[]string] // newest export names
+
+	mu     sync.Mutex
+	kinds  [numKinds]*KindReport
+	status map[string]int64
+	errs   map[string]int64
+	last   time.Time // last response
+
+	chaff [][]byte
+
+	ackMu    sync.Mutex
+	acked    map[int]time.Time // publish number -> when acknowledged
+	keyOwner map[[16]byte]int  // key -> publish number
+}
+
+// Run sends the configured traffic at cfg.Target and returns the report.
+// Cancelling ctx stops scheduling; the report covers what was sent.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	g := &gen{
+		cfg:  cfg,
+		base: strings.TrimSuffix(cfg.Target, "/"),
+		client: &http.Client{
+			Timeout: cfg.Timeout,
+			Transport: &http.Transport{
+				MaxIdleConns: cfg.MaxInFlight, MaxIdleConnsPerHost: cfg.MaxInFlight,
+				IdleConnTimeout: 90 * time.Second, DisableCompression: true,
+			},
+		},
+		status: map[string]int64{}, errs: map[string]int64{},
+		acked: map[int]time.Time{}, keyOwner: map[[16]byte]int{},
+		// Tokens must be unique across runs against the same server.
+		runID: strconv.FormatInt(time.Now().UnixNano(), 36),
+		epoch: time.Now(),
+	}
+	defer g.client.CloseIdleConnections()
+	for k := range g.kinds {
+		g.kinds[k] = &KindReport{hist: newHist()}
+	}
+	g.fetchIndex(ctx)
+	if err := g.buildChaff(); err != nil {
+		return nil, err
+	}
+	var ph *phones
+	if cfg.Phones.N > 0 {
+		var err error
+		if ph, err = newPhones(g); err != nil {
+			return nil, err
+		}
+	}
+
+	rate := cfg.Rate / float64(cfg.Shard.N)
+	// Each shard draws its own stream, so shards never repeat each other.
+	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Shard.I)<<32|0x6c67))
+	w := cfg.Mix.weights()
+	var cum [numKinds]float64
+	sum := 0.0
+	for k, v := range w {
+		sum += v
+		cum[k] = sum
+	}
+	pick := func() Kind {
+		u := rng.Float64() * sum
+		for k := range numKinds {
+			if u < cum[k] {
+				return k
+			}
+		}
+		return numKinds - 1
+	}
+
+	phCtx, stopPhones := context.WithCancel(ctx)
+	var phWG sync.WaitGroup
+	if ph != nil {
+		phWG.Go(func() { ph.loop(phCtx) })
+	}
+
+	sem := make(chan struct{}, cfg.MaxInFlight)
+	var wg sync.WaitGroup
+	start := time.Now()
+	end := start.Add(cfg.Duration)
+	timer := time.NewTimer(0)
+	<-timer.C
+	publishes := 0
+	var lastAt time.Time
+	for i := 0; ; i++ {
+		at := start.Add(time.Duration(float64(i) * float64(time.Second) / rate))
+		if !at.Before(end) {
+			break
+		}
+		if d := time.Until(at); d > 0 {
+			timer.Reset(d)
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		kind := pick()
+		n, choice := 0, rng.IntN(newestExports)
+		if kind == Publish {
+			n = publishes
+			publishes++
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+		lastAt = at
+		wg.Go(func() {
+			defer func() { <-sem }()
+			g.do(ctx, kind, n, choice, at)
+		})
+	}
+	wg.Wait()
+	stopPhones()
+	phWG.Wait()
+
+	r := &Report{
+		Target: cfg.Target, Scenario: cfg.Scenario, Shards: []string{cfg.Shard.String()}, Start: start,
+		RequestedRate: rate, Kinds: map[string]*KindReport{}, Status: g.status, errs: g.errs,
+	}
+	if !lastAt.IsZero() {
+		r.Duration = lastAt.Sub(start).Seconds()
+		if g.last.After(lastAt) {
+			r.Wait = g.last.Sub(lastAt).Seconds()
+		}
+	}
+	for k, kr := range g.kinds {
+		r.Kinds[Kind(k).String()] = kr
+	}
+	if ph != nil {
+		// Phones keep polling after the attack (not cancelled by its end,
+		// only by ctx) to pick up the last exports.
+		ph.settle(ctx)
+		r.Phones = ph.report()
+	}
+	if err := r.finish(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// result records one request.
+func (g *gen) result(kind Kind, at time.Time, code int, in, out int64, errText string) {
+	now := time.Now()
+	lat := now.Sub(at).Microseconds()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	k := g.kinds[kind]
+	k.Requests++
+	k.BytesIn += in
+	k.BytesOut += out
+	k.hist.RecordValue(min(max(lat, histMin), histMax))
+	g.status[strconv.Itoa(code)]++
+	if code >= 200 && code < 400 && errText == "" {
+		k.Successes++
+	} else {
+		if errText == "" {
+			errText = fmt.Sprintf("%s: HTTP %d", kind, code)
+		}
+		if _, ok := g.errs[errText]; ok || len(g.errs) < 4*maxErrors {
+			g.errs[errText]++
+		}
+	}
+	if now.After(g.last) {
+		g.last = now
+	}
+}
+
+// do sends one request scheduled at at.
+func (g *gen) do(ctx context.Context, kind Kind, n, choice int, at time.Time) {
+	var req *http.Request
+	var body []byte
+	var err error
+	var keys [][16]byte
+	switch kind {
+	case Publish:
+		body, keys, err = g.publishBody(n)
+		if err == nil {
+			req, err = http.NewRequestWithContext(ctx, http.MethodPost, g.base+"/v1/publish", bytes.NewReader(body))
+		}
+	case Chaff:
+		body = g.chaff[choice%len(g.chaff)]
+		req, err = http.NewRequestWithContext(ctx, http.MethodPost, g.base+"/v1/publish", bytes.NewReader(body))
+		if err == nil {
+			req.Header.Set(keyserver.ChaffHeader, "1")
+		}
+	case Export:
+		names := g.exports.Load()
+		if names == nil || len(*names) == 0 {
+			// Nothing exported yet: poll the index instead.
+			kind = Index
+			req, err = http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+gaen.ExportIndexName(keyserver.ExportRoot), nil)
+			break
+		}
+		list := *names
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+list[len(list)-1-choice%len(list)], nil)
+	case Index:
+		req, err = http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+gaen.ExportIndexName(keyserver.ExportRoot), nil)
+	}
+	if err != nil {
+		g.result(kind, at, 0, 0, 0, fmt.Sprintf("%s: building request: %v", kind, err))
+		return
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		g.result(kind, at, 0, 0, int64(len(body)), fmt.Sprintf("%s: %v", kind, trimURL(err)))
+		return
+	}
+	data, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		g.result(kind, at, resp.StatusCode, int64(len(data)), int64(len(body)), fmt.Sprintf("%s: reading body: %v", kind, err))
+		return
+	}
+	errText := ""
+	if resp.StatusCode >= 400 {
+		var e struct {
+			Code string `json:"code"`
+		}
+		if json.Unmarshal(data, &e) == nil && e.Code != "" {
+			errText = fmt.Sprintf("%s: HTTP %d %s", kind, resp.StatusCode, e.Code)
+		}
+	}
+	switch {
+	case kind == Index && resp.StatusCode == http.StatusOK:
+		g.setIndex(data)
+	case kind == Publish && resp.StatusCode == http.StatusOK:
+		g.ack(n, keys)
+	}
+	g.result(kind, at, resp.StatusCode, int64(len(data)), int64(len(body)), errText)
+}
+
+// trimURL drops the URL from an error, so that errors of requests to
+// different files count as one distinct error.
+func trimURL(err error) string {
+	s := err.Error()
+	if i := strings.Index(s, "\": "); i >= 0 && strings.Contains(s[:i], "http") {
+		return s[i+3:]
+	}
+	return s
+}
+
+func (g *gen) fetchIndex(ctx context.Context) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+gaen.ExportIndexName(keyserver.ExportRoot), nil)
+	if err != nil {
+		return
+	}
+	resp, err := g.client.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	if data, err := io.ReadAll(resp.Body); err == nil && resp.StatusCode == 200 {
+		g.setIndex(data)
+	}
+}
+
+func (g *gen) setIndex(data []byte) {
+	names, err := gaen.ReadExportIndex(bytes.NewReader(data))
+	if err != nil {
+		return
+	}
+	if len(names) > newestExports {
+		names = names[len(names)-newestExports:]
+	}
+	g.exports.Store(&names)
+}
+
+// device returns publish n's device: a phone first run 14 days ago whose
+// key material comes from a stream keyed by (seed, shard, n).
+func (g *gen) device(n int) (*gaen.Device, error) {
+	var seed [32]byte
+	binary.LittleEndian.PutUint64(seed[0:], g.cfg.Seed)
+	binary.LittleEndian.PutUint64(seed[8:], uint64(g.cfg.Shard.I))
+	binary.LittleEndian.PutUint64(seed[16:], uint64(n))
+	copy(seed[24:], "publish")
+	return gaen.NewDevice(rand.NewChaCha8(seed), g.epoch.Add(-15*24*time.Hour))
+}
+
+// deviceKeys returns the 14 keys publish n uploads at now.
+func (g *gen) deviceKeys(n int, now time.Time) (*gaen.Device, []ExposureKey, error) {
+	d, err := g.device(n)
+	if err != nil {
+		return nil, nil, err
+	}
+	pk, err := d.Upload(now.Add(-13*24*time.Hour), now)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]ExposureKey, len(pk))
+	for i, k := range pk {
+		copy(out[i].Key[:], k.Key)
+		out[i].Published = k
+	}
+	return d, out, nil
+}
+
+// padding is the request padding: the reference client pads uploads with
+// 1-2 KB of random base64 so that real uploads and chaff look alike.
+var padding = strings.Repeat("QmxVZVNpTQ==", 128)
+
+func (g *gen) publishBody(n int) ([]byte, [][16]byte, error) {
+	now := time.Now()
+	_, keys, err := g.deviceKeys(n, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	pks := make([]PublishedKey, len(keys))
+	raw := make([][16]byte, len(keys))
+	for i, k := range keys {
+		pks[i] = k.Published
+		raw[i] = k.Key
+	}
+	req := keyserver.PublishRequest{Keys: keyserver.ExposureKeysJSON(pks, 2), HealthAuthorityID: g.cfg.HealthAuthorityID, Padding: padding}
+	secret := make([]byte, 32)
+	binary.LittleEndian.PutUint64(secret, uint64(n))
+	copy(secret[8:], g.runID)
+	id := fmt.Sprintf("loadgen-%s-%d-%d", g.runID, g.cfg.Shard.I, n)
+	if err := g.cfg.Tokens.SignUpload(&req, id, secret, now); err != nil {
+		return nil, nil, err
+	}
+	b, err := json.Marshal(req)
+	return b, raw, err
+}
+
+// buildChaff makes a few chaff bodies shaped like real uploads: 14 random
+// keys and a token-sized random string.
+func (g *gen) buildChaff() error {
+	src := rand.NewChaCha8([32]byte{'c', 'h', 'a', 'f', 'f', byte(g.cfg.Seed), byte(g.cfg.Shard.I)})
+	now := time.Now()
+	for range 8 {
+		var pks []PublishedKey
+		day := int64(gaen.RollingStart(gaen.ENIntervalNumber(now)))
+		for d := range int64(14) {
+			k := make([]byte, 16)
+			src.Read(k)
+			pks = append(pks, PublishedKey{Key: k, Start: (day - 144*d) * 600, Slots: 144})
+		}
+		tok := make([]byte, 270)
+		src.Read(tok)
+		req := keyserver.PublishRequest{Keys: keyserver.ExposureKeysJSON(pks, 2), HealthAuthorityID: g.cfg.HealthAuthorityID,
+			VerificationPayload: fmt.Sprintf("%x", tok)[:len(tok)*4/3], HMACKey: "Y2hhZmZjaGFmZmNoYWZmY2hhZmZjaGFmZmNoYWZmY2g=", Padding: padding}
+		b, err := json.Marshal(req)
+		if err != nil {
+			return err
+		}
+		g.chaff = append(g.chaff, b)
+	}
+	return nil
+}
+
+func (g *gen) ack(n int, keys [][16]byte) {
+	g.ackMu.Lock()
+	defer g.ackMu.Unlock()
+	g.acked[n] = time.Now()
+	for _, k := range keys {
+		g.keyOwner[k] = n
+	}
+}

@@ -1,0 +1,144 @@
+package loadgen
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Threshold is one pass/fail condition on a report, such as p99<50ms or
+// success>0.999; Kind optionally restricts it to one request kind
+// ("publish.p99<200ms").
+type Threshold struct {
+	Kind   string
+	Metric string
+	Op     string
+	Value  float64 // milliseconds for latency metrics
+	text   string
+}
+
+func (t Threshold) String() string { return t.text }
+
+var latencyMetrics = map[string]func(Latency) float64{
+	"min": func(l Latency) float64 { return l.Min }, "mean": func(l Latency) float64 { return l.Mean },
+	"p50": func(l Latency) float64 { return l.P50 }, "p90": func(l Latency) float64 { return l.P90 },
+	"p99": func(l Latency) float64 { return l.P99 }, "p99.9": func(l Latency) float64 { return l.P999 },
+	"max": func(l Latency) float64 { return l.Max },
+}
+
+var otherMetrics = map[string]bool{"success": true, "rate": true, "throughput": true, "requests": true, "errors": true}
+
+// ParseThresholds parses a comma-separated list such as
+// "p99<50ms,success>0.999,publish.p99<=200ms". Latency metrics (min, mean,
+// p50, p90, p99, p99.9, max) take a Go duration; success a ratio; rate and
+// throughput requests per second; requests and errors counts (errors
+// counts failed requests). Operators: <, <=, >, >=.
+func ParseThresholds(s string) ([]Threshold, error) {
+	var out []Threshold
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		i := strings.IndexAny(part, "<>")
+		if i <= 0 {
+			return nil, fmt.Errorf("threshold %q: want METRIC<VALUE or METRIC>VALUE, e.g. p99<50ms or success>0.999", part)
+		}
+		op := part[i : i+1]
+		rest := part[i+1:]
+		if strings.HasPrefix(rest, "=") {
+			op += "="
+			rest = rest[1:]
+		}
+		t := Threshold{Metric: strings.TrimSpace(part[:i]), Op: op, text: part}
+		if k, m, ok := strings.Cut(t.Metric, "."); ok && k != "p99" {
+			t.Kind, t.Metric = k, m
+			known := false
+			for kk := range numKinds {
+				known = known || kk.String() == k
+			}
+			if !known {
+				return nil, fmt.Errorf("threshold %q: unknown request kind %q (publish, chaff, index, export)", part, k)
+			}
+		}
+		rest = strings.TrimSpace(rest)
+		switch {
+		case latencyMetrics[t.Metric] != nil:
+			d, err := time.ParseDuration(rest)
+			if err != nil {
+				return nil, fmt.Errorf("threshold %q: %s takes a duration such as 50ms", part, t.Metric)
+			}
+			t.Value = float64(d) / float64(time.Millisecond)
+		case otherMetrics[t.Metric]:
+			v, err := strconv.ParseFloat(strings.TrimSuffix(rest, "%"), 64)
+			if err != nil {
+				return nil, fmt.Errorf("threshold %q: %s takes a number", part, t.Metric)
+			}
+			if strings.HasSuffix(rest, "%") {
+				v /= 100
+			}
+			t.Value = v
+		default:
+			return nil, fmt.Errorf("threshold %q: unknown metric %q (min, mean, p50, p90, p99, p99.9, max, success, rate, throughput, requests, errors)", part, t.Metric)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// Check returns a message for each threshold r misses; none means pass.
+func Check(r *Report, ts []Threshold) []string {
+	var missed []string
+	for _, t := range ts {
+		var got float64
+		lat, requests, successes := r.Latency, r.Requests, r.successes
+		rate, throughput := r.Rate, r.Throughput
+		if t.Kind != "" {
+			k := r.Kinds[t.Kind]
+			if k == nil {
+				k = &KindReport{}
+			}
+			lat, requests, successes = k.Latency, k.Requests, k.Successes
+			if r.Duration > 0 {
+				rate = float64(k.Requests) / r.Duration
+			}
+			if r.Duration+r.Wait > 0 {
+				throughput = float64(k.Successes) / (r.Duration + r.Wait)
+			}
+		}
+		unit := ""
+		switch t.Metric {
+		case "success":
+			got = 0
+			if requests > 0 {
+				got = float64(successes) / float64(requests)
+			}
+		case "rate":
+			got = rate
+		case "throughput":
+			got = throughput
+		case "requests":
+			got = float64(requests)
+		case "errors":
+			got = float64(requests - successes)
+		default:
+			got, unit = latencyMetrics[t.Metric](lat), "ms"
+		}
+		ok := false
+		switch t.Op {
+		case "<":
+			ok = got < t.Value
+		case "<=":
+			ok = got <= t.Value
+		case ">":
+			ok = got > t.Value
+		case ">=":
+			ok = got >= t.Value
+		}
+		if !ok {
+			missed = append(missed, fmt.Sprintf("%s (got %.6g%s)", t.text, got, unit))
+		}
+	}
+	return missed
+}
