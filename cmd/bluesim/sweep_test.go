@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/scenarios/sweeprun"
+)
+
+// fakeSweepRun stands in for the simulator: deterministic rows per arm
+// drawn from the task's seed.
+func fakeSweepRun(_ context.Context, sc scenarios.Scenario) ([]sweeprun.Row, error) {
+	rng := rand.New(rand.NewPCG(sc.Seed, uint64(sc.Days)))
+	var rows []sweeprun.Row
+	for _, a := range sc.Arms {
+		rows = append(rows, sweeprun.Row{Group: a.Name, Metrics: []sweeprun.Metric{
+			{Name: "coverage", Value: a.Adoption * a.Adoption * (0.8 + 0.1*rng.Float64())},
+			{Name: "precision", Value: rng.Float64()},
+		}})
+	}
+	return rows, nil
+}
+
+// withFakeSim swaps the simulator for fakeSweepRun during a test.
+func withFakeSim(t *testing.T) {
+	t.Helper()
+	old := sweepRunFunc
+	sweepRunFunc = fakeSweepRun
+	t.Cleanup(func() { sweepRunFunc = old })
+}
+
+const cliSweep = `base: town
+name: cli-sweep
+days: 3
+population: {size: 300}
+sweep:
+  replicates: 2
+  axes:
+    arms[*].adoption: {from: 0.2, to: 0.4, step: 0.1}
+`
+
+func writeSweepFile(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "sweep.yaml")
+	if err := os.WriteFile(path, []byte(cliSweep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func tableFiles(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, name := range []string{"manifest.json", "tables/sweep_runs.csv", "tables/sweep_runs.parquet",
+		"tables/sweep_summary.csv", "tables/sweep_summary.parquet"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = b
+	}
+	return out
+}
+
+// TestSweepShardsMergeCLI: three shards, chosen by --shard, by a Kubernetes
+// index and by a Slurm array id, merged with bluesim merge, give the same
+// bytes as the sweep run whole.
+func TestSweepShardsMergeCLI(t *testing.T) {
+	withFakeSim(t)
+	file := writeSweepFile(t)
+	whole := filepath.Join(t.TempDir(), "whole")
+	if r := runCLI(t, "sweep", file, "--out", whole, "--workers", "2"); r.code != 0 {
+		t.Fatalf("whole sweep: code %d\n%s", r.code, r.stderr)
+	}
+	shards := filepath.Join(t.TempDir(), "shards")
+	if r := runCLI(t, "sweep", file, "--out", shards, "--shard", "0/3"); r.code != 0 {
+		t.Fatalf("shard 0: %s", r.stderr)
+	}
+	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	t.Setenv("BLUESIM_SHARD_COUNT", "3")
+	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 {
+		t.Fatalf("shard 1 from JOB_COMPLETION_INDEX: %s", r.stderr)
+	}
+	os.Unsetenv("JOB_COMPLETION_INDEX")
+	t.Setenv("SLURM_ARRAY_TASK_ID", "2")
+	t.Setenv("SLURM_ARRAY_TASK_COUNT", "3")
+	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 {
+		t.Fatalf("shard 2 from SLURM_ARRAY_TASK_ID: %s", r.stderr)
+	}
+	os.Unsetenv("SLURM_ARRAY_TASK_ID")
+	for i := range 3 {
+		if _, err := os.Stat(filepath.Join(shards, fmt.Sprintf("shard-%d-of-3", i), "manifest.json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := runCLI(t, "merge", shards)
+	if r.code != 0 {
+		t.Fatalf("merge: %s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, "merged 3 folders: 6 tasks (3 points x 2 replicates)") {
+		t.Fatalf("merge said %q", r.stdout)
+	}
+	want, got := tableFiles(t, whole), tableFiles(t, shards)
+	for name := range want {
+		if !bytes.Equal(want[name], got[name]) {
+			t.Errorf("%s differs between the whole sweep and the merged shards", name)
+		}
+	}
+}
+
+func TestSweepErrors(t *testing.T) {
+	withFakeSim(t)
+	file := writeSweepFile(t)
+	out := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"bad shard", nil, []string{"sweep", file, "--out", out, "--shard", "3/3"}, "--shard \"3/3\": want i/n"},
+		{"shard syntax", nil, []string{"sweep", file, "--out", out, "--shard", "two"}, "want i/n"},
+		{"index without count", map[string]string{"JOB_COMPLETION_INDEX": "0"}, []string{"sweep", file, "--out", out},
+			"give the number of shards with --shard-count"},
+		{"index too big", map[string]string{"JOB_COMPLETION_INDEX": "5"}, []string{"sweep", file, "--out", out, "--shard-count", "5"},
+			"is not below --shard-count 5"},
+		{"slurm outside array", map[string]string{"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4"},
+			[]string{"sweep", file, "--out", out}, "outside an array of 4 tasks"},
+		{"bad file", nil, []string{"sweep", "testdata/validate_misspelled.yaml", "--out", out}, `unknown key "presett"`},
+		{"no file", nil, []string{"sweep"}, "sweep needs one scenario file"},
+		{"merge nothing", nil, []string{"merge", t.TempDir()}, "no manifest.json"},
+		{"merge two without out", nil, []string{"merge", out, out}, "say where with --out"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			r := runCLI(t, tc.args...)
+			if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
+				t.Fatalf("code %d, stderr %q; want 2 and %q", r.code, r.stderr, tc.want)
+			}
+		})
+	}
+}
+
+func TestSweepMissingShardCLI(t *testing.T) {
+	withFakeSim(t)
+	file := writeSweepFile(t)
+	shards := t.TempDir()
+	for _, s := range []string{"0/3", "2/3"} {
+		if r := runCLI(t, "sweep", file, "--out", shards, "--shard", s); r.code != 0 {
+			t.Fatal(r.stderr)
+		}
+	}
+	r := runCLI(t, "merge", shards)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "2 of 6 tasks are missing (1, 4); task 1 belongs to shard 1/3") {
+		t.Fatalf("code %d: %s", r.code, r.stderr)
+	}
+}
+
+// TestSweepWithSimulator runs a tiny sweep through the real simulator.
+func TestSweepWithSimulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the simulator")
+	}
+	out := t.TempDir()
+	r := runCLI(t, "sweep", "town", "--out", out, "--workers", "2",
+		"--set", "population.size=300", "--set", "days=3")
+	if r.code != 0 {
+		t.Fatalf("code %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "tables", "sweep_summary.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) != 5 || !strings.Contains(lines[0], "coverage_mean") || !strings.HasPrefix(lines[1], "0,bluezone-20,1,") {
+		t.Fatalf("summary:\n%s", b)
+	}
+}
