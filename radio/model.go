@@ -192,13 +192,13 @@ func (m *Model) iosBlocked(l *Link, base, window uint64) bool {
 		tx.Foreground || rx.Foreground {
 		return false
 	}
-	return unit(hash2(base^subIOS, window)) >= m.p.IOSBgBgDetectProb
+	return unit(subKey(base, subIOS, window)) >= m.p.IOSBgBgDetectProb
 }
 
 // pose returns the slow part of the mean: mean RSSI plus slow shadowing,
 // and the three channel offsets.
 func (m *Model) pose(l *Link, base, pose uint64) (mu float64, ch [3]float64) {
-	ps := stream(hash2(base^subPose, pose))
+	ps := stream(subKey(base, subPose, pose))
 	e := &m.env[l.Env%numEnvironments]
 	x, y := ps.at(0), ps.at(1)
 	mu = m.MeanRSSI(l) + e.sigmaSlow*normal32(uint32(x>>32))
@@ -244,6 +244,8 @@ func (m *Model) Records(l Link, w ScanWindow, key StreamKey, out []Record) []Rec
 const (
 	packetsPerDraw = 5
 	cellMask       = tableSize - 1
+	// fastMax is the most packets the summary-only fast path takes.
+	fastMax = 64
 )
 
 // ordinal numbers event k of an advertiser's timetable. The offset keeps
@@ -276,7 +278,7 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 	base := hash2(key.Seed, key.Pair)
 	mu, ch := m.pose(l, base, key.Pose)
 	fade := m.env[l.Env%numEnvironments].fade
-	wk := hash2(base^subFade, key.Window)
+	wk := subKey(base, subFade, key.Window)
 	fs := stream(wk)
 	c0 := wk % 3
 	sens := m.sens
@@ -294,30 +296,85 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 		}
 		o, end := ordinal(k0), ordinal(k1)
 		rep.Events = int32(end - o)
+		if n := int(end - o); n <= fastMax {
+			// The summary follows from the packets' fading cells: the
+			// table increases with the cell, so the strongest and weakest
+			// packet of a channel are its largest and smallest cells, and
+			// all of a channel's packets clear sensitivity if its weakest
+			// does. Packet j is on channel (c0+o+j) mod 3, so packets
+			// three apart share a channel and the loop keeps one integer
+			// min and max per position: no float compare, no branch. A
+			// deep fade (cell 0) or a lost packet sends the window to the
+			// packet loop below, which gives the same result.
+			// Whole draws are unpacked five cells at a time; the window's
+			// packets are all[r : r+n], r being the first one's place in
+			// its draw.
+			var all [fastMax + 2*packetsPerDraw]uint16
+			g := o / packetsPerDraw
+			r := int(o - g*packetsPerDraw)
+			for i := 0; i < r+n; i += packetsPerDraw {
+				x := fs.at(g)
+				g++
+				all[i] = uint16(x & cellMask)
+				all[i+1] = uint16(x >> tableBits & cellMask)
+				all[i+2] = uint16(x >> (2 * tableBits) & cellMask)
+				all[i+3] = uint16(x >> (3 * tableBits) & cellMask)
+				all[i+4] = uint16(x >> (4 * tableBits) & cellMask)
+			}
+			cells := all[r : r+n]
+			lo := [3]uint16{cellMask, cellMask, cellMask}
+			var hi [3]uint16
+			var sumF float64
+			for j := 0; j+3 <= n; j += 3 {
+				a, b, c := cells[j], cells[j+1], cells[j+2]
+				lo[0], hi[0] = min(lo[0], a), max(hi[0], a)
+				lo[1], hi[1] = min(lo[1], b), max(hi[1], b)
+				lo[2], hi[2] = min(lo[2], c), max(hi[2], c)
+				sumF += fade.mid[a] + fade.mid[b] + fade.mid[c]
+			}
+			var cnt [3]int
+			for p := range 3 {
+				cnt[p] = (n - p + 2) / 3
+			}
+			for j := n - n%3; j < n; j++ {
+				p := j - (n - n%3)
+				lo[p], hi[p] = min(lo[p], cells[j]), max(hi[p], cells[j])
+				sumF += fade.mid[cells[j]]
+			}
+			if lo[0] != 0 && lo[1] != 0 && lo[2] != 0 {
+				c := int((c0 + o) % 3)
+				sum = float64(n)*mu + sumF
+				ok := true
+				for p := range 3 {
+					if cnt[p] == 0 {
+						continue
+					}
+					cp := mu + ch[(c+p)%3]
+					sum += float64(cnt[p]) * (cp - mu)
+					weakest := cp + fade.mid[lo[p]]
+					ok = ok && weakest > sens
+					minR = min(minR, weakest)
+					maxR = max(maxR, cp+fade.mid[hi[p]])
+				}
+				if ok {
+					rep.Received = int32(n)
+					return m.finish(l, rep, minR, maxR, sum), 0
+				}
+				minR, maxR, sum = math.Inf(1), math.Inf(-1), 0
+			}
+		}
 		c := (c0 + o) % 3
 		var n int32
-		for o < end {
-			g := o / packetsPerDraw
-			x := fs.at(g) >> (tableBits * (o - g*packetsPerDraw))
-			for stop := min(end, (g+1)*packetsPerDraw); o < stop; o++ {
-				v := x & cellMask
-				x >>= tableBits
-				var f float64
-				if v != 0 {
-					f = fade.mid[v]
-				} else {
-					f = fadeAt(fs, fade, o)
-				}
-				r := mu + ch[c] + f
-				if c++; c == 3 {
-					c = 0
-				}
-				if r > sens {
-					n++
-					minR = min(minR, r)
-					maxR = max(maxR, r)
-					sum += r
-				}
+		for ; o < end; o++ {
+			r := mu + ch[c] + fadeAt(fs, fade, o)
+			if c++; c == 3 {
+				c = 0
+			}
+			if r > sens {
+				n++
+				minR = min(minR, r)
+				maxR = max(maxR, r)
+				sum += r
 			}
 		}
 		rep.Received = n

@@ -51,6 +51,13 @@ func hash4(a, b, c, d uint64) uint64 {
 	return hash2(hash2(a, b), hash2(c, d))
 }
 
+// subKey derives the key of entity e of subsystem sub under an already
+// mixed base key: one round of the finaliser, as splitmix64 derives its
+// outputs from a well-mixed state.
+func subKey(base, sub, e uint64) uint64 {
+	return mix64(base ^ (sub << 32) ^ (e+1)*golden64)
+}
+
 // hash2 combines two words with two rounds of the splitmix64 finaliser.
 func hash2(a, b uint64) uint64 {
 	return mix64(mix64(a+golden64) ^ (b + 0x2545F4914F6CDD1D))
