@@ -1,0 +1,134 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"image/png"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bluesim/bluesim/output/outputtest"
+	"github.com/bluesim/bluesim/sim"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files in testdata/")
+
+func wellFormedXML(t *testing.T, name string, b []byte) {
+	t.Helper()
+	dec := xml.NewDecoder(bytes.NewReader(b))
+	for {
+		_, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s: not well-formed XML: %v", name, err)
+		}
+	}
+}
+
+func TestFiguresRender(t *testing.T) {
+	figs, err := Figures(outputtest.Result())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(figs) != 8 {
+		t.Fatalf("%d figures", len(figs))
+	}
+	for _, f := range figs {
+		t.Run(f.Name, func(t *testing.T) {
+			pb, err := f.PNG()
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(pb))
+			if err != nil {
+				t.Fatalf("PNG does not decode: %v", err)
+			}
+			if b := img.Bounds(); b.Dx() != 840 || b.Dy() != 540 {
+				t.Errorf("PNG is %v, want 840x540", b)
+			}
+			sb, err := f.SVG()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wellFormedXML(t, f.Name, sb)
+			again, _ := f.SVG()
+			if !bytes.Equal(sb, again) {
+				t.Error("SVG bytes differ between two renderings")
+			}
+			if f.Caption == "" || f.Title == "" {
+				t.Error("no title or caption")
+			}
+			// The golden SVG pins the drawing: a change of figure code
+			// shows up as a diff to review (go test -update rewrites it).
+			path := filepath.Join("testdata", f.Name+".svg")
+			if *update {
+				if err := os.MkdirAll("testdata", 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, sb, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(sb, want) {
+				t.Errorf("%s differs from golden file (run with -update after checking the figure)", path)
+			}
+		})
+	}
+}
+
+// TestFiguresEmptyResult checks that a run with nothing to show (no arms
+// notified anyone, no samples) still draws every figure.
+func TestFiguresEmptyResult(t *testing.T) {
+	r := &sim.Result{Scenario: "empty", Days: 1}
+	r2 := outputtest.Result()
+	for i := range r2.Arms {
+		r2.Arms[i].Counts = sim.Counts{}
+		r2.Arms[i].Notifications = 0
+	}
+	r2.Bands, r2.Delays, r2.Attenuation = nil, nil, nil
+	for _, res := range []*sim.Result{r, r2} {
+		figs, err := Figures(res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range figs {
+			if _, err := f.PNG(); err != nil {
+				t.Errorf("%s: %v", f.Name, err)
+			}
+			sb, err := f.SVG()
+			if err != nil {
+				t.Errorf("%s: %v", f.Name, err)
+			}
+			wellFormedXML(t, f.Name, sb)
+		}
+	}
+}
+
+func TestWriteFigures(t *testing.T) {
+	figs, err := Figures(outputtest.Result())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "plots")
+	names, err := WriteFigures(dir, figs[:2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 4 {
+		t.Fatalf("wrote %v", names)
+	}
+	for _, n := range names {
+		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+}
