@@ -122,7 +122,11 @@ func Load(path string, sets ...string) (*Loaded, error) {
 			if isBuiltin(path) {
 				return loadBuiltin(path, sets, nil)
 			}
-			return nil, ErrorList{{File: path, Msg: unknownBuiltin(path).Error() + " and no such file"}}
+			msg := "no such file, and no built-in scenario of that name"
+			if s, ok := closest(path, BuiltinNames()); ok {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			return nil, ErrorList{{File: path, Msg: msg + " (built-ins: " + strings.Join(BuiltinNames(), ", ") + ")"}}
 		}
 		return nil, ErrorList{{File: path, Msg: strings.TrimPrefix(err.Error(), "open "+path+": ")}}
 	}
