@@ -28,3 +28,55 @@ func BenchmarkScanSample(b *testing.B) {
 		b.Fatal("nothing received")
 	}
 }
+
+// BenchmarkScanBluezone is one Bluezone background window (40 s, the
+// advertiser on 15 s of every 30 s at 100 ms: about 200 packets) through
+// the packet loop.
+func BenchmarkScanBluezone(b *testing.B) {
+	m := mustModel(b, nil)
+	tx := m.NewSchedule(BluezoneAndroid, Hash(1, 1))
+	rx := m.NewSchedule(BluezoneAndroid, Hash(1, 2))
+	l := Link{DistanceM: 2, Env: Indoor, Tx: Phone{Sched: &tx}, Rx: Phone{Sched: &rx}}
+	wins := rx.AppendWindows(nil, 0, 86400, false)
+	key := StreamKey{Seed: 1, Pair: PairKey(1, 2)}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		w := wins[i%len(wins)]
+		key.Window, key.Pose = uint64(w.Index), uint64(i)
+		m.Scan(l, w, key)
+		i++
+	}
+}
+
+// BenchmarkRecords is the Bluezone 5 s records of one background window.
+func BenchmarkRecords(b *testing.B) {
+	m := mustModel(b, nil)
+	tx := m.NewSchedule(BluezoneAndroid, Hash(1, 1))
+	rx := m.NewSchedule(BluezoneAndroid, Hash(1, 2))
+	l := Link{DistanceM: 2, Env: Indoor, Tx: Phone{Sched: &tx}, Rx: Phone{Sched: &rx}}
+	wins := rx.AppendWindows(nil, 0, 86400, false)
+	key := StreamKey{Seed: 1, Pair: PairKey(1, 2)}
+	recs := make([]Record, 0, 16)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		w := wins[i%len(wins)]
+		key.Window, key.Pose = uint64(w.Index), uint64(i)
+		recs = m.Records(l, w, key, recs[:0])
+		i++
+	}
+}
+
+// BenchmarkAppendWindows is one phone's GAEN windows over an hour.
+func BenchmarkAppendWindows(b *testing.B) {
+	m := mustModel(b, nil)
+	s := m.NewSchedule(GAENSchedule, 3)
+	buf := make([]ScanWindow, 0, 32)
+	from := 0.0
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = s.AppendWindows(buf[:0], from, from+3600, false)
+		from += 3600
+	}
+}

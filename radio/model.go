@@ -385,13 +385,25 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 	nbuf := 0
 	nextRec := math.Inf(-1)
 	recS := m.p.BluezoneRecordS
-	// packet handles the event at time t with ordinal o.
+	// packet handles the event at time t with ordinal o. Consecutive
+	// packets mostly share a draw: keep the last one.
+	lastG, lastX := ^uint64(0), uint64(0)
 	packet := func(t float64, o uint64) {
 		rep.Events++
 		if blocked || t < nextRec {
 			return
 		}
-		r := mu + ch[(c0+o)%3] + fadeAt(fs, fade, o)
+		g := o / packetsPerDraw
+		if g != lastG {
+			lastG, lastX = g, fs.at(g)
+		}
+		var f float64
+		if v := (lastX >> (tableBits * (o - g*packetsPerDraw))) & cellMask; v != 0 {
+			f = fade.mid[v]
+		} else {
+			f = fadeAt(fs, fade, o)
+		}
+		r := mu + ch[(c0+o)%3] + f
 		if !(r > sens) {
 			return
 		}
