@@ -84,6 +84,8 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`more than one YAML document`}},
 		{"merge key", "a: &a {size: 3}\n",
 			nil, []string{`unknown key "a"`}},
+		{"range below contact distance", "engine: {range_m: 1.6}\n",
+			nil, []string{`t.yaml:1:10: engine.range_m: is 1.6 m, less than the close-contact distance (2 m)`}},
 		{"retention shorter than window", "engine: {retention_days: 2}\n",
 			nil, []string{`t.yaml:1:10: engine.retention_days: is 2 but diagnosis.infectious_days is 2`}},
 		{"sweep bad axis", "sweep:\n  axes:\n    arms[*].adoptoin: [0.1]\n",

@@ -366,6 +366,14 @@ func (v *validator) metrics(sc *Scenario) {
 func (v *validator) engine(sc *Scenario) {
 	e := &sc.Engine
 	v.intBetween("engine.pose_minutes", e.PoseMinutes, 1, 1440)
+	v.intBetween("engine.home_pose_minutes", e.HomePoseMinutes, 1, 1440)
+	// Beyond a few tens of metres no BLE packet is received at all
+	// (radio.md §2.5 sensitivity); below a metre and a half the close
+	// contacts themselves would fall out of range.
+	v.between("engine.range_m", e.RangeM, 1.5, 100)
+	if d, _, err := sc.Contact.Resolved(); err == nil && e.RangeM < d {
+		v.errorf("engine.range_m", "is %v m, less than the close-contact distance (%v m): close contacts would be out of range", e.RangeM, d)
+	}
 	v.intBetween("engine.workers", e.Workers, 0, 4096)
 	v.intBetween("engine.retention_days", e.RetentionDays, 1, 365)
 	if e.RetentionDays >= 1 && e.RetentionDays <= sc.Diagnosis.InfectiousDays {

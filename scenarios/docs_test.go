@@ -1,0 +1,75 @@
+package scenarios
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/bluesim/bluesim/scenarios/internal/fielddoc"
+)
+
+// TestFieldDocsUpToDate keeps docs_gen.go (the comments --show prints) in
+// step with the Go source of every struct a scenario is made of.
+func TestFieldDocsUpToDate(t *testing.T) {
+	fresh, err := fielddoc.Parse("..", fielddoc.Dirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	stale := 0
+	walk = func(typ reflect.Type) {
+		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Array || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || seen[typ] || typ.PkgPath() == "" {
+			return
+		}
+		seen[typ] = true
+		info, err := fieldsOf(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range info.fields {
+			key := f.owner.PkgPath() + "." + f.owner.Name() + "." + f.goName
+			if fieldDocs[key] != fresh[key] {
+				stale++
+				t.Errorf("doc of %s changed in the source", key)
+			}
+			walk(f.owner.FieldByIndex(f.index[len(f.index)-1:]).Type)
+		}
+	}
+	walk(reflect.TypeFor[fileDoc]())
+	walk(reflect.TypeFor[Sweep]())
+	if stale > 0 {
+		t.Fatalf("docs_gen.go is stale: run `go generate ./scenarios`")
+	}
+	if len(seen) < 5 {
+		t.Fatalf("walked only %d struct types", len(seen))
+	}
+}
+
+func BenchmarkLoadBuiltinTown(b *testing.B) {
+	src, err := BuiltinSource("town")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := LoadBytes("town.yaml", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPlanAdoptionSweep(b *testing.B) {
+	l, err := LoadBuiltin("adoption-sweep")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := l.Plan(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
