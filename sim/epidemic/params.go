@@ -186,7 +186,7 @@ func DefaultParams() Params {
 		InitialInfections: 10,
 		SeedDay:           0,
 		History: History{
-			IncubationMedianDays:       5.1,  // Lauer et al. 2020 (exp(1.621) = 5.06)
+			IncubationMedianDays:       5.1,   // Lauer et al. 2020 (exp(1.621) = 5.06)
 			IncubationLogSD:            0.418, // Lauer et al. 2020
 			MinLatentDays:              1,
 			ProfileShape:               2.1157, // He et al. 2020

@@ -2,8 +2,8 @@ package epidemic
 
 import (
 	"hash/fnv"
-	"slices"
 	"math/rand/v2"
+	"slices"
 )
 
 // Random streams. Every draw of this package is a pure function of a key
