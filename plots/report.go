@@ -1,0 +1,344 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/sim"
+)
+
+// protocolNames are the names a non-specialist knows the protocols by.
+var protocolNames = map[string]string{
+	"bluezone":    "Bluezone",
+	"bluezone-v1": "Bluezone (version 1 IDs)",
+	"gaen":        "Google/Apple (GAEN)",
+	"dp3t":        "DP-3T",
+}
+
+func protocolName(p string) string {
+	if n, ok := protocolNames[p]; ok {
+		return n
+	}
+	return p
+}
+
+// pct formats a share as a whole percentage, "n/a" when undefined.
+func pct(x output.Num) string {
+	if !finite(float64(x)) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f %%", 100*float64(x))
+}
+
+// per100 formats a share as "N of every 100".
+func per100(x output.Num) string {
+	return fmt.Sprintf("%.0f of every 100", math.Round(100*float64(x)))
+}
+
+// interval formats a 95 % interval in percent.
+func interval(lo, hi output.Num) string {
+	if !finite(float64(lo), float64(hi)) {
+		return ""
+	}
+	return fmt.Sprintf(" (95 %% interval %.0f to %.0f)", 100*float64(lo), 100*float64(hi))
+}
+
+// Reading returns the plain-language reading of a run: short paragraphs
+// generated from the numbers, for someone who is not a specialist.
+func Reading(s *output.Summary, r *sim.Result) []string {
+	var out []string
+	out = append(out, fmt.Sprintf("This run simulated %d people in the %q scenario for %d days%s. "+
+		"Each day some people with the app were diagnosed (the index cases) and shared their keys; "+
+		"the apps then warned the people whose phones had recorded them. The simulator knows who really "+
+		"was a close contact, so it can say how many the apps found and how many warnings were wrong.",
+		s.Agents, s.Scenario, s.Days, startText(s.Start)))
+	for _, a := range s.Arms {
+		out = append(out, armReading(a))
+	}
+	if p := pairwiseReading(s); p != "" {
+		out = append(out, p)
+	}
+	out = append(out, compareReadings(s)...)
+	if p := delayReading(r); p != "" {
+		out = append(out, p)
+	}
+	if p := attenuationReading(r); p != "" {
+		out = append(out, p)
+	}
+	return out
+}
+
+func startText(start string) string {
+	if start == "" {
+		return ""
+	}
+	return " from " + start
+}
+
+func armReading(a output.ArmSummary) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "At %s adoption, the %s arm (%s) ", pct(a.Adoption), protocolName(a.Protocol), a.Name)
+	if a.CloseContacts == 0 {
+		b.WriteString("had no close contacts of index cases to find, so its coverage is not defined.")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "notified %s real close contacts of diagnosed people%s.",
+		per100(a.Coverage), interval(a.CoverageCILow, a.CoverageCIHigh))
+	if finite(float64(a.Capture)) {
+		fmt.Fprintf(&b, " Among close contacts where both people had the app, it found %s.", per100(a.Capture))
+	}
+	if a.Notifications == 0 {
+		b.WriteString(" It sent no notifications.")
+	} else if finite(float64(a.Precision)) {
+		wrong := output.Num(1 - float64(a.Precision))
+		fmt.Fprintf(&b, " Of every 100 people it notified, %.0f really were close contacts; the other %.0f were false alarms.",
+			math.Round(100*float64(a.Precision)), math.Round(100*float64(wrong)))
+	}
+	return b.String()
+}
+
+func pairwiseReading(s *output.Summary) string {
+	best := -1
+	for i, a := range s.Arms {
+		if a.CloseContacts > 0 && finite(float64(a.Capture), float64(a.Coverage)) &&
+			(best < 0 || a.Adoption > s.Arms[best].Adoption) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return ""
+	}
+	a := s.Arms[best]
+	ad := float64(a.Adoption)
+	return fmt.Sprintf("Why coverage stays low: a contact can only be found when both people run the app. "+
+		"If %s of people have it, only about %.0f in 100 pairs of people have it on both phones (%.2f × %.2f), "+
+		"so even an app that caught every contact between two users would reach about %.0f in 100 close contacts. "+
+		"%s caught %s of the contacts between two app users, so this pairwise law predicts a coverage of about "+
+		"%s; the run gave %s. A higher number means app users met each other more often than chance "+
+		"(families and friends tend to install together).",
+		pct(a.Adoption), 100*ad*ad, ad, ad, 100*ad*ad, a.Name, per100(a.Capture), pct(a.PairwiseCoverage), pct(a.Coverage))
+}
+
+// compareReadings compares arms at the same adoption level.
+func compareReadings(s *output.Summary) []string {
+	var levels []float64
+	for _, a := range s.Arms {
+		if !slices.Contains(levels, float64(a.Adoption)) {
+			levels = append(levels, float64(a.Adoption))
+		}
+	}
+	var out []string
+	for _, lv := range levels {
+		var arms []output.ArmSummary
+		for _, a := range s.Arms {
+			if float64(a.Adoption) == lv && a.CloseContacts > 0 {
+				arms = append(arms, a)
+			}
+		}
+		if len(arms) < 2 {
+			continue
+		}
+		cov := slices.MaxFunc(arms, func(x, y output.ArmSummary) int { return cmpNum(x.Coverage, y.Coverage) })
+		prec := slices.MaxFunc(arms, func(x, y output.ArmSummary) int { return cmpNum(x.Precision, y.Precision) })
+		text := fmt.Sprintf("At %s adoption, %s found the most close contacts (%s)", pct(output.Num(lv)),
+			cov.Name, per100(cov.Coverage))
+		if prec.Name == cov.Name {
+			text += fmt.Sprintf(" and also had the most accurate notifications (%s right).", per100(prec.Precision))
+		} else {
+			text += fmt.Sprintf(", while %s had the most accurate notifications (%s right): "+
+				"a rule that warns more people finds more contacts but raises more false alarms.",
+				prec.Name, per100(prec.Precision))
+		}
+		out = append(out, text)
+	}
+	return out
+}
+
+func cmpNum(a, b output.Num) int {
+	x, y := float64(a), float64(b)
+	switch {
+	case !finite(x) && !finite(y):
+		return 0
+	case !finite(x):
+		return -1
+	case !finite(y):
+		return 1
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+// delayReading gives the median delay of each arm.
+func delayReading(r *sim.Result) string {
+	var parts []string
+	for _, a := range r.Arms {
+		var total int64
+		for _, d := range r.Delays {
+			if d.Arm == a.Name {
+				total += d.Count
+			}
+		}
+		if total == 0 {
+			continue
+		}
+		var run int64
+		for _, d := range r.Delays {
+			if d.Arm != a.Name {
+				continue
+			}
+			run += d.Count
+			if 2*run >= total {
+				parts = append(parts, fmt.Sprintf("%s within %d hours", a.Name, d.Hours+1))
+				break
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Half of the notifications came, counted from the first exposure the phone recorded: " +
+		strings.Join(parts, ", ") + ". Most of that wait is the time until the index case is diagnosed and " +
+		"shares keys, not the app."
+}
+
+// attenuationReading contrasts attenuation near and far.
+func attenuationReading(r *sim.Result) string {
+	var near, far []float64
+	for _, s := range r.Attenuation {
+		switch {
+		case s.DistanceM < 1:
+			near = append(near, s.AttenuationDB)
+		case s.DistanceM >= 2 && s.DistanceM < 4:
+			far = append(far, s.AttenuationDB)
+		}
+	}
+	if len(near) < 5 || len(far) < 5 {
+		return ""
+	}
+	slices.Sort(near)
+	slices.Sort(far)
+	q := func(v []float64, p float64) float64 { return v[int(p*float64(len(v)-1))] }
+	return fmt.Sprintf("Phones cannot measure distance well. For people less than 1 m apart the median "+
+		"attenuation the phones saw was %.0f dB, and for people 2 to 4 m apart %.0f dB; but single readings "+
+		"spread widely (the middle 80 %% of near readings ran from %.0f to %.0f dB), so a near contact often "+
+		"looks far and a far one near. That is why the apps miss some close contacts and warn some people "+
+		"who were not close.",
+		median(near), median(far), q(near, 0.1), q(near, 0.9))
+}
+
+// glossary explains the terms the report uses.
+var glossary = []struct{ Term, Text string }{
+	{"Close contact", "Two people who spent at least the scenario's set time (for example 15 minutes in a day) within its set distance (for example 2 m) of each other. The simulator knows every close contact, with or without an app."},
+	{"Index case", "A person with the app who was diagnosed and, if they agreed, shared their keys so that others could be warned."},
+	{"Adoption", "The share of the whole population with the app installed."},
+	{"Coverage", "Of all real close contacts of index cases, the share who were notified. This is the number that matters for stopping an outbreak."},
+	{"Capture", "Of the close contacts where both people had the app, the share who were notified: how good the app itself is, leaving adoption aside."},
+	{"Precision", "Of the people notified, the share who really were close contacts. The rest were false alarms."},
+	{"Recall", "Another name for the share of close contacts found; here it equals coverage."},
+	{"False-positive rate", "Of the people within radio range of an index case who were not close contacts, the share notified anyway."},
+	{"Pairwise law (a²)", "If a share a of people install the app at random, about a × a of pairs have it on both phones, so coverage is roughly capture × a²."},
+	{"Attenuation", "How much weaker the Bluetooth signal arrived than it was sent, in decibels (dB). Apps use it to guess distance: more attenuation, farther away."},
+	{"95 % interval", "The range within which the true value lies with 95 % confidence, given how many contacts the run counted (Wilson score interval)."},
+}
+
+type reportFigure struct {
+	Name, Title, Caption string
+	Src                  template.URL
+}
+
+type reportData struct {
+	S        *output.Summary
+	Reading  []string
+	Figures  []reportFigure
+	Glossary any
+}
+
+var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
+	"pct": pct,
+	"num": func(x output.Num, prec int) string {
+		if !finite(float64(x)) {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.*f", prec, float64(x))
+	},
+	"proto": protocolName,
+}).Parse(reportHTML))
+
+// Report writes report.html: the run's facts, the plain-language reading,
+// a table of the arms, every figure (as an SVG data URI, so the page needs
+// nothing else) with its caption, and a glossary.
+func Report(w io.Writer, s *output.Summary, r *sim.Result, figs []Figure) error {
+	d := reportData{S: s, Reading: Reading(s, r), Glossary: glossary}
+	for i := range figs {
+		svg, err := figs[i].SVG()
+		if err != nil {
+			return err
+		}
+		d.Figures = append(d.Figures, reportFigure{Name: figs[i].Name, Title: figs[i].Title, Caption: figs[i].Caption,
+			Src: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))})
+	}
+	var buf bytes.Buffer
+	if err := reportTmpl.Execute(&buf, d); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+const reportHTML = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bluesim report: {{.S.Scenario}}</title>
+<style>
+body { font-family: system-ui, sans-serif; max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.5; color: #222; }
+h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ccc; }
+table { border-collapse: collapse; font-size: 0.9em; } th, td { padding: 0.3em 0.6em; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child, td.l { text-align: left; }
+figure { margin: 1.5em 0; } figure img { width: 100%; max-width: 840px; border: 1px solid #eee; }
+figcaption { font-size: 0.92em; color: #444; }
+dt { font-weight: bold; margin-top: 0.6em; } .facts { color: #555; font-size: 0.9em; }
+</style>
+</head>
+<body>
+<h1>Contact-tracing apps in the “{{.S.Scenario}}” scenario</h1>
+<p class="facts">{{.S.Agents}} people, {{.S.Days}} days{{if .S.Start}} from {{.S.Start}}{{end}}, seed {{.S.Seed}}.
+Output hash <code>{{.S.OutputHash}}</code>.</p>
+
+<h2>What the run says</h2>
+{{range .Reading}}<p>{{.}}</p>
+{{end}}
+<h2>The numbers</h2>
+<table>
+<tr><th>Arm</th><th>App</th><th>Adoption</th><th>Close contacts</th><th>Notified</th><th>Coverage</th><th>Capture</th><th>Precision</th><th>False-positive rate</th></tr>
+{{range .S.Arms}}<tr><td>{{.Name}}</td><td class="l">{{proto .Protocol}}</td><td>{{pct .Adoption}}</td><td>{{.CloseContacts}}</td><td>{{.Notifications}}</td><td>{{pct .Coverage}}</td><td>{{pct .Capture}}</td><td>{{pct .Precision}}</td><td>{{num .FalsePositiveRate 3}}</td></tr>
+{{end}}</table>
+<p class="facts">Close contacts are pairs (index case, contact) in the index case's infectious window.
+The tables behind every figure are in <code>tables/</code> (CSV and Parquet); the figures alone in <code>plots/</code>.</p>
+
+<h2>Figures</h2>
+{{range .Figures}}<figure id="{{.Name}}">
+<h3>{{.Title}}</h3>
+<img src="{{.Src}}" alt="{{.Title}}">
+<figcaption>{{.Caption}}</figcaption>
+</figure>
+{{end}}
+<h2>Glossary</h2>
+<dl>
+{{range .Glossary}}<dt>{{.Term}}</dt><dd>{{.Text}}</dd>
+{{end}}</dl>
+<p class="facts">Made by bluesim in {{num .S.WallSeconds 1}} s on {{.S.Workers}} workers ({{num .S.AgentDaysPerSecond 0}} agent-days per second).</p>
+</body>
+</html>
+`

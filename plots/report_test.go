@@ -1,0 +1,72 @@
+package plots
+
+import (
+	"bytes"
+	"encoding/base64"
+	"html"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/output/outputtest"
+)
+
+func TestReport(t *testing.T) {
+	r := outputtest.Result()
+	s := output.NewSummary(r)
+	s.OutputHash = "abc123"
+	figs, err := Figures(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Report(&buf, s, r, figs); err != nil {
+		t.Fatal(err)
+	}
+	page := buf.String()
+	if !strings.HasPrefix(page, "<!DOCTYPE html>") {
+		t.Error("not an HTML5 page")
+	}
+	// Self-contained: no external scripts, styles, links or images.
+	for _, bad := range []string{`src="http`, `href=`, `<link`, `<script`, `url(`} {
+		if strings.Contains(page, bad) {
+			t.Errorf("page contains %q: not self-contained", bad)
+		}
+	}
+	// html/template writes '+' in attributes as a character reference.
+	imgs := regexp.MustCompile(`<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"`).FindAllStringSubmatch(html.UnescapeString(page), -1)
+	if len(imgs) != len(figs) {
+		t.Fatalf("%d embedded images, want %d", len(imgs), len(figs))
+	}
+	for i, m := range imgs {
+		svg, err := base64.StdEncoding.DecodeString(m[1])
+		if err != nil {
+			t.Fatalf("image %d: %v", i, err)
+		}
+		wellFormedXML(t, figs[i].Name, svg)
+	}
+	// The reading is generated from the numbers.
+	a := s.Arms[1]
+	want := "At 40 % adoption, the Bluezone arm (bluezone-40) notified " + per100(a.Coverage) + " real close contacts"
+	for _, w := range []string{want, "Among close contacts where both people had the app", "false alarms",
+		"pairwise law", "abc123", "<dt>Capture</dt>", "<dt>Coverage</dt>", "<dt>Precision</dt>", "<dt>Recall</dt>",
+		"Half of the notifications came"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("report lacks %q", w)
+		}
+	}
+}
+
+func TestReadingUndefined(t *testing.T) {
+	r := outputtest.Result()
+	for i := range r.Arms {
+		r.Arms[i].CloseContacts = 0
+	}
+	s := output.NewSummary(r)
+	for _, p := range Reading(s, r) {
+		if strings.Contains(p, "NaN") || strings.Contains(p, "n/a of every") {
+			t.Errorf("reading shows an undefined number: %q", p)
+		}
+	}
+}
