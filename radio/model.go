@@ -211,7 +211,7 @@ func (m *Model) pose(l *Link, base, pose uint64) (mu float64, ch [3]float64) {
 // Scan returns what the scanner Rx reports about advertiser Tx over window
 // w. It does not allocate.
 func (m *Model) Scan(l Link, w ScanWindow, key StreamKey) ScanReport {
-	r, _ := m.scan(&l, w, &key, nil, nil)
+	r, _ := m.scan(&l, w, &key, nil, nil, 0)
 	return r
 }
 
@@ -219,7 +219,7 @@ func (m *Model) Scan(l Link, w ScanWindow, key StreamKey) ScanReport {
 // order, into rssi; it returns how many it wrote (at most len(rssi); the
 // report covers all packets).
 func (m *Model) ScanInto(l Link, w ScanWindow, key StreamKey, rssi []float32) (ScanReport, int) {
-	return m.scan(&l, w, &key, rssi, nil)
+	return m.scan(&l, w, &key, rssi, nil, 0)
 }
 
 // Records appends to out the Bluezone sighting records the scanner makes
@@ -228,7 +228,16 @@ func (m *Model) ScanInto(l Link, w ScanWindow, key StreamKey, rssi []float32) (S
 // bluezone_record_s later (protocols.md §1.4 TIME_DELAY_INSERT). The
 // packets are the same ones Scan sees for the same arguments.
 func (m *Model) Records(l Link, w ScanWindow, key StreamKey, out []Record) []Record {
-	_, _ = m.scan(&l, w, &key, nil, &out)
+	_, _ = m.scan(&l, w, &key, nil, &out, math.Inf(-1))
+	return out
+}
+
+// RecordsAfter is Records for a scanner that already recorded this peer at
+// time last (for example at the end of the previous window of a continuous
+// iOS scan, which is cut into back-to-back windows): no record is made
+// before last + bluezone_record_s.
+func (m *Model) RecordsAfter(l Link, w ScanWindow, key StreamKey, last float64, out []Record) []Record {
+	_, _ = m.scan(&l, w, &key, nil, &out, last)
 	return out
 }
 
@@ -263,7 +272,7 @@ func fadeAt(fs stream, fade *fadeTable, o uint64) float64 {
 }
 
 // scan is the per-packet loop behind Scan, ScanInto and Records.
-func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *[]Record) (ScanReport, int) {
+func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *[]Record, lastRec float64) (ScanReport, int) {
 	tx, rx := l.Tx.Sched, l.Rx.Sched
 	if tx == nil {
 		tx = &m.defSched
@@ -383,8 +392,11 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 
 	blocked := m.iosBlocked(l, base, key.Window)
 	nbuf := 0
-	nextRec := math.Inf(-1)
 	recS := m.p.BluezoneRecordS
+	nextRec := math.Inf(-1)
+	if rec != nil {
+		nextRec = lastRec + recS
+	}
 	// packet handles the event at time t with ordinal o. Consecutive
 	// packets mostly share a draw: keep the last one.
 	lastG, lastX := ^uint64(0), uint64(0)

@@ -165,6 +165,12 @@ func TestScanPathsAgree(t *testing.T) {
 		if len(recs) > m.RecordSlots(w) {
 			t.Fatalf("%d records in a %v s window", len(recs), w.Len())
 		}
+		if len(recs) > 1 {
+			after := m.RecordsAfter(l, w, key, recs[0].T, nil)
+			if len(after) != len(recs)-1 || after[0] != recs[1] {
+				t.Fatalf("RecordsAfter the first record: %v, want %v", after, recs[1:])
+			}
+		}
 		for j, r := range recs {
 			if r.T < w.Start || r.T >= w.End || !seen[r.RSSI] || (j > 0 && r.T-recs[j-1].T < 5-1e-6) {
 				t.Fatalf("bad record %d %+v in %+v (seen %v, prev %+v)", j, r, w, seen[r.RSSI], recs[max(j-1, 0)])
