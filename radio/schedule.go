@@ -2,6 +2,7 @@ package radio
 
 import (
 	"fmt"
+	"iter"
 	"math"
 )
 
@@ -227,6 +228,32 @@ func (s *Schedule) valid() bool {
 		return finite(s.AdvOff) && s.AdvOn > 0 && finite(s.AdvOn) && finite(s.AdvCyclePhase)
 	}
 	return true
+}
+
+// Windows iterates over the same windows as AppendWindows, without a
+// buffer.
+func (s *Schedule) Windows(from, to float64, foreground bool) iter.Seq[ScanWindow] {
+	return func(yield func(ScanWindow) bool) {
+		var one [1]ScanWindow
+		period := s.ScanPeriod
+		if foreground && s.FgOn > 0 {
+			period = s.FgOn + s.FgOff
+		}
+		if !(period > 0) || !finite(period) || !finite(from) || !finite(to) {
+			return
+		}
+		// Step one period at a time so that each window comes from the
+		// same code as AppendWindows.
+		for a := from; a < to; a += period {
+			b := math.Min(a+period, to)
+			w := s.AppendWindows(one[:0], a, b, foreground)
+			for _, x := range w {
+				if !yield(x) {
+					return
+				}
+			}
+		}
+	}
 }
 
 // nextEvent returns the time of the first advertising event at or after t.

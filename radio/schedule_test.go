@@ -107,6 +107,14 @@ func TestAppendWindowsNoAlloc(t *testing.T) {
 	if allocs != 0 || len(buf) == 0 {
 		t.Fatalf("%v allocations, %d windows", allocs, len(buf))
 	}
+	// The iterator gives the same windows.
+	var it []ScanWindow
+	for w := range s.Windows(0, 7200, false) {
+		it = append(it, w)
+	}
+	if want := s.AppendWindows(nil, 0, 7200, false); len(it) != len(want) || len(it) == 0 || it[0] != want[0] || it[len(it)-1] != want[len(want)-1] {
+		t.Fatalf("Windows gave %d windows, AppendWindows %d", len(it), len(want))
+	}
 	// Consecutive ranges partition the windows.
 	all := s.AppendWindows(nil, 0, 7200, false)
 	parts := s.AppendWindows(s.AppendWindows(nil, 0, 3000, false), 3000, 7200, false)
