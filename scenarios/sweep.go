@@ -323,7 +323,8 @@ func (p *Plan) point(pt int) (Scenario, error) {
 }
 
 // Scenario returns the scenario task t runs: its point's values applied to
-// the base, and the replicate's seed.
+// the base, and the replicate's seed. It is validated again, since a load
+// checks at most maxCheckedPoints points.
 func (p *Plan) Scenario(t Task) (Scenario, error) {
 	if t.Point < 0 || t.Point >= p.Points {
 		return Scenario{}, fmt.Errorf("task %d: no point %d", t.Index, t.Point)
@@ -333,6 +334,9 @@ func (p *Plan) Scenario(t Task) (Scenario, error) {
 		return Scenario{}, err
 	}
 	sc.Seed = t.Seed
+	if errs := Validate(&sc); len(errs) > 0 {
+		return Scenario{}, fmt.Errorf("sweep point %s: %w", p.pointLabel(t.Point), errs)
+	}
 	return sc, nil
 }
 
@@ -399,7 +403,10 @@ func (l *Loaded) checkSweep() ErrorList {
 	}
 	// Each point must validate on its own; report the first few that do not.
 	bad := 0
-	for pt := 0; pt < plan.Points && bad < 5; pt++ {
+	// Jointly invalid values (a ramp above its adoption) show only in whole
+	// points. Checking a point costs microseconds; past maxCheckedPoints
+	// the rest are checked when they run.
+	for pt := 0; pt < plan.Points && pt < maxCheckedPoints && bad < 5; pt++ {
 		sc, err := plan.point(pt)
 		if err != nil {
 			errs = append(errs, &Error{File: l.Source, Field: "sweep", Msg: err.Error()})
@@ -425,6 +432,9 @@ func (l *Loaded) checkSweep() ErrorList {
 	}
 	return errs
 }
+
+// maxCheckedPoints bounds how many sweep points a load validates.
+const maxCheckedPoints = 10_000
 
 // pointLabel describes a point as "a=1, b=x".
 func (p *Plan) pointLabel(pt int) string {
