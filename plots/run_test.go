@@ -1,0 +1,58 @@
+package plots
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/output/outputtest"
+)
+
+func TestWriteRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	s, err := WriteRun(context.Background(), dir, outputtest.Result())
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := append([]string{SummaryFile, ReportFile}, s.Tables...)
+	files = append(files, s.Plots...)
+	for _, f := range files {
+		if fi, err := os.Stat(filepath.Join(dir, f)); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	b, err := os.Open(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	back, err := output.ReadSummary(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.OutputHash != s.OutputHash || len(back.OutputHash) != 64 {
+		t.Fatalf("hash %q, want %q", back.OutputHash, s.OutputHash)
+	}
+}
+
+func TestWriteRunCancelled(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := WriteRun(ctx, dir, outputtest.Result())
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	// Tables and summary are complete; nothing after them was started.
+	if _, err := os.Stat(filepath.Join(dir, SummaryFile)); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{ReportFile, PlotsDir} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("%s exists after cancellation", f)
+		}
+	}
+}
