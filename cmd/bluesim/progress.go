@@ -92,7 +92,9 @@ func (p *progress) startRun(label string, days int) *runProgress {
 		opts := []mpb.BarOption{
 			mpb.PrependDecorators(decor.Name(name, decor.WC{W: 8}), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
 			mpb.AppendDecorators(
-				decor.Any(func(decor.Statistics) string { return fmt.Sprintf(" %s agent-days/s", fmtRate(math.Float64frombits(rp.speed.Load()))) }),
+				decor.Any(func(decor.Statistics) string {
+					return fmt.Sprintf(" %s agent-days/s", fmtRate(math.Float64frombits(rp.speed.Load())))
+				}),
 				decor.Name(" eta "), decor.AverageETA(decor.ET_STYLE_GO)),
 		}
 		if p.runs > 1 {
