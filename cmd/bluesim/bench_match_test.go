@@ -83,10 +83,11 @@ func TestBenchMatchText(t *testing.T) {
 				`^keys +30 +\(one-day keys of 3 diagnosed devices, days 2021-05-18\.\.2021-05-31\)$`,
 				`^sightings +400 +\(40 planted from published keys, 360 of 18 devices never published\)$`,
 				`^threads +1 +\(one goroutine, GOMAXPROCS 1\)$`,
+				`^clock +cpu +\(process CPU time; wall time in brackets\)$`,
 				`^rounds +1 +\(medians; match/floor by round: ` + num + `\)$`,
 				`^matches +40 +\(expected 40\)$`,
-				`^match +` + num + ` s +` + num + ` keys/s +` + num + `e[0-9]+ sightings/s +` + num + ` µs/key$`,
-				`^floor +` + num + ` s +` + num + ` keys/s +` + num + ` µs/key +\S.*$`,
+				`^match +` + num + ` s +\(` + num + ` s\) +` + num + ` keys/s +` + num + `e[0-9]+ sightings/s +` + num + ` µs/key$`,
+				`^floor +` + num + ` s +\(` + num + ` s\) +` + num + ` keys/s +` + num + ` µs/key +\S.*$`,
 				`^ratio +` + num + ` +\(match / floor\)$`,
 			}
 			if len(lines) != len(want) {
@@ -105,10 +106,10 @@ func TestBenchMatchText(t *testing.T) {
 // match counts across workload sizes.
 func TestBenchMatchJSON(t *testing.T) {
 	keys := []string{
-		"protocol", "keys", "sightings", "hit_fraction", "seed", "rounds", "goroutines", "gomaxprocs",
+		"protocol", "keys", "sightings", "hit_fraction", "seed", "rounds", "goroutines", "gomaxprocs", "clock",
 		"window_start", "window_end", "published_devices", "other_devices", "matches", "expected_matches",
-		"match_seconds", "match_keys_per_second", "match_sightings_per_second", "match_us_per_key",
-		"floor_seconds", "floor_keys_per_second", "floor_us_per_key", "floor", "ratio",
+		"match_seconds", "match_keys_per_second", "match_sightings_per_second", "match_us_per_key", "match_wall_seconds",
+		"floor_seconds", "floor_keys_per_second", "floor_us_per_key", "floor_wall_seconds", "floor", "ratio",
 		"round_match_seconds", "round_floor_seconds", "round_ratios", "workload_seconds",
 	}
 	for _, proto := range benchMatchProtocols {
@@ -138,7 +139,7 @@ func TestBenchMatchJSON(t *testing.T) {
 				}
 				check := map[string]string{
 					"protocol": proto, "keys": tc.keys, "sightings": tc.sightings, "seed": "77", "rounds": "2",
-					"goroutines": "1", "gomaxprocs": "1", "matches": tc.planted, "expected_matches": tc.planted,
+					"goroutines": "1", "gomaxprocs": "1", "clock": "cpu", "matches": tc.planted, "expected_matches": tc.planted,
 				}
 				for k, want := range check {
 					if s := fmt.Sprint(m[k]); s != want {

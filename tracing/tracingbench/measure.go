@@ -152,13 +152,15 @@ func dp3tFloor(keys []tracing.PublishedKey) (func() byte, error) {
 }
 
 // Round is one round's timings: matching all keys, and the floor over the
-// same keys.
+// same keys. Match and Floor are process CPU time where the system gives
+// it (see Result.CPUClock), else wall time; MatchWall and FloorWall are
+// always wall time.
 type Round struct {
-	Match, Floor time.Duration
+	Match, Floor         time.Duration
+	MatchWall, FloorWall time.Duration
 }
 
-// Ratio is Match / Floor.
-// A floor too fast for the clock counts as 1 ns.
+// Ratio is Match / Floor. A floor too fast for the clock counts as 1 ns.
 func (r Round) Ratio() float64 { return r.Match.Seconds() / max(r.Floor, time.Nanosecond).Seconds() }
 
 // Result is a measurement over several rounds.
@@ -168,21 +170,50 @@ type Result struct {
 	// Matches is the number of matches each round found (Run fails if it
 	// is not the workload's planted count).
 	Matches int
-	// Match and Floor are the median round times.
-	Match, Floor time.Duration
+	// CPUClock says that Match and Floor are process CPU time. On a
+	// shared machine wall time also counts the moments other processes
+	// held the core, which come and go within a round and make wall-time
+	// ratios swing; CPU time counts only the work done.
+	CPUClock bool
+	// Match and Floor are the median round times; MatchWall and FloorWall
+	// the median wall times.
+	Match, Floor         time.Duration
+	MatchWall, FloorWall time.Duration
 	// Ratio is the median of the rounds' Match/Floor ratios. Each round
-	// times both back to back, so a burst of load from other processes
-	// tends to hit both of a round's timings; the median of the paired
-	// ratios is steadier than the ratio of the medians.
+	// times both back to back, so a slower spell of the machine tends to
+	// hit both of a round's timings; the median of the paired ratios is
+	// steadier than the ratio of the medians.
 	Ratio float64
 	// Sink is the floor's folded output, kept so the work is not dropped.
 	Sink byte
 }
 
+// clock reads wall time and, where it can, process CPU time.
+type clock struct {
+	wall time.Time // with its monotonic reading
+	cpu  time.Duration
+}
+
+func now() (clock, bool) {
+	cpu, ok := processCPU()
+	return clock{wall: time.Now(), cpu: cpu}, ok
+}
+
+// since returns the CPU (or, without a CPU clock, wall) and wall time since c.
+func (c clock) since(useCPU bool) (time.Duration, time.Duration) {
+	cpu, _ := processCPU()
+	wall := time.Since(c.wall)
+	if useCPU {
+		return cpu - c.cpu, wall
+	}
+	return wall, wall
+}
+
 // Run times rounds rounds of s.Protocol.Match over the whole workload (the
 // phone's complete check: indexing the store and matching every key) and of
-// the crypto floor over the same keys, in the calling goroutine. Rounds
-// alternate which of the two runs first, and collect garbage before each
+// the crypto floor over the same keys, in the calling goroutine, on process
+// CPU time where the system reports it (run with GOMAXPROCS 1 for that to
+// be one core's time, garbage collection included). Rounds alternate which of the two runs first, and collect garbage before each
 // timing so that one does not pay for the other's allocations. Every round's
 // matches are checked with w.Verify; a wrong match, a missed planted
 // sighting or a matcher error ends the run with an error.
@@ -195,6 +226,7 @@ func (s *Subject) Run(ctx context.Context, w *Workload, rounds int) (Result, err
 		return Result{}, err
 	}
 	var res Result
+	_, res.CPUClock = now()
 	dst := make([]tracing.Match, 0, w.Planted)
 	for i := range rounds {
 		if err := ctx.Err(); err != nil {
@@ -203,9 +235,9 @@ func (s *Subject) Run(ctx context.Context, w *Workload, rounds int) (Result, err
 		var r Round
 		timeMatch := func() error {
 			runtime.GC()
-			t0 := time.Now()
+			t0, _ := now()
 			dst, err = s.Protocol.Match(dst[:0], w.Keys, w.Store)
-			r.Match = time.Since(t0)
+			r.Match, r.MatchWall = t0.since(res.CPUClock)
 			if err != nil {
 				return fmt.Errorf("tracingbench: %s match: %w", s.Protocol.Info().Name, err)
 			}
@@ -213,9 +245,9 @@ func (s *Subject) Run(ctx context.Context, w *Workload, rounds int) (Result, err
 		}
 		timeFloor := func() {
 			runtime.GC()
-			t0 := time.Now()
+			t0, _ := now()
 			res.Sink ^= floor()
-			r.Floor = time.Since(t0)
+			r.Floor, r.FloorWall = t0.since(res.CPUClock)
 		}
 		if i%2 == 0 {
 			if err := timeMatch(); err != nil {
@@ -233,6 +265,8 @@ func (s *Subject) Run(ctx context.Context, w *Workload, rounds int) (Result, err
 	}
 	res.Match = median(res.Rounds, func(r Round) float64 { return float64(r.Match) })
 	res.Floor = median(res.Rounds, func(r Round) float64 { return float64(r.Floor) })
+	res.MatchWall = median(res.Rounds, func(r Round) float64 { return float64(r.MatchWall) })
+	res.FloorWall = median(res.Rounds, func(r Round) float64 { return float64(r.FloorWall) })
 	res.Ratio = medianFloat(res.Rounds, Round.Ratio)
 	return res, nil
 }
