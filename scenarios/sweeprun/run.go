@@ -73,6 +73,9 @@ func Run(ctx context.Context, plan *scenarios.Plan, run RunFunc, opts Options) (
 	for range workers {
 		wg.Go(func() {
 			for i := range next {
+				if ctx.Err() != nil {
+					continue // stopped: drain without starting more tasks
+				}
 				t := tasks[i]
 				sc, err := plan.Scenario(t)
 				var rows []Row
