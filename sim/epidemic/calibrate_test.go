@@ -6,21 +6,27 @@ import (
 	"testing"
 )
 
-// constSource gives every index case k contacts a day, each of dose d.
+// constSource gives every index case k contacts a day, each of dose d:
+// new people every day, or the same k people every day (repeat).
 type constSource struct {
-	n, k int
-	d    float64
-	err  error
+	n, k   int
+	d      float64
+	err    error
+	repeat bool
 }
 
 func (s constSource) Indexes() int { return s.n }
 
-func (s constSource) Doses(i, k int, dst []float64) ([]float64, error) {
+func (s constSource) Doses(i, k int, dst []ContactDose) ([]ContactDose, error) {
 	if s.err != nil {
 		return dst, s.err
 	}
-	for range s.k {
-		dst = append(dst, s.d)
+	for j := range s.k {
+		c := int32(k*s.k + j)
+		if s.repeat {
+			c = int32(j)
+		}
+		dst = append(dst, ContactDose{Contact: c, Dose: s.d})
 	}
 	return dst, nil
 }
@@ -56,6 +62,24 @@ func TestCalibrateClosedForm(t *testing.T) {
 		if err != nil || math.Abs(r0-target) > 1e-6*target {
 			t.Errorf("target %g: R0(beta) = %v, %v", target, r0, err)
 		}
+	}
+	// The same k people every day: each is infected at most once, so
+	// R0(β) = k · [1 − exp(−β · D · Σ_day inf(day))].
+	sumInf := 0.0
+	for day := 0; day < 40; day++ {
+		sumInf += m.Infectiousness(c, float64(day))
+	}
+	for _, target := range []float64{0.8, 2.5, 5.9} {
+		beta, err := m.CalibrateBeta(constSource{n: 3, k: k, d: D, repeat: true}, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := k * -math.Expm1(-beta*D*sumInf); math.Abs(r-target) > 1e-6*target {
+			t.Errorf("repeated contacts, target %g: beta %g gives closed-form R0 %.9f", target, beta, r)
+		}
+	}
+	if _, err := m.CalibrateBeta(constSource{n: 3, k: k, d: D, repeat: true}, 6); err == nil {
+		t.Error("reached R0 = 6 with 6 contacts")
 	}
 }
 

@@ -62,12 +62,20 @@ func (p *Population) Infect(agent, day, infector int32) error {
 	p.courses[agent] = c
 	p.chain.RecordInfection(infector, agent, day)
 	if d, ok := p.m.TestResultDay(agent, c); ok {
-		for int(d) >= len(p.tests) {
-			p.tests = append(p.tests, nil)
-		}
-		p.tests[d] = append(p.tests[d], agent)
+		p.scheduleTest(agent, d)
 	}
 	return nil
+}
+
+// scheduleTest makes agent's positive result come back on day d.
+func (p *Population) scheduleTest(agent, d int32) {
+	if d < 0 {
+		return
+	}
+	for int(d) >= len(p.tests) {
+		p.tests = append(p.tests, nil)
+	}
+	p.tests[d] = append(p.tests[d], agent)
 }
 
 // Course returns agent's course (Day is NotInfected if susceptible).
@@ -108,7 +116,7 @@ func (p *Population) PositivesOn(day int32) []int32 {
 		}
 	}
 	slices.Sort(out)
-	return out
+	return slices.Compact(out)
 }
 
 // TestPositive reports whether a test of agent on day would be positive:
