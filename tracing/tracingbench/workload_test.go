@@ -281,3 +281,29 @@ func BenchmarkGenerate(b *testing.B) {
 		mustGenerate(b, s, Config{Keys: 10_000, Sightings: 100_000, HitFraction: 0.01, Seed: 1})
 	}
 }
+
+// dropLast is a protocol whose matcher loses its last match, to show that
+// Run fails rather than report a fast but wrong matcher.
+type dropLast struct{ tracing.Protocol }
+
+func (d dropLast) Match(dst []tracing.Match, keys []tracing.PublishedKey, store []tracing.Sighting) ([]tracing.Match, error) {
+	dst, err := d.Protocol.Match(dst, keys, store)
+	if len(dst) > 0 {
+		dst = dst[:len(dst)-1]
+	}
+	return dst, err
+}
+
+func TestRunFailsOnAWrongMatcher(t *testing.T) {
+	s := mustSubject(t, "gaen")
+	w := mustGenerate(t, s, Config{Keys: 20, Sightings: 100, HitFraction: 0.1, Seed: 3})
+	s.Protocol = dropLast{s.Protocol}
+	if _, err := s.Run(context.Background(), w, 1); err == nil || !strings.Contains(err.Error(), "planted") {
+		t.Fatalf("Run with a matcher that misses a sighting: %v, want an error about the planted sightings", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := mustSubject(t, "gaen").Run(ctx, w, 1); err == nil {
+		t.Fatal("Run ignored a cancelled context")
+	}
+}
