@@ -174,9 +174,14 @@ type RSSIThresholds struct {
 // Diagnosis says how index cases arise until the epidemic layer supplies
 // real ones.
 type Diagnosis struct {
-	// DailyFraction is the fraction of app users diagnosed each day as
-	// index cases.
+	// DailyFraction is the fraction of people (see Among) diagnosed each
+	// day as index cases.
 	DailyFraction float64 `yaml:"daily_fraction"`
+	// Among is who can be diagnosed: "everyone" (default; index cases
+	// without the app cannot upload, so coverage follows the pairwise law
+	// coverage ≈ capture × a²) or "app_users" (only people with the arm's
+	// app, so coverage ≈ capture × a).
+	Among string `yaml:"among"`
 	// Compliance is the probability that a diagnosed app user uploads keys.
 	Compliance float64 `yaml:"compliance"`
 	// InfectiousDays is how many days before diagnosis the infectious
@@ -249,7 +254,7 @@ func Default() Scenario {
 			GAENArm("gaen-20", 0.2),
 			GAENArm("gaen-40", 0.4),
 		},
-		Diagnosis: Diagnosis{DailyFraction: 0.01, Compliance: 0.8, InfectiousDays: 2, FirstDay: 2},
+		Diagnosis: Diagnosis{DailyFraction: 0.01, Among: "everyone", Compliance: 0.8, InfectiousDays: 2, FirstDay: 2},
 		Metrics: Metrics{
 			DistanceBandsM:     []float64{1, 2, 3, 5},
 			DurationBandsMin:   []float64{5, 15, 30, 60},

@@ -38,7 +38,8 @@ type engine struct {
 	closeD   float64
 	closeMin float64
 	rangeM   float64
-	k        int // infectious days before diagnosis
+	k        int  // infectious days before diagnosis
+	appOnly  bool // only app users are diagnosed
 
 	groups   []*group
 	armGroup []int
@@ -47,8 +48,8 @@ type engine struct {
 
 	// Per-day state.
 	day     int
-	tracked []bool           // diagnosed within [day, day+k] at the highest adoption
-	active  [][]bool         // group -> phone -> app running today
+	tracked []bool             // diagnosed within [day, day+k] at the highest adoption
+	active  [][]bool           // group -> phone -> app running today
 	truth   map[int][]truthRec // day -> records; holds days [day-k, day]
 
 	res   *Result
@@ -125,6 +126,14 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		dg.InfectiousDays < 0 || dg.InfectiousDays > 14 || dg.FirstDay < 0 {
 		return nil, fmt.Errorf("diagnosis: daily_fraction and compliance in [0, 1], infectious_days in 0..14, first_day >= 0")
 	}
+	var appOnly bool
+	switch dg.Among {
+	case "everyone", "":
+	case "app_users":
+		appOnly = true
+	default:
+		return nil, fmt.Errorf("diagnosis.among = %q: want everyone or app_users", dg.Among)
+	}
 	model, err := radio.NewModel(sc.Radio)
 	if err != nil {
 		return nil, err
@@ -136,7 +145,7 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	e := &engine{
 		sc: sc, cfg: cfg, pop: pop, model: model,
 		start: sc.Start.Time(), startMs: sc.Start.Time().UnixMilli(),
-		closeD: cd, closeMin: cm, rangeM: eg.RangeM, k: dg.InfectiousDays,
+		closeD: cd, closeMin: cm, rangeM: eg.RangeM, k: dg.InfectiousDays, appOnly: appOnly,
 		truth: map[int][]truthRec{},
 	}
 	names := map[string]bool{}
@@ -210,10 +219,10 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	return e, nil
 }
 
-// diagnosedMax reports whether person i is diagnosed on day d at the
-// highest adoption of any arm (the superset of every arm's index cases).
+// diagnosedMax reports whether person i is diagnosed on day d in any arm
+// (the superset of every arm's index cases).
 func (e *engine) diagnosedMax(i, d int) bool {
-	if d < e.sc.Diagnosis.FirstDay || d >= e.sc.Days || !e.pop.Installed(i, e.maxAdopt) {
+	if d < e.sc.Diagnosis.FirstDay || d >= e.sc.Days || (e.appOnly && !e.pop.Installed(i, e.maxAdopt)) {
 		return false
 	}
 	return agents.Uniform(e.sc.Seed, agents.SubDiagnosis, uint64(i), uint64(d)) < e.sc.Diagnosis.DailyFraction
@@ -316,7 +325,6 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 		for _, o := range outs {
 			day = append(day, o.obs[gi]...)
 		}
-		sortObs(day)
 		g.obs[d] = day
 		var raw []tracing.Sighting
 		if g.raw != nil {
@@ -352,43 +360,38 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 }
 
 // materialise fills each observation's ID prefix (and, in raw mode, the
-// whole sighting) through the advertisers' devices. The observations are
-// sorted by advertiser, so workers take disjoint advertiser ranges and no
-// device is used by two goroutines.
+// whole sighting) through the advertisers' devices. Worker p takes the
+// advertisers with phone number p mod workers, so no device is used by two
+// goroutines; all of a day's sightings fall in one day, so each device
+// derives that day's keys once.
 func (e *engine) materialise(g *group, day []obs, raw []tracing.Sighting) error {
-	n := len(day)
-	parts := min(e.cfg.workers, max(1, n/4096))
-	cuts := []int{0}
-	for p := 1; p < parts; p++ {
-		c := max(cuts[len(cuts)-1], n*p/parts)
-		for c > 0 && c < n && day[c].tx == day[c-1].tx {
-			c++
-		}
-		cuts = append(cuts, c)
-	}
-	cuts = append(cuts, n)
+	parts := max(1, min(e.cfg.workers, len(day)/4096))
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for p := 0; p < parts; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := cuts[p]; i < cuts[p+1]; i++ {
+			for i := range day {
+				o := &day[i]
+				if int(o.tx)%parts != p {
+					continue
+				}
 				if raw == nil {
-					id, err := g.id(&day[i], e.startMs)
+					id, err := g.id(o, e.startMs)
 					if err != nil {
 						errs[p] = err
 						return
 					}
-					day[i].pfx = idPrefix(&id)
+					o.pfx = idPrefix(&id)
 					continue
 				}
-				s, err := g.sighting(&day[i], e.startMs)
+				s, err := g.sighting(o, e.startMs)
 				if err != nil {
 					errs[p] = err
 					return
 				}
-				day[i].pfx = idPrefix(&s.ID)
+				o.pfx = idPrefix(&s.ID)
 				raw[i] = s
 			}
 		}()

@@ -166,7 +166,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 				continue
 			}
 			for ai := range sc.Arms {
-				if e.installedArm(ai, i, d) {
+				if !e.appOnly || e.installedArm(ai, i, d) {
 					idxByArm[ai] = append(idxByArm[ai], int32(i))
 					isIndex[i] = true
 				}
@@ -192,16 +192,20 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		nots := notified[ai]
 		det := detected[ai]
 		ups := uploaded[ai]
+		// bump counts a verdict in every breakdown; app says whether both
+		// the index case and the contact had the arm's app.
 		bump := func(c *contact, verdict int, app bool) {
 			idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
+			idxApp := e.installedArm(ai, int(c.idx), d)
+			othApp := e.installedArm(ai, int(c.other), d)
 			labels := [5]string{
 				bandLabel(m.DistanceBandsM, bandOf(m.DistanceBandsM, float64(c.minDist)), "m"),
 				bandLabel(m.DurationBandsMin, bandOf(m.DurationBandsMin, float64(c.worstClose)), "min"),
 				c.kind.String(), c.env.String(),
-				osName(idxP, true) + "-" + osName(othP, app),
+				osName(idxP, idxApp) + "-" + osName(othP, othApp),
 			}
 			if c.minDist == math.MaxFloat32 { // notified without any contact in range
-				labels = [5]string{"none", "none", "none", "none", osName(idxP, true) + "-" + osName(othP, app)}
+				labels = [5]string{"none", "none", "none", "none", labels[4]}
 			}
 			for dim, l := range labels {
 				k := bandKey{dim, l}
@@ -248,13 +252,14 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 			}
 			ns := nots[n0:ni]
 			_, up := slices.BinarySearch(ups, ix)
+			ixApp := e.installedArm(ai, int(ix), d)
 			// Merge contacts and notifications of ix by the other person.
 			a, b := 0, 0
 			for a < len(cs) || b < len(ns) {
 				switch {
 				case b >= len(ns) || (a < len(cs) && cs[a].other < ns[b].Person):
 					c := &cs[a]
-					app := e.installedArm(ai, int(c.other), d)
+					app := ixApp && e.installedArm(ai, int(c.other), d)
 					if up && app {
 						db := bandOf(m.DistanceBandsM, float64(c.minDist))
 						e.det[ai][db].Pairs++
@@ -283,7 +288,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					b++
 				default:
 					c := &cs[a]
-					app := e.installedArm(ai, int(c.other), d)
+					app := ixApp && e.installedArm(ai, int(c.other), d)
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
 					e.det[ai][db].Pairs++
 					e.det[ai][db].Detected++

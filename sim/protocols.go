@@ -1,12 +1,10 @@
 package sim
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"time"
 
 	"github.com/bluesim/bluesim/agents"
@@ -330,15 +328,4 @@ func idPrefix(id *tracing.ID) uint64 {
 // id materialises only the ID bytes of o's broadcast.
 func (g *group) id(o *obs, start int64) (tracing.ID, error) {
 	return g.devices[o.tx].IDAt(time.UnixMilli(start + o.millis()).UTC())
-}
-
-// sortObs orders a day's observations by (advertiser, time, receiver) so
-// that materialising IDs walks each device forward in time.
-func sortObs(o []obs) {
-	// Every compared field equal means the records are equal in all but
-	// pfx, which is not yet set, so an unstable sort is deterministic.
-	slices.SortFunc(o, func(a, b obs) int {
-		return cmp.Or(cmp.Compare(a.tx, b.tx), cmp.Compare(a.t, b.t), cmp.Compare(a.ms, b.ms),
-			cmp.Compare(a.rx, b.rx), cmp.Compare(a.rssi, b.rssi))
-	})
 }

@@ -2,14 +2,18 @@ package sim
 
 import (
 	"context"
+	"errors"
+	"math"
+	"slices"
 	"testing"
 
 	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/radio"
 	"github.com/bluesim/bluesim/scenarios"
 )
 
 // small is a scenario of n people over days days, big enough to have every
-// venue type and a few index cases.
+// venue type and a few index cases each day.
 func small(n, days int) scenarios.Scenario {
 	sc := scenarios.Default()
 	sc.Name = "test"
@@ -22,26 +26,343 @@ func small(n, days int) scenarios.Scenario {
 	return sc
 }
 
-func TestRunSmoke(t *testing.T) {
-	sc := small(1500, 3)
-	r, err := Run(context.Background(), sc, WithWorkers(2))
+func run(t *testing.T, sc scenarios.Scenario, opts ...Option) (*Result, [][]Notification) {
+	t.Helper()
+	var nots [][]Notification
+	opts = append(opts, WithNotifications(func(arm, day int, n []Notification) {
+		for len(nots) <= arm {
+			nots = append(nots, nil)
+		}
+		nots[arm] = append(nots[arm], n...)
+	}))
+	r, err := Run(context.Background(), sc, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, nots
+}
+
+func TestRunSmoke(t *testing.T) {
+	sc := small(1500, 4)
+	sc.Arms = append(sc.Arms, scenarios.Arm{Name: "dp3t-40", Protocol: scenarios.ProtocolDP3T, Adoption: 0.4})
+	r, _ := run(t, sc, WithWorkers(2))
 	for _, a := range r.Arms {
-		t.Logf("%+v", a)
+		t.Logf("%s: index %d uploads %d close %d app-close %d tp %d fp %d fn %d tn %d precision %.2f coverage %.3f capture %.2f",
+			a.Name, a.IndexCases, a.Uploads, a.CloseContacts, a.AppCloseContacts, a.TP, a.FP, a.FN, a.TN, a.Precision, a.Coverage, a.Capture)
 	}
 	if len(r.Arms) != len(sc.Arms) || len(r.Daily) != len(sc.Arms)*sc.Days {
 		t.Fatalf("arms %d daily %d", len(r.Arms), len(r.Daily))
 	}
-	var notes int64
 	for _, a := range r.Arms {
-		notes += a.Notifications
-		if a.CloseContacts == 0 {
-			t.Errorf("arm %s: no close contacts of index cases", a.Name)
+		if a.CloseContacts == 0 || a.Uploads == 0 {
+			t.Errorf("arm %s: %d close contacts, %d uploads", a.Name, a.CloseContacts, a.Uploads)
+		}
+		if a.TP == 0 {
+			t.Errorf("arm %s: no true positives", a.Name)
+		}
+		if a.CloseContacts != a.TP+a.FN {
+			t.Errorf("arm %s: close contacts %d != tp %d + fn %d", a.Name, a.CloseContacts, a.TP, a.FN)
 		}
 	}
-	if notes == 0 {
-		t.Error("no notifications in any arm")
+	// Same adoption, same index cases and close contacts (common random
+	// numbers across protocols).
+	if r.Arms[0].CloseContacts != r.Arms[2].CloseContacts || r.Arms[0].IndexCases != r.Arms[2].IndexCases {
+		t.Errorf("bluezone-20 and gaen-20 see different truth: %d/%d vs %d/%d", r.Arms[0].CloseContacts, r.Arms[0].IndexCases,
+			r.Arms[2].CloseContacts, r.Arms[2].IndexCases)
+	}
+	if len(r.Attenuation) == 0 || len(r.Bands) == 0 || len(r.Detection) == 0 || len(r.Delays) == 0 {
+		t.Errorf("empty tables: att %d bands %d det %d delays %d", len(r.Attenuation), len(r.Bands), len(r.Detection), len(r.Delays))
+	}
+}
+
+func TestDeterministicAcrossWorkers(t *testing.T) {
+	sc := small(1200, 3)
+	r1, n1 := run(t, sc, WithWorkers(1))
+	r2, n2 := run(t, sc, WithWorkers(2))
+	if r1.Hash != r2.Hash {
+		t.Fatalf("hash differs: 1 worker %s, 2 workers %s", r1.Hash, r2.Hash)
+	}
+	if !equalNots(n1, n2) {
+		t.Fatal("notifications differ between 1 and 2 workers")
+	}
+	sc.Seed++
+	r3, _ := run(t, sc, WithWorkers(2))
+	if r3.Hash == r1.Hash {
+		t.Fatal("another seed gave the same hash")
+	}
+}
+
+func equalNots(a, b [][]Notification) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !slices.Equal(a[i], b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func countNots(n [][]Notification) int {
+	c := 0
+	for _, x := range n {
+		c += len(x)
+	}
+	return c
+}
+
+// Compact sightings (advertiser, time, RSSI; bytes derived when matching)
+// and raw sightings (real ID bytes and AEM stored when recorded) must give
+// the same notifications, for every protocol.
+func TestCompactEqualsRaw(t *testing.T) {
+	sc := small(1000, 3)
+	sc.Arms = []scenarios.Arm{
+		scenarios.BluezoneArm("bz", 0.5), scenarios.GAENArm("gaen", 0.5),
+		{Name: "dp3t", Protocol: scenarios.ProtocolDP3T, Adoption: 0.5},
+	}
+	rc, nc := run(t, sc, WithWorkers(2))
+	rr, nr := run(t, sc, WithWorkers(2), WithRawSightings(true))
+	if countNots(nc) == 0 {
+		t.Fatal("no notifications: the comparison would be empty")
+	}
+	if !equalNots(nc, nr) || rc.Hash != rr.Hash {
+		t.Fatalf("compact and raw storage differ: %d vs %d notifications, hash %s vs %s", countNots(nc), countNots(nr), rc.Hash, rr.Hash)
+	}
+}
+
+// Expanding each key once and joining on ID bytes must notify exactly the
+// people that per-phone matching (Protocol.Match on each store) notifies.
+func TestExpandedJoinEqualsPerPhone(t *testing.T) {
+	sc := small(800, 3)
+	sc.Arms = []scenarios.Arm{
+		scenarios.BluezoneArm("bz", 0.5), scenarios.GAENArm("gaen", 0.5),
+		{Name: "dp3t", Protocol: scenarios.ProtocolDP3T, Adoption: 0.5},
+	}
+	re, ne := run(t, sc)
+	rp, np := run(t, sc, WithPerPhoneMatching(true))
+	if countNots(ne) == 0 {
+		t.Fatal("no notifications")
+	}
+	if !equalNots(ne, np) || re.Hash != rp.Hash {
+		t.Fatalf("expanded join and per-phone matching differ: %d vs %d notifications", countNots(ne), countNots(np))
+	}
+}
+
+// Sampling only advertisers who upload in the window must not change any
+// verdict compared with sampling every app pair.
+func TestRelevantSightingsEqualAll(t *testing.T) {
+	sc := small(800, 3)
+	sc.Arms = []scenarios.Arm{scenarios.BluezoneArm("bz", 0.4), scenarios.GAENArm("gaen", 0.4)}
+	r1, n1 := run(t, sc)
+	sc.Engine.AllSightings = true
+	r2, n2 := run(t, sc)
+	if countNots(n1) == 0 || !equalNots(n1, n2) {
+		t.Fatalf("notifications differ: %d vs %d", countNots(n1), countNots(n2))
+	}
+	for i := range r1.Arms {
+		a, b := r1.Arms[i], r2.Arms[i]
+		if a.Counts != b.Counts || a.MatchedSightings != b.MatchedSightings {
+			t.Errorf("arm %s: %+v vs %+v", a.Name, a.Counts, b.Counts)
+		}
+		if b.Sightings <= a.Sightings {
+			t.Errorf("arm %s: all sightings %d not above relevant %d", a.Name, b.Sightings, a.Sightings)
+		}
+	}
+}
+
+// A person who has the app at one adoption has it at every higher one,
+// and arms differing in adoption see nested sets of index cases.
+func TestAdoptionNesting(t *testing.T) {
+	pop, err := agents.Build(agents.Default(3000), radio.DefaultParams(), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	levels := []float64{0, 0.1, 0.2, 0.3, 0.5, 0.7, 1}
+	prev := -1
+	for li, a := range levels {
+		n := 0
+		for i := range pop.People {
+			in := pop.Installed(i, a)
+			if in {
+				n++
+			}
+			for _, hi := range levels[li:] {
+				if in && !pop.Installed(i, hi) {
+					t.Fatalf("person %d installed at %v but not at %v", i, a, hi)
+				}
+			}
+		}
+		if n < prev {
+			t.Fatalf("installs fell from %d to %d at adoption %v", prev, n, a)
+		}
+		prev = n
+		want := min(a, pop.Ownership) * float64(len(pop.People))
+		if math.Abs(float64(n)-want) > 4*math.Sqrt(want+1)+1 {
+			t.Errorf("adoption %v: %d installers, want about %.0f", a, n, want)
+		}
+	}
+	// Ramp: adoption on later days never removes an installer.
+	arm := scenarios.Arm{Adoption: 0.4, Ramp: scenarios.Ramp{From: 0.05, Days: 5}}
+	for d := range 6 {
+		for i := range pop.People {
+			if pop.Installed(i, arm.AdoptionOn(d)) && !pop.Installed(i, arm.AdoptionOn(d+1)) {
+				t.Fatalf("person %d uninstalled between day %d and %d", i, d, d+1)
+			}
+		}
+	}
+}
+
+// idealScenario: everyone owns a phone and runs the app, the radio has no
+// noise and no losses, the rule is "within 2 m for 15 minutes".
+func idealScenario() scenarios.Scenario {
+	sc := small(1200, 3)
+	sc.Population.Phones.OwnershipByAge = []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}
+	sc.Population.Phones.BluetoothOff = 0
+	sc.Population.Phones.BatterySaverKill = 0
+	sc.Diagnosis.Compliance = 1
+	rp := &sc.Radio
+	rp.NOutdoor, rp.NIndoor, rp.NVehicle = 2, 2, 2
+	rp.SigmaPoseDB, rp.SigmaVehicleExtraDB, rp.SigmaChannelDB = 0, 0, 0
+	// Rician K = 13 dB leaves 1.4 dB of per-packet fading, about 0.35 dB
+	// once averaged over the ~17 packets of a scan. (The radio's fade
+	// table returns +Inf packets for K >= 14 dB, so fading cannot yet be
+	// switched off entirely.)
+	rp.RicianKOutdoorDB, rp.RicianKIndoorDB, rp.RicianKVehicleDB = 13, 13, 13
+	rp.BodyLossDB = radio.BodyLoss{}
+	rp.PersonBetweenDB, rp.WallLossDB = 0, 0
+	rp.DevTXOffsetSDDB, rp.DevRXOffsetSDDB, rp.GAENResidualCalibSDDB = 0, 0, 0
+	rp.RxSensitivityDBm = -140
+	sc.Contact = scenarios.Contact{Preset: scenarios.ContactCustom, DistanceM: 2, Minutes: 15, Window: "day"}
+	// Attenuation at 2 m with n = 2: atten_1m + 20 log10(2).
+	th := rp.Atten1mDB + 20*math.Log10(2)
+	sc.Arms = []scenarios.Arm{{Name: "ideal", Protocol: scenarios.ProtocolDP3T, Adoption: 1,
+		Rule: scenarios.Rule{ThresholdsDB: []float64{th, th}, Weights: []float64{1, 0, 0}, TriggerMinutes: 15}}}
+	sc.Metrics.DurationBandsMin = []float64{5, 25}
+	return sc
+}
+
+func TestIdealRadioPrecisionRecall(t *testing.T) {
+	sc := idealScenario()
+	var nots []Notification
+	cfg := config{workers: 2, chunkTarget: 64, onDayMatch: func(arm, day int, n []Notification) { nots = n }}
+	e, err := newEngine(sc, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tp, fp, fn, far int
+	for d := 0; d < sc.Days; d++ {
+		if err := e.simulateDay(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.matchDay(d); err != nil {
+			t.Fatal(err)
+		}
+		isIndex := make([]bool, len(e.pop.People))
+		for i := range isIndex {
+			isIndex[i] = e.diagnosedMax(i, d)
+		}
+		notified := map[[2]int32]bool{}
+		for _, n := range nots {
+			notified[[2]int32{n.Index, n.Person}] = true
+		}
+		for _, c := range e.contactsOf(d, isIndex) {
+			got := notified[[2]int32{c.idx, c.other}]
+			delete(notified, [2]int32{c.idx, c.other})
+			// Quantisation: RSSI is whole dBm (±0.5 dB) with ~0.35 dB of
+			// residual fading per scan, summed over hours of scans, so
+			// distances within ±1.5 dB of 2 m (1.68-2.38 m) can go either
+			// way; a scan every 3.5-5 min stands for up to 5 min, so can
+			// exposures within ±12 min of 15 min.
+			near := (c.minDist > 1.68 && c.minDist < 2.38) || (c.worstClose > 3 && c.worstClose < 27)
+			switch {
+			case c.close && got:
+				tp++
+			case c.close:
+				fn++
+				if !near {
+					far++
+					t.Logf("missed: %.0f min, %.2f m at %v", c.worstClose, c.minDist, c.kind)
+				}
+			case got:
+				fp++
+				if !near {
+					far++
+					t.Logf("false alarm: %.0f min, %.2f m at %v", c.worstClose, c.minDist, c.kind)
+				}
+			}
+		}
+		if len(notified) > 0 {
+			t.Errorf("day %d: %d people notified without being in range", d, len(notified))
+		}
+	}
+	prec, rec := float64(tp)/float64(tp+fp), float64(tp)/float64(tp+fn)
+	t.Logf("ideal: tp %d fp %d fn %d precision %.3f recall %.3f; %d errors away from the boundaries", tp, fp, fn, prec, rec, far)
+	if tp < 100 {
+		t.Fatalf("only %d true positives", tp)
+	}
+	if prec < 0.8 || rec < 0.95 {
+		t.Errorf("precision %.3f recall %.3f: want both near 1", prec, rec)
+	}
+	if far > 0 {
+		t.Errorf("%d verdicts wrong away from the 2 m / 15 min boundaries", far)
+	}
+}
+
+// With adoption independent of everything else, the share of close
+// contacts where both have the app is a², so coverage ≈ capture × a².
+func TestCoverageFollowsPairwiseLaw(t *testing.T) {
+	sc := small(2000, 4)
+	sc.Population.Phones.OwnershipByAge = []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}
+	levels := []float64{0.3, 0.6, 1}
+	sc.Arms = nil
+	for _, a := range levels {
+		sc.Arms = append(sc.Arms, scenarios.GAENArm("gaen", a))
+		sc.Arms[len(sc.Arms)-1].Name = "gaen-" + string(rune('0'+int(a*10)))
+	}
+	r, _ := run(t, sc)
+	for i, a := range levels {
+		s := r.Arms[i]
+		want := s.Capture * a * a
+		t.Logf("a=%.1f coverage %.3f capture %.3f capture*a² %.3f", a, s.Coverage, s.Capture, want)
+		if s.Capture == 0 || math.Abs(s.Coverage-want) > 0.2*want+0.01 {
+			t.Errorf("adoption %.1f: coverage %.3f, capture×a² %.3f", a, s.Coverage, want)
+		}
+	}
+}
+
+func TestCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	days := 0
+	_, err := Run(ctx, small(500, 5), WithProgress(func(p Progress) {
+		days = p.Day
+		if p.Day == 1 {
+			cancel()
+		}
+	}))
+	if !errors.Is(err, context.Canceled) || days != 1 {
+		t.Fatalf("err %v after %d days", err, days)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	bad := []func(*scenarios.Scenario){
+		func(s *scenarios.Scenario) { s.Days = 0 },
+		func(s *scenarios.Scenario) { s.Arms = nil },
+		func(s *scenarios.Scenario) { s.Arms[0].Protocol = "tcn" },
+		func(s *scenarios.Scenario) { s.Arms[0].Adoption = 1.5 },
+		func(s *scenarios.Scenario) { s.Arms[2].Rule.Preset = "nope" },
+		func(s *scenarios.Scenario) { s.Contact.Preset = "who" },
+		func(s *scenarios.Scenario) { s.Population.Size = 1 },
+		func(s *scenarios.Scenario) { s.Radio.RxSensitivityDBm = 5 },
+		func(s *scenarios.Scenario) { s.Diagnosis.Among = "cats" },
+		func(s *scenarios.Scenario) { s.Arms[1].Name = s.Arms[0].Name },
+	}
+	for i, f := range bad {
+		sc := small(200, 1)
+		f(&sc)
+		if _, err := Run(context.Background(), sc); err == nil {
+			t.Errorf("case %d: no error", i)
+		}
 	}
 }

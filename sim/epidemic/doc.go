@@ -5,30 +5,68 @@
 // effective reproduction number, attack rates and infections averted.
 //
 // The package knows nothing about the engine: it imports only radio (for
-// the Environment enum). The engine (package sim) drives it once per
-// simulated day:
+// the Environment enum), so sim and scenarios can import it.
 //
-//   - while it walks the day's epochs it adds Model.Dose for every pair in
-//     which one person can transmit and the other can be infected
-//     (Population.CanTransmit, Population.Susceptible) into an Exposures
-//     accumulator, one per worker;
-//   - at the end of the day it merges the workers' accumulators and calls
-//     Exposures.Resolve, which turns each pair's summed dose into an
-//     infection probability (Model.PInfect) and draws it from a stream keyed
-//     by (seed, "transmission", source, target, day), so the result does not
-//     depend on worker count or the order contacts were seen;
-//   - testing, uploads and quarantine compliance are per-person draws keyed
-//     the same way (Model.TestResultDay, Model.Uploads, Model.Complies),
-//     Quarantines says who is confined tomorrow, and Tracer runs manual
-//     tracing with a daily capacity.
+// # Model
 //
-// Every draw is keyed by (seed, subsystem, entity, day) and never by the
-// order events happen in, so the same world simulated with and without the
-// app (same seed) shares every draw — common random numbers — and
-// infections averted are differences of paired runs, not of noise. A
-// person's course of infection (Model.DrawCourse) is keyed by the person
-// alone: whoever infects them, on whatever day, they incubate, shed and
-// recover the same way in both arms.
+// A person's course (Model.DrawCourse) is exposed → pre-symptomatic →
+// symptomatic, or exposed → asymptomatic, then recovered, with a lognormal
+// incubation period (Lauer et al. 2020) and the He et al. (2020)
+// infectiousness profile around symptom onset; params.go cites every
+// default. A contact's dose is minutes · f(distance) · environment factor
+// (Model.Dose); a pair's daily doses add, and the day's infection
+// probability is 1 − exp(−beta · infectiousness · dose) (Model.PInfect).
+// Beta is calibrated to R0 (Model.CalibrateBeta) over the engine's own
+// contacts.
 //
-// The sources of every default are cited next to it in params.go.
+// # Day recipe for the engine
+//
+// Before day 0: m := NewModel(params, seed); if params.Transmission.Beta is
+// 0, beta := m.CalibrateBeta(src, params.Transmission.TargetR0) with a
+// ContactSource over a sample of people's ordinary days, and
+// m = m.WithBeta(beta). Then one Run per arm: run := NewRun(m, n); the arm
+// without the app uses the same m (same seed), which makes the pair share
+// every draw.
+//
+// Each day d, for each arm:
+//
+//  1. run.Seed(d) (infects the seed cases on seed_day).
+//  2. Building the day's schedules, drop the stays of people for whom
+//     run.Q.InQuarantine(a, d) outside their home (isolated people,
+//     Reason isolation, have no contacts at all: run.Excluded does both
+//     checks per pair).
+//  3. While walking the day's epochs, for every pair (a, b) in contact,
+//     with a = run.Pop.CanTransmit(a, d) and run.Pop.Susceptible(b) (and the
+//     other way round), call e.Add(a, b, m.Dose(minutes, distance, env)) on
+//     the worker's own Exposures e. Nothing else is stored; doses are
+//     fixed-point, so the sum does not depend on the order.
+//  4. End of day: merge the workers' Exposures (Merge, any order) and call
+//     run.Transmit(&e, d): infections are drawn per pair from streams keyed
+//     by (seed, "transmission", source, target, d) and applied.
+//  5. uploaders := run.Diagnose(d, hasApp, household): the day's positive
+//     results are isolated from d+1, queued for manual tracing, and the app
+//     users among them who comply are returned, for the protocol upload.
+//  6. The engine publishes, matches and notifies as usual, then calls
+//     run.Notify(d, notices, ReasonApp, household): compliant people (a
+//     draw keyed by person and day) are confined from d+1 for
+//     quarantine.days, with their household if quarantine.household.
+//  7. run.TraceManually(d, contacts, household): up to capacity_per_day
+//     queued index cases are traced, FIFO; contacts returns the
+//     ground-truth close contacts of an index case in a day range.
+//  8. run.EndDay(d) appends the day's DayStats to run.Series.
+//
+// At the end: run.Series.Summarize(n), run.Pop.Rt(lastDay) (cohort Rt),
+// Averted(appRun.Series, noAppRun.Series), and
+// run.Pop.NotifiedOutcomes(run.Notices, 14) for the secondary attack rate
+// among the notified.
+//
+// # Common random numbers
+//
+// Every draw is keyed by (seed, subsystem, entity..., day), never by the
+// order events happen in: a person's course by the person, a pair's
+// transmission by the pair and day, a test by the person, compliance by
+// the person and the day of notification. The same world simulated with
+// and without the app (same seed) therefore shares every draw both make,
+// and with the app off the two runs are identical; infections averted are
+// differences of paired runs, not of noise.
 package epidemic // import "github.com/bluesim/bluesim/sim/epidemic"

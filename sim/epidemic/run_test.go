@@ -11,7 +11,7 @@ import (
 // (the same pairings every run, keyed by day and round).
 type toyWorld struct {
 	n, rounds, days int
-	hh, comm        float64 // daily dose within a household and per community contact
+	hh, comm        float64   // daily dose within a household and per community contact
 	pairs           [][]int32 // pairs[day][round*n+i]: i's partner
 	adoptionKey     uint64
 }
