@@ -1,0 +1,169 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/output/outputtest"
+	"github.com/bluesim/bluesim/plots"
+)
+
+// TestRunEndToEnd runs a tiny scenario through the real engine with one
+// and with two workers, checks every output file and that the output hash
+// does not depend on the worker count.
+func TestRunEndToEnd(t *testing.T) {
+	base := t.TempDir()
+	var hashes, stdouts []string
+	for _, workers := range []string{"1", "2"} {
+		dir := filepath.Join(base, "w"+workers)
+		got := runCLI(t, "run", "testdata/run_tiny.yaml", "--out", dir, "--workers", workers)
+		if got.code != 0 {
+			t.Fatalf("--workers %s: exit %d\n%s", workers, got.code, got.stderr)
+		}
+		// Not a terminal: plain progress lines, first and last day at least.
+		for _, re := range []string{
+			`(?m)^run tiny: 300 people, 2 days, 4 arms, seed 1 -> `,
+			`(?m)^day 1/2  agent-days/s [0-9]+  eta [0-9ms.]+$`,
+			`(?m)^day 2/2  agent-days/s [0-9]+  eta 0s$`,
+			`(?m)^done in [0-9.]+ s on ` + workers + ` workers`,
+		} {
+			if !regexp.MustCompile(re).MatchString(got.stderr) {
+				t.Errorf("--workers %s: stderr does not match %s:\n%s", workers, re, got.stderr)
+			}
+		}
+		f, err := os.Open(filepath.Join(dir, plots.SummaryFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := output.ReadSummary(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Scenario != "tiny" || s.Agents != 300 || s.Days != 2 || s.Seed != 1 || len(s.Arms) != 4 {
+			t.Errorf("summary %s %d agents %d days seed %d %d arms", s.Scenario, s.Agents, s.Days, s.Seed, len(s.Arms))
+		}
+		if s.Workers != map[string]int{"1": 1, "2": 2}[workers] || s.PeakRSSBytes <= 0 || s.WallSeconds <= 0 {
+			t.Errorf("summary workers %d, peak RSS %d, wall %v", s.Workers, s.PeakRSSBytes, s.WallSeconds)
+		}
+		files := append([]string{plots.SummaryFile, plots.ReportFile}, s.Tables...)
+		files = append(files, s.Plots...)
+		if len(files) < 2+12+16 {
+			t.Errorf("only %d files listed", len(files))
+		}
+		for _, name := range files {
+			if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+		if !strings.Contains(got.stdout, "output hash "+s.OutputHash+"\n") {
+			t.Errorf("stdout lacks the output hash:\n%s", got.stdout)
+		}
+		hashes = append(hashes, s.OutputHash)
+		stdouts = append(stdouts, strings.ReplaceAll(got.stdout, dir, "DIR"))
+	}
+	if hashes[0] != hashes[1] {
+		t.Errorf("output hash differs between 1 and 2 workers: %s, %s", hashes[0], hashes[1])
+	}
+	if stdouts[0] != stdouts[1] {
+		t.Errorf("stdout differs between 1 and 2 workers:\n%s\n%s", stdouts[0], stdouts[1])
+	}
+	// The tables themselves are byte-identical too.
+	for _, name := range []string{"daily.csv", "detection_by_band.csv", "arms.parquet"} {
+		a, _ := os.ReadFile(filepath.Join(base, "w1", "tables", name))
+		b, _ := os.ReadFile(filepath.Join(base, "w2", "tables", name))
+		if len(a) == 0 || !bytes.Equal(a, b) {
+			t.Errorf("tables/%s differs between worker counts (or is empty)", name)
+		}
+	}
+}
+
+// TestRunInterrupted: a cancelled run writes nothing and fails with exit 1.
+func TestRunInterrupted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	err := run(ctx, []string{"run", "testdata/run_tiny.yaml", "--out", dir}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != exitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, exitFailure, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr %q does not say the run was interrupted", stderr.String())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("interrupted run created %s", dir)
+	}
+}
+
+// TestRunSettingsFromEnvironment: BLUESIM_WORKERS sets --workers.
+func TestRunSettingsFromEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine")
+	}
+	t.Setenv("BLUESIM_WORKERS", "2")
+	dir := filepath.Join(t.TempDir(), "out")
+	got := runCLI(t, "run", "testdata/run_tiny.yaml", "--out", dir)
+	if got.code != 0 {
+		t.Fatalf("exit %d: %s", got.code, got.stderr)
+	}
+	if !strings.Contains(got.stderr, "on 2 workers") {
+		t.Errorf("BLUESIM_WORKERS=2 ignored:\n%s", got.stderr)
+	}
+}
+
+func TestRunGolden(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"run_bad_scenario", []string{"run", "testdata/run_bad.yaml"}},
+		{"run_unknown_builtin", []string{"run", "towm"}},
+		{"run_missing_file", []string{"run", "testdata/no-such-file.yaml"}},
+		{"run_bad_set", []string{"run", "testdata/run_tiny.yaml", "--set", "days=-1"}},
+		{"run_too_many_args", []string{"run", "town", "city"}},
+		{"run_bad_workers", []string{"run", "testdata/run_tiny.yaml", "--workers", "-3"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, tc.args...) })
+	}
+}
+
+// TestREADMEDocumentsSummaryKeys: every key of summary.json is explained
+// in the README.
+func TestREADMEDocumentsSummaryKeys(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := output.NewSummary(outputtest.Result()).JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var top map[string]any
+	if err := json.Unmarshal(b, &top); err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]bool{}
+	for k, v := range top {
+		keys[k] = true
+		if arms, ok := v.([]any); ok && len(arms) > 0 {
+			if m, ok := arms[0].(map[string]any); ok {
+				for k := range m {
+					keys[k] = true
+				}
+			}
+		}
+	}
+	for k := range keys {
+		if !bytes.Contains(readme, []byte("`"+k+"`")) {
+			t.Errorf("README.md does not document the summary.json key `%s`", k)
+		}
+	}
+}
