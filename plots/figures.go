@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -58,7 +59,23 @@ func newPlot(title, x, y string) *plot.Plot {
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
+	p.X.Tick.Marker = plainTicks{}
+	p.Y.Tick.Marker = plainTicks{}
 	return p
+}
+
+// plainTicks are gonum's default ticks with labels in their shortest form
+// ("2500", "0.25") instead of a shared fixed precision ("2500.00").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'g', 6, 64)
+		}
+	}
+	return ticks
 }
 
 // protocols returns the arms' protocols in order of first appearance.
@@ -295,6 +312,7 @@ func rocFigure(r *sim.Result) (Figure, error) {
 	p.X.Max = math.Max(p.X.Max*1.25, 0.05)
 	p.Y.Max = math.Max(p.Y.Max*1.15, 0.05)
 	p.Legend.Left = false
+	p.Legend.Top = false
 	f.Plot = p
 	return f, nil
 }

@@ -205,6 +205,15 @@ func dailyFigure(r *sim.Result) (Figure, error) {
 		p.Add(l1, pts, l2)
 		p.Legend.Add(a.Name, l1, pts)
 	}
+	if maxDay > 0 || len(r.Daily) > 0 {
+		key, err := plotter.NewLine(plotter.XYs{})
+		if err != nil {
+			return f, err
+		}
+		key.Color = color2(0.4)
+		key.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Legend.Add("dashed: of them close contacts", key)
+	}
 	p.X.Min, p.Y.Min = 0, 0
 	p.X.Max = math.Max(1, float64(maxDay))
 	f.Plot = p

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/bluesim/bluesim/output"
@@ -37,9 +38,28 @@ func pct(x output.Num) string {
 	return fmt.Sprintf("%.0f %%", 100*float64(x))
 }
 
-// per100 formats a share as "N of every 100".
+// pctFine formats a share in percent with one decimal below 10 %.
+func pctFine(x output.Num) string {
+	if !finite(float64(x)) {
+		return "n/a"
+	}
+	return hundredths(x) + " %"
+}
+
+// per100 formats a share as "N of every 100", with one decimal below 10
+// so that small shares do not all read "3".
 func per100(x output.Num) string {
-	return fmt.Sprintf("%.0f of every 100", math.Round(100*float64(x)))
+	return hundredths(x) + " of every 100"
+}
+
+// hundredths formats a share in percent without the sign: one decimal
+// below 10, none above.
+func hundredths(x output.Num) string {
+	v := 100 * float64(x)
+	if math.Abs(v) < 9.95 && v != 0 {
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	return strconv.FormatFloat(v, 'f', 0, 64)
 }
 
 // interval formats a 95 % interval in percent.
@@ -47,7 +67,7 @@ func interval(lo, hi output.Num) string {
 	if !finite(float64(lo), float64(hi)) {
 		return ""
 	}
-	return fmt.Sprintf(" (95 %% interval %.0f to %.0f)", 100*float64(lo), 100*float64(hi))
+	return fmt.Sprintf(" (95 %% interval %s to %s)", hundredths(lo), hundredths(hi))
 }
 
 // Reading returns the plain-language reading of a run: short paragraphs
@@ -98,8 +118,8 @@ func armReading(a output.ArmSummary) string {
 		b.WriteString(" It sent no notifications.")
 	} else if finite(float64(a.Precision)) {
 		wrong := output.Num(1 - float64(a.Precision))
-		fmt.Fprintf(&b, " Of every 100 people it notified, %.0f really were close contacts; the other %.0f were false alarms.",
-			math.Round(100*float64(a.Precision)), math.Round(100*float64(wrong)))
+		fmt.Fprintf(&b, " Of every 100 people it notified, %s really were close contacts; the other %s were false alarms.",
+			hundredths(a.Precision), hundredths(wrong))
 	}
 	return b.String()
 }
@@ -120,10 +140,10 @@ func pairwiseReading(s *output.Summary) string {
 	return fmt.Sprintf("Why coverage stays low: a contact can only be found when both people run the app. "+
 		"If %s of people have it, only about %.0f in 100 pairs of people have it on both phones (%.2f × %.2f), "+
 		"so even an app that caught every contact between two users would reach about %.0f in 100 close contacts. "+
-		"%s caught %s of the contacts between two app users, so this pairwise law predicts a coverage of about "+
+		"%s caught %s in 100 of the contacts between two app users, so this pairwise law predicts a coverage of about "+
 		"%s; the run gave %s. A higher number means app users met each other more often than chance "+
 		"(families and friends tend to install together).",
-		pct(a.Adoption), 100*ad*ad, ad, ad, 100*ad*ad, a.Name, per100(a.Capture), pct(a.PairwiseCoverage), pct(a.Coverage))
+		pct(a.Adoption), 100*ad*ad, ad, ad, 100*ad*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
 }
 
 // compareReadings compares arms at the same adoption level.
