@@ -46,10 +46,16 @@ type progress struct {
 // short.
 const plainInterval = 2 * time.Second
 
-// isTerminal reports whether w is a terminal.
+// isTerminal reports whether w is a terminal with a size. A terminal of
+// zero rows (a pseudo-terminal nobody sized, as some CI runners make)
+// would show no bar at all, so it gets the plain lines.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return false
+	}
+	cols, rows, err := term.GetSize(int(f.Fd()))
+	return err == nil && cols > 0 && rows > 0
 }
 
 // newProgress starts progress reporting for runs runs on w, with bars when
