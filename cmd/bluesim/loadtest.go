@@ -67,7 +67,7 @@ gives their matching time and download volume per phone per day.`,
 	f.String("phones-settle", "0s", "after the attack, how long phones wait for the export of the last upload")
 	f.String("threshold", "", `pass/fail conditions, e.g. "p99<50ms,success>0.999" (exit 3 when missed)`)
 	f.String("format", "text", "report format: text or json")
-	f.String("output", "", "write the report to this file instead of standard output")
+	f.String("output", "", "write the report in --format to this file (a text summary still goes to standard output)")
 	f.String("timeout", "30s", "timeout of one request")
 	f.Int("max-in-flight", 20000, "most requests in flight at once")
 	return cmd
@@ -209,6 +209,10 @@ func (a *app) loadtest(cmd *cobra.Command) error {
 			return err
 		}
 		if err := os.Rename(tmp, out); err != nil {
+			return err
+		}
+		// People still see how it went.
+		if err := r.WriteText(a.stdout); err != nil {
 			return err
 		}
 	} else if _, err := a.stdout.Write(buf.Bytes()); err != nil {

@@ -255,10 +255,19 @@ func (g *gen) do(ctx context.Context, kind Kind, n, choice int, at time.Time) {
 		g.result(kind, at, 0, 0, int64(len(body)), fmt.Sprintf("%s: %v", kind, trimURL(err)))
 		return
 	}
-	data, err := io.ReadAll(resp.Body)
+	// Export files are only counted, not kept: io.Discard reads them
+	// through a pooled buffer.
+	var data []byte
+	var nIn int64
+	if kind == Export && resp.StatusCode == http.StatusOK {
+		nIn, err = io.Copy(io.Discard, resp.Body)
+	} else {
+		data, err = io.ReadAll(resp.Body)
+		nIn = int64(len(data))
+	}
 	resp.Body.Close()
 	if err != nil {
-		g.result(kind, at, resp.StatusCode, int64(len(data)), int64(len(body)), fmt.Sprintf("%s: reading body: %v", kind, err))
+		g.result(kind, at, resp.StatusCode, nIn, int64(len(body)), fmt.Sprintf("%s: reading body: %v", kind, err))
 		return
 	}
 	errText := ""
@@ -276,7 +285,7 @@ func (g *gen) do(ctx context.Context, kind Kind, n, choice int, at time.Time) {
 	case kind == Publish && resp.StatusCode == http.StatusOK:
 		g.ack(n, keys)
 	}
-	g.result(kind, at, resp.StatusCode, int64(len(data)), int64(len(body)), errText)
+	g.result(kind, at, resp.StatusCode, nIn, int64(len(body)), errText)
 }
 
 // trimURL drops the URL from an error, so that errors of requests to

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/bluesim/bluesim/tracing/keyserver"
@@ -147,13 +148,15 @@ func (s *Store) Publish(ctx context.Context, uploads []keyserver.Upload) ([]keys
 		return nil, fmt.Errorf("sqlite publish: %w", err)
 	}
 	defer tok.Close()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO exposures
-		(key_data, rolling_start, rolling_period, transmission_risk, report_type, days_since_onset, traveler, received)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite publish: %w", err)
-	}
-	defer ins.Close()
+	// One multi-row INSERT per upload: each statement crosses into SQLite
+	// once, instead of once per key. Statements are prepared per row count.
+	stmts := map[int]*sql.Stmt{}
+	defer func() {
+		for _, st := range stmts {
+			st.Close()
+		}
+	}()
+	args := make([]any, 0, 8*keyserver.MaxKeysPerUpload)
 	for i, up := range uploads {
 		r, err := tok.ExecContext(ctx, up.TokenID, up.TokenExpiry.Unix())
 		if err != nil {
@@ -164,11 +167,24 @@ func (s *Store) Publish(ctx context.Context, uploads []keyserver.Upload) ([]keys
 			continue
 		}
 		recv := up.Received.UnixMilli()
-		for _, e := range up.Keys {
-			r, err := ins.ExecContext(ctx, e.Key[:], e.RollingStart, e.RollingPeriod, e.TransmissionRisk,
-				e.ReportType, nullOnset(e), b2i(e.Traveler), recv)
+		for len(up.Keys) > 0 {
+			chunk := up.Keys[:min(len(up.Keys), keyserver.MaxKeysPerUpload)]
+			up.Keys = up.Keys[len(chunk):]
+			st := stmts[len(chunk)]
+			if st == nil {
+				if st, err = tx.PrepareContext(ctx, insertSQL(len(chunk))); err != nil {
+					return nil, fmt.Errorf("sqlite publish: %w", err)
+				}
+				stmts[len(chunk)] = st
+			}
+			args = args[:0]
+			for _, e := range chunk {
+				args = append(args, e.Key[:], e.RollingStart, e.RollingPeriod, e.TransmissionRisk,
+					e.ReportType, nullOnset(e), b2i(e.Traveler), recv)
+			}
+			r, err := st.ExecContext(ctx, args...)
 			if err != nil {
-				return nil, fmt.Errorf("sqlite publish: key: %w", err)
+				return nil, fmt.Errorf("sqlite publish: keys: %w", err)
 			}
 			n, _ := r.RowsAffected()
 			res[i].Inserted += int(n)
@@ -178,6 +194,21 @@ func (s *Store) Publish(ctx context.Context, uploads []keyserver.Upload) ([]keys
 		return nil, fmt.Errorf("sqlite publish: commit: %w", err)
 	}
 	return res, nil
+}
+
+// insertSQL is an INSERT of n exposures.
+func insertSQL(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO exposures
+		(key_data, rolling_start, rolling_period, transmission_risk, report_type, days_since_onset, traveler, received) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	b.WriteString(" ON CONFLICT DO NOTHING")
+	return b.String()
 }
 
 // PublishF0 stores one F0 upload.
