@@ -74,11 +74,11 @@ func interval(lo, hi output.Num) string {
 // generated from the numbers, for someone who is not a specialist.
 func Reading(s *output.Summary, r *sim.Result) []string {
 	var out []string
-	out = append(out, fmt.Sprintf("This run simulated %d people in the %q scenario for %d days%s. "+
+	out = append(out, fmt.Sprintf("This run simulated %s people in the %q scenario for %d days%s. "+
 		"Each day some people with the app were diagnosed (the index cases) and shared their keys; "+
 		"the apps then warned the people whose phones had recorded them. The simulator knows who really "+
 		"was a close contact, so it can say how many the apps found and how many warnings were wrong.",
-		s.Agents, s.Scenario, s.Days, startText(s.Start)))
+		thousands(s.Agents), s.Scenario, s.Days, startText(s.Start)))
 	for _, a := range s.Arms {
 		out = append(out, armReading(a))
 	}
@@ -93,6 +93,20 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 		out = append(out, p)
 	}
 	return out
+}
+
+// thousands writes n with commas between groups of three digits.
+func thousands(n int) string {
+	t := strconv.Itoa(n)
+	neg := strings.HasPrefix(t, "-")
+	t = strings.TrimPrefix(t, "-")
+	for i := len(t) - 3; i > 0; i -= 3 {
+		t = t[:i] + "," + t[i:]
+	}
+	if neg {
+		t = "-" + t
+	}
+	return t
 }
 
 func startText(start string) string {
@@ -117,9 +131,14 @@ func armReading(a output.ArmSummary) string {
 	if a.Notifications == 0 {
 		b.WriteString(" It sent no notifications.")
 	} else if finite(float64(a.Precision)) {
-		wrong := output.Num(1 - float64(a.Precision))
+		right, wrong := hundredths(a.Precision), hundredths(output.Num(1-float64(a.Precision)))
+		if strings.Contains(right, ".") || strings.Contains(wrong, ".") {
+			// Same precision on both sides, so that they add up to 100.
+			right = strconv.FormatFloat(100*float64(a.Precision), 'f', 1, 64)
+			wrong = strconv.FormatFloat(100-100*float64(a.Precision), 'f', 1, 64)
+		}
 		fmt.Fprintf(&b, " Of every 100 people it notified, %s really were close contacts; the other %s were false alarms.",
-			hundredths(a.Precision), hundredths(wrong))
+			right, wrong)
 	}
 	return b.String()
 }
@@ -291,7 +310,8 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return fmt.Sprintf("%.*f", prec, float64(x))
 	},
-	"proto": protocolName,
+	"proto":     protocolName,
+	"thousands": thousands,
 }).Parse(reportHTML))
 
 // Report writes report.html: the run's facts, the plain-language reading,
@@ -333,7 +353,7 @@ dt { font-weight: bold; margin-top: 0.6em; } .facts { color: #555; font-size: 0.
 </head>
 <body>
 <h1>Contact-tracing apps in the “{{.S.Scenario}}” scenario</h1>
-<p class="facts">{{.S.Agents}} people, {{.S.Days}} days{{if .S.Start}} from {{.S.Start}}{{end}}, seed {{.S.Seed}}.
+<p class="facts">{{thousands .S.Agents}} people, {{.S.Days}} days{{if .S.Start}} from {{.S.Start}}{{end}}, seed {{.S.Seed}}.
 Output hash <code>{{.S.OutputHash}}</code>.</p>
 
 <h2>What the run says</h2>
