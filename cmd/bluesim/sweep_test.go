@@ -185,3 +185,37 @@ func TestSweepWithSimulator(t *testing.T) {
 		t.Fatalf("summary:\n%s", b)
 	}
 }
+
+// TestSweepSettingsLayers: --out and --workers come from a config file,
+// the seed from BLUESIM_SEED, and a flag beats both.
+func TestSweepSettingsLayers(t *testing.T) {
+	withFakeSim(t)
+	file := writeSweepFile(t)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bluesim.yaml")
+	out := filepath.Join(dir, "from-config")
+	os.WriteFile(cfg, []byte("out: "+out+"\nworkers: 3\n"), 0o644)
+	t.Setenv("BLUESIM_SEED", "42")
+	r := runCLI(t, "sweep", file, "--config", cfg)
+	if r.code != 0 {
+		t.Fatalf("code %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "on 3 workers") {
+		t.Fatalf("workers not from the config file: %s", r.stderr)
+	}
+	m, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(m), `"seed": 42,`) {
+		t.Fatalf("replicate 0 does not run with BLUESIM_SEED=42:\n%s", m)
+	}
+	flagOut := filepath.Join(dir, "from-flag")
+	if r := runCLI(t, "sweep", file, "--config", cfg, "--out", flagOut, "--seed", "7"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	m, err = os.ReadFile(filepath.Join(flagOut, "manifest.json"))
+	if err != nil || !strings.Contains(string(m), `"seed": 7,`) {
+		t.Fatalf("flags did not win: %v\n%s", err, m)
+	}
+}
