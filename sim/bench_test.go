@@ -65,5 +65,5 @@ func BenchmarkTownBluezone5k(b *testing.B) {
 // BenchmarkTown100k is the target: 100,000 agents, 30 % adoption,
 // Bluezone and GAEN, two workers.
 func BenchmarkTown100k(b *testing.B) {
-	benchTown(b, 100_000, 3, []scenarios.Arm{scenarios.BluezoneArm("bluezone-30", 0.3), scenarios.GAENArm("gaen-30", 0.3)})
+	benchTown(b, 100_000, 5, []scenarios.Arm{scenarios.BluezoneArm("bluezone-30", 0.3), scenarios.GAENArm("gaen-30", 0.3)})
 }

@@ -194,7 +194,8 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		if err := g.setupDevices(pop, model, sc.Seed, gi, e.start, sc.Radio); err != nil {
 			return nil, err
 		}
-		g.obs = make([][]obs, sc.Days)
+		g.recs = make([][]rec, sc.Days)
+		g.ents = make([][]entry, sc.Days)
 		if cfg.raw {
 			g.raw = make([][]tracing.Sighting, sc.Days)
 		}
@@ -317,23 +318,30 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	}
 	var truth []truthRec
 	for gi, g := range e.groups {
-		n := 0
+		nr, ne := 0, 0
 		for _, o := range outs {
-			n += len(o.obs[gi])
+			nr += len(o.recs[gi])
+			ne += len(o.ents[gi])
 		}
-		day := make([]obs, 0, n)
+		recs := make([]rec, 0, nr)
+		ents := make([]entry, 0, ne)
 		for _, o := range outs {
-			day = append(day, o.obs[gi]...)
+			base := int32(len(ents))
+			for _, r := range o.recs[gi] {
+				r.first += base
+				recs = append(recs, r)
+			}
+			ents = append(ents, o.ents[gi]...)
 		}
-		g.obs[d] = day
+		g.recs[d], g.ents[d] = recs, ents
 		var raw []tracing.Sighting
 		if g.raw != nil {
 			// Raw storage: the real ID bytes (and AEM) of every sighting,
 			// kept from the day it was recorded.
-			raw = make([]tracing.Sighting, len(day))
+			raw = make([]tracing.Sighting, len(ents))
 			g.raw[d] = raw
 		}
-		if err := e.materialise(g, day, raw); err != nil {
+		if err := e.materialise(g, recs, ents, raw); err != nil {
 			return err
 		}
 	}
@@ -350,7 +358,7 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	delete(e.truth, old)
 	if old >= 0 {
 		for _, g := range e.groups {
-			g.obs[old] = nil
+			g.recs[old], g.ents[old] = nil, nil
 			if g.raw != nil {
 				g.raw[old] = nil
 			}
@@ -359,40 +367,42 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	return nil
 }
 
-// materialise fills each observation's ID prefix (and, in raw mode, the
-// whole sighting) through the advertisers' devices. Worker p takes the
-// advertisers with phone number p mod workers, so no device is used by two
-// goroutines; all of a day's sightings fall in one day, so each device
+// materialise fills each record's ID prefix (and, in raw mode, every
+// entry's whole sighting) through the advertisers' devices. Worker p takes
+// the advertisers with phone number p mod workers, so no device is used by
+// two goroutines; all of a day's sightings fall in one day, so each device
 // derives that day's keys once.
-func (e *engine) materialise(g *group, day []obs, raw []tracing.Sighting) error {
-	parts := max(1, min(e.cfg.workers, len(day)/4096))
+func (e *engine) materialise(g *group, recs []rec, ents []entry, raw []tracing.Sighting) error {
+	parts := max(1, min(e.cfg.workers, len(recs)/2048))
 	errs := make([]error, parts)
 	var wg sync.WaitGroup
 	for p := 0; p < parts; p++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range day {
-				o := &day[i]
-				if int(o.tx)%parts != p {
+			for i := range recs {
+				r := &recs[i]
+				if int(r.tx)%parts != p {
 					continue
 				}
 				if raw == nil {
-					id, err := g.id(o, e.startMs)
+					id, err := g.id(r, &ents[r.first], e.startMs)
 					if err != nil {
 						errs[p] = err
 						return
 					}
-					o.pfx = idPrefix(&id)
+					r.pfx = idPrefix(&id)
 					continue
 				}
-				s, err := g.sighting(o, e.startMs)
-				if err != nil {
-					errs[p] = err
-					return
+				for k := r.first; k < r.first+int32(r.n); k++ {
+					s, err := g.sighting(r, &ents[k], e.startMs)
+					if err != nil {
+						errs[p] = err
+						return
+					}
+					raw[k] = s
 				}
-				o.pfx = idPrefix(&s.ID)
-				raw[i] = s
+				r.pfx = idPrefix(&raw[r.first].ID)
 			}
 		}()
 	}

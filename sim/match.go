@@ -21,7 +21,8 @@ type mrec struct {
 	u, rx int32 // upload, receiving phone
 	key   int32 // index into the upload's keys
 	day   uint8
-	idx   int32 // index into the group's obs of that day
+	rec   int32 // index into the group's records of that day
+	ent   int32 // index into the group's entries of that day
 	ms    int64 // absolute Unix ms
 }
 
@@ -132,9 +133,9 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 	}
 	slices.SortFunc(ms, func(a, b mrec) int {
 		return cmp.Or(cmp.Compare(a.u, b.u), cmp.Compare(a.rx, b.rx), cmp.Compare(a.ms, b.ms),
-			cmp.Compare(a.day, b.day), cmp.Compare(a.idx, b.idx), cmp.Compare(a.key, b.key))
+			cmp.Compare(a.day, b.day), cmp.Compare(a.ent, b.ent), cmp.Compare(a.key, b.key))
 	})
-	ms = slices.CompactFunc(ms, func(a, b mrec) bool { return a.u == b.u && a.rx == b.rx && a.day == b.day && a.idx == b.idx })
+	ms = slices.CompactFunc(ms, func(a, b mrec) bool { return a.u == b.u && a.rx == b.rx && a.day == b.day && a.ent == b.ent })
 	for _, ai := range g.arms {
 		e.sums[ai].MatchedSightings += int64(len(ms))
 	}
@@ -199,17 +200,18 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 // fullSighting returns the stored sighting behind m with its real bytes.
 func (e *engine) fullSighting(g *group, m *mrec) (tracing.Sighting, error) {
 	if g.raw != nil {
-		return g.raw[m.day][m.idx], nil
+		return g.raw[m.day][m.ent], nil
 	}
-	return g.sighting(&g.obs[m.day][m.idx], e.startMs)
+	return g.sighting(&g.recs[m.day][m.rec], &g.ents[m.day][m.ent], e.startMs)
 }
 
 // window yields the retained days an upload on day d covers.
 func (e *engine) window(d int) (int, int) { return max(0, d-e.k), d }
 
 // joinExpanded expands every published key once (Protocol.Expand) and
-// joins the broadcasts with the stored sightings on ID bytes: an 8-byte
-// prefix probe, then a comparison of the full ID materialised through the
+// joins the broadcasts with the stored sightings on ID bytes: a probe on
+// the record's 8-byte ID prefix, then, for each sighting in the broadcast's
+// time window, a comparison of the full ID materialised through the
 // advertiser's device.
 func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 	var ents []bent
@@ -236,31 +238,34 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 	var out []mrec
 	d0, d1 := e.window(d)
 	for dd := d0; dd <= d1; dd++ {
-		day := g.obs[dd]
-		for i := range day {
-			o := &day[i]
-			h := tab.vals[tab.slot(o.pfx)]
+		recs, es := g.recs[dd], g.ents[dd]
+		for ri := range recs {
+			r := &recs[ri]
+			h := tab.vals[tab.slot(r.pfx)]
 			if h < 0 {
 				continue
 			}
-			ms := e.startMs + o.millis()
-			var s tracing.Sighting
-			have := false
-			for x := h; x >= 0; x = ents[x].next {
-				b := &ents[x]
-				if ms < b.from || ms > b.to {
-					continue
-				}
-				if !have {
-					var err error
-					m := mrec{day: uint8(dd), idx: int32(i)}
-					if s, err = e.fullSighting(g, &m); err != nil {
-						return nil, err
+			for k := r.first; k < r.first+int32(r.n); k++ {
+				ms := e.startMs + es[k].millis()
+				m := mrec{rx: r.rx, day: uint8(dd), rec: int32(ri), ent: k, ms: ms}
+				have := false
+				var s tracing.Sighting
+				for x := h; x >= 0; x = ents[x].next {
+					b := &ents[x]
+					if ms < b.from || ms > b.to {
+						continue
 					}
-					have = true
-				}
-				if s.ID == b.id {
-					out = append(out, mrec{u: b.u, rx: o.rx, key: b.key, day: uint8(dd), idx: int32(i), ms: ms})
+					if !have {
+						var err error
+						if s, err = e.fullSighting(g, &m); err != nil {
+							return nil, err
+						}
+						have = true
+					}
+					if s.ID == b.id {
+						m.u, m.key = b.u, b.key
+						out = append(out, m)
+					}
 				}
 			}
 		}
@@ -280,19 +285,16 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload) ([]mrec, error) {
 			keyK = append(keyK, int32(kk))
 		}
 	}
-	type ref struct {
-		rx  int32
-		day uint8
-		idx int32
-	}
-	var refs []ref
+	var refs []mrec
 	d0, d1 := e.window(d)
 	for dd := d0; dd <= d1; dd++ {
-		for i := range g.obs[dd] {
-			refs = append(refs, ref{g.obs[dd][i].rx, uint8(dd), int32(i)})
+		for ri, r := range g.recs[dd] {
+			for k := r.first; k < r.first+int32(r.n); k++ {
+				refs = append(refs, mrec{rx: r.rx, day: uint8(dd), rec: int32(ri), ent: k})
+			}
 		}
 	}
-	slices.SortStableFunc(refs, func(a, b ref) int { return cmp.Compare(a.rx, b.rx) })
+	slices.SortStableFunc(refs, func(a, b mrec) int { return cmp.Compare(a.rx, b.rx) })
 	var out []mrec
 	var store []tracing.Sighting
 	var ms []tracing.Match
@@ -303,7 +305,7 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload) ([]mrec, error) {
 		}
 		store = store[:0]
 		for _, r := range refs[i:j] {
-			s, err := e.fullSighting(g, &mrec{day: r.day, idx: r.idx})
+			s, err := e.fullSighting(g, &r)
 			if err != nil {
 				return nil, err
 			}
@@ -316,7 +318,8 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload) ([]mrec, error) {
 		}
 		for _, m := range ms {
 			r := refs[i+m.Sighting]
-			out = append(out, mrec{u: keyU[m.Key], rx: r.rx, key: keyK[m.Key], day: r.day, idx: r.idx, ms: store[m.Sighting].Time})
+			r.u, r.key, r.ms = keyU[m.Key], keyK[m.Key], store[m.Sighting].Time
+			out = append(out, r)
 		}
 		i = j
 	}

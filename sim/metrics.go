@@ -180,9 +180,9 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		row := DayRow{Arm: arm.Name, Day: d, Date: e.start.AddDate(0, 0, d).Format("2006-01-02"),
 			Adoption: arm.AdoptionOn(d), IndexCases: int64(len(idxByArm[ai])), Uploads: int64(len(uploaded[ai]))}
 		g := e.groups[e.armGroup[ai]]
-		for _, o := range g.obs[d] {
-			if e.installedArm(ai, int(g.person[o.rx]), d) && e.installedArm(ai, int(g.person[o.tx]), d) {
-				row.Sightings++
+		for _, r := range g.recs[d] {
+			if e.installedArm(ai, int(g.person[r.rx]), d) && e.installedArm(ai, int(g.person[r.tx]), d) {
+				row.Sightings += int64(r.n)
 			}
 		}
 		sum := &e.sums[ai]

@@ -208,27 +208,37 @@ type group struct {
 	advPower []int8 // phone -> advertised TX power in metadata (dBm)
 	rssiCorr []int8 // phone -> receiver RSSI correction (dB)
 	gaenMeta []gaen.Metadata
-	// obs are the stored sightings, one slice per retained day.
-	obs [][]obs
-	raw [][]tracing.Sighting // WithRawSightings: raw sightings parallel to obs
+	// rotSec is the ID rotation period in seconds (IDs change on
+	// multiples of it from UTC midnight); 0 for a static ID.
+	rotSec int64
+	// recs and ents are the stored sightings, one slice per retained day.
+	recs [][]rec
+	ents [][]entry
+	raw  [][]tracing.Sighting // WithRawSightings: one per entry
 }
 
-// obs is one compact sighting: receiver rx heard advertiser tx at T
-// (milliseconds since the run's start) with RSSI. The ID bytes are the
-// advertiser's device ID at that instant, materialised when matching.
-type obs struct {
+// rec is the compact form of a receiver's sightings of one advertiser
+// within one ID rotation slot: who heard whom, and the entries (time and
+// RSSI) of each sighting. The ID bytes are the advertiser's device ID at
+// each entry's instant, materialised through the protocol code; pfx caches
+// the first 8 bytes for the join's probe.
+type rec struct {
 	rx, tx int32 // phone numbers in the group
-	t      int32 // whole seconds since the run's start
-	ms     uint16
-	rssi   int8
+	pfx    uint64
+	first  int32 // index of the first entry in the day's entries
+	n      uint16
 	day    uint8 // day of the run, for arm filtering
-	// pfx is the first 8 bytes of the received ID, materialised through
-	// the advertiser's device once, when the day's sightings are stored.
-	// The join probes it and then compares the full ID bytes.
-	pfx uint64
 }
 
-func (o *obs) millis() int64 { return int64(o.t)*1000 + int64(o.ms) }
+// entry is one sighting of a rec: whole seconds since the run's start plus
+// milliseconds, and the RSSI the receiver recorded.
+type entry struct {
+	t    int32
+	ms   uint16
+	rssi int8
+}
+
+func (e *entry) millis() int64 { return int64(e.t)*1000 + int64(e.ms) }
 
 // entropyReader is a deterministic key-material source for one device.
 func entropyReader(seed uint64, person, grp int) *rand.ChaCha8 {
@@ -254,6 +264,7 @@ func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64
 			g.person = append(g.person, int32(i))
 		}
 	}
+	g.rotSec = int64(g.proto.Info().Rotation / time.Second)
 	np := len(g.person)
 	g.devices = make([]tracing.Device, np)
 	g.scheds = make([]radio.Schedule, np)
@@ -294,15 +305,15 @@ func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64
 
 func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
 
-// sighting materialises the real broadcast of o's advertiser at o's
-// instant through the protocol code: ID bytes, and for GAEN the AEM.
-func (g *group) sighting(o *obs, start int64) (tracing.Sighting, error) {
-	ms := start + o.millis()
+// sighting materialises the real broadcast of r's advertiser at entry
+// en's instant through the protocol code: ID bytes, and for GAEN the AEM.
+func (g *group) sighting(r *rec, en *entry, start int64) (tracing.Sighting, error) {
+	ms := start + en.millis()
 	t := time.UnixMilli(ms).UTC()
-	s := tracing.Sighting{Time: ms, RSSI: o.rssi}
-	dev := g.devices[o.tx]
+	s := tracing.Sighting{Time: ms, RSSI: en.rssi}
+	dev := g.devices[r.tx]
 	if gd, ok := dev.(*gaen.Device); ok {
-		id, aem, err := gd.AdvertAt(t, g.gaenMeta[o.tx])
+		id, aem, err := gd.AdvertAt(t, g.gaenMeta[r.tx])
 		if err != nil {
 			return s, err
 		}
@@ -325,7 +336,7 @@ func idPrefix(id *tracing.ID) uint64 {
 	return p
 }
 
-// id materialises only the ID bytes of o's broadcast.
-func (g *group) id(o *obs, start int64) (tracing.ID, error) {
-	return g.devices[o.tx].IDAt(time.UnixMilli(start + o.millis()).UTC())
+// id materialises only the ID bytes broadcast at entry en.
+func (g *group) id(r *rec, en *entry, start int64) (tracing.ID, error) {
+	return g.devices[r.tx].IDAt(time.UnixMilli(start + en.millis()).UTC())
 }

@@ -43,7 +43,7 @@ func run(t *testing.T, sc scenarios.Scenario, opts ...Option) (*Result, [][]Noti
 }
 
 func TestRunSmoke(t *testing.T) {
-	sc := small(1500, 4)
+	sc := small(800, 4)
 	sc.Arms = append(sc.Arms, scenarios.Arm{Name: "dp3t-40", Protocol: scenarios.ProtocolDP3T, Adoption: 0.4})
 	r, _ := run(t, sc, WithWorkers(2))
 	for _, a := range r.Arms {
@@ -76,7 +76,7 @@ func TestRunSmoke(t *testing.T) {
 }
 
 func TestDeterministicAcrossWorkers(t *testing.T) {
-	sc := small(1200, 3)
+	sc := small(700, 3)
 	r1, n1 := run(t, sc, WithWorkers(1))
 	r2, n2 := run(t, sc, WithWorkers(2))
 	if r1.Hash != r2.Hash {
@@ -116,7 +116,7 @@ func countNots(n [][]Notification) int {
 // and raw sightings (real ID bytes and AEM stored when recorded) must give
 // the same notifications, for every protocol.
 func TestCompactEqualsRaw(t *testing.T) {
-	sc := small(1000, 3)
+	sc := small(500, 3)
 	sc.Arms = []scenarios.Arm{
 		scenarios.BluezoneArm("bz", 0.5), scenarios.GAENArm("gaen", 0.5),
 		{Name: "dp3t", Protocol: scenarios.ProtocolDP3T, Adoption: 0.5},
@@ -134,7 +134,7 @@ func TestCompactEqualsRaw(t *testing.T) {
 // Expanding each key once and joining on ID bytes must notify exactly the
 // people that per-phone matching (Protocol.Match on each store) notifies.
 func TestExpandedJoinEqualsPerPhone(t *testing.T) {
-	sc := small(800, 3)
+	sc := small(400, 3)
 	sc.Arms = []scenarios.Arm{
 		scenarios.BluezoneArm("bz", 0.5), scenarios.GAENArm("gaen", 0.5),
 		{Name: "dp3t", Protocol: scenarios.ProtocolDP3T, Adoption: 0.5},
@@ -152,7 +152,7 @@ func TestExpandedJoinEqualsPerPhone(t *testing.T) {
 // Sampling only advertisers who upload in the window must not change any
 // verdict compared with sampling every app pair.
 func TestRelevantSightingsEqualAll(t *testing.T) {
-	sc := small(800, 3)
+	sc := small(300, 3)
 	sc.Arms = []scenarios.Arm{scenarios.BluezoneArm("bz", 0.4), scenarios.GAENArm("gaen", 0.4)}
 	r1, n1 := run(t, sc)
 	sc.Engine.AllSightings = true
@@ -216,7 +216,7 @@ func TestAdoptionNesting(t *testing.T) {
 // idealScenario: everyone owns a phone and runs the app, the radio has no
 // noise and no losses, the rule is "within 2 m for 15 minutes".
 func idealScenario() scenarios.Scenario {
-	sc := small(1200, 3)
+	sc := small(800, 3)
 	sc.Population.Phones.OwnershipByAge = []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}
 	sc.Population.Phones.BluetoothOff = 0
 	sc.Population.Phones.BatterySaverKill = 0
@@ -312,7 +312,7 @@ func TestIdealRadioPrecisionRecall(t *testing.T) {
 // With adoption independent of everything else, the share of close
 // contacts where both have the app is a², so coverage ≈ capture × a².
 func TestCoverageFollowsPairwiseLaw(t *testing.T) {
-	sc := small(2000, 4)
+	sc := small(1500, 3)
 	sc.Population.Phones.OwnershipByAge = []float64{1, 1, 1, 1, 1, 1, 1, 1, 1}
 	levels := []float64{0.3, 0.6, 1}
 	sc.Arms = nil

@@ -11,7 +11,8 @@ import (
 // chunkOut is what one chunk of sites produced.
 type chunkOut struct {
 	truth []truthRec
-	obs   [][]obs
+	recs  [][]rec
+	ents  [][]entry
 	att   []attSample
 	err   error
 }
@@ -41,7 +42,7 @@ func newWorker(e *engine) *worker {
 
 func (w *worker) chunk(bySite []agents.Stay, off []int32, s0, s1 int) *chunkOut {
 	e := w.e
-	w.out = &chunkOut{obs: make([][]obs, len(e.groups))}
+	w.out = &chunkOut{recs: make([][]rec, len(e.groups)), ents: make([][]entry, len(e.groups))}
 	w.cut = math.MaxUint64
 	for s := s0; s < s1; s++ {
 		st := bySite[off[s]:off[s+1]]
@@ -297,10 +298,10 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 				}
 				mn := int64(r.T / 60)
 				if mn == lastMin {
-					o := &w.out.obs[gi][len(w.out.obs[gi])-1]
-					if rs := rssi8(r.RSSI); rs > o.rssi {
-						o.rssi = rs
-						o.t, o.ms = splitMs(r.T)
+					en := &w.out.ents[gi][len(w.out.ents[gi])-1]
+					if rs := rssi8(r.RSSI); rs > en.rssi {
+						en.rssi = rs
+						en.t, en.ms = splitMs(r.T)
 					}
 					continue
 				}
@@ -324,13 +325,42 @@ func splitMs(sec float64) (int32, uint16) {
 	return int32(ms / 1000), uint16(ms % 1000)
 }
 
-// emit stores one sighting and offers it to the attenuation reservoir.
+// emit stores one sighting and offers it to the attenuation reservoir. A
+// sighting joins the chunk's last record when that record is the same
+// receiver and advertiser in the same ID rotation slot (so its ID bytes are
+// the same); raw mode keeps one record per sighting, so that the test
+// comparing the two storages checks this grouping.
 func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, dist float64, env radio.Environment, att float64, hasAtt bool) {
 	e := w.e
 	t, ms := splitMs(sec)
-	w.out.obs[gi] = append(w.out.obs[gi], obs{rx: rx, tx: tx, t: t, ms: ms, rssi: rssi, day: uint8(e.day)})
+	en := entry{t: t, ms: ms, rssi: rssi}
+	recs, ents := w.out.recs[gi], w.out.ents[gi]
+	join := false
+	if n := len(recs); n > 0 && !e.cfg.raw {
+		last := &recs[n-1]
+		if last.rx == rx && last.tx == tx && last.n < math.MaxUint16 {
+			prev := &ents[len(ents)-1]
+			join = e.slotOf(g, prev.t) == e.slotOf(g, t)
+		}
+	}
+	if join {
+		recs[len(recs)-1].n++
+	} else {
+		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents)), n: 1, day: uint8(e.day)})
+	}
+	w.out.recs[gi], w.out.ents[gi] = recs, append(ents, en)
 	if hasAtt && e.att.k > 0 {
 		pr := agents.Mix(e.sc.Seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(t))
 		w.out.att = offer(w.out.att, &w.cut, e.att.k, attSample{prio: pr, group: int16(gi), env: env, dist: float32(dist), att: float32(att)})
 	}
+}
+
+// slotOf is the ID rotation slot of second t of the run: IDs of every
+// supported protocol change on multiples of the rotation from UTC midnight.
+func (e *engine) slotOf(g *group, t int32) int64 {
+	abs := e.startMs/1000 + int64(t)
+	if g.rotSec <= 0 {
+		return abs / 86400
+	}
+	return abs / g.rotSec
 }
