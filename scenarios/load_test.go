@@ -84,6 +84,8 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`more than one YAML document`}},
 		{"merge key", "a: &a {size: 3}\n",
 			nil, []string{`unknown key "a"`}},
+		{"unknown among", "diagnosis: {among: app-users}\n",
+			nil, []string{`t.yaml:1:13: diagnosis.among: unknown value "app-users" (did you mean "app_users"?)`}},
 		{"range below contact distance", "engine: {range_m: 1.6}\n",
 			nil, []string{`t.yaml:1:10: engine.range_m: is 1.6 m, less than the close-contact distance (2 m)`}},
 		{"retention shorter than window", "engine: {retention_days: 2}\n",

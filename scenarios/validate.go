@@ -347,6 +347,10 @@ func (v *validator) exposureRule(f string, a *Arm) {
 func (v *validator) diagnosis(sc *Scenario) {
 	d := &sc.Diagnosis
 	v.fraction("diagnosis.daily_fraction", d.DailyFraction)
+	if d.Among != "everyone" && d.Among != "app_users" {
+		v.errorf("diagnosis.among", "unknown value %q%s (want everyone or app_users)", d.Among,
+			suggest(d.Among, []string{"everyone", "app_users"}))
+	}
 	v.fraction("diagnosis.compliance", d.Compliance)
 	v.intBetween("diagnosis.infectious_days", d.InfectiousDays, 0, 30)
 	v.intBetween("diagnosis.first_day", d.FirstDay, 0, 3650)
