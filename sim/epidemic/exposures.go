@@ -1,6 +1,7 @@
 package epidemic
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -16,60 +17,120 @@ const doseQuantum = 1 << 24
 // engine keeps one per worker, calls Add for every epoch in which an
 // infectious person (Population.CanTransmit) is near a susceptible one
 // (Population.Susceptible), and at the end of the day merges them with
-// Merge and draws the day's infections with Resolve. Memory stays within
-// about twice the number of distinct pairs: the buffer compacts itself
-// (sorts and merges duplicates) when it doubles.
+// Merge and draws the day's infections with Resolve. It holds one 16-byte
+// slot per distinct pair (an open-addressing table, at most half full), not
+// one per contact; the table is a per-day scratch, sorted before use, so
+// its layout never reaches a result.
 type Exposures struct {
-	items   []exposure
-	compact int // length after the last compaction
+	keys  []uint64 // target<<32 | source; emptyKey when free
+	doses []uint64 // in 1/doseQuantum dose-minutes
+	n     int
+	shift uint8
+	bad   int // Adds with a negative agent number
 }
+
+const emptyKey = ^uint64(0)
 
 type exposure struct {
 	source, target int32
-	dose           uint64 // in 1/doseQuantum dose-minutes
+	dose           uint64
 }
 
 // Add adds dose (a Model.Dose) from source to target. Non-positive or
-// non-finite doses are ignored.
+// non-finite doses are ignored; negative agent numbers make the next
+// Resolve fail.
 func (e *Exposures) Add(source, target int32, dose float64) {
 	if !(dose > 0) || dose > 1e9 {
 		return
 	}
-	e.items = append(e.items, exposure{source, target, uint64(dose*doseQuantum + 0.5)})
-	if len(e.items) >= 1024 && len(e.items) >= 2*e.compact {
-		e.compactItems()
+	if source < 0 || target < 0 {
+		e.bad++
+		return
 	}
+	e.add(uint64(uint32(target))<<32|uint64(uint32(source)), uint64(dose*doseQuantum+0.5))
+}
+
+func (e *Exposures) add(k, dose uint64) {
+	if 2*(e.n+1) > len(e.keys) {
+		e.grow()
+	}
+	mask := uint64(len(e.keys) - 1)
+	for i := (k * 0x9e3779b97f4a7c15) >> e.shift; ; i = (i + 1) & mask {
+		switch e.keys[i] {
+		case k:
+			e.doses[i] += dose
+			return
+		case emptyKey:
+			e.keys[i], e.doses[i] = k, dose
+			e.n++
+			return
+		}
+	}
+}
+
+func (e *Exposures) grow() {
+	oldK, oldD := e.keys, e.doses
+	size := max(1024, 2*len(oldK))
+	e.keys, e.doses, e.n = make([]uint64, size), make([]uint64, size), 0
+	for i := range e.keys {
+		e.keys[i] = emptyKey
+	}
+	e.shift = uint8(64 - bitsLen(size-1))
+	for i, k := range oldK {
+		if k != emptyKey {
+			e.add(k, oldD[i])
+		}
+	}
+}
+
+func bitsLen(x int) int {
+	n := 0
+	for x > 0 {
+		n++
+		x >>= 1
+	}
+	return n
 }
 
 // Merge adds every dose of o into e and empties o.
 func (e *Exposures) Merge(o *Exposures) {
-	e.items = append(e.items, o.items...)
+	for i, k := range o.keys {
+		if k != emptyKey {
+			e.add(k, o.doses[i])
+		}
+	}
+	e.bad += o.bad
 	o.Reset()
 }
 
-// Reset empties the accumulator, keeping its buffer.
-func (e *Exposures) Reset() { e.items, e.compact = e.items[:0], 0 }
-
-// Len is the number of buffered entries (pairs, once compacted).
-func (e *Exposures) Len() int { return len(e.items) }
-
-func (e *Exposures) compactItems() {
-	slices.SortFunc(e.items, func(a, b exposure) int {
-		if a.target != b.target {
-			return int(a.target) - int(b.target)
+// Reset empties the accumulator, keeping its table.
+func (e *Exposures) Reset() {
+	if e.n > 0 {
+		for i := range e.keys {
+			e.keys[i] = emptyKey
 		}
-		return int(a.source) - int(b.source)
-	})
-	out := e.items[:0]
-	for _, it := range e.items {
-		if n := len(out); n > 0 && out[n-1].target == it.target && out[n-1].source == it.source {
-			out[n-1].dose += it.dose
-			continue
-		}
-		out = append(out, it)
 	}
-	e.items = out
-	e.compact = len(out)
+	e.n, e.bad = 0, 0
+}
+
+// Len is the number of distinct pairs accumulated.
+func (e *Exposures) Len() int { return e.n }
+
+// sorted returns the pairs sorted by (target, source).
+func (e *Exposures) sorted() []exposure {
+	out := make([]exposure, 0, e.n)
+	for i, k := range e.keys {
+		if k != emptyKey {
+			out = append(out, exposure{int32(uint32(k)), int32(k >> 32), e.doses[i]})
+		}
+	}
+	slices.SortFunc(out, func(a, b exposure) int {
+		if a.target != b.target {
+			return cmp.Compare(a.target, b.target)
+		}
+		return cmp.Compare(a.source, b.source)
+	})
+	return out
 }
 
 // PairDose is one pair's summed dose on a day.
@@ -81,9 +142,9 @@ type PairDose struct {
 // Pairs returns the accumulated doses per pair, sorted by (target,
 // source).
 func (e *Exposures) Pairs() []PairDose {
-	e.compactItems()
-	out := make([]PairDose, len(e.items))
-	for i, it := range e.items {
+	items := e.sorted()
+	out := make([]PairDose, len(items))
+	for i, it := range items {
 		out[i] = PairDose{it.source, it.target, float64(it.dose) / doseQuantum}
 	}
 	return out
@@ -101,15 +162,20 @@ func (e *Exposures) Pairs() []PairDose {
 // not favour low agent numbers. Every draw is keyed by (source, target,
 // day), so the result does not depend on the order doses were added.
 func (e *Exposures) Resolve(pop *Population, day int32) ([]Link, error) {
-	e.compactItems()
+	if e.bad > 0 {
+		n := e.bad
+		e.Reset()
+		return nil, fmt.Errorf("epidemic: %d exposures with a negative agent number", n)
+	}
+	items := e.sorted()
 	defer e.Reset()
 	var out []Link
 	m := pop.m
 	n := int32(len(pop.courses))
-	for i := 0; i < len(e.items); {
-		tgt := e.items[i].target
+	for i := 0; i < len(items); {
+		tgt := items[i].target
 		j := i
-		for j < len(e.items) && e.items[j].target == tgt {
+		for j < len(items) && items[j].target == tgt {
 			j++
 		}
 		if tgt < 0 || tgt >= n {
@@ -117,7 +183,7 @@ func (e *Exposures) Resolve(pop *Population, day int32) ([]Link, error) {
 		}
 		if pop.courses[tgt].Day == NotInfected {
 			best, bestR := int32(-1), math.Inf(1)
-			for _, it := range e.items[i:j] {
+			for _, it := range items[i:j] {
 				if it.source < 0 || it.source >= n {
 					return out, fmt.Errorf("epidemic: exposure source %d out of range", it.source)
 				}

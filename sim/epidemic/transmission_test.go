@@ -310,3 +310,49 @@ func BenchmarkDrawCourse(b *testing.B) {
 		i++
 	}
 }
+
+// TestExposuresSums: the table sums each pair's doses exactly (in fixed
+// point) through growth and merges, and reports bad agent numbers.
+func TestExposuresSums(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	want := map[[2]int32]float64{}
+	var a, b Exposures
+	for i := range 50000 {
+		s, tg := int32(rng.IntN(100)), int32(rng.IntN(500))
+		d := float64(rng.IntN(64)) / 16 // exact in fixed point
+		want[[2]int32{s, tg}] += d
+		if i%3 == 0 {
+			b.Add(s, tg, d)
+		} else {
+			a.Add(s, tg, d)
+		}
+	}
+	a.Merge(&b)
+	if b.Len() != 0 {
+		t.Fatal("Merge left the source non-empty")
+	}
+	pairs := a.Pairs()
+	n := 0
+	for _, w := range want {
+		if w > 0 {
+			n++
+		}
+	}
+	if len(pairs) != n {
+		t.Fatalf("%d pairs, want %d", len(pairs), n)
+	}
+	for i, p := range pairs {
+		if p.Dose != want[[2]int32{p.Source, p.Target}] {
+			t.Fatalf("pair %d->%d: dose %g, want %g", p.Source, p.Target, p.Dose, want[[2]int32{p.Source, p.Target}])
+		}
+		if i > 0 && (pairs[i-1].Target > p.Target || pairs[i-1].Target == p.Target && pairs[i-1].Source >= p.Source) {
+			t.Fatal("pairs not sorted by (target, source)")
+		}
+	}
+	pop, _ := NewPopulation(newModel(t, nil), 10)
+	var bad Exposures
+	bad.Add(-1, 3, 1)
+	if _, err := bad.Resolve(pop, 1); err == nil {
+		t.Error("Resolve accepted a negative source")
+	}
+}
