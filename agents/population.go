@@ -249,8 +249,8 @@ func drawAge(r *rand.Rand, shares []float64, lo, hi int) int {
 }
 
 // buildHouseholds draws household sizes (1 + Poisson(mean-1)), ages (the
-// head is an adult, the others follow the pyramid, so the census shares
-// hold approximately) and homes: rows of ten tube houses, or floors of an
+// head is an adult, the others follow the pyramid less the heads, so the
+// census shares hold) and homes: rows of ten tube houses, or floors of an
 // apartment block.
 func (pop *Population) buildHouseholds() {
 	p := pop.Params
@@ -260,6 +260,26 @@ func (pop *Population) buildHouseholds() {
 	var rowUsed int32
 	var flatSite int32 = -1
 	var flatUsed int32
+	// Heads are adults (20+), so the other members are drawn from a
+	// pyramid with the heads' share taken out, which keeps the overall age
+	// shares at AgeShares.
+	var adult float64
+	for b := 2; b < 9; b++ {
+		adult += p.AgeShares[b]
+	}
+	members := make([]float64, 9)
+	var tot float64
+	for b := range members {
+		v := p.AgeShares[b]
+		if b >= 2 && adult > 0 {
+			v -= p.AgeShares[b] / adult / p.HouseholdSize
+		}
+		members[b] = max(0, v)
+		tot += members[b]
+	}
+	for b := range members {
+		members[b] /= tot
+	}
 	hh := int32(0)
 	for len(pop.People) < p.Size {
 		size := 1 + poisson(r, p.HouseholdSize-1)
@@ -284,11 +304,12 @@ func (pop *Population) buildHouseholds() {
 			rowUsed++
 		}
 		for m := range size {
-			lo, hi := 0, 99
+			var age int
 			if m == 0 {
-				lo = 20
+				age = drawAge(r, p.AgeShares, 20, 99)
+			} else {
+				age = drawAge(r, members, 0, 99)
 			}
-			age := drawAge(r, p.AgeShares, lo, hi)
 			pop.People = append(pop.People, Person{
 				Age: uint8(age), Household: hh, HomeSite: site, HomeRoom: room, Bed: int16(m),
 				DaySite: -1, BusSite: -1,
