@@ -243,8 +243,11 @@ func (l *Loaded) applySet(s string) ErrorList {
 	}
 	clearPos(n)
 	d := newDecoder(flag, Positions{})
-	if path == "base" || path == "sweep" || strings.HasPrefix(path, "sweep.") {
+	if path == "base" || path == "sweep" {
 		return ErrorList{{File: flag, Field: path, Msg: "cannot be set from the command line; edit the file"}}
+	}
+	if rest, ok := strings.CutPrefix(path, "sweep."); ok {
+		return l.setSweep(flag, rest, n)
 	}
 	if err := d.setPath(reflect.ValueOf(&l.Scenario).Elem(), path, n); err != nil {
 		return ErrorList{pathErrorAt(err, flag, Pos{}, path)}
@@ -253,6 +256,42 @@ func (l *Loaded) applySet(s string) ErrorList {
 	// The flag set this path (and everything under it).
 	d.pos[path] = Pos{File: flag}
 	l.Positions.overlay(d.pos)
+	return d.errs
+}
+
+// setSweep applies --set sweep.replicates=N or --set sweep.axes.PATH=VALUES
+// (a list or a range), adding a sweep block if the file has none.
+func (l *Loaded) setSweep(flag, rest string, n *yaml.Node) ErrorList {
+	if l.Sweep == nil {
+		l.Sweep = &Sweep{Replicates: 1}
+	}
+	d := newDecoder(flag, Positions{})
+	switch {
+	case rest == "replicates":
+		d.decode(reflect.ValueOf(&l.Sweep.Replicates).Elem(), n, "sweep.replicates")
+	case strings.HasPrefix(rest, "axes.") && len(rest) > len("axes."):
+		axisPath := strings.TrimPrefix(rest, "axes.")
+		m := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
+			{Kind: yaml.ScalarNode, Tag: "!!str", Value: axisPath}, n}}
+		var axes Axes
+		d.decodeAxes(reflect.ValueOf(&axes).Elem(), m, "sweep.axes")
+		if len(d.errs) == 0 && len(axes) == 1 {
+			replaced := false
+			for i := range l.Sweep.Axes {
+				if l.Sweep.Axes[i].Path == axisPath {
+					l.Sweep.Axes[i], replaced = axes[0], true
+				}
+			}
+			if !replaced {
+				l.Sweep.Axes = append(l.Sweep.Axes, axes[0])
+			}
+		}
+	default:
+		return ErrorList{{File: flag, Field: "sweep." + rest, Msg: "want sweep.replicates or sweep.axes.KEY.PATH"}}
+	}
+	for _, e := range d.errs {
+		e.Line, e.Column = 0, 0
+	}
 	return d.errs
 }
 

@@ -186,6 +186,26 @@ func TestSetOverrides(t *testing.T) {
 	}
 }
 
+func TestSetSweep(t *testing.T) {
+	l, err := LoadBuiltin("adoption-sweep", "sweep.replicates=2", "sweep.axes.arms[*].adoption=[0.3, 0.6]",
+		"sweep.axes.days={from: 3, to: 5, step: 1}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := l.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Points != 6 || p.Replicates != 2 || len(p.Tasks) != 12 || p.Tasks[11].Values[1] != "5" {
+		t.Fatalf("points %d replicates %d tasks %+v", p.Points, p.Replicates, p.Tasks)
+	}
+	for _, bad := range []string{"sweep.replicates=0", "sweep.axes.days=3", "sweep.foo=1", "sweep.axes.dayz=[1]"} {
+		if _, err := LoadBuiltin("town", bad); err == nil {
+			t.Errorf("--set %s accepted", bad)
+		}
+	}
+}
+
 func TestArmCompletion(t *testing.T) {
 	l, err := LoadBytes("t.yaml", []byte("arms:\n  - protocol: gaen\n    adoption: 0.3\n  - protocol: bluezone\n    adoption: 0.3\n    rule: {mode: any}\n"))
 	if err != nil {
