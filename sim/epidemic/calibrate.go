@@ -61,10 +61,10 @@ func (m *Model) R0(src ContactSource, beta float64) (float64, error) {
 // CalibrateBeta finds the beta at which R0 (see Model.R0) equals targetR0.
 // Method: the doses and courses are gathered once, reduced to one
 // exposure a = Σ_k inf_m(k)·dose_ikc per (index, course, contact); R0(β)
-// = mean Σ [1 − exp(−β·a)] is continuous and strictly increasing in β
-// from 0 up to the number of exposed contacts; the root is bracketed by
-// doubling an upper bound from 1e-6 and then found by bisection to a
-// relative width of 1e-9. It fails if the target cannot be reached (too
+// = mean Σ [1 − exp(−β·a)] is continuous, concave and strictly
+// increasing in β from 0 up to the number of exposed contacts; the root is
+// bracketed below by the linearised β (R0 ≤ β·mean Σ a), above by doubling
+// it, and found by bisection to a relative width of 1e-9. It fails if the target cannot be reached (too
 // few contacts) or is not positive.
 func (m *Model) CalibrateBeta(src ContactSource, targetR0 float64) (float64, error) {
 	if !(targetR0 > 0) || math.IsInf(targetR0, 0) {
@@ -77,11 +77,18 @@ func (m *Model) CalibrateBeta(src ContactSource, targetR0 float64) (float64, err
 	if sup := t.supremum(); targetR0 >= sup {
 		return 0, fmt.Errorf("epidemic: calibrate: target R0 %g unreachable: at most %g exposed contacts per index case", targetR0, sup)
 	}
-	lo, hi := 0.0, 1e-6
+	// Since 1 − e^−x ≤ x, R0(β) ≤ β·Σa/(N·M): the β where that line meets
+	// the target is a lower bound, and doubling it brackets the root.
+	sumA := 0.0
+	for _, a := range t.exposures {
+		sumA += a
+	}
+	lo := targetR0 * float64(t.n*CoursesPerIndex) / sumA
+	hi := 2 * lo
 	for t.r0(hi) < targetR0 {
 		lo, hi = hi, hi*2
-		if hi > 1e12 {
-			return 0, errors.New("epidemic: calibrate: no beta up to 1e12 reaches the target")
+		if hi > 1e300 {
+			return 0, errors.New("epidemic: calibrate: no finite beta reaches the target")
 		}
 	}
 	for hi-lo > 1e-9*hi {

@@ -3,6 +3,7 @@ package epidemic
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -89,6 +90,17 @@ func TestPopulationRtAndTally(t *testing.T) {
 	}
 	if got := s.Exposed + s.Presymptomatic + s.Symptomatic + s.Asymptomatic + s.Recovered + s.Susceptible; got != 6 {
 		t.Errorf("compartments sum to %d", got)
+	}
+	for day := int32(0); day < 30; day++ {
+		var want []int32
+		for a := range int32(6) {
+			if pop.CanTransmit(a, day) {
+				want = append(want, a)
+			}
+		}
+		if got := pop.InfectiousOn(day, nil); !slices.Equal(got, want) {
+			t.Errorf("InfectiousOn(%d) = %v, want %v", day, got, want)
+		}
 	}
 	pts := pop.Rt(100)
 	if len(pts) != 7 || pts[0].R != 2 || pts[3].R != 1 || pts[4].R != 0 || !math.IsNaN(pts[1].R) || !pts[0].Complete {

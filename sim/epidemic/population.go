@@ -252,3 +252,17 @@ func (c *Chain) Rt() []RtPoint {
 	}
 	return pts
 }
+
+// InfectiousOn appends to dst, in ascending order, the people who can
+// transmit on day: the engine calls it once a day and checks pairs
+// against that list (or a bitset made from it) instead of evaluating
+// infectiousness per contact.
+func (p *Population) InfectiousOn(day int32, dst []int32) []int32 {
+	for _, r := range p.chain.recs {
+		if p.CanTransmit(r.Infectee, day) {
+			dst = append(dst, r.Infectee)
+		}
+	}
+	slices.Sort(dst)
+	return dst
+}
