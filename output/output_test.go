@@ -374,3 +374,31 @@ func FuzzParseVmHWM(f *testing.F) {
 		}
 	})
 }
+
+func FuzzReadSummary(f *testing.F) {
+	if b, err := NewSummary(outputtest.Result()).JSON(); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"arms":[{"precision":null}]}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ReadSummary(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		if _, err := s.JSON(); err != nil {
+			t.Fatalf("a summary that decodes does not encode: %v", err)
+		}
+	})
+}
+
+func BenchmarkResultTables(b *testing.B) {
+	r := outputtest.Result()
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, tb := range ResultTables(r) {
+			if _, err := tb.Parquet(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

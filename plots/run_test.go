@@ -56,3 +56,14 @@ func TestWriteRunCancelled(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkWriteRun(b *testing.B) {
+	r := outputtest.Result()
+	dir := b.TempDir()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := WriteRun(context.Background(), dir, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
