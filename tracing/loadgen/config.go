@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"net/url"
 	"strconv"
@@ -295,7 +296,7 @@ func LoadNationalLoad(data []byte) (NationalLoad, error) {
 	n := DefaultNationalLoad
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&n); err != nil {
+	if err := dec.Decode(&n); err != nil && !errors.Is(err, io.EOF) { // an empty file keeps the defaults
 		return NationalLoad{}, err
 	}
 	return n, n.Validate()

@@ -29,6 +29,11 @@ type gen struct {
 	base   string
 	client *http.Client
 	runID  string
+	// nonce makes this run's devices differ from every earlier run's, so
+	// that a rerun against the same server publishes new keys rather than
+	// duplicates (which the server stores once) and old exports cannot
+	// match this run's phones. Request kinds and timing stay fixed by Seed.
+	nonce uint64
 	// epoch is when the run began: devices are created relative to it,
 	// so that a phone's sightings and the device's later upload agree
 	// even if the run crosses a UTC midnight.
@@ -71,6 +76,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		// Tokens must be unique across runs against the same server.
 		runID: strconv.FormatInt(time.Now().UnixNano(), 36),
 		epoch: time.Now(),
+		nonce: uint64(time.Now().UnixNano()),
 	}
 	defer g.client.CloseIdleConnections()
 	for k := range g.kinds {
@@ -331,7 +337,7 @@ func (g *gen) device(n int) (*gaen.Device, error) {
 	binary.LittleEndian.PutUint64(seed[0:], g.cfg.Seed)
 	binary.LittleEndian.PutUint64(seed[8:], uint64(g.cfg.Shard.I))
 	binary.LittleEndian.PutUint64(seed[16:], uint64(n))
-	copy(seed[24:], "publish")
+	binary.LittleEndian.PutUint64(seed[24:], g.nonce)
 	return gaen.NewDevice(rand.NewChaCha8(seed), g.epoch.Add(-15*24*time.Hour))
 }
 
