@@ -125,7 +125,10 @@ func (p *Protocol) Match(dst []tracing.Match, keys []tracing.PublishedKey, store
 
 // MatchIndex appends the matches of one published key against an index
 // built once (tracing.NewIndex), labelled with key number keyNo, in
-// (sighting, slot) order.
+// (sighting, slot) order. Each slot ID goes through the index's Bloom
+// prefilter (tracing.Index.MayContain) first: without it the bucket lookup
+// of the 96 IDs, nearly all never sighted, cost about as much as their 96
+// SHA-256 (bench match: 24 µs a key against a 12.5 µs floor).
 func MatchIndex(dst []tracing.Match, keyNo int, key tracing.PublishedKey, ix *tracing.Index) ([]tracing.Match, error) {
 	daily, err := checkKey(&key)
 	if err != nil {
@@ -134,6 +137,9 @@ func MatchIndex(dst []tracing.Match, keyNo int, key tracing.PublishedKey, ix *tr
 	first := len(dst)
 	w := newSlotWalk(daily, &key)
 	for w.next() {
+		if !ix.MayContain(&w.id) {
+			continue
+		}
 		ix.Lookup(&w.id, w.from, w.to, func(pos int) {
 			dst = append(dst, tracing.Match{Key: keyNo, Sighting: pos, Slot: w.j})
 		})
@@ -154,7 +160,7 @@ func CheckDailyKey(ix *tracing.Index, key tracing.PublishedKey) (bool, error) {
 	}
 	w := newSlotWalk(daily, &key)
 	for w.next() {
-		if ix.Contains(&w.id, w.from, w.to) {
+		if ix.MayContain(&w.id) && ix.Contains(&w.id, w.from, w.to) {
 			return true, nil
 		}
 	}

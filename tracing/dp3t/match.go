@@ -2,9 +2,7 @@ package dp3t
 
 import (
 	"cmp"
-	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"slices"
 
 	"github.com/bluesim/bluesim/tracing"
@@ -81,8 +79,9 @@ func (p *Protocol) Expand(dst []tracing.Broadcast, key tracing.PublishedKey) ([]
 // (key, sighting) order; Slot is the epoch in the day at which the matched
 // EphID was broadcast. The broadcast order is only computed for days with
 // a match, so a day that matches nothing costs one HMAC and n+2 AES blocks,
-// plus n probes of a bitset small enough to stay in cache (prefilter), which
-// spares the index lookup (three cache misses) for almost every EphID.
+// plus n probes of the index's cache-resident Bloom prefilter
+// (tracing.Index.MayContain), which spares the bucket lookup (three cache
+// misses) for almost every EphID.
 func (p *Protocol) Match(dst []tracing.Match, keys []tracing.PublishedKey, store []tracing.Sighting) ([]tracing.Match, error) {
 	spans := make([]keySpan, len(keys))
 	for i, key := range keys {
@@ -97,7 +96,6 @@ func (p *Protocol) Match(dst []tracing.Match, keys []tracing.PublishedKey, store
 		return dst, err
 	}
 	ix := tracing.NewIndex(store)
-	f := newPrefilter(store)
 	for ki := range spans {
 		ks := &spans[ki]
 		mark := len(dst)
@@ -107,7 +105,7 @@ func (p *Protocol) Match(dst []tracing.Match, keys []tracing.PublishedKey, store
 			from, to := ks.window(d)
 			for k := range p.n {
 				id := g.ID(k)
-				if !f.mayContain(&id) {
+				if !ix.MayContain(&id) {
 					continue
 				}
 				ix.Lookup(&id, from, to, func(pos int) {
@@ -121,32 +119,4 @@ func (p *Protocol) Match(dst []tracing.Match, keys []tracing.PublishedKey, store
 		})
 	}
 	return dst, nil
-}
-
-// prefilter is a one-hash Bloom filter over the stored IDs: bit
-// (first 64 bits of the ID) mod 2^k is set for every sighting, with about 8
-// bits per sighting, so an EphID nobody saw is rejected with one probe about
-// 88 % of the time. IDs are uniformly random bytes, so no hashing is needed.
-type prefilter struct {
-	bits []uint64
-	mask uint64
-}
-
-func newPrefilter(store []tracing.Sighting) prefilter {
-	nbits := uint64(1) << min(26, max(10, bits.Len(uint(len(store)))+5))
-	f := prefilter{bits: make([]uint64, nbits/64), mask: nbits - 1}
-	for i := range store {
-		h := f.hash(&store[i].ID)
-		f.bits[h>>6] |= 1 << (h & 63)
-	}
-	return f
-}
-
-func (f *prefilter) hash(id *tracing.ID) uint64 {
-	return binary.LittleEndian.Uint64(id[8:16]) & f.mask
-}
-
-func (f *prefilter) mayContain(id *tracing.ID) bool {
-	h := f.hash(id)
-	return f.bits[h>>6]&(1<<(h&63)) != 0
 }

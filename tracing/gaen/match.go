@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"encoding/binary"
 	"fmt"
-	"math/bits"
 	"slices"
 
 	"github.com/bluesim/bluesim/tracing"
@@ -60,23 +59,19 @@ func MatchKeys(dst []tracing.Match, keys []tracing.PublishedKey, store []tracing
 // Matcher is the phone-side matcher in the shape of the reference
 // implementation (loadtest.md 2.1): per published key one HKDF, the 144
 // RPIs encrypted in one pass into a reused buffer, each looked up in the
-// sighting store indexed by ID prefix. In front of the prefix-bucketed
-// tracing.Index sits a one-word blocked Bloom filter of 16 to 32 bits per
-// sighting with 3 bits per ID (256 KiB at 100,000 sightings, so it stays in
-// L2 cache): all but about 0.3% of the derived RPIs that match nothing are
-// rejected with one cached load instead of three dependent random accesses
-// into the index (offsets, order, store).
+// sighting store indexed by ID prefix. Each RPI first goes through the
+// index's Bloom prefilter (tracing.Index.MayContain): all but about 0.4%
+// of the derived RPIs that match nothing are rejected with one cached load
+// instead of three dependent random accesses into the index.
 //
 // A Matcher is not safe for concurrent use; build one per goroutine over the
 // same store (the store is read-only).
 type Matcher struct {
-	store  []tracing.Sighting
-	ix     *tracing.Index
-	filter []uint64
-	fshift uint
-	rpis   [TEKRollingPeriod]tracing.ID
-	pad    [16]byte // on the heap with the Matcher: it escapes via cipher.Block
-	hits   []hit
+	store []tracing.Sighting
+	ix    *tracing.Index
+	rpis  [TEKRollingPeriod]tracing.ID
+	pad   [16]byte // on the heap with the Matcher: it escapes via cipher.Block
+	hits  []hit
 }
 
 type hit struct {
@@ -86,28 +81,7 @@ type hit struct {
 
 // NewMatcher indexes store. Do not modify store while the Matcher is in use.
 func NewMatcher(store []tracing.Sighting) *Matcher {
-	m := &Matcher{store: store, ix: tracing.NewIndex(store)}
-	// 2^k words with 2^k*64 >= 16*len(store), at least one word.
-	wbits := max(0, bits.Len(uint(len(store)))-2)
-	m.filter = make([]uint64, 1<<wbits)
-	m.fshift = uint(64 - wbits)
-	for i := range store {
-		w, mask := m.probe(&store[i].ID)
-		m.filter[w] |= mask
-	}
-	return m
-}
-
-// probe maps an ID to a filter word and a three-bit mask. It uses ID bytes
-// 8..15, which the index's prefix buckets do not use; RPIs are AES outputs,
-// so these bits are uniform.
-func (m *Matcher) probe(id *tracing.ID) (uint64, uint64) {
-	h := binary.LittleEndian.Uint64(id[8:16])
-	var w uint64
-	if m.fshift < 64 {
-		w = h >> m.fshift
-	}
-	return w, 1<<(h&63) | 1<<((h>>6)&63) | 1<<((h>>12)&63)
+	return &Matcher{store: store, ix: tracing.NewIndex(store)}
 }
 
 // Match appends to dst every (key, sighting) pair where a sighting holds an
@@ -139,8 +113,7 @@ func (m *Matcher) Match(dst []tracing.Match, keys []tracing.PublishedKey) ([]tra
 		m.hits = m.hits[:0]
 		for j := range period {
 			id := &m.rpis[j]
-			w, mask := m.probe(id)
-			if m.filter[w]&mask != mask {
+			if !m.ix.MayContain(id) {
 				continue
 			}
 			enin := start + uint32(j)
