@@ -193,3 +193,53 @@ func (t *r0Table) r0(beta float64) float64 {
 func (t *r0Table) supremum() float64 {
 	return float64(len(t.exposures)) / float64(t.n*CoursesPerIndex)
 }
+
+// DoseLog is a ContactSource filled by the engine: for each index case of
+// a sample (Model.CalibrationSample), the doses it gave each contact on
+// each of the recorded days, with no epidemic and no interventions. Day k
+// of index case i's course reads recorded day (i + k) mod days: a week of
+// contacts stands for the weekly routine repeated over a course, and the
+// index cases' infections are spread evenly over the days of the week.
+type DoseLog struct {
+	days    int
+	entries [][]ContactDose // [i*days+k]
+}
+
+// NewDoseLog returns an empty log of indexes index cases over days days.
+func NewDoseLog(indexes, days int) (*DoseLog, error) {
+	if indexes <= 0 || days <= 0 || indexes > math.MaxInt32/days {
+		return nil, fmt.Errorf("epidemic: dose log of %d index cases over %d days: want both >= 1", indexes, days)
+	}
+	return &DoseLog{days: days, entries: make([][]ContactDose, indexes*days)}, nil
+}
+
+// Add records dose (a Model.Dose) from index case i to contact on
+// recorded day k; doses to the same contact on the same day add.
+func (l *DoseLog) Add(i, k int, contact int32, dose float64) error {
+	if i < 0 || k < 0 || k >= l.days || i*l.days+k >= len(l.entries) {
+		return fmt.Errorf("epidemic: dose log: index %d day %d out of range", i, k)
+	}
+	if !(dose >= 0) || math.IsInf(dose, 0) {
+		return fmt.Errorf("epidemic: dose log: dose %v: want a finite number >= 0", dose)
+	}
+	e := &l.entries[i*l.days+k]
+	for j := range *e {
+		if (*e)[j].Contact == contact {
+			(*e)[j].Dose += dose
+			return nil
+		}
+	}
+	*e = append(*e, ContactDose{contact, dose})
+	return nil
+}
+
+// Indexes implements ContactSource.
+func (l *DoseLog) Indexes() int { return len(l.entries) / l.days }
+
+// Doses implements ContactSource.
+func (l *DoseLog) Doses(i, k int, dst []ContactDose) ([]ContactDose, error) {
+	if i < 0 || k < 0 || i >= l.Indexes() {
+		return dst, fmt.Errorf("epidemic: dose log: index %d day %d out of range", i, k)
+	}
+	return append(dst, l.entries[i*l.days+(i+k)%l.days]...), nil
+}

@@ -187,3 +187,44 @@ func BenchmarkCalibrateBeta(b *testing.B) {
 		}
 	}
 }
+
+// TestDoseLog: a log of one week repeated gives the same R0 as the
+// equivalent synthetic source, and rejects bad entries.
+func TestDoseLog(t *testing.T) {
+	m := newModel(t, nil)
+	const n, k, D = 20, 3, 7.0
+	l, err := NewDoseLog(n, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		for day := range 7 {
+			for j := range k {
+				// The same k people every day, each dose given in two halves.
+				for range 2 {
+					if err := l.Add(i, day, int32(j), D/2); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+	}
+	got, err := m.R0(l, 0.01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := m.R0(constSource{n: n, k: k, d: D, repeat: true}, 0.01)
+	if math.Abs(got-want) > 1e-12 {
+		t.Errorf("R0 from the log %g, from the source %g", got, want)
+	}
+	if l.Add(n, 0, 1, 1) == nil || l.Add(0, 7, 1, 1) == nil || l.Add(0, 0, 1, math.NaN()) == nil {
+		t.Error("DoseLog accepted a bad entry")
+	}
+	if _, err := NewDoseLog(0, 7); err == nil {
+		t.Error("NewDoseLog accepted no index cases")
+	}
+	s := m.CalibrationSample(1000, 50)
+	if len(s) != 50 || s[0] == s[1] {
+		t.Errorf("CalibrationSample = %v", s)
+	}
+}

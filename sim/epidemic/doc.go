@@ -21,24 +21,33 @@
 //
 // # Day recipe for the engine
 //
-// Before day 0: m := NewModel(params, seed); if params.Transmission.Beta is
-// 0, beta := m.CalibrateBeta(src, params.Transmission.TargetR0) with a
-// ContactSource over a sample of people's ordinary days, and
+// Before day 0: m := NewModel(params, seed). If params.Transmission.Beta
+// is 0, calibrate: pick idx := m.CalibrationSample(n, 500), walk one
+// ordinary week of contacts with no epidemic, log.Add(i, k, contact,
+// m.Dose(...)) for every contact of idx[i] on day k into
+// log := NewDoseLog(len(idx), 7), then
+// beta := m.CalibrateBeta(log, params.Transmission.TargetR0) and
 // m = m.WithBeta(beta). Then one Run per arm: run := NewRun(m, n); the arm
 // without the app uses the same m (same seed), which makes the pair share
 // every draw.
 //
+// Quarantine only removes contacts (people confined at home keep their
+// household contacts, isolated people have none); it does not move
+// anyone. So the engine can walk the day's contacts once, for all arms,
+// and filter per arm: a contact of (a, b) counts for an arm, both for
+// doses and for the app's sightings, unless run.Excluded(a, b, d,
+// sameHousehold).
+//
 // Each day d, for each arm:
 //
 //  1. run.Seed(d) (infects the seed cases on seed_day).
-//  2. Building the day's schedules, drop the stays of people for whom
-//     run.Q.InQuarantine(a, d) outside their home (isolated people,
-//     Reason isolation, have no contacts at all: run.Excluded does both
-//     checks per pair).
-//  3. While walking the day's epochs, for every pair (a, b) in contact,
-//     with a = run.Pop.CanTransmit(a, d) and run.Pop.Susceptible(b) (and the
-//     other way round), call e.Add(a, b, m.Dose(minutes, distance, env)) on
-//     the worker's own Exposures e. Nothing else is stored; doses are
+//  2. inf := run.Pop.InfectiousOn(d, nil), as a bitset: who can transmit
+//     today.
+//  3. While walking the day's epochs, for every pair (a, b) in contact and
+//     not run.Excluded(a, b, d, sameHousehold), with a infectious and
+//     run.Pop.Susceptible(b) (and the other way round), call
+//     e.Add(a, b, m.Dose(minutes, distance, env)) on the worker's own
+//     Exposures e. Only one slot per pair is stored; doses are
 //     fixed-point, so the sum does not depend on the order.
 //  4. End of day: merge the workers' Exposures (Merge, any order) and call
 //     run.Transmit(&e, d): infections are drawn per pair from streams keyed

@@ -239,10 +239,20 @@ func (m *Model) transmitU(source, target, day int32) float64 {
 // (seed, "seeding", agent), so every arm seeds the same people and a
 // larger count only adds people.
 func (m *Model) SeedCases(n int) []int32 {
-	k := m.p.InitialInfections
-	if k > n {
-		k = n
-	}
+	return m.smallestKeyed(n, m.p.InitialInfections, subSeeding)
+}
+
+// CalibrationSample returns size people (of n), in ascending order, to
+// serve as the index cases of a ContactSource: a keyed draw (seed,
+// "calibration", agent), the same for every arm.
+func (m *Model) CalibrationSample(n, size int) []int32 {
+	return m.smallestKeyed(n, size, subCalibrate)
+}
+
+// smallestKeyed returns the k agents of n with the smallest keyed
+// uniforms, in ascending agent order.
+func (m *Model) smallestKeyed(n, k int, sub uint64) []int32 {
+	k = min(k, n)
 	if k <= 0 {
 		return nil
 	}
@@ -271,7 +281,7 @@ func (m *Model) SeedCases(n int) []int32 {
 		}
 	}
 	for a := 0; a < n; a++ {
-		c := cand{uniform(key(m.seed, subSeeding, uint64(a), 0, 0)), int32(a)}
+		c := cand{uniform(key(m.seed, sub, uint64(a), 1, 0)), int32(a)}
 		if len(h) < k {
 			h = append(h, c)
 			for i := len(h) - 1; i > 0; {
