@@ -103,19 +103,28 @@ func TestRunInterrupted(t *testing.T) {
 	}
 }
 
-// TestRunSettingsFromEnvironment: BLUESIM_WORKERS sets --workers.
-func TestRunSettingsFromEnvironment(t *testing.T) {
+// TestRunSettingsLayers: the config file gives --out and --workers, and
+// BLUESIM_WORKERS wins over the file.
+func TestRunSettingsLayers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the engine")
 	}
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "from-config")
+	cfg := filepath.Join(tmp, "bluesim.yaml")
+	if err := os.WriteFile(cfg, []byte("out: "+dir+"\nworkers: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	t.Setenv("BLUESIM_WORKERS", "2")
-	dir := filepath.Join(t.TempDir(), "out")
-	got := runCLI(t, "run", "testdata/run_tiny.yaml", "--out", dir)
+	got := runCLI(t, "run", "testdata/run_tiny.yaml", "--config", cfg)
 	if got.code != 0 {
 		t.Fatalf("exit %d: %s", got.code, got.stderr)
 	}
 	if !strings.Contains(got.stderr, "on 2 workers") {
-		t.Errorf("BLUESIM_WORKERS=2 ignored:\n%s", got.stderr)
+		t.Errorf("BLUESIM_WORKERS=2 did not win over the config file:\n%s", got.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, plots.SummaryFile)); err != nil {
+		t.Errorf("out from the config file ignored: %v", err)
 	}
 }
 
