@@ -350,9 +350,15 @@ func (s *Server) commit(ctx context.Context, up Upload) (PublishResult, error) {
 	case r := <-p.done:
 		return r.res, r.err
 	case <-s.stopped:
-		// The committer drains the queue before it stops, so done is set.
-		r := <-p.done
-		return r.res, r.err
+		// The committer has exited after draining the queue: done is set
+		// unless the upload was queued after the drain, in which case it
+		// was not stored and is not acknowledged.
+		select {
+		case r := <-p.done:
+			return r.res, r.err
+		default:
+			return PublishResult{}, errors.New("server is shutting down")
+		}
 	}
 }
 

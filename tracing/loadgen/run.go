@@ -159,7 +159,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		lastAt = at
 		wg.Go(func() {
 			defer func() { <-sem }()
-			g.do(ctx, kind, n, choice, at)
+			// Requests already sent finish (within Timeout) even when ctx
+			// is cancelled, so that a stopped run reports them.
+			g.do(context.WithoutCancel(ctx), kind, n, choice, at)
 		})
 	}
 	wg.Wait()
