@@ -192,10 +192,10 @@ func (c Course) StateOn(d int32) State {
 // minutes · f(d) · factor(env), with f(d) = 1 within
 // transmission.near_field_m and (near_field_m/d)^distance_exponent beyond.
 // Doses add: the engine sums them per (source, target) pair over a day's
-// epochs (Exposures.Add). Bad input (negative or NaN minutes, an unknown
-// environment) gives 0.
+// epochs (Exposures.Add). Bad input (negative or NaN minutes or distance,
+// an unknown environment) gives 0.
 func (m *Model) Dose(minutes, distanceM float64, env radio.Environment) float64 {
-	if !(minutes > 0) || int(env) >= len(m.env) {
+	if !(minutes > 0) || !(distanceM >= 0) || int(env) >= len(m.env) {
 		return 0
 	}
 	f := 1.0

@@ -28,6 +28,8 @@ func TestDose(t *testing.T) {
 		{"negative minutes", -5, 1, radio.Indoor, 0},
 		{"NaN minutes", math.NaN(), 1, radio.Indoor, 0},
 		{"unknown environment", 10, 1, radio.Environment(9), 0},
+		{"NaN distance", 10, math.NaN(), radio.Indoor, 0},
+		{"negative distance", 10, -1, radio.Indoor, 0},
 	}
 	for _, tc := range tests {
 		if got := m.Dose(tc.minutes, tc.dist, tc.env); math.Abs(got-tc.want) > 1e-12 {
