@@ -59,6 +59,10 @@ type Summary struct {
 	// SmartphoneOwnership is the share of the population with a phone.
 	SmartphoneOwnership Num          `json:"smartphone_ownership"`
 	Arms                []ArmSummary `json:"arms"`
+	// ScenarioHash is the SHA-256 of the resolved scenario
+	// (scenarios.Hash, with engine.workers cleared since it changes no
+	// result), "" when the caller did not give the scenario.
+	ScenarioHash string `json:"scenario_hash"`
 	// ResultHash is the engine's own hash of its result (sim.Result.Hash).
 	ResultHash string `json:"result_hash"`
 	// Tables and Plots list the files written, relative to the folder.

@@ -13,25 +13,48 @@ import (
 
 // Names inside a run's output folder.
 const (
-	SummaryFile = "summary.json"
-	ReportFile  = "report.html"
-	TablesDir   = "tables"
-	PlotsDir    = "plots"
+	SummaryFile  = "summary.json"
+	ScenarioFile = "scenario.yaml"
+	ReportFile   = "report.html"
+	TablesDir    = "tables"
+	PlotsDir     = "plots"
 )
 
+// RunOption adds to what WriteRun writes.
+type RunOption func(*runConfig)
+
+type runConfig struct {
+	scenarioYAML []byte
+	scenarioHash string
+}
+
+// WithScenario records the scenario the run used: yaml (a complete
+// scenario file that reproduces the run, from scenarios.Encode) is
+// written as scenario.yaml, and hash goes into summary.json as
+// scenario_hash.
+func WithScenario(yaml []byte, hash string) RunOption {
+	return func(c *runConfig) { c.scenarioYAML, c.scenarioHash = yaml, hash }
+}
+
 // WriteRun writes every output of a run into dir (created if needed):
-// tables/ (CSV and Parquet), summary.json, plots/ (PNG and SVG) and
-// report.html, in that order, each file atomically. It returns the summary
+// scenario.yaml (when given), tables/ (CSV and Parquet), summary.json,
+// plots/ (PNG and SVG) and report.html, in that order, each file
+// atomically. It returns the summary
 // it wrote. When ctx is cancelled between two steps it stops and returns
 // ctx's error; the files already written are complete, and summary.json,
 // once present, describes complete tables.
-func WriteRun(ctx context.Context, dir string, r *sim.Result) (*output.Summary, error) {
+func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption) (*output.Summary, error) {
+	var cfg runConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	tables := output.ResultTables(r)
 	figs, err := Figures(r)
 	if err != nil {
 		return nil, err
 	}
 	s := output.NewSummary(r)
+	s.ScenarioHash = cfg.scenarioHash
 	for _, t := range tables {
 		s.Tables = append(s.Tables, TablesDir+"/"+t.Name+".csv", TablesDir+"/"+t.Name+".parquet")
 	}
@@ -43,6 +66,11 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result) (*output.Summary, 
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
+	}
+	if cfg.scenarioYAML != nil {
+		if err := output.WriteBytesAtomic(filepath.Join(dir, ScenarioFile), cfg.scenarioYAML); err != nil {
+			return nil, err
+		}
 	}
 	if err := output.WriteTables(filepath.Join(dir, TablesDir), tables); err != nil {
 		return nil, err

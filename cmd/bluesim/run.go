@@ -96,7 +96,20 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		}
 		return err
 	}
-	s, err := plots.WriteRun(a.ctx, dir, r)
+	// The scenario as run, to reproduce it: `bluesim run DIR/scenario.yaml`.
+	// engine.workers is cleared: it changes no result, so it must not
+	// change the hashes.
+	canon := sc
+	canon.Engine.Workers = 0
+	yml, err := scenarios.Encode(canon, nil, true)
+	if err != nil {
+		return err
+	}
+	scHash, err := scenarios.Hash(canon)
+	if err != nil {
+		return err
+	}
+	s, err := plots.WriteRun(a.ctx, dir, r, plots.WithScenario(yml, scHash))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted while writing %s: %v (the files written are complete)", dir, err)
@@ -129,8 +142,8 @@ func printRunSummary(a *app, dir string, s *output.Summary) error {
 		return err
 	}
 	fmt.Fprintf(a.stdout, "\noutput hash %s\n", s.OutputHash)
-	fmt.Fprintf(a.stdout, "wrote %s: %s, %s, %s/ (%d files), %s/ (%d files)\n", dir,
-		plots.SummaryFile, plots.ReportFile, plots.TablesDir, len(s.Tables), plots.PlotsDir, len(s.Plots))
+	fmt.Fprintf(a.stdout, "wrote %s: %s, %s, %s, %s/ (%d files), %s/ (%d files)\n", dir,
+		plots.SummaryFile, plots.ReportFile, plots.ScenarioFile, plots.TablesDir, len(s.Tables), plots.PlotsDir, len(s.Plots))
 	fmt.Fprintf(a.stdout, "open %s in a browser to read the report\n", filepath.Join(dir, plots.ReportFile))
 	return nil
 }

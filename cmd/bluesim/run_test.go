@@ -53,7 +53,10 @@ func TestRunEndToEnd(t *testing.T) {
 		if s.Workers != map[string]int{"1": 1, "2": 2}[workers] || s.PeakRSSBytes <= 0 || s.WallSeconds <= 0 {
 			t.Errorf("summary workers %d, peak RSS %d, wall %v", s.Workers, s.PeakRSSBytes, s.WallSeconds)
 		}
-		files := append([]string{plots.SummaryFile, plots.ReportFile}, s.Tables...)
+		if len(s.ScenarioHash) != 64 {
+			t.Errorf("scenario_hash %q", s.ScenarioHash)
+		}
+		files := append([]string{plots.SummaryFile, plots.ReportFile, plots.ScenarioFile}, s.Tables...)
 		files = append(files, s.Plots...)
 		if len(files) < 2+12+16 {
 			t.Errorf("only %d files listed", len(files))
@@ -74,6 +77,14 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	if stdouts[0] != stdouts[1] {
 		t.Errorf("stdout differs between 1 and 2 workers:\n%s\n%s", stdouts[0], stdouts[1])
+	}
+	// scenario.yaml reproduces the run.
+	again := runCLI(t, "run", filepath.Join(base, "w1", plots.ScenarioFile), "--out", filepath.Join(base, "again"))
+	if again.code != 0 {
+		t.Fatalf("rerun from scenario.yaml: exit %d\n%s", again.code, again.stderr)
+	}
+	if !strings.Contains(again.stdout, "output hash "+hashes[0]+"\n") {
+		t.Errorf("rerun from scenario.yaml gives another hash:\n%s", again.stdout)
 	}
 	// The tables themselves are byte-identical too.
 	for _, name := range []string{"daily.csv", "detection_by_band.csv", "arms.parquet"} {
