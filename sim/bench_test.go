@@ -2,7 +2,9 @@ package sim
 
 import (
 	"context"
+	"os"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 
@@ -66,4 +68,22 @@ func BenchmarkTownBluezone5k(b *testing.B) {
 // Bluezone and GAEN, two workers.
 func BenchmarkTown100k(b *testing.B) {
 	benchTown(b, 100_000, 5, []scenarios.Arm{scenarios.BluezoneArm("bluezone-30", 0.3), scenarios.GAENArm("gaen-30", 0.3)})
+}
+
+// BenchmarkDefaultTown runs the built-in default scenario as `bluesim run`
+// does; it must finish well under a minute on a 2-core machine.
+func BenchmarkDefaultTown(b *testing.B) {
+	sc := scenarios.Default()
+	if d := os.Getenv("BLUESIM_BENCH_DAYS"); d != "" {
+		sc.Days, _ = strconv.Atoi(d)
+	}
+	b.ReportAllocs()
+	var r *Result
+	for b.Loop() {
+		var err error
+		if r, err = Run(context.Background(), sc, WithWorkers(2)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(r.AgentDaysPerSecond, "agent-days/s")
 }

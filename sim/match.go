@@ -2,8 +2,10 @@ package sim
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/bluesim/bluesim/agents"
@@ -72,10 +74,23 @@ func (e *engine) matchDay(d int) error {
 	detected := make([][]uint64, na)
 	uploaded := make([][]int32, na) // persons whose upload the arm saw
 	if d >= e.sc.Diagnosis.FirstDay {
+		// Groups share nothing (own devices, own arms), so they match in
+		// parallel; each writes only its own arms' slices.
+		errs := make([]error, len(e.groups))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, e.cfg.workers)
 		for gi, g := range e.groups {
-			if err := e.matchGroup(d, gi, g, notified, detected, uploaded); err != nil {
-				return err
-			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer wg.Done()
+				errs[gi] = e.matchGroup(d, gi, g, notified, detected, uploaded)
+				<-sem
+			}()
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return err
 		}
 	}
 	for ai := range e.sc.Arms {
@@ -132,8 +147,16 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 		return err
 	}
 	slices.SortFunc(ms, func(a, b mrec) int {
-		return cmp.Or(cmp.Compare(a.u, b.u), cmp.Compare(a.rx, b.rx), cmp.Compare(a.ms, b.ms),
-			cmp.Compare(a.day, b.day), cmp.Compare(a.ent, b.ent), cmp.Compare(a.key, b.key))
+		if a.u != b.u {
+			return int(a.u - b.u)
+		}
+		if a.rx != b.rx {
+			return int(a.rx - b.rx)
+		}
+		if a.ms != b.ms {
+			return cmp.Compare(a.ms, b.ms)
+		}
+		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.ent, b.ent), cmp.Compare(a.key, b.key))
 	})
 	ms = slices.CompactFunc(ms, func(a, b mrec) bool { return a.u == b.u && a.rx == b.rx && a.day == b.day && a.ent == b.ent })
 	for _, ai := range g.arms {
