@@ -64,6 +64,11 @@ func BenchmarkTownBluezone5k(b *testing.B) {
 	benchTown(b, 5000, 6, []scenarios.Arm{scenarios.BluezoneArm("bluezone-30", 0.3)})
 }
 
+// BenchmarkTown100kGAEN is the target town with one GAEN arm.
+func BenchmarkTown100kGAEN(b *testing.B) {
+	benchTown(b, 100_000, 5, []scenarios.Arm{scenarios.GAENArm("gaen-30", 0.3)})
+}
+
 // BenchmarkTown100k is the target: 100,000 agents, 30 % adoption,
 // Bluezone and GAEN, two workers.
 func BenchmarkTown100k(b *testing.B) {

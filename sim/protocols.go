@@ -24,12 +24,15 @@ func newProtocol(name string) (tracing.Protocol, radio.Protocol, error) {
 	case scenarios.ProtocolBluezone:
 		p, err := bluezone.New(bluezone.DefaultParams())
 		return p, radio.Bluezone, err
+	case scenarios.ProtocolBluezoneV1:
+		// Bluezone v1: a static 6-character ID, same BLE schedule.
+		return bluezone.NewV1(), radio.Bluezone, nil
 	case scenarios.ProtocolGAEN:
 		return gaen.Protocol{}, radio.GAEN, nil
 	case scenarios.ProtocolDP3T:
 		return dp3t.Default(), radio.GAEN, nil
 	}
-	return nil, 0, fmt.Errorf("protocol %q is not supported by the simulator (want bluezone, gaen or dp3t)", name)
+	return nil, 0, fmt.Errorf("protocol %q is not supported by the simulator (want bluezone, bluezone-v1, gaen or dp3t)", name)
 }
 
 // GAEN scoring presets (radio.md §3.2): attenuation thresholds, bucket
@@ -71,7 +74,7 @@ func newArmRule(a scenarios.Arm) (*armRule, error) {
 	r := &armRule{protocol: a.Protocol}
 	ru := a.Rule
 	switch a.Protocol {
-	case scenarios.ProtocolBluezone:
+	case scenarios.ProtocolBluezone, scenarios.ProtocolBluezoneV1:
 		p := bluezone.DefaultRuleParams()
 		switch ru.Mode {
 		case "any", "":
@@ -133,7 +136,7 @@ func newArmRule(a scenarios.Arm) (*armRule, error) {
 func (r *armRule) decide(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match,
 	rxIOS, txIOS bool, txPower, rssiCorr int) (bool, error) {
 	switch r.protocol {
-	case scenarios.ProtocolBluezone:
+	case scenarios.ProtocolBluezone, scenarios.ProtocolBluezoneV1:
 		ok, _ := r.bz.Classify(store, bluezone.OSPair{ReceiverIOS: rxIOS, SenderIOS: txIOS})
 		return ok, nil
 	case scenarios.ProtocolGAEN:

@@ -44,7 +44,8 @@ func run(t *testing.T, sc scenarios.Scenario, opts ...Option) (*Result, [][]Noti
 
 func TestRunSmoke(t *testing.T) {
 	sc := small(800, 4)
-	sc.Arms = append(sc.Arms, scenarios.Arm{Name: "dp3t-40", Protocol: scenarios.ProtocolDP3T, Adoption: 0.4})
+	sc.Arms = append(sc.Arms, scenarios.Arm{Name: "dp3t-40", Protocol: scenarios.ProtocolDP3T, Adoption: 0.4},
+		scenarios.Arm{Name: "bluezone-v1-40", Protocol: scenarios.ProtocolBluezoneV1, Adoption: 0.4, Rule: scenarios.Rule{Mode: "any"}})
 	r, _ := run(t, sc, WithWorkers(2))
 	for _, a := range r.Arms {
 		t.Logf("%s: index %d uploads %d close %d app-close %d tp %d fp %d fn %d tn %d precision %.2f coverage %.3f capture %.2f",
