@@ -229,8 +229,10 @@ type Engine struct {
 	// Workers is the number of parallel workers (0: one per CPU). Results
 	// are identical for any value.
 	Workers int `yaml:"workers"`
-	// RetentionDays is how many days of sightings a phone keeps (the
-	// protocols keep 14).
+	// RetentionDays is how many days of sightings a phone keeps, today
+	// included (the apps keep 14). Only the part inside the infectious
+	// window matters to an upload, so the engine holds at most that much;
+	// a retention shorter than the window hides older sightings.
 	RetentionDays int `yaml:"retention_days"`
 }
 

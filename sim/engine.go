@@ -39,6 +39,7 @@ type engine struct {
 	closeMin float64
 	rangeM   float64
 	k        int  // infectious days before diagnosis
+	keep     int  // days of sightings before today a phone still holds (<= k)
 	appOnly  bool // only app users are diagnosed
 
 	groups   []*group
@@ -117,6 +118,12 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		return nil, fmt.Errorf("contact: distance_m %v and minutes %v must be positive", cd, cm)
 	}
 	eg := sc.Engine
+	if eg.RetentionDays < 1 || eg.RetentionDays > 255 {
+		return nil, fmt.Errorf("engine.retention_days = %d: want 1..255", eg.RetentionDays)
+	}
+	if sc.Contact.Window != "" && sc.Contact.Window != "day" {
+		return nil, fmt.Errorf("contact.window = %q: only \"day\" (cumulative over the calendar day) is supported", sc.Contact.Window)
+	}
 	if eg.PoseMinutes < 1 || eg.HomePoseMinutes < 1 || !(eg.RangeM >= cd) || eg.RangeM > 100 {
 		return nil, fmt.Errorf("engine: pose_minutes, home_pose_minutes >= 1 and contact distance <= range_m <= 100 (got %d, %d, %v)",
 			eg.PoseMinutes, eg.HomePoseMinutes, eg.RangeM)
@@ -146,6 +153,7 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		sc: sc, cfg: cfg, pop: pop, model: model,
 		start: sc.Start.Time(), startMs: sc.Start.Time().UnixMilli(),
 		closeD: cd, closeMin: cm, rangeM: eg.RangeM, k: dg.InfectiousDays, appOnly: appOnly,
+		keep: min(dg.InfectiousDays, eg.RetentionDays-1),
 		truth: map[int][]truthRec{},
 	}
 	names := map[string]bool{}
@@ -354,7 +362,7 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	}
 	e.truth[d] = truth
 	// Drop what no later upload can reach.
-	old := d - e.k - 1
+	old := d - e.k - 1 // truth and sightings: the longer of the two windows
 	delete(e.truth, old)
 	if old >= 0 {
 		for _, g := range e.groups {

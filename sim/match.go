@@ -162,7 +162,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 	for _, ai := range g.arms {
 		e.sums[ai].MatchedSightings += int64(len(ms))
 	}
-	var store []tracing.Sighting
+	var store, sub []tracing.Sighting
 	var matches []tracing.Match
 	var keep []int
 	for i := 0; i < len(ms); {
@@ -197,7 +197,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 			if len(keep) == 0 {
 				continue
 			}
-			sub := make([]tracing.Sighting, len(keep))
+			sub = slices.Grow(sub[:0], len(keep))[:len(keep)]
 			matches = matches[:0]
 			first := int64(1<<63 - 1)
 			for n, k := range keep {
@@ -231,6 +231,11 @@ func (e *engine) fullSighting(g *group, m *mrec) (tracing.Sighting, error) {
 // window yields the retained days an upload on day d covers.
 func (e *engine) window(d int) (int, int) { return max(0, d-e.k), d }
 
+// sightingWindow yields the days of sightings a phone still holds on day
+// d that an upload on day d can reach: the infectious window, cut to the
+// phones' retention.
+func (e *engine) sightingWindow(d int) (int, int) { return max(0, d-e.keep), d }
+
 // joinExpanded expands every published key once (Protocol.Expand) and
 // joins the broadcasts with the stored sightings on ID bytes: a probe on
 // the record's 8-byte ID prefix, then, for each sighting in the broadcast's
@@ -259,7 +264,7 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 		tab.vals[s] = int32(i)
 	}
 	var out []mrec
-	d0, d1 := e.window(d)
+	d0, d1 := e.sightingWindow(d)
 	for dd := d0; dd <= d1; dd++ {
 		recs, es := g.recs[dd], g.ents[dd]
 		for ri := range recs {
@@ -309,7 +314,7 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload) ([]mrec, error) {
 		}
 	}
 	var refs []mrec
-	d0, d1 := e.window(d)
+	d0, d1 := e.sightingWindow(d)
 	for dd := d0; dd <= d1; dd++ {
 		for ri, r := range g.recs[dd] {
 			for k := r.first; k < r.first+int32(r.n); k++ {

@@ -332,6 +332,21 @@ func TestCoverageFollowsPairwiseLaw(t *testing.T) {
 	}
 }
 
+// A phone keeping one day of sightings matches fewer of them than one
+// keeping the whole infectious window.
+func TestRetention(t *testing.T) {
+	sc := small(500, 3)
+	sc.Arms = []scenarios.Arm{scenarios.GAENArm("gaen", 0.5)}
+	full, _ := run(t, sc)
+	sc.Engine.RetentionDays = 1
+	short, _ := run(t, sc)
+	f, s := full.Arms[0], short.Arms[0]
+	if f.MatchedSightings == 0 || s.MatchedSightings >= f.MatchedSightings || s.Notifications > f.Notifications {
+		t.Fatalf("retention 1 matched %d (%d notified), retention 14 matched %d (%d notified)",
+			s.MatchedSightings, s.Notifications, f.MatchedSightings, f.Notifications)
+	}
+}
+
 func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	days := 0
