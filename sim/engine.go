@@ -153,7 +153,7 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		sc: sc, cfg: cfg, pop: pop, model: model,
 		start: sc.Start.Time(), startMs: sc.Start.Time().UnixMilli(),
 		closeD: cd, closeMin: cm, rangeM: eg.RangeM, k: dg.InfectiousDays, appOnly: appOnly,
-		keep: min(dg.InfectiousDays, eg.RetentionDays-1),
+		keep:  min(dg.InfectiousDays, eg.RetentionDays-1),
 		truth: map[int][]truthRec{},
 	}
 	names := map[string]bool{}
