@@ -106,16 +106,15 @@ func ValidateKeys(req *PublishRequest, now time.Time, retention time.Duration) (
 	return out, nil
 }
 
-// daysSinceOnset is the reference's days_since_onset_of_symptoms: whole
-// days from the day of symptom onset to the key's day.
+// daysSinceOnset is days_since_onset_of_symptoms: whole UTC days from the
+// day of symptom onset to the key's day (the reference truncates the onset
+// interval to its day first). Onsets more than 14 days away are dropped.
 func daysSinceOnset(keyStart, onsetInterval int32) (int32, bool) {
 	if onsetInterval <= 0 {
 		return 0, false
 	}
-	d := (int64(keyStart) - int64(onsetInterval)) / gaen.ExportDefaultRollingPeriod
-	if keyStart < onsetInterval && (int64(onsetInterval)-int64(keyStart))%gaen.ExportDefaultRollingPeriod != 0 {
-		d--
-	}
+	const day = gaen.ExportDefaultRollingPeriod
+	d := int64(keyStart)/day - int64(onsetInterval)/day
 	if d < -14 || d > 14 {
 		return 0, false
 	}

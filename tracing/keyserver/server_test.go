@@ -625,3 +625,5 @@ func FuzzPublish(f *testing.F) {
 		}
 	})
 }
+
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
