@@ -206,7 +206,7 @@ func TestTableRejectsBadRows(t *testing.T) {
 
 func TestWriteTables(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tables")
-	tables := ResultTables(outputtest.Result())
+	tables := ResultTables(outputtest.Result(), Options{})
 	if err := WriteTables(dir, tables); err != nil {
 		t.Fatal(err)
 	}
@@ -242,8 +242,8 @@ func TestNumJSON(t *testing.T) {
 
 func TestHash(t *testing.T) {
 	r := outputtest.Result()
-	s := NewSummary(r)
-	tables := ResultTables(r)
+	s := NewSummary(r, Options{})
+	tables := ResultTables(r, Options{})
 	h1, err := Hash(tables, s)
 	if err != nil {
 		t.Fatal(err)
@@ -256,7 +256,7 @@ func TestHash(t *testing.T) {
 	}
 	// Any deterministic change does.
 	r.Daily[3].TP++
-	if h3, _ := Hash(ResultTables(r), s); h3 == h1 {
+	if h3, _ := Hash(ResultTables(r, Options{}), s); h3 == h1 {
 		t.Fatal("hash ignores a table change")
 	}
 	s3 := *s
@@ -284,7 +284,7 @@ func keyPaths(prefix string, v any, out map[string]bool) {
 // TestSummaryKeys pins summary.json's keys: renaming or removing one breaks
 // users' scripts, so it must be a deliberate golden update.
 func TestSummaryKeys(t *testing.T) {
-	s := NewSummary(outputtest.Result())
+	s := NewSummary(outputtest.Result(), Options{})
 	b, err := s.JSON()
 	if err != nil {
 		t.Fatal(err)
@@ -337,7 +337,7 @@ func TestUndefinedRatiosAreNull(t *testing.T) {
 	r := outputtest.Result()
 	a := r.Arms[0]
 	a.TP, a.FP, a.Notifications = 0, 0, 0
-	s := Arm(r, a)
+	s := Arm(r, a, Options{})
 	b, _ := json.Marshal(s)
 	if !strings.Contains(string(b), `"precision":null`) {
 		t.Fatalf("precision with no notifications is not null: %s", b)
@@ -376,7 +376,7 @@ func FuzzParseVmHWM(f *testing.F) {
 }
 
 func FuzzReadSummary(f *testing.F) {
-	if b, err := NewSummary(outputtest.Result()).JSON(); err == nil {
+	if b, err := NewSummary(outputtest.Result(), Options{}).JSON(); err == nil {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"arms":[{"precision":null}]}`))
@@ -395,10 +395,26 @@ func BenchmarkResultTables(b *testing.B) {
 	r := outputtest.Result()
 	b.ReportAllocs()
 	for b.Loop() {
-		for _, tb := range ResultTables(r) {
+		for _, tb := range ResultTables(r, Options{}) {
 			if _, err := tb.Parquet(); err != nil {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+func TestPairwiseLaw(t *testing.T) {
+	r := outputtest.Result()
+	a := r.Arms[1]
+	e := Arm(r, a, Options{})
+	u := Arm(r, a, Options{DiagnosedAmong: AmongAppUsers})
+	c := float64(e.Capture)
+	if math.Abs(float64(e.PairwiseCoverage)-c*a.Adoption*a.Adoption) > 1e-12 ||
+		math.Abs(float64(u.PairwiseCoverage)-c*a.Adoption) > 1e-12 {
+		t.Fatalf("pairwise coverage %v (everyone), %v (app users) for capture %v adoption %v",
+			e.PairwiseCoverage, u.PairwiseCoverage, c, a.Adoption)
+	}
+	if s := NewSummary(r, Options{}); s.DiagnosedAmong != AmongEveryone {
+		t.Fatalf("diagnosed_among %q", s.DiagnosedAmong)
 	}
 }

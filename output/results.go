@@ -27,8 +27,8 @@ const (
 //     notification, with the cumulative share;
 //   - attenuation_samples: the engine's reservoir of (true distance,
 //     observed attenuation) samples.
-func ResultTables(r *sim.Result) []Table {
-	return []Table{armsTable(r), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
+func ResultTables(r *sim.Result, o Options) []Table {
+	return []Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
 }
 
 func cols(spec ...any) []Column {
@@ -39,7 +39,7 @@ func cols(spec ...any) []Column {
 	return out
 }
 
-func armsTable(r *sim.Result) Table {
+func armsTable(r *sim.Result, o Options) Table {
 	t := Table{Name: TableArms, Columns: cols(
 		"arm", String, "protocol", String, "adoption", Float,
 		"index_cases", Int, "uploads", Int, "close_contacts", Int, "app_close_contacts", Int,
@@ -51,7 +51,7 @@ func armsTable(r *sim.Result) Table {
 		"pairwise_coverage", Float, "false_positive_rate", Float,
 		"matched_sightings", Int, "sightings", Int)}
 	for _, a := range r.Arms {
-		s := Arm(r, a)
+		s := Arm(r, a, o)
 		t.Rows = append(t.Rows, []any{s.Name, s.Protocol, float64(s.Adoption),
 			s.IndexCases, s.Uploads, s.CloseContacts, s.AppCloseContacts,
 			s.TP, s.FP, s.FN, s.TN, s.Notifications,

@@ -40,6 +40,37 @@ func (n *Num) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// Who index cases are drawn from (scenario key diagnosis.among).
+const (
+	AmongEveryone = "everyone"
+	AmongAppUsers = "app_users"
+)
+
+// Options tell the outputs what the result alone does not.
+type Options struct {
+	// DiagnosedAmong is the scenario's diagnosis.among: AmongEveryone
+	// ("" means that, the default) or AmongAppUsers. It decides the
+	// pairwise law: with index cases drawn from everyone both people of a
+	// pair need the app, so coverage ≈ capture × a²; with index cases drawn
+	// from app users only the contact does, so coverage ≈ capture × a.
+	DiagnosedAmong string
+}
+
+func (o Options) among() string {
+	if o.DiagnosedAmong == "" {
+		return AmongEveryone
+	}
+	return o.DiagnosedAmong
+}
+
+// LawExponent is k in the pairwise law coverage ≈ capture × adoption^k.
+func (o Options) LawExponent() float64 {
+	if o.among() == AmongAppUsers {
+		return 1
+	}
+	return 2
+}
+
 // SummaryFormat names the layout of summary.json; it changes only when a
 // key is removed or changes meaning.
 const SummaryFormat = "bluesim-run/1"
@@ -56,6 +87,9 @@ type Summary struct {
 	Days     int    `json:"days"`
 	// Start is the first simulated date (YYYY-MM-DD), "" when unknown.
 	Start string `json:"start"`
+	// DiagnosedAmong is who index cases were drawn from: "everyone" or
+	// "app_users" (scenario key diagnosis.among).
+	DiagnosedAmong string `json:"diagnosed_among"`
 	// SmartphoneOwnership is the share of the population with a phone.
 	SmartphoneOwnership Num          `json:"smartphone_ownership"`
 	Arms                []ArmSummary `json:"arms"`
@@ -108,8 +142,9 @@ type ArmSummary struct {
 	Coverage         Num   `json:"coverage"`
 	CoverageCILow    Num   `json:"coverage_ci_low"`
 	CoverageCIHigh   Num   `json:"coverage_ci_high"`
-	// PairwiseCoverage is capture × adoption², what coverage would be if
-	// installs were independent of who meets whom.
+	// PairwiseCoverage is capture × adoption² (capture × adoption when
+	// index cases are drawn from app users only): what coverage would be
+	// if installs were independent of who meets whom.
 	PairwiseCoverage  Num   `json:"pairwise_coverage"`
 	FalsePositiveRate Num   `json:"false_positive_rate"`
 	MatchedSightings  int64 `json:"matched_sightings"`
@@ -118,7 +153,7 @@ type ArmSummary struct {
 
 // Arm is the arm's numbers recomputed from its counts, with undefined
 // ratios as NaN rather than the engine's 0, and with intervals.
-func Arm(r *sim.Result, a sim.ArmSummary) ArmSummary {
+func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	appTP, appN := appCounts(r, a.Name, a)
 	s := ArmSummary{
 		Name: a.Name, Protocol: a.Protocol, Adoption: Num(a.Adoption),
@@ -138,7 +173,7 @@ func Arm(r *sim.Result, a sim.ArmSummary) ArmSummary {
 	s.CaptureCILow, s.CaptureCIHigh = Num(lo), Num(hi)
 	lo, hi = Wilson(a.TP, a.TP+a.FN)
 	s.CoverageCILow, s.CoverageCIHigh = Num(lo), Num(hi)
-	s.PairwiseCoverage = Num(float64(s.Capture) * a.Adoption * a.Adoption)
+	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
 	return s
 }
 
@@ -164,9 +199,10 @@ func appCounts(r *sim.Result, arm string, a sim.ArmSummary) (tp, n int64) {
 
 // NewSummary builds the summary of r, without OutputHash, Tables and
 // Plots, which the caller fills in once it knows them.
-func NewSummary(r *sim.Result) *Summary {
+func NewSummary(r *sim.Result, o Options) *Summary {
 	s := &Summary{
 		Format: SummaryFormat, Scenario: r.Scenario, Seed: r.Seed, Agents: r.Agents, Days: r.Days,
+		DiagnosedAmong:      o.among(),
 		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
 		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
 		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{},
@@ -178,7 +214,7 @@ func NewSummary(r *sim.Result) *Summary {
 		}
 	}
 	for _, a := range r.Arms {
-		s.Arms = append(s.Arms, Arm(r, a))
+		s.Arms = append(s.Arms, Arm(r, a, o))
 	}
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {

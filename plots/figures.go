@@ -31,15 +31,15 @@ const (
 )
 
 // Figures draws every figure of a run, in the order the report shows
-// them.
-func Figures(r *sim.Result) ([]Figure, error) {
-	builders := []func(*sim.Result) (Figure, error){
+// them. o says which pairwise law the coverage figure draws.
+func Figures(r *sim.Result, o output.Options) ([]Figure, error) {
+	builders := []func(*sim.Result, output.Options) (Figure, error){
 		coverageFigure, precisionFigure, rocFigure, prFigure,
 		distanceFigure, attenuationFigure, delayFigure, dailyFigure,
 	}
 	figs := make([]Figure, 0, len(builders))
 	for _, b := range builders {
-		f, err := b(r)
+		f, err := b(r, o)
 		if err != nil {
 			return nil, fmt.Errorf("figure %s: %w", f.Name, err)
 		}
@@ -149,21 +149,26 @@ func addIntervals(p *plot.Plot, name string, i int, x, y, lo, hi []float64) erro
 }
 
 // armSummaries recomputes each arm's numbers with intervals.
-func armSummaries(r *sim.Result) []output.ArmSummary {
+func armSummaries(r *sim.Result, o output.Options) []output.ArmSummary {
 	out := make([]output.ArmSummary, len(r.Arms))
 	for i, a := range r.Arms {
-		out[i] = output.Arm(r, a)
+		out[i] = output.Arm(r, a, o)
 	}
 	return out
 }
 
-func coverageFigure(r *sim.Result) (Figure, error) {
+func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
+	k := o.LawExponent()
+	law, why := "capture × a²", "both people must have the app"
+	if k == 1 {
+		law, why = "capture × a", "every index case had the app, so only the contact needs it"
+	}
 	f := Figure{Name: FigCoverage, Title: "Coverage against adoption",
 		Caption: "Share of all real close contacts of diagnosed people who were notified (coverage), for each arm, " +
-			"with 95 % Wilson intervals. Dashed lines: the pairwise law capture × a², what coverage would be if " +
-			"installs were independent of who meets whom (a is adoption; both people must have the app)."}
+			"with 95 % Wilson intervals. Dashed lines: the pairwise law " + law + ", what coverage would be if " +
+			"installs were independent of who meets whom (a is adoption; " + why + ")."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "coverage")
-	arms := armSummaries(r)
+	arms := armSummaries(r, o)
 	maxA := 0.0
 	for pi, proto := range protocols(r) {
 		var x, y, lo, hi []float64
@@ -188,12 +193,12 @@ func coverageFigure(r *sim.Result) (Figure, error) {
 		if !finite(capture) {
 			continue
 		}
-		ref := plotter.NewFunction(func(a float64) float64 { return capture * a * a })
+		ref := plotter.NewFunction(func(a float64) float64 { return capture * math.Pow(a, k) })
 		ref.Color = col(pi)
 		ref.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		ref.Samples = 60
 		p.Add(ref)
-		p.Legend.Add(fmt.Sprintf("%s pairwise law (capture %.2f × a²)", proto, capture), ref)
+		p.Legend.Add(fmt.Sprintf("%s pairwise law (%s, capture %.2f)", proto, law, capture), ref)
 	}
 	p.X.Min, p.Y.Min = 0, 0
 	p.X.Max = math.Min(1, math.Max(0.1, maxA*1.2))
@@ -216,12 +221,12 @@ func appTotals(r *sim.Result, arm string) (tp, n int64) {
 	return tp, n
 }
 
-func precisionFigure(r *sim.Result) (Figure, error) {
+func precisionFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigPrecision, Title: "Precision against adoption",
 		Caption: "Share of notified people who really were close contacts (precision), for each arm, " +
 			"with 95 % Wilson intervals. The rest of the notifications were false alarms."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "precision")
-	arms := armSummaries(r)
+	arms := armSummaries(r, o)
 	maxA := 0.0
 	for pi, proto := range protocols(r) {
 		var x, y, lo, hi []float64
@@ -246,8 +251,8 @@ func precisionFigure(r *sim.Result) (Figure, error) {
 }
 
 // operatingPoints draws one labelled point per arm.
-func operatingPoints(p *plot.Plot, r *sim.Result, xy func(output.ArmSummary) (float64, float64)) error {
-	arms := armSummaries(r)
+func operatingPoints(p *plot.Plot, r *sim.Result, o output.Options, xy func(output.ArmSummary) (float64, float64)) error {
+	arms := armSummaries(r, o)
 	protos := protocols(r)
 	var all plotter.XYs
 	var labels []string
@@ -291,14 +296,14 @@ func operatingPoints(p *plot.Plot, r *sim.Result, xy func(output.ArmSummary) (fl
 	return nil
 }
 
-func rocFigure(r *sim.Result) (Figure, error) {
+func rocFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigROC, Title: "True-positive rate against false-positive rate",
 		Caption: "Each point is one arm, an operating point of its protocol's rule: the share of close contacts " +
 			"notified (recall) against the share of non-contacts within radio range who were notified anyway " +
 			"(false-positive rate). The result holds no per-pair scores, so the curve over a rule's threshold " +
 			"is traced by arms with different rules, not by sweeping a score. Up and to the left is better."}
 	p := newPlot(f.Title, "false-positive rate", "recall (true-positive rate)")
-	if err := operatingPoints(p, r, func(a output.ArmSummary) (float64, float64) {
+	if err := operatingPoints(p, r, o, func(a output.ArmSummary) (float64, float64) {
 		return float64(a.FalsePositiveRate), float64(a.Recall)
 	}); err != nil {
 		return f, err
@@ -322,13 +327,13 @@ func color2(gray float64) color.Color {
 	return color.RGBA{g, g, g, 255}
 }
 
-func prFigure(r *sim.Result) (Figure, error) {
+func prFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigPR, Title: "Precision against recall",
 		Caption: "Each point is one arm: how many notifications were right (precision) against how many close " +
 			"contacts were found (recall). As for the ROC figure, arms stand for operating points of the rules. " +
 			"Up and to the right is better."}
 	p := newPlot(f.Title, "recall (share of close contacts notified)", "precision")
-	if err := operatingPoints(p, r, func(a output.ArmSummary) (float64, float64) {
+	if err := operatingPoints(p, r, o, func(a output.ArmSummary) (float64, float64) {
 		return float64(a.Recall), float64(a.Precision)
 	}); err != nil {
 		return f, err
@@ -340,7 +345,7 @@ func prFigure(r *sim.Result) (Figure, error) {
 	return f, nil
 }
 
-func distanceFigure(r *sim.Result) (Figure, error) {
+func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigDistance, Title: "Capture by distance",
 		Caption: "Among close contacts where both people had the app, the share each arm notified, by the " +
 			"closest distance the pair came that day. The radio cannot tell distance well, so capture falls " +

@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/sim"
 )
 
@@ -16,7 +17,7 @@ import (
 // the attenuation figure draws.
 const medianBinM = 1.0
 
-func attenuationFigure(r *sim.Result) (Figure, error) {
+func attenuationFigure(r *sim.Result, _ output.Options) (Figure, error) {
 	f := Figure{Name: FigAttenuation, Title: "Observed attenuation against true distance",
 		Caption: "Each dot is one scan the simulated phones heard (a random sample kept by the engine): the " +
 			"attenuation the app sees (transmit power minus received signal strength, in dB) against the real " +
@@ -118,7 +119,7 @@ func faded(i int) colorRGBA {
 	return colorRGBA{R: uint8(float64(r>>8) * a), G: uint8(float64(g>>8) * a), B: uint8(float64(b>>8) * a), A: uint8(math.Round(255 * a))}
 }
 
-func delayFigure(r *sim.Result) (Figure, error) {
+func delayFigure(r *sim.Result, _ output.Options) (Figure, error) {
 	f := Figure{Name: FigDelay, Title: "Delay from exposure to notification",
 		Caption: "For each arm, the share of notifications that arrived within a given number of hours of the " +
 			"first exposure the phone recorded (a cumulative distribution). The delay is mostly the time until " +
@@ -170,7 +171,7 @@ func plotutilDashes(i int) []vg.Length {
 	return []vg.Length{vg.Points(6), vg.Points(3)}
 }
 
-func dailyFigure(r *sim.Result) (Figure, error) {
+func dailyFigure(r *sim.Result, _ output.Options) (Figure, error) {
 	f := Figure{Name: FigDaily, Title: "Notifications per day",
 		Caption: "Solid lines: people notified each day by each arm. Dashed lines: those of them who really were " +
 			"close contacts (true positives). Diagnoses start after the first days, once index cases have a " +

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/output/outputtest"
 	"github.com/bluesim/bluesim/sim"
 )
@@ -31,7 +32,7 @@ func wellFormedXML(t *testing.T, name string, b []byte) {
 }
 
 func TestFiguresRender(t *testing.T) {
-	figs, err := Figures(outputtest.Result())
+	figs, err := Figures(outputtest.Result(), output.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestFiguresEmptyResult(t *testing.T) {
 	}
 	r2.Bands, r2.Delays, r2.Attenuation = nil, nil, nil
 	for _, res := range []*sim.Result{r, r2} {
-		figs, err := Figures(res)
+		figs, err := Figures(res, output.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +115,7 @@ func TestFiguresEmptyResult(t *testing.T) {
 }
 
 func TestWriteFigures(t *testing.T) {
-	figs, err := Figures(outputtest.Result())
+	figs, err := Figures(outputtest.Result(), output.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

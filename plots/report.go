@@ -74,11 +74,14 @@ func interval(lo, hi output.Num) string {
 // generated from the numbers, for someone who is not a specialist.
 func Reading(s *output.Summary, r *sim.Result) []string {
 	var out []string
+	who := "some people were diagnosed (the index cases); those with the app could share their keys"
+	if s.DiagnosedAmong == output.AmongAppUsers {
+		who = "some people with the app were diagnosed (the index cases) and could share their keys"
+	}
 	out = append(out, fmt.Sprintf("This run simulated %s people in the %q scenario for %d days%s. "+
-		"Each day some people with the app were diagnosed (the index cases) and shared their keys; "+
-		"the apps then warned the people whose phones had recorded them. The simulator knows who really "+
-		"was a close contact, so it can say how many the apps found and how many warnings were wrong.",
-		thousands(s.Agents), s.Scenario, s.Days, startText(s.Start)))
+		"Each day %s, and the apps then warned the people whose phones had recorded them. The simulator "+
+		"knows who really was a close contact, so it can say how many the apps found and how many warnings "+
+		"were wrong.", thousands(s.Agents), s.Scenario, s.Days, startText(s.Start), who))
 	for _, a := range s.Arms {
 		out = append(out, armReading(a))
 	}
@@ -156,6 +159,13 @@ func pairwiseReading(s *output.Summary) string {
 	}
 	a := s.Arms[best]
 	ad := float64(a.Adoption)
+	if s.DiagnosedAmong == output.AmongAppUsers {
+		return fmt.Sprintf("Why coverage stays below capture: every index case here had the app, but a contact "+
+			"can only be warned if they have it too. If %s of people have it, only about %.0f in 100 close "+
+			"contacts can be reached at all. %s caught %s in 100 of the contacts between two app users, so "+
+			"this law predicts a coverage of about %s; the run gave %s.",
+			pct(a.Adoption), 100*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
+	}
 	return fmt.Sprintf("Why coverage stays low: a contact can only be found when both people run the app. "+
 		"If %s of people have it, only about %.0f in 100 pairs of people have it on both phones (%.2f × %.2f), "+
 		"so even an app that caught every contact between two users would reach about %.0f in 100 close contacts. "+

@@ -14,9 +14,9 @@ import (
 
 func TestReport(t *testing.T) {
 	r := outputtest.Result()
-	s := output.NewSummary(r)
+	s := output.NewSummary(r, output.Options{})
 	s.OutputHash = "abc123"
-	figs, err := Figures(r)
+	figs, err := Figures(r, output.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestReadingUndefined(t *testing.T) {
 	for i := range r.Arms {
 		r.Arms[i].CloseContacts = 0
 	}
-	s := output.NewSummary(r)
+	s := output.NewSummary(r, output.Options{})
 	for _, p := range Reading(s, r) {
 		if strings.Contains(p, "NaN") || strings.Contains(p, "n/a of every") {
 			t.Errorf("reading shows an undefined number: %q", p)

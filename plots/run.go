@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 )
 
@@ -24,16 +25,16 @@ const (
 type RunOption func(*runConfig)
 
 type runConfig struct {
-	scenarioYAML []byte
-	scenarioHash string
+	sc *scenarios.Scenario
 }
 
-// WithScenario records the scenario the run used: yaml (a complete
-// scenario file that reproduces the run, from scenarios.Encode) is
-// written as scenario.yaml, and hash goes into summary.json as
-// scenario_hash.
-func WithScenario(yaml []byte, hash string) RunOption {
-	return func(c *runConfig) { c.scenarioYAML, c.scenarioHash = yaml, hash }
+// WithScenario gives WriteRun the scenario the run used: it is written
+// as scenario.yaml (every key, with comments: running that file reproduces
+// the run), its hash goes into summary.json as scenario_hash, and its
+// diagnosis.among decides the pairwise law. engine.workers is cleared in
+// both, since it changes no result.
+func WithScenario(sc scenarios.Scenario) RunOption {
+	return func(c *runConfig) { c.sc = &sc }
 }
 
 // WriteRun writes every output of a run into dir (created if needed):
@@ -48,13 +49,30 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	tables := output.ResultTables(r)
-	figs, err := Figures(r)
+	var (
+		o      output.Options
+		scYAML []byte
+		scHash string
+		err    error
+	)
+	if cfg.sc != nil {
+		canon := *cfg.sc
+		canon.Engine.Workers = 0
+		if scYAML, err = scenarios.Encode(canon, nil, true); err != nil {
+			return nil, err
+		}
+		if scHash, err = scenarios.Hash(canon); err != nil {
+			return nil, err
+		}
+		o.DiagnosedAmong = canon.Diagnosis.Among
+	}
+	tables := output.ResultTables(r, o)
+	figs, err := Figures(r, o)
 	if err != nil {
 		return nil, err
 	}
-	s := output.NewSummary(r)
-	s.ScenarioHash = cfg.scenarioHash
+	s := output.NewSummary(r, o)
+	s.ScenarioHash = scHash
 	for _, t := range tables {
 		s.Tables = append(s.Tables, TablesDir+"/"+t.Name+".csv", TablesDir+"/"+t.Name+".parquet")
 	}
@@ -67,8 +85,8 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if cfg.scenarioYAML != nil {
-		if err := output.WriteBytesAtomic(filepath.Join(dir, ScenarioFile), cfg.scenarioYAML); err != nil {
+	if scYAML != nil {
+		if err := output.WriteBytesAtomic(filepath.Join(dir, ScenarioFile), scYAML); err != nil {
 			return nil, err
 		}
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/output/outputtest"
+	"github.com/bluesim/bluesim/scenarios"
 )
 
 func TestWriteRun(t *testing.T) {
@@ -65,5 +67,42 @@ func BenchmarkWriteRun(b *testing.B) {
 		if _, err := WriteRun(context.Background(), dir, r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestWriteRunWithScenario(t *testing.T) {
+	sc := scenarios.Default()
+	sc.Diagnosis.Among = output.AmongAppUsers
+	sc.Engine.Workers = 3
+	dir := filepath.Join(t.TempDir(), "out")
+	s, err := WriteRun(context.Background(), dir, outputtest.Result(), WithScenario(sc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.DiagnosedAmong != output.AmongAppUsers || len(s.ScenarioHash) != 64 {
+		t.Fatalf("diagnosed_among %q, scenario_hash %q", s.DiagnosedAmong, s.ScenarioHash)
+	}
+	l, err := scenarios.Load(filepath.Join(dir, ScenarioFile))
+	if err != nil {
+		t.Fatalf("scenario.yaml does not load back: %v", err)
+	}
+	if h, _ := scenarios.Hash(l.Scenario); h != s.ScenarioHash {
+		t.Errorf("scenario.yaml hashes to %s, summary says %s", h, s.ScenarioHash)
+	}
+	// The worker count is not part of the scenario's identity.
+	sc.Engine.Workers = 1
+	s2, err := WriteRun(context.Background(), filepath.Join(t.TempDir(), "out"), outputtest.Result(), WithScenario(sc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.ScenarioHash != s.ScenarioHash || s2.OutputHash != s.OutputHash {
+		t.Error("engine.workers changes the hashes")
+	}
+	page, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "every index case here had the app") {
+		t.Error("the report does not explain the law for index cases drawn from app users")
 	}
 }

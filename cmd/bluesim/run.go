@@ -96,20 +96,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		}
 		return err
 	}
-	// The scenario as run, to reproduce it: `bluesim run DIR/scenario.yaml`.
-	// engine.workers is cleared: it changes no result, so it must not
-	// change the hashes.
-	canon := sc
-	canon.Engine.Workers = 0
-	yml, err := scenarios.Encode(canon, nil, true)
-	if err != nil {
-		return err
-	}
-	scHash, err := scenarios.Hash(canon)
-	if err != nil {
-		return err
-	}
-	s, err := plots.WriteRun(a.ctx, dir, r, plots.WithScenario(yml, scHash))
+	s, err := plots.WriteRun(a.ctx, dir, r, plots.WithScenario(sc))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted while writing %s: %v (the files written are complete)", dir, err)

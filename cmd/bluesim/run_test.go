@@ -162,7 +162,7 @@ func TestREADMEDocumentsSummaryKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := output.NewSummary(outputtest.Result()).JSON()
+	b, err := output.NewSummary(outputtest.Result(), output.Options{}).JSON()
 	if err != nil {
 		t.Fatal(err)
 	}
