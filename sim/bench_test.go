@@ -26,10 +26,10 @@ func benchTown(b *testing.B, n, days int, arms []scenarios.Arm) {
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
-		// Sample the heap every 20 ms: ReadMemStats stops the world, so
+		// Sample the heap every 100 ms: ReadMemStats stops the world, so
 		// sampling much more often would slow the run it measures.
 		defer close(done)
-		tk := time.NewTicker(20 * time.Millisecond)
+		tk := time.NewTicker(100 * time.Millisecond)
 		defer tk.Stop()
 		var ms runtime.MemStats
 		for {

@@ -25,7 +25,8 @@ type mrec struct {
 	day   uint8
 	rec   int32 // index into the group's records of that day
 	ent   int32 // index into the group's entries of that day
-	ms    int64 // absolute Unix ms
+	n     int32 // consecutive entries of the record from ent (a run)
+	ms    int64 // absolute Unix ms of the first
 }
 
 // bent is one expanded broadcast in the join table.
@@ -146,30 +147,34 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(ms, func(a, b mrec) int {
-		if a.u != b.u {
-			return int(a.u - b.u)
-		}
-		if a.rx != b.rx {
-			return int(a.rx - b.rx)
-		}
-		if a.ms != b.ms {
-			return cmp.Compare(a.ms, b.ms)
-		}
-		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.ent, b.ent), cmp.Compare(a.key, b.key))
-	})
-	ms = slices.CompactFunc(ms, func(a, b mrec) bool { return a.u == b.u && a.rx == b.rx && a.day == b.day && a.ent == b.ent })
-	for _, ai := range g.arms {
-		e.sums[ai].MatchedSightings += int64(len(ms))
-	}
+	slices.SortFunc(ms, cmpMrec)
+	var ex []mrec // one (u, rx) group's runs, expanded to single entries
 	var store, sub []tracing.Sighting
 	var matches []tracing.Match
 	var keep []int
-	for i := 0; i < len(ms); {
-		j := i
-		for j < len(ms) && ms[j].u == ms[i].u && ms[j].rx == ms[i].rx {
-			j++
+	for i0 := 0; i0 < len(ms); {
+		j0 := i0
+		for j0 < len(ms) && ms[j0].u == ms[i0].u && ms[j0].rx == ms[i0].rx {
+			j0++
 		}
+		// Expand the group's runs into entries in (time, day, entry) order,
+		// each once.
+		ex = ex[:0]
+		for _, m := range ms[i0:j0] {
+			es := g.ents[m.day]
+			for k := m.ent; k < m.ent+m.n; k++ {
+				x := m
+				x.ent, x.n, x.ms = k, 1, e.startMs+es[k].millis()
+				ex = append(ex, x)
+			}
+		}
+		slices.SortFunc(ex, cmpMrec)
+		ex = slices.CompactFunc(ex, func(a, b mrec) bool { return a.day == b.day && a.ent == b.ent })
+		for _, ai := range g.arms {
+			e.sums[ai].MatchedSightings += int64(len(ex))
+		}
+		ms := ex
+		i, j := 0, len(ex)
 		up := &ups[ms[i].u]
 		rxPerson := g.person[ms[i].rx]
 		rxP, txP := &e.pop.People[rxPerson], &e.pop.People[up.person]
@@ -215,9 +220,23 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 				notified[ai] = append(notified[ai], Notification{Index: up.person, Person: rxPerson, FirstExposure: first})
 			}
 		}
-		i = j
+		i0 = j0
 	}
 	return nil
+}
+
+// cmpMrec orders matches by upload, receiver, time, day, entry and key.
+func cmpMrec(a, b mrec) int {
+	if a.u != b.u {
+		return int(a.u - b.u)
+	}
+	if a.rx != b.rx {
+		return int(a.rx - b.rx)
+	}
+	if a.ms != b.ms {
+		return cmp.Compare(a.ms, b.ms)
+	}
+	return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.ent, b.ent), cmp.Compare(a.key, b.key))
 }
 
 // fullSighting returns the stored sighting behind m with its real bytes.
@@ -273,27 +292,35 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 			if h < 0 {
 				continue
 			}
-			for k := r.first; k < r.first+int32(r.n); k++ {
-				ms := e.startMs + es[k].millis()
-				m := mrec{rx: r.rx, day: uint8(dd), rec: int32(ri), ent: k, ms: ms}
-				have := false
-				var s tracing.Sighting
-				for x := h; x >= 0; x = ents[x].next {
-					b := &ents[x]
-					if ms < b.from || ms > b.to {
-						continue
-					}
-					if !have {
-						var err error
-						if s, err = e.fullSighting(g, &m); err != nil {
+			// Each broadcast in the chain matches a run of the record's
+			// entries: those in its time window whose full ID equals its
+			// bytes. Runs are kept whole, not entry by entry.
+			for x := h; x >= 0; x = ents[x].next {
+				b := &ents[x]
+				run := mrec{n: 0}
+				for k := r.first; k < r.first+int32(r.n); k++ {
+					ms := e.startMs + es[k].millis()
+					ok := ms >= b.from && ms <= b.to
+					if ok {
+						m := mrec{day: uint8(dd), rec: int32(ri), ent: k}
+						s, err := e.fullSighting(g, &m)
+						if err != nil {
 							return nil, err
 						}
-						have = true
+						ok = s.ID == b.id
 					}
-					if s.ID == b.id {
-						m.u, m.key = b.u, b.key
-						out = append(out, m)
+					switch {
+					case ok && run.n > 0:
+						run.n++
+					case ok:
+						run = mrec{u: b.u, rx: r.rx, key: b.key, day: uint8(dd), rec: int32(ri), ent: k, n: 1, ms: ms}
+					case run.n > 0:
+						out = append(out, run)
+						run.n = 0
 					}
+				}
+				if run.n > 0 {
+					out = append(out, run)
 				}
 			}
 		}
@@ -346,7 +373,7 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload) ([]mrec, error) {
 		}
 		for _, m := range ms {
 			r := refs[i+m.Sighting]
-			r.u, r.key, r.ms = keyU[m.Key], keyK[m.Key], store[m.Sighting].Time
+			r.u, r.key, r.ms, r.n = keyU[m.Key], keyK[m.Key], store[m.Sighting].Time, 1
 			out = append(out, r)
 		}
 		i = j
