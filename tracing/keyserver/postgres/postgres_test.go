@@ -38,7 +38,7 @@ var schemaNo atomic.Int64
 
 // freshSchema creates an empty schema and returns a URL whose connections
 // use it, so every subtest starts from empty tables.
-func freshSchema(t *testing.T, base string) string {
+func freshSchema(t testing.TB, base string) string {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, base)
@@ -84,4 +84,19 @@ func TestOpenBadURL(t *testing.T) {
 	if _, err := postgres.Open(context.Background(), "postgres://%zz"); err == nil {
 		t.Fatal("Open accepted a malformed URL")
 	}
+}
+
+func BenchmarkPublish(b *testing.B) {
+	base := os.Getenv(EnvURL)
+	if base == "" {
+		b.Skipf("%s is not set", EnvURL)
+	}
+	storetest.BenchPublish(b, func(b *testing.B) keyserver.Store {
+		s, err := postgres.Open(context.Background(), freshSchema(b, base))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
 }

@@ -45,3 +45,14 @@ func TestReopen(t *testing.T) {
 		t.Fatalf("MaxSeq after reopen = %d, %v", max, err)
 	}
 }
+
+func BenchmarkPublish(b *testing.B) {
+	storetest.BenchPublish(b, func(b *testing.B) keyserver.Store {
+		s, err := sqlite.Open(context.Background(), b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { s.Close() })
+		return s
+	})
+}
