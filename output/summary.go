@@ -120,7 +120,8 @@ type ArmSummary struct {
 	Name     string `json:"name"`
 	Protocol string `json:"protocol"`
 	Adoption Num    `json:"adoption"`
-	// IndexCases were diagnosed app users; Uploads of them uploaded keys.
+	// IndexCases were diagnosed (app users only when DiagnosedAmong is
+	// app_users); Uploads of them uploaded keys.
 	IndexCases int64 `json:"index_cases"`
 	Uploads    int64 `json:"uploads"`
 	// CloseContacts are (index case, person) close-contact pairs in the

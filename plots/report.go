@@ -288,7 +288,7 @@ func attenuationReading(r *sim.Result) string {
 // glossary explains the terms the report uses.
 var glossary = []struct{ Term, Text string }{
 	{"Close contact", "Two people who spent at least the scenario's set time (for example 15 minutes in a day) within its set distance (for example 2 m) of each other. The simulator knows every close contact, with or without an app."},
-	{"Index case", "A person with the app who was diagnosed and, if they agreed, shared their keys so that others could be warned."},
+	{"Index case", "A person who was diagnosed. If they had the app and agreed, they shared their keys so that others could be warned."},
 	{"Adoption", "The share of the whole population with the app installed."},
 	{"Coverage", "Of all real close contacts of index cases, the share who were notified. This is the number that matters for stopping an outbreak."},
 	{"Capture", "Of the close contacts where both people had the app, the share who were notified: how good the app itself is, leaving adoption aside."},
