@@ -64,3 +64,20 @@ func TestDateErrors(t *testing.T) {
 		t.Fatal("want error for month 13")
 	}
 }
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2020-08-03", "2020-02-30", "", "x", "2020-8-3", "99999-01-01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			return
+		}
+		// A date that parses prints back to a date that parses to itself.
+		back, err := ParseDate(d.String())
+		if err != nil || back != d {
+			t.Fatalf("%q -> %v -> %v, %v", s, d, back, err)
+		}
+	})
+}

@@ -156,8 +156,10 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		keep:  min(dg.InfectiousDays, eg.RetentionDays-1),
 		truth: map[int][]truthRec{},
 	}
+	// Arm names may be filled in below: work on a copy of the caller's arms.
+	e.sc.Arms = slices.Clone(sc.Arms)
 	names := map[string]bool{}
-	for ai, a := range sc.Arms {
+	for ai, a := range e.sc.Arms {
 		if a.Name == "" {
 			a.Name = fmt.Sprintf("%s-%g", a.Protocol, a.Adoption)
 			e.sc.Arms[ai].Name = a.Name

@@ -139,6 +139,9 @@ type DetectionRow struct {
 
 // AttenuationSample is one scan's observed attenuation at a true distance.
 type AttenuationSample struct {
+	// Arm is the protocol group the sample comes from: the protocol name,
+	// with "-uncalibrated" appended when its arms are not calibrated. Arms
+	// of one group hear the same packets, so they share samples.
 	Arm           string  `json:"arm"`
 	Environment   string  `json:"environment"`
 	DistanceM     float64 `json:"distance_m"`
