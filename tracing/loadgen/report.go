@@ -140,7 +140,7 @@ func (r *Report) finish() error {
 	if r.Requests > 0 {
 		r.Success = float64(r.successes) / float64(r.Requests)
 	}
-	r.Errors = r.Errors[:0]
+	r.Errors = []ErrorCount{}
 	for e, n := range r.errs {
 		r.Errors = append(r.Errors, ErrorCount{e, n})
 	}
