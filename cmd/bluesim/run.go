@@ -65,7 +65,15 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		// Through the loader, so that the seed is validated like any key.
 		sets = append(sets, "seed="+a.str("seed"))
 	}
-	l, err := scenarios.Resolve(arg, sets...)
+	var l *scenarios.Loaded
+	var err error
+	if arg == "" {
+		// No argument means the built-in default, even where a file or
+		// folder of that name exists in the current directory.
+		l, err = scenarios.LoadBuiltin(scenarios.DefaultName, sets...)
+	} else {
+		l, err = scenarios.Resolve(arg, sets...)
+	}
 	if err != nil {
 		return asUsage(err)
 	}

@@ -187,3 +187,23 @@ func TestREADMEDocumentsSummaryKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestRunDefaultScenario: without an argument run uses the built-in town,
+// even where the current directory holds a folder named town.
+func TestRunDefaultScenario(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine")
+	}
+	tmp := t.TempDir()
+	if err := os.Mkdir(filepath.Join(tmp, "town"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(tmp)
+	got := runCLI(t, "run", "--set", "population.size=300", "--set", "days=2", "--set", "diagnosis.first_day=1")
+	if got.code != 0 {
+		t.Fatalf("exit %d: %s", got.code, got.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "out", "town", plots.ReportFile)); err != nil {
+		t.Errorf("default output folder: %v", err)
+	}
+}
