@@ -84,6 +84,8 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`more than one YAML document`}},
 		{"merge key", "a: &a {size: 3}\n",
 			nil, []string{`unknown key "a"`}},
+		{"adoption above ownership", "arms:\n  - protocol: gaen\n    adoption: 0.9\n",
+			nil, []string{`t.yaml:3:5: arms[0].adoption: is 0.9, but only 0.734 of the population own a smartphone`}},
 		{"unknown among", "diagnosis: {among: app-users}\n",
 			nil, []string{`t.yaml:1:13: diagnosis.among: unknown value "app-users" (did you mean "app_users"?)`}},
 		{"range below contact distance", "engine: {range_m: 1.6}\n",

@@ -232,6 +232,11 @@ func (v *validator) arms(sc *Scenario) {
 			names[a.Name] = i
 		}
 		v.fraction(f+".adoption", a.Adoption)
+		if own, ok := ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
+			v.errorf(f+".adoption", "is %v, but only %.3f of the population own a smartphone "+
+				"(population.age_shares x population.phones.ownership_by_age), and only owners can install the app",
+				a.Adoption, own)
+		}
 		v.fraction(f+".ramp.from", a.Ramp.From)
 		v.intBetween(f+".ramp.days", a.Ramp.Days, 0, 3650)
 		if a.Ramp.Days > 0 && a.Ramp.From > a.Adoption {
@@ -250,6 +255,20 @@ func (v *validator) arms(sc *Scenario) {
 				suggest(a.Protocol, Protocols()), strings.Join(Protocols(), ", "))
 		}
 	}
+}
+
+// ownership is the expected share of people who own a smartphone: the age
+// shares weighted by ownership in each age band.
+func ownership(sc *Scenario) (float64, bool) {
+	p := &sc.Population
+	if len(p.AgeShares) != len(p.Phones.OwnershipByAge) || len(p.AgeShares) == 0 {
+		return 0, false
+	}
+	own := 0.0
+	for i, s := range p.AgeShares {
+		own += s * p.Phones.OwnershipByAge[i]
+	}
+	return own, true
 }
 
 // bluezoneRule: Bluezone's rule is a mode (any sighting, or F1 thresholds);
