@@ -319,7 +319,7 @@ func TestBadRows(t *testing.T) {
 }
 
 func BenchmarkWriteShard(b *testing.B) {
-	l, err := scenarios.LoadBytes("b.yaml", []byte("sweep:\n  replicates: 20\n  axes:\n    arms[*].adoption: {from: 0.1, to: 0.9, step: 0.1}\n"))
+	l, err := scenarios.LoadBytes("b.yaml", []byte("sweep:\n  replicates: 20\n  axes:\n    arms[*].adoption: {from: 0.1, to: 0.7, step: 0.1}\n"))
 	if err != nil {
 		b.Fatal(err)
 	}
