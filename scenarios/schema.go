@@ -174,8 +174,9 @@ type RSSIThresholds struct {
 // Diagnosis says how index cases arise until the epidemic layer supplies
 // real ones.
 type Diagnosis struct {
-	// DailyFraction is the fraction of people (see Among) diagnosed each
-	// day as index cases.
+	// DailyFraction is the daily probability that a person not yet
+	// diagnosed (see Among) is diagnosed as an index case; each person is
+	// diagnosed at most once.
 	DailyFraction float64 `yaml:"daily_fraction"`
 	// Among is who can be diagnosed: "everyone" (default; index cases
 	// without the app cannot upload, so coverage follows the pairwise law

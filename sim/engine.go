@@ -38,9 +38,10 @@ type engine struct {
 	closeD   float64
 	closeMin float64
 	rangeM   float64
-	k        int  // infectious days before diagnosis
-	keep     int  // days of sightings before today a phone still holds (<= k)
-	appOnly  bool // only app users are diagnosed
+	k        int     // infectious days before diagnosis
+	keep     int     // days of sightings before today a phone still holds (<= k)
+	appOnly  bool    // only app users are diagnosed
+	diagDay  []int16 // person -> day of diagnosis, -1 if never
 
 	groups   []*group
 	armGroup []int
@@ -227,16 +228,31 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	}
 	e.att.k = max(0, sc.Metrics.AttenuationSamples)
 	e.tracked = make([]bool, len(pop.People))
+	e.drawDiagnoses()
 	return e, nil
 }
 
 // diagnosedMax reports whether person i is diagnosed on day d in any arm
 // (the superset of every arm's index cases).
 func (e *engine) diagnosedMax(i, d int) bool {
-	if d < e.sc.Diagnosis.FirstDay || d >= e.sc.Days || (e.appOnly && !e.pop.Installed(i, e.maxAdopt)) {
-		return false
+	return int(e.diagDay[i]) == d && (!e.appOnly || e.pop.Installed(i, e.maxAdopt))
+}
+
+// drawDiagnoses fixes each person's diagnosis day: the first day from
+// first_day on whose (seed, diagnosis, person, day) draw falls below the
+// daily fraction; a person is diagnosed at most once. The draws do not
+// depend on any arm, so every arm sees the same index cases.
+func (e *engine) drawDiagnoses() {
+	e.diagDay = make([]int16, len(e.pop.People))
+	for i := range e.diagDay {
+		e.diagDay[i] = -1
+		for d := e.sc.Diagnosis.FirstDay; d < e.sc.Days; d++ {
+			if agents.Uniform(e.sc.Seed, agents.SubDiagnosis, uint64(i), uint64(d)) < e.sc.Diagnosis.DailyFraction {
+				e.diagDay[i] = int16(d)
+				break
+			}
+		}
 	}
-	return agents.Uniform(e.sc.Seed, agents.SubDiagnosis, uint64(i), uint64(d)) < e.sc.Diagnosis.DailyFraction
 }
 
 // installedArm reports whether person i has arm ai's app on day d.

@@ -170,9 +170,6 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 		}
 		slices.SortFunc(ex, cmpMrec)
 		ex = slices.CompactFunc(ex, func(a, b mrec) bool { return a.day == b.day && a.ent == b.ent })
-		for _, ai := range g.arms {
-			e.sums[ai].MatchedSightings += int64(len(ex))
-		}
 		ms := ex
 		i, j := 0, len(ex)
 		up := &ups[ms[i].u]
@@ -202,6 +199,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 			if len(keep) == 0 {
 				continue
 			}
+			e.sums[ai].MatchedSightings += int64(len(keep))
 			sub = slices.Grow(sub[:0], len(keep))[:len(keep)]
 			matches = matches[:0]
 			first := int64(1<<63 - 1)

@@ -95,9 +95,13 @@ type ArmSummary struct {
 	// Coverage is recall over all close contacts.
 	Coverage          float64 `json:"coverage"`
 	FalsePositiveRate float64 `json:"false_positive_rate"`
-	// MatchedSightings is how many stored sightings matched a published key.
+	// MatchedSightings counts (upload, stored sighting) matches the arm's
+	// phones made; a sighting held over several days of uploads counts
+	// once per matching upload.
 	MatchedSightings int64 `json:"matched_sightings"`
-	// Sightings is how many sightings the arm's phones stored.
+	// Sightings is how many sightings the arm's phones stored of
+	// advertisers who upload within the infectious window (of every
+	// advertiser when engine.all_sightings is on).
 	Sightings int64 `json:"sightings"`
 }
 
