@@ -17,9 +17,10 @@ import (
 
 func init() { register("", newSweepCommand) }
 
-// sweepRunFunc computes one sweep task. sweep_sim.go sets it to a function
-// that runs the simulator; tests replace it with a small deterministic one.
-var sweepRunFunc sweeprun.RunFunc
+// sweepRunner makes the function that computes one sweep task, reporting
+// on prog. sweep_sim.go sets it to run the simulator; tests replace it with
+// a small deterministic function.
+var sweepRunner func(prog *progress) sweeprun.RunFunc
 
 // scenarioSets returns the --set overrides, read from the flag itself:
 // viper would split values at commas ("--set bands=[1, 2]").
@@ -72,7 +73,7 @@ Slurm job array).`,
 			if err != nil {
 				return asUsage(err)
 			}
-			if sweepRunFunc == nil {
+			if sweepRunner == nil {
 				return errors.New("sweep: this build has no simulator to run tasks with")
 			}
 			out := a.str("out")
@@ -93,18 +94,16 @@ Slurm job array).`,
 			}
 			fmt.Fprintf(a.stderr, "sweep %s: %d points x %d replicates = %d tasks; shard %s runs %d on %d workers\n",
 				plan.Name, plan.Points, plan.Replicates, len(plan.Tasks), shard, len(mine), workers)
-			run := sweepRunFunc
+			prog := newProgress(a.stderr, len(mine))
+			run := sweepRunner(prog)
 			if workers > 1 {
 				// Parallel across tasks: each run gets one worker.
 				run = withEngineWorkers(run, 1)
 			}
 			results, runErr := sweeprun.Run(a.ctx, plan, run, sweeprun.Options{
 				Workers: workers, Shard: shard.Index, Shards: shard.Count,
-				Progress: func(done, total int, t scenarios.Task) {
-					fmt.Fprintf(a.stderr, "sweep: %d/%d tasks done (task %d: point %d, replicate %d)\n",
-						done, total, t.Index, t.Point, t.Replicate)
-				},
 			})
+			prog.wait()
 			if err := sweeprun.WriteShard(dir, plan, shard, results, runErr == nil); err != nil {
 				return err
 			}

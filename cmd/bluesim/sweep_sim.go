@@ -2,22 +2,37 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/scenarios/sweeprun"
 	"github.com/bluesim/bluesim/sim"
 )
 
-func init() { sweepRunFunc = simSweepRows }
+func init() { sweepRunner = simSweepRunner }
 
-// simSweepRows runs the simulator on one sweep task and returns one row per
-// protocol arm with the arm's totals: the counts against ground truth and
-// the rates a policymaker reads (coverage, capture, precision).
-func simSweepRows(ctx context.Context, sc scenarios.Scenario) ([]sweeprun.Row, error) {
-	r, err := sim.Run(ctx, sc)
-	if err != nil {
-		return nil, err
+// simSweepRunner runs the simulator on each sweep task, with a progress bar
+// (or plain lines) per task, and returns one row per protocol arm with the
+// arm's totals: the counts against ground truth and the rates a
+// policymaker reads (coverage, capture, precision).
+func simSweepRunner(prog *progress) sweeprun.RunFunc {
+	return func(ctx context.Context, sc scenarios.Scenario) ([]sweeprun.Row, error) {
+		label := "run"
+		if t, ok := sweeprun.TaskFromContext(ctx); ok {
+			label = fmt.Sprintf("task %d", t.Index)
+		}
+		rp := prog.startRun(label, sc.Days)
+		r, err := sim.Run(ctx, sc, sim.WithProgress(rp.update))
+		rp.finish(err)
+		if err != nil {
+			return nil, err
+		}
+		return simSweepRows(r), nil
 	}
+}
+
+// simSweepRows turns a run's arm totals into sweep rows.
+func simSweepRows(r *sim.Result) []sweeprun.Row {
 	rows := make([]sweeprun.Row, 0, len(r.Arms))
 	for _, a := range r.Arms {
 		rows = append(rows, sweeprun.Row{Group: a.Name, Metrics: []sweeprun.Metric{
@@ -40,5 +55,5 @@ func simSweepRows(ctx context.Context, sc scenarios.Scenario) ([]sweeprun.Row, e
 			{Name: "matched_sightings", Value: float64(a.MatchedSightings)},
 		}})
 	}
-	return rows, nil
+	return rows
 }

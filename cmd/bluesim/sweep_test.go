@@ -31,9 +31,9 @@ func fakeSweepRun(_ context.Context, sc scenarios.Scenario) ([]sweeprun.Row, err
 // withFakeSim swaps the simulator for fakeSweepRun during a test.
 func withFakeSim(t *testing.T) {
 	t.Helper()
-	old := sweepRunFunc
-	sweepRunFunc = fakeSweepRun
-	t.Cleanup(func() { sweepRunFunc = old })
+	old := sweepRunner
+	sweepRunner = func(*progress) sweeprun.RunFunc { return fakeSweepRun }
+	t.Cleanup(func() { sweepRunner = old })
 }
 
 const cliSweep = `base: town

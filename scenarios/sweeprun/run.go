@@ -35,6 +35,16 @@ type TaskResult struct {
 	Rows []Row
 }
 
+// taskKey is the context key under which Run passes the task to RunFunc.
+type taskKey struct{}
+
+// TaskFromContext returns the task a RunFunc is computing, so that it can
+// label its progress or logs.
+func TaskFromContext(ctx context.Context) (scenarios.Task, bool) {
+	t, ok := ctx.Value(taskKey{}).(scenarios.Task)
+	return t, ok
+}
+
 // Options control a sweep run.
 type Options struct {
 	// Workers is the number of tasks run at once (at least 1).
@@ -80,7 +90,7 @@ func Run(ctx context.Context, plan *scenarios.Plan, run RunFunc, opts Options) (
 				sc, err := plan.Scenario(t)
 				var rows []Row
 				if err == nil {
-					rows, err = run(ctx, sc)
+					rows, err = run(context.WithValue(ctx, taskKey{}, t), sc)
 				}
 				if err == nil {
 					err = checkRows(rows)

@@ -43,7 +43,10 @@ func testPlan(t *testing.T, src string) *scenarios.Plan {
 
 // fakeRun is a deterministic stand-in for sim.Run: per arm, a noisy
 // "coverage" near adoption squared and a count, drawn from the seed.
-func fakeRun(_ context.Context, sc scenarios.Scenario) ([]Row, error) {
+func fakeRun(ctx context.Context, sc scenarios.Scenario) ([]Row, error) {
+	if t, ok := TaskFromContext(ctx); !ok || t.Seed != sc.Seed {
+		return nil, fmt.Errorf("no task in the context, or the wrong one: %+v", t)
+	}
 	rng := rand.New(rand.NewPCG(sc.Seed, 7))
 	var rows []Row
 	for _, a := range sc.Arms {
