@@ -233,3 +233,30 @@ func TestStreamsIndependent(t *testing.T) {
 		t.Fatalf("Normal mean %.3f var %.3f", m, v)
 	}
 }
+
+func TestModelsShareOffsets(t *testing.T) {
+	pop := build(t, 5000, 2)
+	byModel := map[uint16]radio.DeviceOffsets{}
+	for i := range pop.People {
+		pp := &pop.People[i]
+		if o, ok := byModel[pp.Model]; ok && o != pp.Offsets {
+			t.Fatalf("model %d has two offsets", pp.Model)
+		}
+		byModel[pp.Model] = pp.Offsets
+		if (pp.OS == radio.IOS) != (pp.Model>>15 == 1) {
+			t.Fatalf("person %d: OS %v with model %#x", i, pp.OS, pp.Model)
+		}
+	}
+	if len(byModel) < 50 {
+		t.Fatalf("only %d models in use", len(byModel))
+	}
+	var sum, sq float64
+	for _, o := range byModel {
+		sum += float64(o.TX)
+		sq += float64(o.TX) * float64(o.TX)
+	}
+	n := float64(len(byModel))
+	if sd := math.Sqrt(sq/n - (sum/n)*(sum/n)); sd < 5 || sd > 11 {
+		t.Errorf("TX offset SD over models %.1f dB, want about 8", sd)
+	}
+}

@@ -101,6 +101,12 @@ type Phones struct {
 	// back pocket, shirt pocket and bag, in that order (radio.Carriages).
 	// Assumption.
 	Carriage []float64 `yaml:"carriage"`
+	// Models is the number of distinct Android phone models; iPhones come
+	// from a fifth as many. Every phone of a model shares its radio
+	// offsets (radio.Model.ModelOffsets), as the GAEN calibration table
+	// lists them per model; popular models are more common (a person's
+	// model is floor(n·u²) for a uniform u). Assumption.
+	Models int `yaml:"models"`
 	// BluetoothOff is the daily probability that a phone's Bluetooth is off
 	// all day (assumption).
 	BluetoothOff float64 `yaml:"bluetooth_off"`
@@ -151,6 +157,7 @@ func Default(size int) Params {
 			OwnershipByAge:   []float64{0.09, 0.80, 0.97, 0.96, 0.94, 0.86, 0.70, 0.48, 0.32},
 			IOSShare:         0.33,
 			Carriage:         []float64{0.25, 0.35, 0.15, 0.05, 0.20},
+			Models:           200,
 			BluetoothOff:     0.05,
 			BatterySaverKill: 0.1,
 			Foreground:       0.1,

@@ -88,6 +88,8 @@ type Person struct {
 	// InstallU is the person's one install draw: installed at adoption a
 	// when InstallU < a / ownership (see Installed).
 	InstallU float32
+	// Model is the phone model (iPhone models have bit 15 set).
+	Model uint16
 	// Offsets are the phone model's radio offsets.
 	Offsets radio.DeviceOffsets
 }
@@ -199,6 +201,9 @@ func (p Params) Validate() error {
 	for _, v := range ph.Carriage {
 		prob("phones.carriage", v)
 	}
+	if ph.Models < 1 || ph.Models > 30000 {
+		bad("phones.models", ph.Models, "1 <= x <= 30000")
+	}
 	prob("phones.bluetooth_off", ph.BluetoothOff)
 	prob("phones.battery_saver_kill", ph.BatterySaverKill)
 	prob("phones.foreground", ph.Foreground)
@@ -211,13 +216,17 @@ func Build(p Params, rp radio.Params, seed uint64) (*Population, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	model, err := radio.NewModel(rp)
+	if err != nil {
+		return nil, err
+	}
 	pop := &Population{Params: p, Seed: seed, People: make([]Person, 0, p.Size)}
 	pop.buildHouseholds()
 	pop.assignSchools()
 	pop.assignWork()
 	pop.assignBuses()
 	pop.buildPlaces()
-	pop.drawPhones(rp)
+	pop.drawPhones(model)
 	return pop, nil
 }
 
@@ -499,28 +508,33 @@ func (pop *Population) buildPlaces() {
 	}
 }
 
-// drawPhones draws smartphone ownership by age, OS, carriage, model offsets
+// drawPhones draws smartphone ownership by age, OS, carriage, phone model
 // and the install draw, each from the person's own phone stream so that
-// changing one parameter leaves the others' draws unchanged.
-func (pop *Population) drawPhones(rp radio.Params) {
+// changing one parameter leaves the others' draws unchanged. A model's
+// radio offsets come from radio.Model.ModelOffsets, shared by every phone
+// of that model.
+func (pop *Population) drawPhones(m *radio.Model) {
 	ph := pop.Params.Phones
 	owners := 0
 	var src rand.PCG
 	r := rand.New(&src)
+	iosModels := max(1, ph.Models/5)
 	for i := range pop.People {
 		pp := &pop.People[i]
 		SeedPCG(&src, pop.Seed, SubPhones, uint64(i), 0)
 		own := r.Float64()
 		ios := r.Float64()
 		carry := r.Float64()
-		tx, rx := r.NormFloat64(), r.NormFloat64()
-		txr, rxr := r.NormFloat64(), r.NormFloat64()
+		um := r.Float64()
 		if own < ph.OwnershipByAge[ageBand(int(pp.Age))] {
 			pp.Flags |= FlagPhone
 			owners++
 		}
 		if ios < ph.IOSShare {
 			pp.OS = radio.IOS
+			pp.Model = 1<<15 | uint16(float64(iosModels)*um*um)
+		} else {
+			pp.Model = uint16(float64(ph.Models) * um * um)
 		}
 		c := 0
 		for c < 4 && carry >= ph.Carriage[c] {
@@ -528,11 +542,7 @@ func (pop *Population) drawPhones(rp radio.Params) {
 			c++
 		}
 		pp.Carriage = radio.Carriage(c)
-		res := rp.GAENResidualCalibSDDB / math.Sqrt2
-		pp.Offsets = radio.DeviceOffsets{
-			TX: float32(tx * rp.DevTXOffsetSDDB), RX: float32(rx * rp.DevRXOffsetSDDB),
-			TXResidual: float32(txr * res), RXResidual: float32(rxr * res),
-		}
+		pp.Offsets = m.ModelOffsets(pop.Seed, uint64(pp.Model))
 		// The install draw has its own key: nesting across adoption levels
 		// depends only on it.
 		pp.InstallU = float32(Uniform(pop.Seed, SubInstall, uint64(i)))
