@@ -10,10 +10,16 @@
 // range, minimum distance, venue type, environment), app or not. Only where
 // both phones run an arm's app and are active does the engine walk the
 // scanner's scan windows (radio.Schedule) inside the overlap and ask the
-// radio model (radio.Model.Scan) what it hears; what is heard is stored as
-// a compact observation (receiver, advertiser, time, RSSI), and the ID
-// bytes are materialised through the protocol's real Device code when
-// matching.
+// radio model (radio.Model.Scan, or Records for Bluezone's 5-second
+// records, of which the strongest per minute is kept) what it hears. What
+// is heard is stored compactly: one record per (receiver, advertiser, ID
+// rotation slot) holding the time and RSSI of each sighting; the ID bytes
+// are materialised through the protocol's real Device code (an 8-byte
+// prefix once per record for the join's probe, the full ID and GAEN's AEM
+// for every candidate match). By default only advertisers who upload
+// within the infectious window are sampled, since no other sighting can
+// match a published key; engine.all_sightings samples every app pair and
+// gives the same verdicts (tested).
 //
 // At the end of each day the diagnosed app users upload their keys through
 // the real Device.Upload (with a compliance draw); each published key is
