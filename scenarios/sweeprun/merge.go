@@ -74,6 +74,24 @@ func ReadFolder(dir string) (*Folder, error) {
 	if m.Format != Format {
 		return nil, fmt.Errorf("%s: manifest format %q, want %q", dir, m.Format, Format)
 	}
+	switch {
+	case m.TotalTasks < 0 || m.TotalTasks > scenarios.MaxTasks:
+		return nil, fmt.Errorf("%s: manifest total_tasks %d is out of range", dir, m.TotalTasks)
+	case m.Shard.Count < 1 || m.Shard.Index < 0 || m.Shard.Index >= m.Shard.Count:
+		return nil, fmt.Errorf("%s: manifest shard %s is not a shard", dir, m.Shard)
+	case len(m.Tasks) > m.TotalTasks:
+		return nil, fmt.Errorf("%s: manifest lists %d tasks of a %d-task sweep", dir, len(m.Tasks), m.TotalTasks)
+	}
+	for _, t := range m.Tasks {
+		if t.Index < 0 || t.Index >= m.TotalTasks || len(t.Values) != len(m.Axes) {
+			return nil, fmt.Errorf("%s: manifest task %d does not fit a %d-task sweep with %d axes", dir, t.Index, m.TotalTasks, len(m.Axes))
+		}
+	}
+	for _, a := range m.Axes {
+		if a.Column == "" {
+			return nil, fmt.Errorf("%s: manifest axis %q has no column", dir, a.Path)
+		}
+	}
 	f.data = &runsData{axes: m.Axes, metrics: m.Metrics}
 	path := filepath.Join(dir, TablesDir, RunsTable+".csv")
 	file, err := os.Open(path)
@@ -184,24 +202,26 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 			owner[t.Index] = f
 		}
 	}
-	var missing []string
-	for i := range fm.TotalTasks {
-		if _, ok := owner[i]; !ok {
-			missing = append(missing, strconv.Itoa(i))
+	if nMissing := fm.TotalTasks - len(owner); nMissing > 0 {
+		var shown []string
+		first := -1
+		for i := 0; i < fm.TotalTasks && len(shown) < 10; i++ {
+			if _, ok := owner[i]; !ok {
+				if first < 0 {
+					first = i
+				}
+				shown = append(shown, strconv.Itoa(i))
+			}
 		}
-	}
-	if len(missing) > 0 {
-		shown := missing
-		if len(shown) > 10 {
-			shown = append(slices.Clone(shown[:10]), "...")
+		if nMissing > len(shown) {
+			shown = append(shown, "...")
 		}
 		hint := ""
 		if n := fm.Shard.Count; n > 1 {
-			first, _ := strconv.Atoi(missing[0])
-			hint = fmt.Sprintf("; task %s belongs to shard %d/%d", missing[0], first%n, n)
+			hint = fmt.Sprintf("; task %d belongs to shard %d/%d", first, first%n, n)
 		}
 		return nil, fmt.Errorf("%d of %d tasks are missing (%s)%s: run the missing shards (or rerun the interrupted ones) and merge again",
-			len(missing), fm.TotalTasks, strings.Join(shown, ", "), hint)
+			nMissing, fm.TotalTasks, strings.Join(shown, ", "), hint)
 	}
 
 	data := &runsData{axes: fm.Axes, metrics: metrics}

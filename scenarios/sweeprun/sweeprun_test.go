@@ -28,7 +28,7 @@ sweep:
     contact.preset: [cdc, ecdc]
 `
 
-func testPlan(t *testing.T, src string) *scenarios.Plan {
+func testPlan(t testing.TB, src string) *scenarios.Plan {
 	t.Helper()
 	l, err := scenarios.LoadBytes("sweep.yaml", []byte(src))
 	if err != nil {
@@ -40,6 +40,8 @@ func testPlan(t *testing.T, src string) *scenarios.Plan {
 	}
 	return p
 }
+
+func testPlanF(f *testing.F) *scenarios.Plan { return testPlan(f, sweepYAML) }
 
 // fakeRun is a deterministic stand-in for sim.Run: per arm, a noisy
 // "coverage" near adoption squared and a count, drawn from the seed.
