@@ -54,6 +54,8 @@ type engine struct {
 	active  [][]bool           // group -> phone -> app running today
 	truth   map[int][]truthRec // day -> records; holds days [day-k, day]
 
+	workers []*worker // persistent across days, so their buffers are reused
+
 	res   *Result
 	att   reservoir
 	delay [][]int64 // arm -> hour histogram
@@ -320,11 +322,17 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	outs := make([]*chunkOut, nch)
 	next := make(chan int)
 	var wg sync.WaitGroup
+	if e.workers == nil {
+		for range e.cfg.workers {
+			e.workers = append(e.workers, newWorker(e))
+		}
+	}
 	for w := 0; w < min(e.cfg.workers, nch); w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			wk := newWorker(e)
+			wk := e.workers[w]
+			wk.reset()
 			for c := range next {
 				outs[c] = wk.chunk(bySite, off, bounds[c], bounds[c+1])
 			}
@@ -349,8 +357,7 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 			nr += len(o.recs[gi])
 			ne += len(o.ents[gi])
 		}
-		recs := make([]rec, 0, nr)
-		ents := make([]entry, 0, ne)
+		recs, ents := g.takeBuffers(nr, ne)
 		for _, o := range outs {
 			base := int32(len(ents))
 			for _, r := range o.recs[gi] {
@@ -384,6 +391,7 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	delete(e.truth, old)
 	if old >= 0 {
 		for _, g := range e.groups {
+			g.free = append(g.free, dayBuf{g.recs[old], g.ents[old]})
 			g.recs[old], g.ents[old] = nil, nil
 			if g.raw != nil {
 				g.raw[old] = nil

@@ -148,7 +148,9 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 		return err
 	}
 	slices.SortFunc(ms, cmpMrec)
-	var ex []mrec // one (u, rx) group's runs, expanded to single entries
+	defer func() { g.mout = ms[:0] }()
+	ex := g.ex[:0] // one (u, rx) group's runs, expanded to single entries
+	defer func() { g.ex = ex[:0] }()
 	var store, sub []tracing.Sighting
 	var matches []tracing.Match
 	var keep []int
@@ -259,8 +261,9 @@ func (e *engine) sightingWindow(d int) (int, int) { return max(0, d-e.keep), d }
 // time window, a comparison of the full ID materialised through the
 // advertiser's device.
 func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
-	var ents []bent
-	var bc []tracing.Broadcast
+	ents := g.bents[:0]
+	bc := g.bcast[:0]
+	defer func() { g.bents, g.bcast = ents[:0], bc[:0] }()
 	for u := range ups {
 		for kk, key := range ups[u].keys {
 			var err error
@@ -280,7 +283,7 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 		ents[i].next = tab.vals[s]
 		tab.vals[s] = int32(i)
 	}
-	var out []mrec
+	out := g.mout[:0]
 	d0, d1 := e.sightingWindow(d)
 	for dd := d0; dd <= d1; dd++ {
 		recs, es := g.recs[dd], g.ents[dd]

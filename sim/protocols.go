@@ -218,6 +218,36 @@ type group struct {
 	recs [][]rec
 	ents [][]entry
 	raw  [][]tracing.Sighting // WithRawSightings: one per entry
+	// free holds the arrays of days no upload can reach any more, reused
+	// for new days.
+	free []dayBuf
+	// Matching scratch, reused from day to day (one goroutine per group).
+	bents []bent
+	bcast []tracing.Broadcast
+	mout  []mrec
+	ex    []mrec
+}
+
+type dayBuf struct {
+	recs []rec
+	ents []entry
+}
+
+// takeBuffers returns empty record and entry slices with room for nr and
+// ne, reusing a freed day's arrays when they are big enough.
+func (g *group) takeBuffers(nr, ne int) ([]rec, []entry) {
+	for i, b := range g.free {
+		if cap(b.recs) >= nr && cap(b.ents) >= ne {
+			g.free = append(g.free[:i], g.free[i+1:]...)
+			return b.recs[:0], b.ents[:0]
+		}
+	}
+	if len(g.free) > 0 {
+		// Too small: drop the oldest so the list does not grow.
+		g.free = g.free[1:]
+	}
+	// A little headroom so the next days usually fit.
+	return make([]rec, 0, nr+nr/4), make([]entry, 0, ne+ne/4)
 }
 
 // rec is the compact form of a receiver's sightings of one advertiser

@@ -34,15 +34,37 @@ type worker struct {
 	recs  []radio.Record
 	out   *chunkOut
 	cut   uint64 // reservoir cutoff of the current chunk
+	// rbuf and ebuf hold the day's records and entries of every chunk the
+	// worker ran, per group; a chunk's output is a sub-slice. They are
+	// reset, not freed, each day, so steady-state days allocate nothing
+	// here. r0 is where the current chunk's records start.
+	rbuf [][]rec
+	ebuf [][]entry
+	r0   []int
+	e0   []int
 }
 
 func newWorker(e *engine) *worker {
-	return &worker{e: e, pairs: map[uint64]int32{}}
+	ng := len(e.groups)
+	return &worker{e: e, pairs: map[uint64]int32{}, rbuf: make([][]rec, ng), ebuf: make([][]entry, ng),
+		r0: make([]int, ng), e0: make([]int, ng)}
+}
+
+// reset starts a new day. The previous day's chunk outputs must have been
+// merged.
+func (w *worker) reset() {
+	for gi := range w.rbuf {
+		w.rbuf[gi], w.ebuf[gi] = w.rbuf[gi][:0], w.ebuf[gi][:0]
+	}
 }
 
 func (w *worker) chunk(bySite []agents.Stay, off []int32, s0, s1 int) *chunkOut {
 	e := w.e
-	w.out = &chunkOut{recs: make([][]rec, len(e.groups)), ents: make([][]entry, len(e.groups))}
+	ng := len(e.groups)
+	w.out = &chunkOut{recs: make([][]rec, ng), ents: make([][]entry, ng)}
+	for gi := range ng {
+		w.r0[gi], w.e0[gi] = len(w.rbuf[gi]), len(w.ebuf[gi])
+	}
 	w.cut = math.MaxUint64
 	for s := s0; s < s1; s++ {
 		st := bySite[off[s]:off[s+1]]
@@ -53,6 +75,12 @@ func (w *worker) chunk(bySite []agents.Stay, off []int32, s0, s1 int) *chunkOut 
 		if w.out.err != nil {
 			break
 		}
+	}
+	// The chunk's records point into its own entries (first counts from
+	// the chunk's first entry).
+	for gi := range ng {
+		w.out.recs[gi] = w.rbuf[gi][w.r0[gi]:len(w.rbuf[gi]):len(w.rbuf[gi])]
+		w.out.ents[gi] = w.ebuf[gi][w.e0[gi]:len(w.ebuf[gi]):len(w.ebuf[gi])]
 	}
 	return w.out
 }
@@ -298,7 +326,7 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 				}
 				mn := int64(r.T / 60)
 				if mn == lastMin {
-					en := &w.out.ents[gi][len(w.out.ents[gi])-1]
+					en := &w.ebuf[gi][len(w.ebuf[gi])-1]
 					if rs := rssi8(r.RSSI); rs > en.rssi {
 						en.rssi = rs
 						en.t, en.ms = splitMs(r.T)
@@ -334,9 +362,11 @@ func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, di
 	e := w.e
 	t, ms := splitMs(sec)
 	en := entry{t: t, ms: ms, rssi: rssi}
-	recs, ents := w.out.recs[gi], w.out.ents[gi]
+	recs, ents := w.rbuf[gi], w.ebuf[gi]
 	join := false
-	if n := len(recs); n > 0 && !e.cfg.raw {
+	// Join only records of the current chunk: which chunks a worker runs
+	// depends on scheduling, and results must not.
+	if n := len(recs); n > w.r0[gi] && !e.cfg.raw {
 		last := &recs[n-1]
 		if last.rx == rx && last.tx == tx && last.n < math.MaxUint16 {
 			prev := &ents[len(ents)-1]
@@ -346,9 +376,9 @@ func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, di
 	if join {
 		recs[len(recs)-1].n++
 	} else {
-		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents)), n: 1, day: uint8(e.day)})
+		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents) - w.e0[gi]), n: 1, day: uint8(e.day)})
 	}
-	w.out.recs[gi], w.out.ents[gi] = recs, append(ents, en)
+	w.rbuf[gi], w.ebuf[gi] = recs, append(ents, en)
 	if hasAtt && e.att.k > 0 {
 		pr := agents.Mix(e.sc.Seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(t))
 		w.out.att = offer(w.out.att, &w.cut, e.att.k, attSample{prio: pr, group: int16(gi), env: env, dist: float32(dist), att: float32(att)})
