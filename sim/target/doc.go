@@ -1,0 +1,26 @@
+// Package target finds the smallest install rate (adoption) at which a
+// protocol arm meets a goal such as coverage>=0.5, averted>=0.2 or r_eff<1:
+// the number a health ministry asks for when it sets an install target.
+//
+// The search is generic: it takes an evaluation function
+// f(ctx, adoption, replicate) returning one replicate's metric, so that
+// tests can drive it with synthetic functions and the CLI with simulation
+// runs. It bisects over adoption between 0 and a maximum (for a scenario,
+// the smartphone ownership share: only owners can install, and the
+// scenario loader rejects adoption above it). At each probed adoption it
+// evaluates every replicate; replicate r must use the same random numbers
+// at every adoption (common random numbers, scenarios.ReplicateSeed), so
+// that differences between adoptions are not replicate noise.
+//
+// A goal counts as met at an adoption only when a one-sided confidence
+// bound of the replicate mean meets it: the lower bound for >= and >, the
+// upper bound for <= and <, from Student's t with n−1 degrees of freedom.
+// With a single replicate there is no bound and the point value decides.
+// Bisection assumes that meeting the goal is monotone in adoption; Search
+// checks the means at the probed points against that and reports any
+// violation as a warning rather than hiding it.
+//
+// Metrics are looked up by name (Metrics lists them), so that outcomes
+// added to sim.Result later (the epidemic layer's attack rate, infections
+// averted, effective reproduction number) plug in by adding one entry.
+package target

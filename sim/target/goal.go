@@ -1,0 +1,197 @@
+package target
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/bluesim/bluesim/sim"
+)
+
+// Metric is an outcome a goal can name.
+type Metric struct {
+	// Name is how goals name it ("coverage").
+	Name string
+	// Description says what it is, for help texts.
+	Description string
+	// Epidemic marks outcomes of the epidemic layer.
+	Epidemic bool
+	// value reads the metric for one arm of a result; nil while sim.Result
+	// does not carry the outcome.
+	value func(r *sim.Result, arm sim.ArmSummary) (float64, error)
+}
+
+// Available reports whether results carry the metric in this build.
+func (m Metric) Available() bool { return m.value != nil }
+
+// metrics is the registry. A new outcome plugs in by adding an entry
+// here; the goal parser, the CLI's help and the errors follow.
+var metrics = []Metric{
+	{Name: "coverage", Description: "share of all close contacts of index cases who were notified",
+		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Coverage, nil }},
+	{Name: "capture", Description: "share of close contacts notified among those where both phones had the app",
+		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Capture, nil }},
+	{Name: "precision", Description: "share of notifications that went to true close contacts",
+		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Precision, nil }},
+	{Name: "recall", Description: "recall over all close contacts (equals coverage)",
+		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Recall, nil }},
+	{Name: "false_positive_rate", Description: "share of non-contacts in radio range who were notified",
+		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.FalsePositiveRate, nil }},
+	// The epidemic layer's outcomes: sim.Result does not carry them yet.
+	// When it does, give each its value function.
+	{Name: "averted", Epidemic: true, Description: "share of infections averted against the paired run without the app"},
+	{Name: "r_eff", Epidemic: true, Description: "effective reproduction number"},
+	{Name: "attack_rate", Epidemic: true, Description: "share of the population infected over the run"},
+}
+
+// Metrics lists the metrics goals can name, in a stable order.
+func Metrics() []Metric { return append([]Metric(nil), metrics...) }
+
+// MetricNames lists the metric names.
+func MetricNames() []string {
+	names := make([]string, len(metrics))
+	for i, m := range metrics {
+		names[i] = m.Name
+	}
+	return names
+}
+
+// LookupMetric returns the metric called name. A metric of the epidemic
+// layer that results do not carry yet is an error, never a stand-in value.
+func LookupMetric(name string) (Metric, error) {
+	for _, m := range metrics {
+		if m.Name != name {
+			continue
+		}
+		if !m.Available() {
+			if m.Epidemic {
+				return m, fmt.Errorf("metric %q needs the epidemic layer (set epidemic.enabled: true)", name)
+			}
+			return m, fmt.Errorf("metric %q is not available in this build", name)
+		}
+		return m, nil
+	}
+	return Metric{}, fmt.Errorf("unknown metric %q (known: %s)", name, strings.Join(MetricNames(), ", "))
+}
+
+// Value reads the metric for the arm called arm in r.
+func (m Metric) Value(r *sim.Result, arm string) (float64, error) {
+	if r == nil {
+		return math.NaN(), fmt.Errorf("metric %s: no result", m.Name)
+	}
+	if m.value == nil {
+		return math.NaN(), fmt.Errorf("metric %q needs the epidemic layer (set epidemic.enabled: true)", m.Name)
+	}
+	for _, a := range r.Arms {
+		if a.Name == arm {
+			return m.value(r, a)
+		}
+	}
+	return math.NaN(), fmt.Errorf("metric %s: the result has no arm %q", m.Name, arm)
+}
+
+// Op is a goal's comparison.
+type Op int
+
+// Comparisons a goal can use.
+const (
+	GE Op = iota // >=
+	GT           // >
+	LE           // <=
+	LT           // <
+)
+
+func (o Op) String() string {
+	switch o {
+	case GE:
+		return ">="
+	case GT:
+		return ">"
+	case LE:
+		return "<="
+	case LT:
+		return "<"
+	}
+	return "op(" + strconv.Itoa(int(o)) + ")"
+}
+
+// Goal is METRIC OP VALUE.
+type Goal struct {
+	Metric Metric
+	Op     Op
+	Value  float64
+}
+
+func (g Goal) String() string {
+	return g.Metric.Name + g.Op.String() + strconv.FormatFloat(g.Value, 'g', -1, 64)
+}
+
+// Upward reports whether the goal asks for the metric to be high enough
+// (>=, >): then the lower confidence bound decides, and the metric is
+// expected to rise with adoption. Otherwise (<=, <) the upper bound decides
+// and the metric is expected to fall.
+func (g Goal) Upward() bool { return g.Op == GE || g.Op == GT }
+
+// Met reports whether x meets the goal. NaN never does.
+func (g Goal) Met(x float64) bool {
+	switch g.Op {
+	case GE:
+		return x >= g.Value
+	case GT:
+		return x > g.Value
+	case LE:
+		return x <= g.Value
+	case LT:
+		return x < g.Value
+	}
+	return false
+}
+
+// maxGoalLen bounds a goal expression; real ones are a few words.
+const maxGoalLen = 200
+
+// ParseGoal parses METRIC OP VALUE ("coverage>=0.5", "r_eff < 1"): OP is
+// one of >=, >, <=, <; VALUE a finite number; spaces around the parts are
+// allowed.
+func ParseGoal(s string) (Goal, error) {
+	if len(s) > maxGoalLen {
+		return Goal{}, fmt.Errorf("too long (%d bytes, at most %d)", len(s), maxGoalLen)
+	}
+	i := strings.IndexAny(s, "<>")
+	if i < 0 {
+		if strings.ContainsAny(s, "=!") {
+			return Goal{}, fmt.Errorf("want METRIC OP VALUE with OP one of >=, >, <=, < (= alone and != are not goals)")
+		}
+		return Goal{}, fmt.Errorf("want METRIC OP VALUE with OP one of >=, >, <=, < (e.g. coverage>=0.5)")
+	}
+	name := strings.TrimSpace(s[:i])
+	rest := s[i:]
+	var op Op
+	switch {
+	case strings.HasPrefix(rest, ">="):
+		op, rest = GE, rest[2:]
+	case strings.HasPrefix(rest, "<="):
+		op, rest = LE, rest[2:]
+	case strings.HasPrefix(rest, ">"):
+		op, rest = GT, rest[1:]
+	default:
+		op, rest = LT, rest[1:]
+	}
+	if name == "" {
+		return Goal{}, fmt.Errorf("no metric before %s (known: %s)", op, strings.Join(MetricNames(), ", "))
+	}
+	m, err := LookupMetric(name)
+	if err != nil {
+		return Goal{}, err
+	}
+	text := strings.TrimSpace(rest)
+	if text == "" {
+		return Goal{}, fmt.Errorf("no value after %s", op)
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return Goal{}, fmt.Errorf("value %q after %s is not a finite number", text, op)
+	}
+	return Goal{Metric: m, Op: op, Value: v}, nil
+}
