@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"testing"
 	"time"
@@ -25,7 +26,10 @@ func benchTown(b *testing.B, n, days int, arms []scenarios.Arm) {
 	// load of index cases (their first windows are merely shorter).
 	sc.Diagnosis.FirstDay = 0
 	b.ReportAllocs()
-	var peak uint64
+	// peak is the largest HeapInuse seen (live data plus garbage not yet
+	// collected, what the process holds); peakLive the largest heap found
+	// live by a garbage collection.
+	var peak, peakLive uint64
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -35,6 +39,7 @@ func benchTown(b *testing.B, n, days int, arms []scenarios.Arm) {
 		tk := time.NewTicker(100 * time.Millisecond)
 		defer tk.Stop()
 		var ms runtime.MemStats
+		live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 		for {
 			select {
 			case <-stop:
@@ -42,6 +47,8 @@ func benchTown(b *testing.B, n, days int, arms []scenarios.Arm) {
 			case <-tk.C:
 				runtime.ReadMemStats(&ms)
 				peak = max(peak, ms.HeapInuse)
+				metrics.Read(live)
+				peakLive = max(peakLive, live[0].Value.Uint64())
 			}
 		}
 	}()
@@ -57,6 +64,7 @@ func benchTown(b *testing.B, n, days int, arms []scenarios.Arm) {
 	<-done
 	b.ReportMetric(ad, "agent-days/s")
 	b.ReportMetric(float64(peak)/float64(n), "bytes/agent")
+	b.ReportMetric(float64(peakLive)/float64(n), "live-bytes/agent")
 }
 
 func BenchmarkTownGAEN5k(b *testing.B) {

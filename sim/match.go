@@ -163,10 +163,10 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 		// each once.
 		ex = ex[:0]
 		for _, m := range ms[i0:j0] {
-			es := g.ents[m.day]
+			es, r := g.ents[m.day], &g.recs[m.day][m.rec]
 			for k := m.ent; k < m.ent+m.n; k++ {
 				x := m
-				x.ent, x.n, x.ms = k, 1, e.startMs+es[k].millis()
+				x.ent, x.n, x.ms = k, 1, e.startMs+r.millis(&es[k])
 				ex = append(ex, x)
 			}
 		}
@@ -300,7 +300,7 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 				b := &ents[x]
 				run := mrec{n: 0}
 				for k := r.first; k < r.first+int32(r.n); k++ {
-					ms := e.startMs + es[k].millis()
+					ms := e.startMs + r.millis(&es[k])
 					ok := ms >= b.from && ms <= b.to
 					if ok {
 						m := mrec{day: uint8(dd), rec: int32(ri), ent: k}

@@ -247,7 +247,7 @@ func (g *group) takeBuffers(nr, ne int) ([]rec, []entry) {
 		g.free = g.free[1:]
 	}
 	// A little headroom so the next days usually fit.
-	return make([]rec, 0, nr+nr/4), make([]entry, 0, ne+ne/4)
+	return make([]rec, 0, nr+nr/10), make([]entry, 0, ne+ne/10)
 }
 
 // rec is the compact form of a receiver's sightings of one advertiser
@@ -259,19 +259,21 @@ type rec struct {
 	rx, tx int32 // phone numbers in the group
 	pfx    uint64
 	first  int32 // index of the first entry in the day's entries
+	t0     int32 // whole second (since the run's start) entry times count from
 	n      uint16
 	day    uint8 // day of the run, for arm filtering
 }
 
-// entry is one sighting of a rec: whole seconds since the run's start plus
-// milliseconds, and the RSSI the receiver recorded.
+// entry is one sighting of a rec: its time in tenths of a second after the
+// rec's t0, and the RSSI the receiver recorded. Four bytes: a phone's
+// sightings are the bulk of the engine's memory.
 type entry struct {
-	t    int32
-	ms   uint16
+	off  uint16
 	rssi int8
 }
 
-func (e *entry) millis() int64 { return int64(e.t)*1000 + int64(e.ms) }
+// millis is the entry's instant in milliseconds since the run's start.
+func (r *rec) millis(en *entry) int64 { return (int64(r.t0)*10 + int64(en.off)) * 100 }
 
 // entropyReader is a deterministic key-material source for one device.
 func entropyReader(seed uint64, person, grp int) *rand.ChaCha8 {
@@ -341,7 +343,7 @@ func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
 // sighting materialises the real broadcast of r's advertiser at entry
 // en's instant through the protocol code: ID bytes, and for GAEN the AEM.
 func (g *group) sighting(r *rec, en *entry, start int64) (tracing.Sighting, error) {
-	ms := start + en.millis()
+	ms := start + r.millis(en)
 	t := time.UnixMilli(ms).UTC()
 	s := tracing.Sighting{Time: ms, RSSI: en.rssi}
 	dev := g.devices[r.tx]
@@ -371,5 +373,5 @@ func idPrefix(id *tracing.ID) uint64 {
 
 // id materialises only the ID bytes broadcast at entry en.
 func (g *group) id(r *rec, en *entry, start int64) (tracing.ID, error) {
-	return g.devices[r.tx].IDAt(time.UnixMilli(start + en.millis()).UTC())
+	return g.devices[r.tx].IDAt(time.UnixMilli(start + r.millis(en)).UTC())
 }

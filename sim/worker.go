@@ -35,9 +35,8 @@ type worker struct {
 	out   *chunkOut
 	cut   uint64 // reservoir cutoff of the current chunk
 	// rbuf and ebuf hold the day's records and entries of every chunk the
-	// worker ran, per group; a chunk's output is a sub-slice. They are
-	// reset, not freed, each day, so steady-state days allocate nothing
-	// here. r0 is where the current chunk's records start.
+	// worker ran, per group; a chunk's output is a sub-slice. r0 and e0
+	// are where the current chunk's records and entries start.
 	rbuf [][]rec
 	ebuf [][]entry
 	r0   []int
@@ -50,11 +49,13 @@ func newWorker(e *engine) *worker {
 		r0: make([]int, ng), e0: make([]int, ng)}
 }
 
-// reset starts a new day. The previous day's chunk outputs must have been
-// merged.
+// reset starts a new day. The previous day's chunk outputs have been
+// copied into the day's arrays, so the buffers are dropped rather than
+// kept: holding a second copy of a day's sightings would raise the peak
+// memory more than reallocating costs.
 func (w *worker) reset() {
 	for gi := range w.rbuf {
-		w.rbuf[gi], w.ebuf[gi] = w.rbuf[gi][:0], w.ebuf[gi][:0]
+		w.rbuf[gi], w.ebuf[gi] = nil, nil
 	}
 }
 
@@ -328,8 +329,9 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 				if mn == lastMin {
 					en := &w.ebuf[gi][len(w.ebuf[gi])-1]
 					if rs := rssi8(r.RSSI); rs > en.rssi {
+						last := &w.rbuf[gi][len(w.rbuf[gi])-1]
 						en.rssi = rs
-						en.t, en.ms = splitMs(r.T)
+						en.off = uint16(tenths(r.T) - int64(last.t0)*10)
 					}
 					continue
 				}
@@ -348,10 +350,9 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 
 func rssi8(r float32) int8 { return int8(clamp(math.Round(float64(r)), -127, 127)) }
 
-func splitMs(sec float64) (int32, uint16) {
-	ms := int64(math.Floor(sec * 1000))
-	return int32(ms / 1000), uint16(ms % 1000)
-}
+// tenths converts seconds since the run's start to whole tenths of a
+// second, the resolution of stored sighting times.
+func tenths(sec float64) int64 { return int64(math.Floor(sec * 10)) }
 
 // emit stores one sighting and offers it to the attenuation reservoir. A
 // sighting joins the chunk's last record when that record is the same
@@ -360,24 +361,30 @@ func splitMs(sec float64) (int32, uint16) {
 // comparing the two storages checks this grouping.
 func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, dist float64, env radio.Environment, att float64, hasAtt bool) {
 	e := w.e
-	t, ms := splitMs(sec)
-	en := entry{t: t, ms: ms, rssi: rssi}
+	tt := tenths(sec)
+	t := int32(tt / 10)
 	recs, ents := w.rbuf[gi], w.ebuf[gi]
 	join := false
 	// Join only records of the current chunk: which chunks a worker runs
 	// depends on scheduling, and results must not.
 	if n := len(recs); n > w.r0[gi] && !e.cfg.raw {
 		last := &recs[n-1]
+		// Same pair, same ID slot, not before the record's last entry (sites
+		// run one after another, so a pair's later site can come with
+		// earlier times), and within reach of a 16-bit offset.
 		if last.rx == rx && last.tx == tx && last.n < math.MaxUint16 {
-			prev := &ents[len(ents)-1]
-			join = e.slotOf(g, prev.t) == e.slotOf(g, t)
+			off := tt - int64(last.t0)*10
+			join = off >= int64(ents[len(ents)-1].off) && off <= math.MaxUint16 &&
+				e.slotOf(g, last.t0) == e.slotOf(g, t)
 		}
 	}
 	if join {
 		recs[len(recs)-1].n++
 	} else {
-		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents) - w.e0[gi]), n: 1, day: uint8(e.day)})
+		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents) - w.e0[gi]), t0: t, n: 1, day: uint8(e.day)})
 	}
+	last := &recs[len(recs)-1]
+	en := entry{off: uint16(tt - int64(last.t0)*10), rssi: rssi}
 	w.rbuf[gi], w.ebuf[gi] = recs, append(ents, en)
 	if hasAtt && e.att.k > 0 {
 		pr := agents.Mix(e.sc.Seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(t))
