@@ -151,7 +151,7 @@ var fieldDocs = map[string]string{
 	"github.com/bluesim/bluesim/scenarios.Plan.Tasks":                            "Tasks are every (point, replicate), sorted by Index.",
 	"github.com/bluesim/bluesim/scenarios.Ramp.Days":                             "Days is how many days adoption takes to reach the arm's Adoption.",
 	"github.com/bluesim/bluesim/scenarios.Ramp.From":                             "From is the adoption on day 0.",
-	"github.com/bluesim/bluesim/scenarios.Rule.MinMinutes":                       "MinMinutes (bluezone f1) is the minimum exposure in minutes, each\nsighting standing for one scan period.",
+	"github.com/bluesim/bluesim/scenarios.Rule.MinMinutes":                       "MinMinutes (bluezone f1) is the minimum exposure: distinct\nwall-clock minutes holding a sighting at or above the threshold\n(tracing/bluezone RuleParams.MinMinutes; rounded up).",
 	"github.com/bluesim/bluesim/scenarios.Rule.Mode":                             "Mode (bluezone, bluezone-v1): \"any\" notifies on any matched sighting,\nas the deployed app did (protocols.md §1.5 step 3); \"f1\" also needs\nMinMinutes of sightings at or above the RSSI threshold of the OS pair.",
 	"github.com/bluesim/bluesim/scenarios.Rule.Preset":                           "Preset (gaen, dp3t) names a deployed configuration: cwa, swisscovid,\nimmuni or gaen-v1-default (radio.md §3.2). ThresholdsDB, Weights and\nTriggerMinutes override it when set.",
 	"github.com/bluesim/bluesim/scenarios.Rule.RSSI":                             "RSSI (bluezone f1) are the per-OS-pair RSSI thresholds in dBm, the\napp's \"close\" thresholds (protocols.md §1.5 step 5).",

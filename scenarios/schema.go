@@ -145,8 +145,9 @@ type Rule struct {
 	// RSSI (bluezone f1) are the per-OS-pair RSSI thresholds in dBm, the
 	// app's "close" thresholds (protocols.md §1.5 step 5).
 	RSSI RSSIThresholds `yaml:"rssi"`
-	// MinMinutes (bluezone f1) is the minimum exposure in minutes, each
-	// sighting standing for one scan period.
+	// MinMinutes (bluezone f1) is the minimum exposure: distinct
+	// wall-clock minutes holding a sighting at or above the threshold
+	// (tracing/bluezone RuleParams.MinMinutes; rounded up).
 	MinMinutes float64 `yaml:"min_minutes"`
 	// Preset (gaen, dp3t) names a deployed configuration: cwa, swisscovid,
 	// immuni or gaen-v1-default (radio.md §3.2). ThresholdsDB, Weights and
