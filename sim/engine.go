@@ -323,8 +323,12 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	next := make(chan int)
 	var wg sync.WaitGroup
 	if e.workers == nil {
-		for range e.cfg.workers {
-			e.workers = append(e.workers, newWorker(e))
+		for w := range e.cfg.workers {
+			wk := newWorker(e)
+			if e.cfg.newSink != nil {
+				wk.sink = e.cfg.newSink(w)
+			}
+			e.workers = append(e.workers, wk)
 		}
 	}
 	for w := 0; w < min(e.cfg.workers, nch); w++ {
@@ -386,6 +390,15 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 		e.att.merge(o.att)
 	}
 	e.truth[d] = truth
+	if e.cfg.endDay != nil {
+		sinks := make([]ContactSink, len(e.workers))
+		for i, wk := range e.workers {
+			sinks[i] = wk.sink
+		}
+		if err := e.cfg.endDay(d, sinks); err != nil {
+			return err
+		}
+	}
 	// Drop what no later upload can reach.
 	old := d - e.k - 1 // truth and sightings: the longer of the two windows
 	delete(e.truth, old)

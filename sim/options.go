@@ -1,5 +1,10 @@
 package sim
 
+import (
+	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/radio"
+)
+
 // Progress is reported after each simulated day.
 type Progress struct {
 	// Day is the number of days finished, of Days.
@@ -11,6 +16,8 @@ type Progress struct {
 }
 
 type config struct {
+	newSink     func(worker int) ContactSink
+	endDay      func(day int, sinks []ContactSink) error
 	workers     int
 	progress    func(Progress)
 	raw         bool
@@ -53,4 +60,38 @@ type Notification struct {
 	Index, Person int32
 	// FirstExposure is the earliest matched sighting (Unix ms).
 	FirstExposure int64
+}
+
+// Contact is one pair of people within radio range of each other at one
+// site for a stretch of one day during which neither moved: the ground
+// truth the engine scores the apps against, and what an epidemic model
+// turns into doses.
+type Contact struct {
+	Day  int
+	A, B int32 // A < B
+	// From and To are minutes of the day, [From, To).
+	From, To  int16
+	DistanceM float32
+	Kind      agents.Kind
+	Env       radio.Environment
+	// Walls between the two (different rooms of one building).
+	Walls int
+	// Household is true when A and B live together.
+	Household bool
+}
+
+// ContactSink receives contacts. Each worker has its own sink, so it needs
+// no locking; contacts reach it in an order that depends on scheduling, so
+// whatever it computes must not depend on the order (sum, don't append).
+type ContactSink interface {
+	Contact(c *Contact)
+}
+
+// WithContacts hands every contact the engine finds to a sink: newSink(w)
+// makes worker w's sink once per run; after each day's sites are done and
+// before the day's uploads and matching, endDay(day, sinks) is called with
+// every worker's sink (in worker order), for example to merge them. An
+// error from endDay stops the run.
+func WithContacts(newSink func(worker int) ContactSink, endDay func(day int, sinks []ContactSink) error) Option {
+	return func(c *config) { c.newSink, c.endDay = newSink, endDay }
 }

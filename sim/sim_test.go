@@ -352,6 +352,57 @@ func TestRetention(t *testing.T) {
 	}
 }
 
+// contactSum adds up contacts order-independently.
+type contactSum struct{ n, minutes, close int64 }
+
+func (c *contactSum) Contact(x *Contact) {
+	c.n++
+	c.minutes += int64(x.To - x.From)
+	if x.DistanceM <= 2 && x.A < x.B {
+		c.close += int64(x.To - x.From)
+	}
+}
+
+// Every worker count sees the same contacts through WithContacts, and
+// endDay runs once a day with every worker's sink.
+func TestContactSink(t *testing.T) {
+	sc := small(400, 2)
+	sc.Arms = []scenarios.Arm{scenarios.GAENArm("gaen", 0.3)}
+	totals := map[int][]contactSum{}
+	for _, workers := range []int{1, 2} {
+		days := 0
+		_, err := Run(context.Background(), sc, WithWorkers(workers),
+			WithContacts(func(int) ContactSink { return &contactSum{} }, func(day int, sinks []ContactSink) error {
+				if len(sinks) != workers {
+					t.Fatalf("%d sinks for %d workers", len(sinks), workers)
+				}
+				var s contactSum
+				for _, k := range sinks {
+					c := k.(*contactSum)
+					s.n, s.minutes, s.close = s.n+c.n, s.minutes+c.minutes, s.close+c.close
+					*c = contactSum{}
+				}
+				totals[workers] = append(totals[workers], s)
+				days++
+				return nil
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if days != sc.Days {
+			t.Fatalf("endDay ran %d times over %d days", days, sc.Days)
+		}
+	}
+	if !slices.Equal(totals[1], totals[2]) || totals[1][0].n == 0 || totals[1][0].close == 0 {
+		t.Fatalf("contacts with 1 worker %+v, with 2 %+v", totals[1], totals[2])
+	}
+	stop := errors.New("stop")
+	if _, err := Run(context.Background(), sc, WithContacts(func(int) ContactSink { return &contactSum{} },
+		func(int, []ContactSink) error { return stop })); !errors.Is(err, stop) {
+		t.Fatalf("endDay error not returned: %v", err)
+	}
+}
+
 func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	days := 0

@@ -41,6 +41,7 @@ type worker struct {
 	ebuf [][]entry
 	r0   []int
 	e0   []int
+	sink ContactSink // WithContacts, nil without
 }
 
 func newWorker(e *engine) *worker {
@@ -249,6 +250,11 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 	if a > b {
 		a, b = b, a
 		sa, sb = sb, sa
+	}
+	if w.sink != nil {
+		pa, pb := &e.pop.People[a], &e.pop.People[b]
+		w.sink.Contact(&Contact{Day: e.day, A: a, B: b, From: int16(t0), To: int16(t1), DistanceM: d,
+			Kind: site.Kind, Env: site.Env, Walls: agents.Walls(sa.Room, sb.Room), Household: pa.Household == pb.Household})
 	}
 	if e.tracked[a] || e.tracked[b] {
 		key := uint64(a)<<32 | uint64(uint32(b))
