@@ -17,6 +17,10 @@ type Metric struct {
 	Description string
 	// Epidemic marks outcomes of the epidemic layer.
 	Epidemic bool
+	// bounds, when set, is the range the metric cannot leave (a share
+	// lies in [0, 1]); confidence intervals are clipped to it, since a
+	// Student-t interval from few replicates can overshoot it.
+	bounds *[2]float64
 	// value reads the metric for one arm of a result; nil while sim.Result
 	// does not carry the outcome.
 	value func(r *sim.Result, arm sim.ArmSummary) (float64, error)
@@ -28,21 +32,34 @@ func (m Metric) Available() bool { return m.value != nil }
 // metrics is the registry. A new outcome plugs in by adding an entry
 // here; the goal parser, the CLI's help and the errors follow.
 var metrics = []Metric{
-	{Name: "coverage", Description: "share of all close contacts of index cases who were notified",
+	// Shares of counts, in [0, 1].
+	{Name: "coverage", bounds: unit, Description: "share of all close contacts of index cases who were notified",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Coverage, nil }},
-	{Name: "capture", Description: "share of close contacts notified among those where both phones had the app",
+	{Name: "capture", bounds: unit, Description: "share of close contacts notified among those where both phones had the app",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Capture, nil }},
-	{Name: "precision", Description: "share of notifications that went to true close contacts",
+	{Name: "precision", bounds: unit, Description: "share of notifications that went to true close contacts",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Precision, nil }},
-	{Name: "recall", Description: "recall over all close contacts (equals coverage)",
+	{Name: "recall", bounds: unit, Description: "recall over all close contacts (equals coverage)",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Recall, nil }},
-	{Name: "false_positive_rate", Description: "share of non-contacts in radio range who were notified",
+	{Name: "false_positive_rate", bounds: unit, Description: "share of non-contacts in radio range who were notified",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.FalsePositiveRate, nil }},
 	// The epidemic layer's outcomes: sim.Result does not carry them yet.
 	// When it does, give each its value function.
-	{Name: "averted", Epidemic: true, Description: "share of infections averted against the paired run without the app"},
-	{Name: "r_eff", Epidemic: true, Description: "effective reproduction number"},
-	{Name: "attack_rate", Epidemic: true, Description: "share of the population infected over the run"},
+	{Name: "averted", Epidemic: true, bounds: &[2]float64{math.Inf(-1), 1}, Description: "share of infections averted against the paired run without the app"},
+	{Name: "r_eff", Epidemic: true, bounds: &[2]float64{0, math.Inf(1)}, Description: "effective reproduction number"},
+	{Name: "attack_rate", Epidemic: true, bounds: unit, Description: "share of the population infected over the run"},
+}
+
+// unit is the range of a share.
+var unit = &[2]float64{0, 1}
+
+// Clip returns x limited to the metric's range (x itself when the metric
+// has none, or for NaN).
+func (m Metric) Clip(x float64) float64 {
+	if m.bounds == nil || math.IsNaN(x) {
+		return x
+	}
+	return math.Min(math.Max(x, m.bounds[0]), m.bounds[1])
 }
 
 // Metrics lists the metrics goals can name, in a stable order.

@@ -40,11 +40,11 @@ type Point struct {
 	// Mean and SD (sample standard deviation; NaN with one replicate).
 	Mean, SD float64
 	// Lo and Hi are the two-sided interval at the confidence level (NaN
-	// with one replicate).
+	// with one replicate), clipped to the metric's range.
 	Lo, Hi float64
 	// Bound is the one-sided bound that decides: the lower bound for an
 	// upward goal, the upper bound otherwise; the mean itself with one
-	// replicate.
+	// replicate. It is clipped to the metric's range too.
 	Bound float64
 	// Met is Goal.Met(Bound).
 	Met bool
@@ -187,11 +187,12 @@ func (c *Config) summarise(p *Point) {
 		t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}
 		one := t.Quantile(c.Confidence) * se
 		two := t.Quantile((1+c.Confidence)/2) * se
-		p.Lo, p.Hi = p.Mean-two, p.Mean+two
+		m := c.Goal.Metric
+		p.Lo, p.Hi = m.Clip(p.Mean-two), m.Clip(p.Mean+two)
 		if c.Goal.Upward() {
-			p.Bound = p.Mean - one
+			p.Bound = m.Clip(p.Mean - one)
 		} else {
-			p.Bound = p.Mean + one
+			p.Bound = m.Clip(p.Mean + one)
 		}
 	}
 	p.Met = c.Goal.Met(p.Bound)

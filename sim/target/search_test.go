@@ -258,3 +258,19 @@ func TestSearchErrors(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestSearchClipsToRange: two replicates give a wide t interval that would
+// reach below 0; a share cannot, so the interval and the bound stop at 0.
+func TestSearchClipsToRange(t *testing.T) {
+	c := Config{Goal: mustGoal(t, "coverage>=0.9"), Max: 0.5, Replicates: 2, Confidence: 0.95, Tolerance: 0.01}
+	out, err := Search(context.Background(), c, func(_ context.Context, _ float64, r int) (float64, error) {
+		return []float64{0, 0.1}[r], nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := out.Points[0]
+	if p.Lo != 0 || p.Bound != 0 || p.Hi <= 0.1 || p.Hi > 1 {
+		t.Errorf("interval [%v, %v], bound %v; want [0, (0.1, 1]], bound 0", p.Lo, p.Hi, p.Bound)
+	}
+}

@@ -1,0 +1,457 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/color"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/plots"
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/sim/target"
+)
+
+func init() { register("", newTargetCommand) }
+
+// Files bluesim target writes under --out.
+const (
+	targetSummaryFile = "target.json"
+	targetProbesTable = "target_probes"
+	targetPointsTable = "target_points"
+	targetCurvePlot   = "target_curve"
+)
+
+// newTargetCommand is `bluesim target`: the smallest install rate at which
+// an arm meets a goal.
+func newTargetCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "target [SCENARIO.yaml | BUILTIN] --goal EXPR",
+		Short: "Find the smallest adoption at which an arm meets a goal (coverage>=0.5, ...)",
+		Long: `target finds the smallest adoption (share of the population with the app)
+at which one protocol arm of a scenario meets a goal, METRIC OP VALUE with
+OP one of >=, >, <=, <:
+
+  ` + metricHelp() + `
+
+It bisects over adoption between 0 and the smartphone ownership share (only
+owners can install the app), running --replicates simulations at each
+probed adoption. Replicate r uses the same seed at every adoption (common
+random numbers), so differences between adoptions are not noise. The goal
+counts as met at an adoption only when the one-sided --confidence bound of
+the replicate mean meets it (the lower bound for >= and >, the upper bound
+for <= and <; Student's t with n-1 degrees of freedom; with one replicate
+the point value decides). The search stops when the bracket [last failing,
+first passing] is narrower than --tolerance.
+
+The arm (--arm, default the first) runs alone at each probed adoption,
+with its adoption field set to the probe; an install ramp keeps its shape
+(ramp.from is scaled in proportion). The other arms are left out: they do
+not change the chosen arm's numbers.
+
+Writes, in --out (default out/target-<scenario>), atomically:
+
+  target.json    the goal, the answer, its bracket and the search settings
+  tables/        target_probes (every adoption, replicate and value) and
+                 target_points (per adoption: mean, interval, bound, verdict),
+                 CSV and Parquet
+  plots/         target_curve: the metric against adoption with intervals,
+                 the goal line and the answer marked (PNG and SVG)
+
+Exit code 3 when the goal is not met even at the ownership cap.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usagef("target takes at most one scenario (a file or a built-in name), got %d", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			arg := ""
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			return a.runTarget(cmd, arg)
+		},
+	}
+	f := cmd.Flags()
+	f.String("goal", "", "the goal, METRIC OP VALUE (e.g. coverage>=0.5)")
+	f.Int("replicates", 5, "simulations per probed adoption")
+	f.Float64("confidence", 0.95, "confidence of the one-sided bound that decides the goal, in (0, 1)")
+	f.String("arm", "", "the arm whose adoption is searched (default: the scenario's first arm)")
+	f.String("out", "", "output folder (default out/target-<scenario>)")
+	f.Int("workers", 0, "parallel workers per simulation (0: the scenario's engine.workers, or one per CPU)")
+	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
+	f.Float64("tolerance", 0.01, "stop when the adoption bracket is narrower than this")
+	return cmd
+}
+
+// metricHelp lists the goal metrics for the help text.
+func metricHelp() string {
+	var lines []string
+	for _, m := range target.Metrics() {
+		d := m.Description
+		if m.Epidemic {
+			d += " (epidemic layer)"
+		}
+		lines = append(lines, fmt.Sprintf("%-20s %s", m.Name, d))
+	}
+	return strings.Join(lines, "\n  ")
+}
+
+// targetRun is what one search needs besides the search itself.
+type targetRun struct {
+	sc     scenarios.Scenario
+	arm    int
+	armN   string
+	goal   target.Goal
+	cfg    target.Config
+	dir    string
+	digits int
+}
+
+func (a *app) runTarget(cmd *cobra.Command, arg string) error {
+	expr := a.str("goal")
+	if !a.changed(cmd, "goal") || strings.TrimSpace(expr) == "" {
+		return usagef("--goal is required, e.g. --goal coverage>=0.5 (metrics: %s)", strings.Join(target.MetricNames(), ", "))
+	}
+	goal, err := target.ParseGoal(expr)
+	if err != nil {
+		return usagef("--goal %s: %v", expr, err)
+	}
+	conf := a.float("confidence")
+	if !(conf > 0 && conf < 1) {
+		return usagef("--confidence %v: want a value strictly between 0 and 1 (e.g. 0.95)", conf)
+	}
+	reps := a.integer("replicates")
+	if reps < 1 {
+		return usagef("--replicates %d: want at least 1", reps)
+	}
+	tol := a.float("tolerance")
+	if !(tol > 0 && tol < 1) {
+		return usagef("--tolerance %v: want a value strictly between 0 and 1 (e.g. 0.01)", tol)
+	}
+	workers := a.integer("workers")
+	if workers < 0 {
+		return usagef("--workers %d: want 0 (automatic) or more", workers)
+	}
+	sets, _ := cmd.Flags().GetStringArray("set")
+	var l *scenarios.Loaded
+	if arg == "" {
+		l, err = scenarios.LoadBuiltin(scenarios.DefaultName, sets...)
+	} else {
+		l, err = scenarios.Resolve(arg, sets...)
+	}
+	if err != nil {
+		return asUsage(err)
+	}
+	t := &targetRun{sc: l.Scenario, goal: goal}
+	t.arm, err = target.ArmIndex(&t.sc, a.str("arm"))
+	if err != nil {
+		return usagef("--arm: %v", err)
+	}
+	t.armN = t.sc.Arms[t.arm].Name
+	maxA, err := target.MaxAdoption(&t.sc)
+	if err != nil {
+		return asUsage(err)
+	}
+	t.cfg = target.Config{Goal: goal, Max: maxA, Replicates: reps, Confidence: conf, Tolerance: tol}
+	t.digits = max(2, int(math.Ceil(-math.Log10(tol)))+1)
+	t.dir = a.str("out")
+	if t.dir == "" {
+		t.dir = filepath.Join("out", "target-"+t.sc.Name)
+	}
+	var opts []sim.Option
+	if workers > 0 {
+		opts = append(opts, sim.WithWorkers(workers))
+	}
+
+	armNote := ""
+	if !a.changed(cmd, "arm") && len(t.sc.Arms) > 1 {
+		armNote = fmt.Sprintf(" (the first of %d arms; pick another with --arm)", len(t.sc.Arms))
+	}
+	fmt.Fprintf(a.stderr, "target %s: %s for arm %s%s\n", t.sc.Name, goal, t.armN, armNote)
+	fmt.Fprintf(a.stderr, "searching adoption 0 to %s (smartphone ownership), %d replicates per point, tolerance %v: %d people, %d days, seed %d -> %s\n",
+		t.adoption(maxA), reps, tol, t.sc.Population.Size, t.sc.Days, t.sc.Seed, t.dir)
+	if l.Sweep != nil {
+		fmt.Fprintf(a.stderr, "note: the file's sweep block is ignored; target makes its own points\n")
+	}
+
+	probes := t.cfg.MaxProbes()
+	prog := newProgress(a.stderr, probes*reps)
+	t.cfg.OnPoint = func(p target.Point) {
+		prog.mu.Lock()
+		defer prog.mu.Unlock()
+		verdict := "not met"
+		if p.Met {
+			verdict = "met"
+		}
+		fmt.Fprintf(a.stderr, "probe %d (at most %d): adoption %s: %s %s, %s: %s\n", p.Order+1, probes,
+			t.adoption(p.Adoption), goal.Metric.Name, t.value(p.Mean), t.boundText(p), verdict)
+	}
+	eval := func(ctx context.Context, adoption float64, rep int) (float64, error) {
+		sc, err := target.WithAdoption(&t.sc, t.arm, adoption)
+		if err != nil {
+			return 0, err
+		}
+		sc.Seed = scenarios.ReplicateSeed(t.sc.Seed, rep)
+		rp := prog.startRun(fmt.Sprintf("a=%s r%d", t.adoption(adoption), rep+1), sc.Days)
+		r, err := sim.Run(ctx, sc, append(opts, sim.WithProgress(rp.update))...)
+		rp.finish(err)
+		if err != nil {
+			return 0, err
+		}
+		return goal.Metric.Value(r, t.armN)
+	}
+	out, err := target.Search(a.ctx, t.cfg, eval)
+	prog.wait()
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return fmt.Errorf("interrupted before the search finished: nothing written, earlier outputs in %s are untouched", t.dir)
+		}
+		return err
+	}
+	for _, w := range out.Warnings {
+		fmt.Fprintf(a.stderr, "warning: %s\n", w)
+	}
+	files, err := t.write(out)
+	if err != nil {
+		return err
+	}
+	if !out.Found {
+		fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
+		b := out.Best
+		return &thresholdError{msg: fmt.Sprintf("target: %s for arm %s: not met at any adoption up to %s (the smartphone ownership cap); "+
+			"the best was %s %s (%s) at adoption %s", goal, t.armN, t.adoption(t.cfg.Max), goal.Metric.Name, t.value(b.Mean),
+			t.boundText(b), t.adoption(b.Adoption))}
+	}
+	p := out.At
+	bracket := fmt.Sprintf("bracket %s–%s", t.adoption(out.BracketLo), t.adoption(out.Answer))
+	if math.IsNaN(out.BracketLo) {
+		bracket = "met already without the app"
+	}
+	interval := fmt.Sprintf("%s CI %s–%s, %d replicates", pctLabel(conf), t.value(p.Lo), t.value(p.Hi), reps)
+	if reps == 1 {
+		interval = "1 replicate: no confidence interval, the point value decides"
+	}
+	fmt.Fprintf(a.stdout, "target: %s for arm %s: adoption %s (%s); %s at %s = %s (%s)\n", goal, t.armN,
+		t.adoption(out.Answer), bracket, goal.Metric.Name, t.adoption(out.Answer), t.value(p.Mean), interval)
+	if reps > 1 {
+		fmt.Fprintf(a.stdout, "the goal is judged on the %s: %s\n", t.boundName(), t.value(p.Bound))
+	}
+	fmt.Fprintf(a.stdout, "searched adoption 0 to %s (smartphone ownership) in %d probes, tolerance %v\n",
+		t.adoption(t.cfg.Max), len(out.Points), tol)
+	fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
+	return nil
+}
+
+// pctLabel prints a confidence level as "95 %".
+func pctLabel(c float64) string {
+	return strconv.FormatFloat(100*c, 'g', 4, 64) + " %"
+}
+
+func (t *targetRun) adoption(x float64) string {
+	return strconv.FormatFloat(x, 'f', t.digits, 64)
+}
+
+// value prints a metric value with three significant digits.
+func (t *targetRun) value(x float64) string {
+	if math.IsNaN(x) {
+		return "n/a"
+	}
+	return strconv.FormatFloat(x, 'g', 3, 64)
+}
+
+func (t *targetRun) boundName() string {
+	side := "lower"
+	if !t.goal.Upward() {
+		side = "upper"
+	}
+	return fmt.Sprintf("one-sided %s %s bound", pctLabel(t.cfg.Confidence), side)
+}
+
+func (t *targetRun) boundText(p target.Point) string {
+	if len(p.Values) < 2 {
+		return "1 replicate, the point value decides"
+	}
+	return t.boundName() + " " + t.value(p.Bound)
+}
+
+// write saves the search's tables, figure and summary; it returns the
+// files written, relative to t.dir.
+func (t *targetRun) write(out *target.Outcome) ([]string, error) {
+	var files []string
+	probes := output.Table{Name: targetProbesTable, Columns: []output.Column{
+		{Name: "probe", Kind: output.Int}, {Name: "adoption", Kind: output.Float},
+		{Name: "replicate", Kind: output.Int}, {Name: "seed", Kind: output.String},
+		{Name: t.goal.Metric.Name, Kind: output.Float}}}
+	points := output.Table{Name: targetPointsTable, Columns: []output.Column{
+		{Name: "probe", Kind: output.Int}, {Name: "adoption", Kind: output.Float},
+		{Name: "replicates", Kind: output.Int}, {Name: "mean", Kind: output.Float},
+		{Name: "sd", Kind: output.Float}, {Name: "ci_lo", Kind: output.Float},
+		{Name: "ci_hi", Kind: output.Float}, {Name: "bound", Kind: output.Float},
+		{Name: "met", Kind: output.Int}}}
+	byA := slices.Clone(out.Points)
+	slices.SortStableFunc(byA, func(p, q target.Point) int { return cmpFloat(p.Adoption, q.Adoption) })
+	for _, p := range byA {
+		for r, v := range p.Values {
+			probes.Rows = append(probes.Rows, []any{p.Order + 1, p.Adoption, r,
+				strconv.FormatUint(scenarios.ReplicateSeed(t.sc.Seed, r), 10), v})
+		}
+		met := 0
+		if p.Met {
+			met = 1
+		}
+		points.Rows = append(points.Rows, []any{p.Order + 1, p.Adoption, len(p.Values), p.Mean, p.SD, p.Lo, p.Hi, p.Bound, met})
+	}
+	if err := output.WriteTables(filepath.Join(t.dir, plots.TablesDir), []output.Table{probes, points}); err != nil {
+		return nil, err
+	}
+	for _, n := range []string{targetProbesTable, targetPointsTable} {
+		files = append(files, filepath.Join(plots.TablesDir, n+".csv"), filepath.Join(plots.TablesDir, n+".parquet"))
+	}
+	fig, err := t.figure(out, byA)
+	if err != nil {
+		return nil, err
+	}
+	names, err := plots.WriteFigures(filepath.Join(t.dir, plots.PlotsDir), []plots.Figure{fig})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		files = append(files, filepath.Join(plots.PlotsDir, n))
+	}
+	js, err := t.summaryJSON(out)
+	if err != nil {
+		return nil, err
+	}
+	if err := output.WriteBytesAtomic(filepath.Join(t.dir, targetSummaryFile), js); err != nil {
+		return nil, err
+	}
+	return append([]string{targetSummaryFile}, files...), nil
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// figure draws the metric against adoption with its intervals, the goal as
+// a dashed horizontal line and the answer as a dotted vertical one.
+func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figure, error) {
+	name := t.goal.Metric.Name
+	c := plots.Curve{
+		Name:   targetCurvePlot,
+		Title:  fmt.Sprintf("%s against adoption, arm %s", name, t.armN),
+		XLabel: "adoption (share of the population with the app)",
+		YLabel: name,
+		Caption: fmt.Sprintf("Each point is the mean of %d replicates at a probed adoption, with its %s interval; "+
+			"the dashed line is the goal %s, the dotted line the smallest adoption found to meet it.",
+			t.cfg.Replicates, pctLabel(t.cfg.Confidence), t.goal),
+	}
+	top := t.goal.Value
+	for _, p := range byA {
+		c.Points = append(c.Points, plots.CurvePoint{Series: t.armN, X: p.Adoption, Y: p.Mean, Lo: p.Lo, Hi: p.Hi})
+		for _, y := range []float64{p.Mean, p.Hi} {
+			if !math.IsNaN(y) && !math.IsInf(y, 0) {
+				top = math.Max(top, y)
+			}
+		}
+	}
+	fig, err := plots.CurveFigure(c)
+	if err != nil {
+		return fig, err
+	}
+	goalLine, err := plotter.NewLine(plotter.XYs{{X: 0, Y: t.goal.Value}, {X: t.cfg.Max, Y: t.goal.Value}})
+	if err != nil {
+		return fig, err
+	}
+	goalLine.Color = color.RGBA{R: 90, G: 90, B: 90, A: 255}
+	goalLine.Width = vg.Points(1)
+	goalLine.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+	fig.Plot.Add(goalLine)
+	fig.Plot.Legend.Add("goal "+t.goal.String(), goalLine)
+	if out.Found {
+		mark, err := plotter.NewLine(plotter.XYs{{X: out.Answer, Y: 0}, {X: out.Answer, Y: top}})
+		if err != nil {
+			return fig, err
+		}
+		mark.Color = color.RGBA{G: 90, B: 200, A: 255}
+		mark.Width = vg.Points(1)
+		mark.Dashes = []vg.Length{vg.Points(1.5), vg.Points(2.5)}
+		fig.Plot.Add(mark)
+		fig.Plot.Legend.Add("target adoption "+t.adoption(out.Answer), mark)
+	}
+	return fig, nil
+}
+
+// targetSummary is target.json: stable snake_case keys.
+type targetSummary struct {
+	Scenario    string        `json:"scenario"`
+	Seed        uint64        `json:"seed"`
+	Agents      int           `json:"agents"`
+	Days        int           `json:"days"`
+	Arm         string        `json:"arm"`
+	Goal        string        `json:"goal"`
+	Metric      string        `json:"metric"`
+	Replicates  int           `json:"replicates"`
+	Confidence  float64       `json:"confidence"`
+	Tolerance   float64       `json:"tolerance"`
+	MaxAdoption float64       `json:"max_adoption"`
+	Found       bool          `json:"found"`
+	Adoption    output.Num    `json:"adoption"`
+	BracketLo   output.Num    `json:"bracket_lo"`
+	BracketHi   output.Num    `json:"bracket_hi"`
+	Mean        output.Num    `json:"mean"`
+	CILo        output.Num    `json:"ci_lo"`
+	CIHi        output.Num    `json:"ci_hi"`
+	Bound       output.Num    `json:"bound"`
+	Best        targetBestRow `json:"best"`
+	Probes      int           `json:"probes"`
+	Warnings    []string      `json:"warnings"`
+}
+
+type targetBestRow struct {
+	Adoption output.Num `json:"adoption"`
+	Mean     output.Num `json:"mean"`
+	Bound    output.Num `json:"bound"`
+}
+
+func (t *targetRun) summaryJSON(out *target.Outcome) ([]byte, error) {
+	nan := output.Num(math.NaN())
+	s := targetSummary{
+		Scenario: t.sc.Name, Seed: t.sc.Seed, Agents: t.sc.Population.Size, Days: t.sc.Days,
+		Arm: t.armN, Goal: t.goal.String(), Metric: t.goal.Metric.Name,
+		Replicates: t.cfg.Replicates, Confidence: t.cfg.Confidence, Tolerance: t.cfg.Tolerance,
+		MaxAdoption: t.cfg.Max, Found: out.Found,
+		Adoption: nan, BracketLo: nan, BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan,
+		Best:     targetBestRow{output.Num(out.Best.Adoption), output.Num(out.Best.Mean), output.Num(out.Best.Bound)},
+		Probes:   len(out.Points),
+		Warnings: append([]string{}, out.Warnings...),
+	}
+	if out.Found {
+		p := out.At
+		s.Adoption, s.BracketLo, s.BracketHi = output.Num(out.Answer), output.Num(out.BracketLo), output.Num(out.Answer)
+		s.Mean, s.CILo, s.CIHi, s.Bound = output.Num(p.Mean), output.Num(p.Lo), output.Num(p.Hi), output.Num(p.Bound)
+	}
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}

@@ -1,0 +1,39 @@
+package target
+
+import (
+	"context"
+	"testing"
+
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/sim"
+)
+
+// TestWithAdoptionMatchesFullRun: running one arm alone gives that arm
+// exactly the numbers it gets in a run of every arm, which is what lets
+// the search leave the other arms out.
+func TestWithAdoptionMatchesFullRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine")
+	}
+	l, err := scenarios.Load("testdata/tiny.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := sim.Run(context.Background(), l.Scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range l.Scenario.Arms {
+		one, err := WithAdoption(&l.Scenario, i, a.Adoption)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := sim.Run(context.Background(), one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Arms) != 1 || r.Arms[0] != full.Arms[i] {
+			t.Errorf("arm %s alone:\n%+v\nin the full run:\n%+v", a.Name, r.Arms, full.Arms[i])
+		}
+	}
+}
