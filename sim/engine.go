@@ -266,6 +266,7 @@ func (e *engine) installedArm(ai, i, d int) bool {
 // chunks) and merges the chunks in order.
 func (e *engine) simulateDay(ctx context.Context, d int) error {
 	e.day = d
+	e.dropDay(d)
 	pop := e.pop
 	for i := range e.tracked {
 		t := false
@@ -336,7 +337,6 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 		go func() {
 			defer wg.Done()
 			wk := e.workers[w]
-			wk.reset()
 			for c := range next {
 				outs[c] = wk.chunk(bySite, off, bounds[c], bounds[c+1])
 			}
@@ -354,6 +354,14 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	if cerr != nil {
 		return cerr
 	}
+	// The chunks' outputs are copied below; the workers' buffers that hold
+	// them are dropped afterwards, not kept for tomorrow (a second copy of
+	// a day's sightings would raise the peak more than reallocating costs).
+	defer func() {
+		for _, wk := range e.workers {
+			wk.reset()
+		}
+	}()
 	var truth []truthRec
 	for gi, g := range e.groups {
 		nr, ne := 0, 0
@@ -400,18 +408,27 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 		}
 	}
 	// Drop what no later upload can reach.
-	old := d - e.k - 1 // truth and sightings: the longer of the two windows
+	return nil
+}
+
+// dropDay releases what no upload from day d on can reach: the truth and
+// sightings of day d-k-1. Their arrays go to the free list, so the day
+// being built reuses them instead of growing the heap.
+func (e *engine) dropDay(d int) {
+	old := d - e.k - 1
 	delete(e.truth, old)
-	if old >= 0 {
-		for _, g := range e.groups {
+	if old < 0 {
+		return
+	}
+	for _, g := range e.groups {
+		if g.recs[old] != nil {
 			g.free = append(g.free, dayBuf{g.recs[old], g.ents[old]})
-			g.recs[old], g.ents[old] = nil, nil
-			if g.raw != nil {
-				g.raw[old] = nil
-			}
+		}
+		g.recs[old], g.ents[old] = nil, nil
+		if g.raw != nil {
+			g.raw[old] = nil
 		}
 	}
-	return nil
 }
 
 // materialise fills each record's ID prefix (and, in raw mode, every
