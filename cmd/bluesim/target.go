@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"io"
 	"math"
 	"path/filepath"
 	"slices"
@@ -192,11 +193,17 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	t.cfg.OnPoint = func(p target.Point) {
 		prog.mu.Lock()
 		defer prog.mu.Unlock()
+		// On a terminal the line goes through the bars, which print it
+		// above themselves instead of drawing over it.
+		var w io.Writer = a.stderr
+		if prog.bars != nil {
+			w = prog.bars
+		}
 		verdict := "not met"
 		if p.Met {
 			verdict = "met"
 		}
-		fmt.Fprintf(a.stderr, "probe %d (at most %d): adoption %s: %s %s, %s: %s\n", p.Order+1, probes,
+		fmt.Fprintf(w, "probe %d (at most %d): adoption %s: %s %s, %s: %s\n", p.Order+1, probes,
 			t.adoption(p.Adoption), goal.Metric.Name, t.value(p.Mean), t.boundText(p), verdict)
 	}
 	eval := func(ctx context.Context, adoption float64, rep int) (float64, error) {
