@@ -173,3 +173,21 @@ func readCSV(t *testing.T, path string) [][]string {
 	}
 	return rows
 }
+
+// TestTargetInterrupted: Ctrl-C before the search ends writes nothing.
+func TestTargetInterrupted(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr strings.Builder
+	err := run(ctx, []string{"target", "testdata/target_tiny.yaml", "--goal", "coverage>=0.1", "--out", dir}, &stdout, &stderr)
+	if code := exitCode(err, &stderr); code != exitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, exitFailure, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("stderr %q does not say the search was interrupted", stderr.String())
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("interrupted search created %s", dir)
+	}
+}

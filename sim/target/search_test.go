@@ -274,3 +274,21 @@ func TestSearchClipsToRange(t *testing.T) {
 		t.Errorf("interval [%v, %v], bound %v; want [0, (0.1, 1]], bound 0", p.Lo, p.Hi, p.Bound)
 	}
 }
+
+// BenchmarkSearch measures the search's own cost (statistics and
+// bookkeeping) on a cheap synthetic metric with five replicates.
+func BenchmarkSearch(b *testing.B) {
+	g, err := ParseGoal("coverage>=0.4")
+	if err != nil {
+		b.Fatal(err)
+	}
+	noise := []float64{-0.04, 0.03, 0.01, -0.02, 0.02}
+	c := Config{Goal: g, Max: 0.78, Replicates: len(noise), Confidence: 0.95, Tolerance: 0.001}
+	eval := func(_ context.Context, a float64, r int) (float64, error) { return a + noise[r], nil }
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Search(context.Background(), c, eval); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
