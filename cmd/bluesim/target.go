@@ -102,8 +102,8 @@ func metricHelp() string {
 	var lines []string
 	for _, m := range target.Metrics() {
 		d := m.Description
-		if m.Epidemic {
-			d += " (epidemic layer)"
+		if !m.Available() {
+			d += " (needs the epidemic layer)"
 		}
 		lines = append(lines, fmt.Sprintf("%-20s %s", m.Name, d))
 	}
