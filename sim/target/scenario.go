@@ -50,8 +50,9 @@ func ArmIndex(sc *scenarios.Scenario, name string) (int, error) {
 
 // WithAdoption returns a copy of sc that runs only arm i, at adoption a.
 // The other arms are left out: they do not change what the chosen arm's
-// phones hear or who is diagnosed, and each costs a run's worth of
-// matching. An install ramp keeps its shape: ramp.from is scaled by
+// phones hear or who is diagnosed (TestWithAdoptionMatchesFullRun checks
+// that the arm's summary is the same as in a run of every arm), and each
+// costs a run's worth of matching. An install ramp keeps its shape: ramp.from is scaled by
 // a / (the arm's adoption), so the campaign starts at the same fraction of
 // its end value and ends at a (with an arm adoption of 0, from is 0). The
 // result is validated like a loaded scenario.
