@@ -403,6 +403,20 @@ func TestContactSink(t *testing.T) {
 	}
 }
 
+// Skipping two backgrounded iPhones when ios_bg_bg_detect_prob is 0 gives
+// what the radio model itself reports: with a probability of 1e-12 (which
+// turns the shortcut off) nothing changes.
+func TestIOSBackgroundShortcut(t *testing.T) {
+	sc := small(400, 3)
+	sc.Arms = []scenarios.Arm{scenarios.BluezoneArm("bz", 0.5)}
+	r0, n0 := run(t, sc)
+	sc.Radio.IOSBgBgDetectProb = 1e-12
+	r1, n1 := run(t, sc)
+	if countNots(n0) == 0 || !equalNots(n0, n1) || r0.Arms[0].Counts != r1.Arms[0].Counts {
+		t.Fatalf("shortcut changed results: %d vs %d notifications", countNots(n0), countNots(n1))
+	}
+}
+
 func TestCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	days := 0

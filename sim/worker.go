@@ -315,6 +315,13 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 	rxPhone := w.phoneOf(g, rx, from)
 	link.Rx = rxPhone
 	link.Tx = w.phoneOf(g, tx, from)
+	if g.rproto == radio.Bluezone && rxPhone.OS == radio.IOS && link.Tx.OS == radio.IOS &&
+		!rxPhone.Foreground && !link.Tx.Foreground && e.sc.Radio.IOSBgBgDetectProb == 0 {
+		// Two backgrounded iPhones never hear each other when
+		// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model
+		// would walk every packet to report nothing.
+		return
+	}
 	w.wins = g.scheds[rx].AppendWindows(w.wins[:0], from, to, rxPhone.Foreground)
 	rxKey := agents.Mix(e.sc.Seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.rproto))
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
