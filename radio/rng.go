@@ -143,17 +143,54 @@ func normal32(v uint32) float64 {
 // dB, which is what the fits of radio.md §1.3 measure. A packet's fading
 // is mid[i] for a uniform 12-bit cell index i (the quantile at the cell's
 // centre, within 0.01 dB of exact in the bulk); cell 0, the deep fades,
-// is drawn exactly from the power CDF's linear foot.
+// is drawn by tail from a uniform u inside the cell.
+//
+// Cell 0 used to come only from the power CDF's linear foot F(p) ≈
+// (k+1)·e^{−k}·p. That holds only while the foot covers the cell: at large
+// K the foot lies far below probability 1/4096, so the foot put cell-0
+// packets far above the mean (+58 dB at K = 14 dB) and, once e^{−k}
+// underflowed (K ≥ 28.7 dB), at +Inf. The foot is now kept only where it
+// agrees with the numerical CDF at the cell's edge (small K, which keeps
+// the default tables' draws unchanged); elsewhere cell 0 has its own
+// quantile table, deep, with the foot used only below its first entry.
 type fadeTable struct {
 	mid   [tableSize]float64
 	mean  float64 // mean of 10·log10(power) before centring (≤ 0 dB)
 	sd    float64 // SD in dB
 	tailC float64 // F(p) ≈ tailC·p for small unit-mean power p
+	// foot is true when the linear foot is used for all of cell 0.
+	foot bool
+	// zero is true for the ideal table: no fading at all.
+	zero bool
+	// deep[j] is the centred quantile at probability j/tableSize² (so
+	// deep[tableSize] is cell 0's upper edge); deep[0] is unused.
+	deep [tableSize + 1]float64
 }
 
-// tail returns a deep fade for a uniform u in (0, 1) inside cell 0.
+// footTolDB is how far the linear foot's cell-0 edge may lie from the
+// numerical CDF's before deep replaces it.
+const footTolDB = 0.05
+
+// tail returns a deep fade for a uniform u in (0, 1) inside cell 0. The
+// result is finite and at most mid[1].
 func (t *fadeTable) tail(u float64) float64 {
-	return 10*math.Log10(u/tableSize/t.tailC) - t.mean
+	if t.zero {
+		return 0
+	}
+	if t.foot {
+		return 10*math.Log10(u/tableSize/t.tailC) - t.mean
+	}
+	x := u * tableSize
+	j := int(x)
+	if j < 1 {
+		// Below the first entry the power CDF is linear: F ∝ p.
+		return t.deep[1] + 10*math.Log10(math.Max(x, 1e-300))
+	}
+	if j >= tableSize {
+		return t.deep[tableSize]
+	}
+	a := t.deep[j]
+	return a + (x-float64(j))*(t.deep[j+1]-a)
 }
 
 // sample maps 64 random bits to a fading value in dB.
@@ -163,6 +200,10 @@ func (t *fadeTable) sample(x uint64) float64 {
 	}
 	return t.tail(unit(x << tableBits))
 }
+
+// newIdealFadeTable is the table of the ideal radio: every packet has
+// zero fading.
+func newIdealFadeTable() *fadeTable { return &fadeTable{zero: true} }
 
 // i0e is the exponentially scaled modified Bessel function e^{-x}·I0(x),
 // x ≥ 0 (Abramowitz & Stegun 9.8.1 and 9.8.2, |error| < 2e-7 relative).
@@ -212,21 +253,35 @@ func newFadeTable(kdB float64) *fadeTable {
 	}
 	total := cdf[n-1]
 	mean /= total
-	t := &fadeTable{mean: mean, sd: math.Sqrt(m2/total - mean*mean), tailC: (k + 1) * math.Exp(-k)}
-	j := 0
-	for i := 1; i < tableSize; i++ {
-		u := (float64(i) + 0.5) / tableSize * total
-		for j < n-2 && cdf[j+1] < u {
-			j++
+	t := &fadeTable{mean: mean, sd: math.Sqrt(m2/total - mean*mean)}
+	// (k+1)·e^{−k} underflows to 0 beyond k ≈ 745 (K ≈ 28.7 dB); the foot
+	// is then never used.
+	t.tailC = (k + 1) * math.Exp(-k)
+	// quantile inverts the numerical CDF at probability q (of total),
+	// centred, searching forward from grid cell *j.
+	quantile := func(q float64, j *int) float64 {
+		u := q * total
+		for *j < n-2 && cdf[*j+1] < u {
+			*j++
 		}
 		// Linear interpolation inside grid cell j.
-		c0, c1 := cdf[j], cdf[j+1]
+		c0, c1 := cdf[*j], cdf[*j+1]
 		f := 0.0
 		if c1 > c0 {
 			f = (u - c0) / (c1 - c0)
 		}
-		t.mid[i] = lo + (float64(j)+f)*step - mean
+		return lo + (float64(*j)+f)*step - mean
 	}
+	j := 0
+	for i := 1; i <= tableSize; i++ {
+		t.deep[i] = quantile(float64(i)/(tableSize*tableSize), &j)
+	}
+	j = 0
+	for i := 1; i < tableSize; i++ {
+		t.mid[i] = quantile((float64(i)+0.5)/tableSize, &j)
+	}
+	edge := 10*math.Log10(1.0/tableSize/t.tailC) - mean
+	t.foot = t.tailC > 0 && math.Abs(edge-t.deep[tableSize]) <= footTolDB
 	return t
 }
 
