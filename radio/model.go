@@ -90,6 +90,8 @@ type Model struct {
 	scanMode  ScanMode
 	defSched  Schedule
 	pairResSD float64 // residual per side: residual/√2
+	// devTXSD and devRXSD are the device offset spreads (0 when ideal).
+	devTXSD, devRXSD float64
 }
 
 // NewModel validates p and precomputes the per-environment constants.
@@ -108,7 +110,9 @@ func NewModel(p Params) (*Model, error) {
 			slow = math.Hypot(p.SigmaPoseDB, p.SigmaVehicleExtraDB)
 		}
 		t := tables[ks[e]]
-		if t == nil {
+		if p.Ideal {
+			t, slow = newIdealFadeTable(), 0
+		} else if t == nil {
 			t = newFadeTable(ks[e])
 			tables[ks[e]] = t
 		}
@@ -125,6 +129,10 @@ func NewModel(p Params) (*Model, error) {
 	iv := p.AdvIntervalMs / 1000
 	m.defSched = Schedule{Kind: GAENSchedule, Mode: LowLatency, AdvInterval: iv}
 	m.pairResSD = p.GAENResidualCalibSDDB / math.Sqrt2
+	m.devTXSD, m.devRXSD = p.DevTXOffsetSDDB, p.DevRXOffsetSDDB
+	if p.Ideal {
+		m.sigmaCh, m.pairResSD, m.devTXSD, m.devRXSD = 0, 0, 0, 0
+	}
 	return m, nil
 }
 

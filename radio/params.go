@@ -126,6 +126,15 @@ type Params struct {
 	// AndroidScanTimeout is set.
 	AndroidScanTimeoutMin float64 `yaml:"android_scan_timeout_min"`
 	AndroidScanTimeout    bool    `yaml:"android_scan_timeout"`
+
+	// Ideal is the ideal radio, for checking the pipeline: no noise. It
+	// switches off per-packet fading, slow shadowing, channel offsets and
+	// device offsets (and so the calibration residual), so that a packet's
+	// RSSI is the log-distance mean of its environment less the body,
+	// person and wall losses: a deterministic function of the link. The
+	// schedules, receiver sensitivity and the iOS background rule still
+	// apply. The noise parameters above are still validated but unused.
+	Ideal bool `yaml:"ideal"`
 }
 
 // DefaultParams returns the defaults of radio.md §5 (app schedules from
@@ -297,5 +306,8 @@ func (p Params) Validate() error {
 	check(finite(p.IOSBgBgDetectProb) && p.IOSBgBgDetectProb >= 0 && p.IOSBgBgDetectProb <= 1,
 		"ios_bg_bg_detect_prob", p.IOSBgBgDetectProb, "0 <= x <= 1")
 	positive("android_scan_timeout_min", p.AndroidScanTimeoutMin)
+	// Ideal needs no check of its own: it only zeroes the noise terms, and
+	// those are still checked above so that turning it off again gives a
+	// valid model.
 	return errors.Join(errs...)
 }
