@@ -236,8 +236,7 @@ func (m *Model) ScanInto(l Link, w ScanWindow, key StreamKey, rssi []float32) (S
 // bluezone_record_s later (protocols.md §1.4 TIME_DELAY_INSERT). The
 // packets are the same ones Scan sees for the same arguments.
 func (m *Model) Records(l Link, w ScanWindow, key StreamKey, out []Record) []Record {
-	_, _ = m.scan(&l, w, &key, nil, &out, math.Inf(-1))
-	return out
+	return m.records(&l, w, &key, out, math.Inf(-1))
 }
 
 // RecordsAfter is Records for a scanner that already recorded this peer at
@@ -245,8 +244,127 @@ func (m *Model) Records(l Link, w ScanWindow, key StreamKey, out []Record) []Rec
 // iOS scan, which is cut into back-to-back windows): no record is made
 // before last + bluezone_record_s.
 func (m *Model) RecordsAfter(l Link, w ScanWindow, key StreamKey, last float64, out []Record) []Record {
-	_, _ = m.scan(&l, w, &key, nil, &out, last)
-	return out
+	return m.records(&l, w, &key, out, last)
+}
+
+// records is Records without walking every packet. It gives exactly the
+// records of the packet loop in scan (TestRecordsMatchPacketLoop,
+// FuzzRecords): the same packets, the same draws (each packet's fading is
+// read by its ordinal), the same arithmetic. It only leaves out work
+// whose outcome is known:
+//   - a packet before the next record time makes no record and its
+//     fading is never read, so the loop jumps to the first event at or
+//     after that time (found by division, then corrected by the same
+//     float comparison the packet loop makes);
+//   - when even the strongest channel with the largest fading cell (the
+//     table is increasing, and deep fades lie below its first cell) does
+//     not clear sensitivity, no packet is heard: no records.
+func (m *Model) records(l *Link, w ScanWindow, key *StreamKey, out []Record, lastRec float64) []Record {
+	tx, rx := l.Tx.Sched, l.Rx.Sched
+	if tx == nil {
+		tx = &m.defSched
+	}
+	if rx == nil {
+		rx = &m.defSched
+	}
+	if !tx.valid() || !clampWindow(&w) {
+		return out
+	}
+	base := hash2(key.Seed, key.Pair)
+	if m.iosBlocked(l, base, key.Window) {
+		return out
+	}
+	mu, ch := m.pose(l, base, key.Pose)
+	fade := m.env[l.Env%numEnvironments].fade
+	sens := m.sens
+	if mu+max(ch[0], ch[1], ch[2])+fade.mid[cellMask] <= sens {
+		return out
+	}
+	wk := subKey(base, subFade, key.Window)
+	rs := recScan{m: m, fs: stream(wk), fade: fade, c0: wk % 3, mu: mu, ch: ch,
+		recS: m.p.BluezoneRecordS, nextRec: lastRec + m.p.BluezoneRecordS, lastG: ^uint64(0), out: out}
+	iv := tx.AdvInterval
+	perCycle := math.Floor(tx.AdvOn/iv) + 1
+	for i := 0; ; i++ {
+		a, b, ok := listen(rx.Mode, w, i)
+		if !ok {
+			break
+		}
+		if tx.AdvOff <= 0 {
+			rs.run(tx.AdvPhase, 0, iv, math.Ceil((a-tx.AdvPhase)/iv), math.Ceil((b-tx.AdvPhase)/iv))
+			continue
+		}
+		cycle := tx.AdvOn + tx.AdvOff
+		for c := math.Floor((a - tx.AdvCyclePhase) / cycle); ; c++ {
+			cs := tx.AdvCyclePhase + c*cycle
+			if cs >= b {
+				break
+			}
+			lo, hi := math.Max(a, cs), math.Min(b, cs+tx.AdvOn)
+			if !(hi > lo) {
+				continue
+			}
+			first := cs + tx.AdvPhase
+			rs.run(first, c*perCycle, iv, math.Max(0, math.Ceil((lo-first)/iv)), math.Max(0, math.Ceil((hi-first)/iv)))
+		}
+	}
+	return rs.out
+}
+
+// recScan is the state of records' packet walk.
+type recScan struct {
+	m             *Model
+	fs            stream
+	fade          *fadeTable
+	c0            uint64
+	mu            float64
+	ch            [3]float64
+	recS, nextRec float64
+	lastG, lastX  uint64
+	out           []Record
+}
+
+// run walks the events first + k·iv, k in [k0, k1), with ordinals
+// ordinal(obase + k), exactly as scan's loops number them.
+func (s *recScan) run(first, obase, iv, k0, k1 float64) {
+	sens := s.m.sens
+	for k := k0; k < k1; k++ {
+		t := first + k*iv
+		if t < s.nextRec {
+			// Jump to the first k with first + k·iv >= nextRec. The event
+			// times are non-decreasing in k, so correcting the estimate
+			// with the loop's own comparison finds exactly that k.
+			kj := math.Min(math.Max(math.Ceil((s.nextRec-first)/iv), k+1), k1)
+			for kj > k+1 && first+(kj-1)*iv >= s.nextRec {
+				kj--
+			}
+			for kj < k1 && first+kj*iv < s.nextRec {
+				kj++
+			}
+			if kj >= k1 {
+				return
+			}
+			k = kj
+			t = first + k*iv
+		}
+		o := ordinal(obase + k)
+		g := o / packetsPerDraw
+		if g != s.lastG {
+			s.lastG, s.lastX = g, s.fs.at(g)
+		}
+		var f float64
+		if v := (s.lastX >> (tableBits * (o - g*packetsPerDraw))) & cellMask; v != 0 {
+			f = s.fade.mid[v]
+		} else {
+			f = fadeAt(s.fs, s.fade, o)
+		}
+		r := s.mu + s.ch[(s.c0+o)%3] + f
+		if !(r > sens) {
+			continue
+		}
+		s.out = append(s.out, Record{T: t, RSSI: float32(r)})
+		s.nextRec = t + s.recS
+	}
 }
 
 // Packet draws. Each advertising event inside the scanner's listening time
