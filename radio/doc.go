@@ -38,6 +38,11 @@
 // 5-second sighting records). Model.Trace does all of that for two phones
 // and a distance trace.
 //
+// Params.Ideal (YAML `ideal: true`) is the ideal radio, for checking a
+// pipeline against ground truth: X_pose, X_ch, F_k and the device offsets
+// are all zero, so every packet's RSSI is the deterministic mean above and
+// a packet is heard exactly when that mean clears sensitivity.
+//
 // # Randomness and approximations
 //
 // Every draw is a pure function of a StreamKey (seed, pair, pose epoch,
@@ -48,8 +53,11 @@
 //     a time and hears at most one of the event's three copies; it steps
 //     through the channels from event to event from a per-window start.
 //   - Fading is read from a 4096-cell inverse-CDF table (cell centres,
-//     within 0.01 dB of exact in the bulk); the deepest cell is drawn
-//     exactly from the linear foot of the power CDF. Normals use a
+//     within 0.01 dB of exact in the bulk); the deepest cell is drawn from
+//     the linear foot of the power CDF where the foot covers it (small K,
+//     the defaults), otherwise from a second 4096-entry quantile table of
+//     that cell, so that every K from −30 to 40 dB gives finite fades.
+//     Normals use a
 //     4096-cell table with linear interpolation and the exact inverse in
 //     the outer cells (|z| > 3.5). Tests check the moments against
 //     radio.md §1.4's table.
@@ -58,6 +66,10 @@
 //     order of a floating-point sum; it exploits that the fading table is
 //     increasing in its cell index. Long windows (Bluezone) loop over the
 //     packets: cost grows with the packets, about ten nanoseconds each.
+//     Records reads only the packets that can make a record: it jumps from
+//     a record to the first event bluezone_record_s later, and skips a
+//     window no packet can clear sensitivity in; its records equal the
+//     packet loop's exactly.
 //   - A backgrounded iPhone running a non-GAEN app is found by another
 //     backgrounded iPhone with probability ios_bg_bg_detect_prob per scan
 //     window; Bluezone's GATT read of an iPhone succeeds whenever one of its
