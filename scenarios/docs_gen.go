@@ -170,6 +170,7 @@ var fieldDocs = map[string]string{
 	"github.com/bluesim/bluesim/scenarios.Scenario.Description":                  "Description is one line saying what the scenario is for.",
 	"github.com/bluesim/bluesim/scenarios.Scenario.Diagnosis":                    "Diagnosis says who becomes an index case and uploads keys.",
 	"github.com/bluesim/bluesim/scenarios.Scenario.Engine":                       "Engine holds the simulator's time resolution and parallelism.",
+	"github.com/bluesim/bluesim/scenarios.Scenario.Epidemic":                     "Epidemic is the SARS-CoV-2 layer: natural history, transmission over\nthe ground-truth contacts, testing, quarantine and manual tracing.\nOff by default (enabled: false), the diagnosis block picks the index\ncases; on, the epidemic's diagnosed positives are the index cases,\neach arm runs its own epidemic driven by its own notifications, and a\npaired run without the app gives the infections averted. Left at its\ndefaults and off, it is not written out (so the canonical encoding\nand hash of a detection-only scenario do not change).",
 	"github.com/bluesim/bluesim/scenarios.Scenario.Metrics":                      "Metrics sets the bands of the detection breakdown tables.",
 	"github.com/bluesim/bluesim/scenarios.Scenario.Name":                         "Name identifies the scenario in outputs (summary.json \"scenario\").",
 	"github.com/bluesim/bluesim/scenarios.Scenario.Population":                   "Population describes the people, places and phones.",

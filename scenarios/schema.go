@@ -6,6 +6,7 @@ import (
 
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/radio"
+	"github.com/bluesim/bluesim/sim/epidemic"
 )
 
 // Scenario is everything one simulation run needs. It is plain data: the
@@ -42,6 +43,15 @@ type Scenario struct {
 	Metrics Metrics `yaml:"metrics"`
 	// Engine holds the simulator's time resolution and parallelism.
 	Engine Engine `yaml:"engine"`
+	// Epidemic is the SARS-CoV-2 layer: natural history, transmission over
+	// the ground-truth contacts, testing, quarantine and manual tracing.
+	// Off by default (enabled: false), the diagnosis block picks the index
+	// cases; on, the epidemic's diagnosed positives are the index cases,
+	// each arm runs its own epidemic driven by its own notifications, and a
+	// paired run without the app gives the infections averted. Left at its
+	// defaults and off, it is not written out (so the canonical encoding
+	// and hash of a detection-only scenario do not change).
+	Epidemic epidemic.Params `yaml:"epidemic"`
 }
 
 // Contact presets (radio.md §3.1).
@@ -264,7 +274,8 @@ func Default() Scenario {
 			DurationBandsMin:   []float64{5, 15, 30, 60},
 			AttenuationSamples: 2000,
 		},
-		Engine: Engine{PoseMinutes: 5, HomePoseMinutes: 30, RangeM: 10, Workers: 0, RetentionDays: 14},
+		Engine:   Engine{PoseMinutes: 5, HomePoseMinutes: 30, RangeM: 10, Workers: 0, RetentionDays: 14},
+		Epidemic: epidemic.DefaultParams(),
 	}
 }
 

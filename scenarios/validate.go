@@ -105,6 +105,36 @@ func (v *validator) scenario(sc *Scenario) {
 	v.diagnosis(sc)
 	v.metrics(sc)
 	v.engine(sc)
+	v.epidemic(sc)
+}
+
+// epidemic reuses epidemic.Params.Validate ("epidemic.key = value: want
+// ...") like radio does, and checks the seed day against the run.
+func (v *validator) epidemic(sc *Scenario) {
+	p := &sc.Epidemic
+	if err := p.Validate(); err != nil {
+		var list []error
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			list = j.Unwrap()
+		} else {
+			list = []error{err}
+		}
+		for _, e := range list {
+			msg := e.Error()
+			field, rest := "epidemic", msg
+			if k, r, ok := strings.Cut(msg, " = "); ok && !strings.Contains(k, " ") {
+				val, want, _ := strings.Cut(r, ": ")
+				field, rest = k, fmt.Sprintf("%s, got %s", want, val)
+			}
+			v.errorf(field, "%s", rest)
+		}
+	}
+	if p.Enabled && sc.Days >= 1 && p.SeedDay >= sc.Days {
+		v.errorf("epidemic.seed_day", "is day %d but the run has only %d days: nobody would be infected", p.SeedDay, sc.Days)
+	}
+	if p.Enabled && p.InitialInfections > sc.Population.Size {
+		v.errorf("epidemic.initial_infections", "is %d, more than the population (%d)", p.InitialInfections, sc.Population.Size)
+	}
 }
 
 func (v *validator) population(sc *Scenario) {

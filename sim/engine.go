@@ -56,6 +56,9 @@ type engine struct {
 
 	workers []*worker // persistent across days, so their buffers are reused
 
+	epi   *epi // the epidemic layer, nil when off
+	calib bool // walking the calibration week: contacts only, no radio
+
 	res   *Result
 	att   reservoir
 	delay [][]int64 // arm -> hour histogram
@@ -230,6 +233,14 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	}
 	e.att.k = max(0, sc.Metrics.AttenuationSamples)
 	e.tracked = make([]bool, len(pop.People))
+	if sc.Epidemic.Enabled {
+		// Index cases are not known ahead: every pair's truth is kept and
+		// every app pair's radio sampled.
+		if err := e.setupEpidemic(); err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
 	e.drawDiagnoses()
 	return e, nil
 }
@@ -269,6 +280,10 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	e.dropDay(d)
 	pop := e.pop
 	for i := range e.tracked {
+		if e.epi != nil {
+			e.tracked[i] = !e.calib
+			continue
+		}
 		t := false
 		for dd := d; dd <= d+e.k && !t; dd++ {
 			t = e.diagnosedMax(i, dd)
@@ -330,6 +345,18 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 				wk.sink = e.cfg.newSink(w)
 			}
 			e.workers = append(e.workers, wk)
+		}
+	}
+	if e.epi != nil {
+		if e.calib {
+			for len(e.epi.calibLog) < len(e.workers) {
+				e.epi.calibLog = append(e.epi.calibLog, nil)
+			}
+			for w, wk := range e.workers {
+				wk.calib = e.epi.calibLog[w][:0]
+			}
+		} else if err := e.epiBeginDay(d); err != nil {
+			return err
 		}
 	}
 	for w := 0; w < min(e.cfg.workers, nch); w++ {
@@ -398,6 +425,17 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 		e.att.merge(o.att)
 	}
 	e.truth[d] = truth
+	if e.epi != nil {
+		if e.calib {
+			for w, wk := range e.workers {
+				e.epi.calibLog[w] = wk.calib
+			}
+			return nil
+		}
+		if err := e.epiTransmit(d); err != nil {
+			return err
+		}
+	}
 	if e.cfg.endDay != nil {
 		sinks := make([]ContactSink, len(e.workers))
 		for i, wk := range e.workers {
@@ -416,7 +454,11 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 // being built reuses them instead of growing the heap.
 func (e *engine) dropDay(d int) {
 	old := d - e.k - 1
-	delete(e.truth, old)
+	if e.epi != nil {
+		delete(e.truth, d-e.epi.truthKeep-1)
+	} else {
+		delete(e.truth, old)
+	}
 	if old < 0 {
 		return
 	}

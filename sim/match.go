@@ -74,7 +74,12 @@ func (e *engine) matchDay(d int) error {
 	notified := make([][]Notification, na)
 	detected := make([][]uint64, na)
 	uploaded := make([][]int32, na) // persons whose upload the arm saw
-	if d >= e.sc.Diagnosis.FirstDay {
+	if e.epi != nil {
+		if err := e.epiDiagnose(d); err != nil {
+			return err
+		}
+	}
+	if e.epi != nil || d >= e.sc.Diagnosis.FirstDay {
 		// Groups share nothing (own devices, own arms), so they match in
 		// parallel; each writes only its own arms' slices.
 		errs := make([]error, len(e.groups))
@@ -104,7 +109,13 @@ func (e *engine) matchDay(d int) error {
 			e.cfg.onDayMatch(ai, d, notified[ai])
 		}
 	}
-	return e.score(d, notified, detected, uploaded)
+	if err := e.score(d, notified, detected, uploaded); err != nil {
+		return err
+	}
+	if e.epi != nil {
+		return e.epiEndDay(d, notified)
+	}
+	return nil
 }
 
 func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, detected [][]uint64, uploaded [][]int32) error {
@@ -113,15 +124,22 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 	to := e.start.AddDate(0, 0, d+1).Add(-time.Millisecond)
 	var ups []upload
 	for ph, pi := range g.person {
-		if !e.diagnosedMax(int(pi), d) {
-			continue
-		}
-		any := false
-		for _, ai := range g.arms {
-			any = any || e.installedArm(ai, int(pi), d)
-		}
-		if !any || agents.Uniform(sc.Seed, agents.SubUpload, uint64(pi), uint64(d)) >= sc.Diagnosis.Compliance {
-			continue
+		if e.epi != nil {
+			// The epidemic decided who tested positive and uploads.
+			if !e.epi.uploads(g.arms, pi) {
+				continue
+			}
+		} else {
+			if !e.diagnosedMax(int(pi), d) {
+				continue
+			}
+			any := false
+			for _, ai := range g.arms {
+				any = any || e.installedArm(ai, int(pi), d)
+			}
+			if !any || agents.Uniform(sc.Seed, agents.SubUpload, uint64(pi), uint64(d)) >= sc.Diagnosis.Compliance {
+				continue
+			}
 		}
 		keys, err := g.devices[ph].Upload(from, to)
 		if err != nil {
@@ -129,7 +147,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 		}
 		ups = append(ups, upload{person: pi, phone: int32(ph), keys: keys})
 		for _, ai := range g.arms {
-			if e.installedArm(ai, int(pi), d) {
+			if e.armUploads(ai, pi, d) {
 				uploaded[ai] = append(uploaded[ai], pi)
 			}
 		}
@@ -187,14 +205,16 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 			store = append(store, s)
 		}
 		for _, ai := range g.arms {
-			if !e.installedArm(ai, int(up.person), d) {
+			if !e.armUploads(ai, up.person, d) {
 				continue
 			}
-			// An arm sees only sightings made while both had its app.
+			// An arm sees only sightings made while both had its app (and,
+			// with the epidemic, were not kept apart by its quarantines).
 			keep = keep[:0]
 			for k := i; k < j; k++ {
 				od := int(ms[k].day)
-				if e.installedArm(ai, int(rxPerson), od) && e.installedArm(ai, int(up.person), od) {
+				if e.installedArm(ai, int(rxPerson), od) && e.installedArm(ai, int(up.person), od) &&
+					(e.epi == nil || !e.epi.excluded(ai, rxPerson, up.person, od, e.pop)) {
 					keep = append(keep, k-i)
 				}
 			}
@@ -223,6 +243,16 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 		i0 = j0
 	}
 	return nil
+}
+
+// armUploads reports whether person p's upload of day d counts for arm
+// ai: the arm's app was installed (detection-only runs) or the arm's own
+// epidemic made p an uploader.
+func (e *engine) armUploads(ai int, p int32, d int) bool {
+	if e.epi != nil {
+		return e.epi.uploader[ai][p]
+	}
+	return e.installedArm(ai, int(p), d)
 }
 
 // cmpMrec orders matches by upload, receiver, time, day, entry and key.

@@ -160,7 +160,15 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 	sc := &e.sc
 	isIndex := make([]bool, len(e.pop.People))
 	idxByArm := make([][]int32, len(sc.Arms))
-	if d >= sc.Diagnosis.FirstDay {
+	if e.epi != nil {
+		// The epidemic's diagnosed positives are each arm's index cases.
+		for ai := range sc.Arms {
+			idxByArm[ai] = append(idxByArm[ai], e.epi.positives[ai]...)
+			for _, p := range e.epi.positives[ai] {
+				isIndex[p] = true
+			}
+		}
+	} else if d >= sc.Diagnosis.FirstDay {
 		for i := range e.pop.People {
 			if !e.diagnosedMax(i, d) {
 				continue
@@ -358,6 +366,12 @@ func (e *engine) finish() *Result {
 	for _, s := range e.att.s {
 		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[s.group].label, Environment: s.env.String(),
 			DistanceM: round3(float64(s.dist)), AttenuationDB: round3(float64(s.att))})
+	}
+	if e.epi != nil {
+		if err := e.finishEpidemic(r); err != nil {
+			r.Hash = fmt.Sprintf("error: %v", err)
+			return r
+		}
 	}
 	if err := r.computeHash(); err != nil {
 		r.Hash = fmt.Sprintf("error: %v", err)

@@ -31,6 +31,9 @@ type Result struct {
 	// Delays is the histogram of hours from first matched exposure to
 	// notification, per arm.
 	Delays []DelayRow `json:"delays"`
+	// Epidemic holds the epidemic layer's run-wide outcomes (nil when the
+	// layer is off); each arm's own are in Arms[i].Epidemic.
+	Epidemic *EpidemicResult `json:"epidemic,omitempty"`
 	// Hash is the SHA-256 (hex) of the deterministic tables above.
 	Hash string `json:"output_hash"`
 
@@ -103,6 +106,91 @@ type ArmSummary struct {
 	// advertisers who upload within the infectious window (of every
 	// advertiser when engine.all_sightings is on).
 	Sightings int64 `json:"sightings"`
+	// Epidemic is the arm's epidemic outcome (nil when the layer is off).
+	Epidemic *ArmEpidemic `json:"epidemic,omitempty"`
+}
+
+// ArmEpidemic is one epidemic run's outcome: an arm's (driven by its own
+// notifications) or the paired run without the app.
+type ArmEpidemic struct {
+	// Infections counts everyone infected, seed cases included;
+	// AttackRate is Infections over the population.
+	Infections int64   `json:"infections"`
+	AttackRate float64 `json:"attack_rate"`
+	// InfectionsAverted is the counterfactual's new infections less the
+	// arm's (paired runs, common random numbers); Averted is that as a
+	// share of the counterfactual's. Zero for the counterfactual itself.
+	InfectionsAverted int64   `json:"infections_averted"`
+	Averted           float64 `json:"averted"`
+	// REff is the case-weighted mean cohort reproduction number over the
+	// cohorts infected after the seed day that finished being infectious
+	// by the end (all cohorts after the seed day if none did); REffCohorts
+	// is how many days' cohorts it averages.
+	REff        float64 `json:"r_eff"`
+	REffCohorts int     `json:"r_eff_cohorts"`
+	// PeakInfectious people on PeakDay.
+	PeakInfectious int64 `json:"peak_infectious"`
+	PeakDay        int   `json:"peak_day"`
+	// Positives are diagnosed cases (the index cases); Uploads those that
+	// uploaded keys.
+	Positives int64 `json:"positives"`
+	Uploads   int64 `json:"uploads"`
+	// AppNotifications and ManualNotifications count people told (one per
+	// person and day); NotificationsPerIndex is app notifications per
+	// uploading index case.
+	AppNotifications      int64   `json:"app_notifications"`
+	ManualNotifications   int64   `json:"manual_notifications"`
+	NotificationsPerIndex float64 `json:"notifications_per_index"`
+	// Notified are distinct people notified; NotifiedInfected those
+	// infected within 14 days of their first notice, and
+	// SecondaryAttackRate the share.
+	Notified            int64   `json:"notified"`
+	NotifiedInfected    int64   `json:"notified_infected"`
+	SecondaryAttackRate float64 `json:"secondary_attack_rate"`
+	// QuarantinePersonDays are days people spent confined (quarantine and
+	// isolation); QuarantineUninfectedDays those spent by people not
+	// infected at the time.
+	QuarantinePersonDays     int64 `json:"quarantine_person_days"`
+	QuarantineUninfectedDays int64 `json:"quarantine_uninfected_days"`
+}
+
+// EpidemicResult is the epidemic layer's run-wide output.
+type EpidemicResult struct {
+	// Beta is the transmission scale used (calibrated when the scenario
+	// left it 0) and TargetR0 the R0 it was calibrated to.
+	Beta     float64 `json:"beta"`
+	TargetR0 float64 `json:"target_r0"`
+	// Counterfactual is the paired run without the app.
+	Counterfactual ArmEpidemic `json:"counterfactual"`
+	// Daily is every run's day (arms in order, then "no-app").
+	Daily []EpidemicDay `json:"daily"`
+	// Rt is every run's cohort reproduction number by infection day.
+	Rt []RtRow `json:"rt"`
+}
+
+// EpidemicDay is one run's day.
+type EpidemicDay struct {
+	Arm                 string `json:"arm"`
+	Day                 int    `json:"day"`
+	NewInfections       int64  `json:"new_infections"`
+	Infectious          int64  `json:"infectious"`
+	Recovered           int64  `json:"recovered"`
+	Positives           int64  `json:"positives"`
+	Uploads             int64  `json:"uploads"`
+	AppNotifications    int64  `json:"app_notifications"`
+	ManualNotifications int64  `json:"manual_notifications"`
+	Quarantined         int64  `json:"quarantined"`
+}
+
+// RtRow is the cohort reproduction number of the people infected on Day
+// in one run; Complete is false while the cohort may still infect.
+type RtRow struct {
+	Arm       string  `json:"arm"`
+	Day       int     `json:"day"`
+	Cases     int64   `json:"cases"`
+	Secondary int64   `json:"secondary"`
+	R         float64 `json:"r"`
+	Complete  bool    `json:"complete"`
 }
 
 // DayRow is one arm's day.
@@ -174,7 +262,8 @@ func (r *Result) computeHash() error {
 		Detection   []DetectionRow
 		Attenuation []AttenuationSample
 		Delays      []DelayRow
-	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays}
+		Epidemic    *EpidemicResult `json:",omitempty"`
+	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays, r.Epidemic}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err

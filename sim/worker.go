@@ -6,6 +6,7 @@ import (
 
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/radio"
+	"github.com/bluesim/bluesim/sim/epidemic"
 )
 
 // chunkOut is what one chunk of sites produced.
@@ -42,6 +43,10 @@ type worker struct {
 	r0   []int
 	e0   []int
 	sink ContactSink // WithContacts, nil without
+	// The epidemic layer: this worker's exposures of the day (one per
+	// run) and, in the calibration week, its logged doses.
+	exp   []*epidemic.Exposures
+	calib []calibDose
 }
 
 func newWorker(e *engine) *worker {
@@ -251,6 +256,15 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 		a, b = b, a
 		sa, sb = sb, sa
 	}
+	if e.epi != nil {
+		walls := agents.Walls(sa.Room, sb.Room)
+		hh := e.pop.People[a].Household == e.pop.People[b].Household
+		if e.calib {
+			w.calibContact(a, b, float64(t1-t0), float64(d), site, walls)
+			return
+		}
+		w.epiContact(a, b, float64(t1-t0), float64(d), site, walls, hh)
+	}
 	if w.sink != nil {
 		pa, pb := &e.pop.People[a], &e.pop.People[b]
 		w.sink.Contact(&Contact{Day: e.day, A: a, B: b, From: int16(t0), To: int16(t1), DistanceM: d,
@@ -282,7 +296,7 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 			continue
 		}
 		link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
-		all := e.sc.Engine.AllSightings
+		all := e.sc.Engine.AllSightings || e.epi != nil
 		if all || e.tracked[b] {
 			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
 		}

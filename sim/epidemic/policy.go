@@ -247,3 +247,9 @@ func (m *Model) TraceWindowStart(c Course, resultDay int32) int32 {
 	}
 	return start - int32(m.p.ManualTracing.LookbackDays)
 }
+
+// Clone returns a copy of the confinement state, so that a day's
+// exclusions can be read back after later confinements have extended or
+// replaced it (the engine filters stored sightings by the day they were
+// made).
+func (q *Quarantines) Clone() *Quarantines { return &Quarantines{s: slices.Clone(q.s)} }
