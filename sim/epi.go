@@ -40,6 +40,13 @@ type epi struct {
 	calibSlot []int32
 	calibLog  [][]calibDose
 	calibDay  int
+	// advertise[p]: p may upload within the sightings window in some run,
+	// so the radio is sampled for p as an advertiser today. lag[p] is the
+	// days from infection to p's symptom-driven positive result (-1 if p
+	// would never test positive that way): a person's course and test
+	// delay are keyed by the person alone, so it is known ahead.
+	advertise []bool
+	lag       []int32
 }
 
 type calibDose struct {
@@ -107,6 +114,16 @@ func (e *engine) setupEpidemic() error {
 		x.inf[r] = make([]bool, n)
 	}
 	x.positives = make([][]int32, na+1)
+	x.advertise = make([]bool, n)
+	x.lag = make([]int32, n)
+	for i := range x.lag {
+		c := x.m.DrawCourse(int32(i))
+		c.Day = 0
+		x.lag[i] = -1
+		if d, ok := x.m.TestResultDay(int32(i), c); ok {
+			x.lag[i] = d
+		}
+	}
 	x.uploader = make([][]bool, na)
 	x.qhist = make([]map[int]*epidemic.Quarantines, na)
 	for ai := range x.uploader {
@@ -249,6 +266,7 @@ func (e *engine) epiBeginDay(d int) error {
 			x.inf[r][p] = true
 		}
 	}
+	x.setAdvertisers(d, e.keep)
 	for len(x.exp) < len(e.workers) {
 		ex := make([]*epidemic.Exposures, len(x.runs))
 		for r := range ex {
@@ -263,6 +281,38 @@ func (e *engine) epiBeginDay(d int) error {
 		}
 	}
 	return nil
+}
+
+// setAdvertisers marks who can upload on a day in [d, d+keep] in some
+// run: only their sightings can ever be matched, so only they need the
+// radio sampled (as the detection-only path does for its index cases
+// known ahead). An infected person not yet diagnosed whose result is due
+// in the window; a susceptible person whose infection-to-result lag fits
+// in the window (they might be infected today or later); with
+// testing.test_notified anyone infected or susceptible and not yet
+// diagnosed, since a notice can bring a test any day.
+func (x *epi) setAdvertisers(d, keep int) {
+	tn := x.m.Params().Testing.TestNotified
+	for i := range x.advertise {
+		a := false
+		for _, run := range x.runs {
+			c := run.Pop.Course(int32(i))
+			switch {
+			case c.Diagnosed:
+			case tn:
+				a = true
+			case c.Day == epidemic.NotInfected:
+				a = x.lag[i] >= 0 && int(x.lag[i]) <= keep
+			default:
+				rd := int(c.Day) + int(x.lag[i])
+				a = x.lag[i] >= 0 && rd >= d && rd <= d+keep
+			}
+			if a {
+				break
+			}
+		}
+		x.advertise[i] = a
+	}
 }
 
 // epiTransmit merges the workers' exposures and draws the day's

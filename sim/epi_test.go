@@ -87,3 +87,29 @@ func TestEpidemicAppOffEqualsCounterfactual(t *testing.T) {
 		}
 	}
 }
+
+// Sampling the radio only for people who can upload within the sightings
+// window gives the same notifications, verdicts and epidemics as
+// sampling every app pair.
+func TestEpidemicAdvertisersEqualAll(t *testing.T) {
+	if testing.Short() {
+		t.Skip("samples every app pair's radio: slow")
+	}
+	sc := epiScenario(400, 8, 0.6)
+	sc.Epidemic.InitialInfections = 20
+	r1, n1 := run(t, sc, WithWorkers(2))
+	sc.Engine.AllSightings = true
+	r2, n2 := run(t, sc, WithWorkers(2))
+	if !equalNots(n1, n2) {
+		t.Fatalf("notifications differ: %d vs %d", countNots(n1), countNots(n2))
+	}
+	if countNots(n1) == 0 {
+		t.Fatal("no notifications: the test checks nothing")
+	}
+	for i := range r1.Arms {
+		a, b := r1.Arms[i], r2.Arms[i]
+		if a.Counts != b.Counts || *a.Epidemic != *b.Epidemic {
+			t.Errorf("arm %s: %+v %+v\nvs %+v %+v", a.Name, a.Counts, *a.Epidemic, b.Counts, *b.Epidemic)
+		}
+	}
+}

@@ -296,11 +296,15 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 			continue
 		}
 		link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
-		all := e.sc.Engine.AllSightings || e.epi != nil
-		if all || e.tracked[b] {
+		all := e.sc.Engine.AllSightings
+		adv := e.tracked
+		if e.epi != nil {
+			adv = e.epi.advertise
+		}
+		if all || adv[b] {
 			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
 		}
-		if all || e.tracked[a] {
+		if all || adv[a] {
 			w.scan(gi, g, link, pa, pb, t0, t1) // b scans, a advertises
 		}
 		if w.out.err != nil {
