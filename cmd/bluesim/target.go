@@ -102,8 +102,8 @@ func metricHelp() string {
 	var lines []string
 	for _, m := range target.Metrics() {
 		d := m.Description
-		if !m.Available() {
-			d += " (needs the epidemic layer)"
+		if m.Epidemic {
+			d += " (needs epidemic.enabled: true)"
 		}
 		lines = append(lines, fmt.Sprintf("%-20s %s", m.Name, d))
 	}
@@ -156,6 +156,9 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if err != nil {
 		return asUsage(err)
 	}
+	if err := target.CheckGoal(goal, &l.Scenario); err != nil {
+		return usagef("--goal %s: %v", expr, err)
+	}
 	t := &targetRun{sc: l.Scenario, goal: goal}
 	t.arm, err = target.ArmIndex(&t.sc, a.str("arm"))
 	if err != nil {
@@ -182,8 +185,8 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		armNote = fmt.Sprintf(" (the first of %d arms; pick another with --arm)", len(t.sc.Arms))
 	}
 	fmt.Fprintf(a.stderr, "target %s: %s for arm %s%s\n", t.sc.Name, goal, t.armN, armNote)
-	fmt.Fprintf(a.stderr, "searching adoption 0 to %s (smartphone ownership), %d replicates per point, tolerance %v: %d people, %d days, seed %d -> %s\n",
-		t.adoption(maxA), reps, tol, t.sc.Population.Size, t.sc.Days, t.sc.Seed, t.dir)
+	fmt.Fprintf(a.stderr, "searching adoption 0 to %s (smartphone ownership), %s per point, tolerance %v: %d people, %d days, seed %d -> %s\n",
+		t.adoption(maxA), plural(reps, "replicate"), tol, t.sc.Population.Size, t.sc.Days, t.sc.Seed, t.dir)
 	if l.Sweep != nil {
 		fmt.Fprintf(a.stderr, "note: the file's sweep block is ignored; target makes its own points\n")
 	}
@@ -260,6 +263,14 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		t.adoption(t.cfg.Max), len(out.Points), tol)
 	fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
 	return nil
+}
+
+// plural prints "1 replicate", "2 replicates".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }
 
 // pctLabel prints a confidence level as "95 %".

@@ -191,3 +191,43 @@ func TestTargetInterrupted(t *testing.T) {
 		t.Errorf("interrupted search created %s", dir)
 	}
 }
+
+// TestTargetEpidemicMetric: an epidemic goal reads the arm's epidemic
+// outcome from a real run with the layer on (here r_eff<0, which no run
+// meets, so the search stops after the top probe and exits 3).
+func TestTargetEpidemicMetric(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine with the epidemic layer")
+	}
+	dir := t.TempDir()
+	sets := []string{"epidemic.enabled=true", "days=7"}
+	got := runCLI(t, "target", "testdata/target_tiny.yaml", "--goal", "r_eff<0", "--arm", "gaen-40",
+		"--replicates", "1", "--set", sets[0], "--set", sets[1], "--out", dir)
+	if got.code != exitThreshold {
+		t.Fatalf("exit %d, want %d\n%s", got.code, exitThreshold, got.stderr)
+	}
+	if !strings.Contains(got.stderr, "not met at any adoption up to") {
+		t.Errorf("stderr:\n%s", got.stderr)
+	}
+	rows := readCSV(t, filepath.Join(dir, "tables/target_probes.csv"))
+	if len(rows) != 2 || rows[0][4] != "r_eff" {
+		t.Fatalf("probes table %v", rows)
+	}
+	l, err := scenarios.Load("testdata/target_tiny.yaml", sets...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i, _ := target.ArmIndex(&l.Scenario, "gaen-40")
+	top, _ := target.MaxAdoption(&l.Scenario)
+	sc, err := target.WithAdoption(&l.Scenario, i, top)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sim.Run(context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Arms[0].Epidemic == nil || rows[1][4] != strconv.FormatFloat(r.Arms[0].Epidemic.REff, 'g', -1, 64) {
+		t.Errorf("r_eff in the table %s, engine %+v", rows[1][4], r.Arms[0].Epidemic)
+	}
+}

@@ -20,7 +20,9 @@
 // checks the means at the probed points against that and reports any
 // violation as a warning rather than hiding it.
 //
-// Metrics are looked up by name (Metrics lists them), so that outcomes
-// added to sim.Result later (the epidemic layer's attack rate, infections
-// averted, effective reproduction number) plug in by adding one entry.
+// Metrics are looked up by name (Metrics lists them): the detection
+// metrics of every run, and the epidemic layer's (attack rate, infections
+// averted, effective reproduction number), which need the layer on and
+// are refused, never stood in for, without it. A new outcome of
+// sim.Result plugs in by adding one entry to the registry.
 package target

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -21,8 +22,7 @@ type Metric struct {
 	// lies in [0, 1]); confidence intervals are clipped to it, since a
 	// Student-t interval from few replicates can overshoot it.
 	bounds *[2]float64
-	// value reads the metric for one arm of a result; nil while sim.Result
-	// does not carry the outcome.
+	// value reads the metric for one arm of a result.
 	value func(r *sim.Result, arm sim.ArmSummary) (float64, error)
 }
 
@@ -43,12 +43,37 @@ var metrics = []Metric{
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Recall, nil }},
 	{Name: "false_positive_rate", bounds: unit, Description: "share of non-contacts in radio range who were notified",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.FalsePositiveRate, nil }},
-	// The epidemic layer's outcomes: sim.Result does not carry them yet.
-	// When it does, give each its value function.
-	{Name: "averted", Epidemic: true, bounds: &[2]float64{math.Inf(-1), 1}, Description: "share of infections averted against the paired run without the app"},
-	{Name: "r_eff", Epidemic: true, bounds: &[2]float64{0, math.Inf(1)}, Description: "effective reproduction number"},
-	{Name: "attack_rate", Epidemic: true, bounds: unit, Description: "share of the population infected over the run"},
+	// The epidemic layer's outcomes, per arm (nil when the layer is off).
+	{Name: "averted", Epidemic: true, bounds: &[2]float64{math.Inf(-1), 1},
+		Description: "share of infections averted against the paired run without the app",
+		value:       epidemicValue(func(e *sim.ArmEpidemic) float64 { return e.Averted })},
+	{Name: "r_eff", Epidemic: true, bounds: &[2]float64{0, math.Inf(1)},
+		Description: "effective reproduction number (case-weighted cohort mean)",
+		value:       epidemicValue(func(e *sim.ArmEpidemic) float64 { return e.REff })},
+	{Name: "attack_rate", Epidemic: true, bounds: unit,
+		Description: "share of the population infected over the run",
+		value:       epidemicValue(func(e *sim.ArmEpidemic) float64 { return e.AttackRate })},
 }
+
+// NeedsEpidemic is the error for an epidemic metric on a run without the
+// epidemic layer.
+func NeedsEpidemic(name string) error {
+	return fmt.Errorf("metric %q needs the epidemic layer (set epidemic.enabled: true)", name)
+}
+
+// epidemicValue reads an arm's epidemic outcome, refusing (never
+// inventing) a value when the run had no epidemic layer.
+func epidemicValue(f func(*sim.ArmEpidemic) float64) func(*sim.Result, sim.ArmSummary) (float64, error) {
+	return func(_ *sim.Result, a sim.ArmSummary) (float64, error) {
+		if a.Epidemic == nil {
+			return math.NaN(), errNoEpidemic
+		}
+		return f(a.Epidemic), nil
+	}
+}
+
+// errNoEpidemic is wrapped with the metric's name by Value.
+var errNoEpidemic = errors.New("the run has no epidemic layer")
 
 // unit is the range of a share.
 var unit = &[2]float64{0, 1}
@@ -74,17 +99,13 @@ func MetricNames() []string {
 	return names
 }
 
-// LookupMetric returns the metric called name. A metric of the epidemic
-// layer that results do not carry yet is an error, never a stand-in value.
+// LookupMetric returns the metric called name.
 func LookupMetric(name string) (Metric, error) {
 	for _, m := range metrics {
 		if m.Name != name {
 			continue
 		}
 		if !m.Available() {
-			if m.Epidemic {
-				return m, fmt.Errorf("metric %q needs the epidemic layer (set epidemic.enabled: true)", name)
-			}
 			return m, fmt.Errorf("metric %q is not available in this build", name)
 		}
 		return m, nil
@@ -98,11 +119,15 @@ func (m Metric) Value(r *sim.Result, arm string) (float64, error) {
 		return math.NaN(), fmt.Errorf("metric %s: no result", m.Name)
 	}
 	if m.value == nil {
-		return math.NaN(), fmt.Errorf("metric %q needs the epidemic layer (set epidemic.enabled: true)", m.Name)
+		return math.NaN(), fmt.Errorf("metric %q is not available in this build", m.Name)
 	}
 	for _, a := range r.Arms {
 		if a.Name == arm {
-			return m.value(r, a)
+			v, err := m.value(r, a)
+			if errors.Is(err, errNoEpidemic) {
+				return v, NeedsEpidemic(m.Name)
+			}
+			return v, err
 		}
 	}
 	return math.NaN(), fmt.Errorf("metric %s: the result has no arm %q", m.Name, arm)

@@ -33,9 +33,9 @@ func TestParseGoal(t *testing.T) {
 		{in: "coverage>=0.5<1", err: "not a finite number"},
 		{in: "coverage=>0.5", err: "unknown metric"},
 		{in: "coverge>=0.5", err: `unknown metric "coverge"`},
-		{in: "averted>=0.2", err: `metric "averted" needs the epidemic layer (set epidemic.enabled: true)`},
-		{in: "r_eff<1", err: `metric "r_eff" needs the epidemic layer`},
-		{in: "attack_rate<=0.1", err: `metric "attack_rate" needs the epidemic layer`},
+		{in: "averted>=0.2", metric: "averted", op: GE, value: 0.2},
+		{in: "r_eff<1", metric: "r_eff", op: LT, value: 1},
+		{in: "attack_rate<=0.1", metric: "attack_rate", op: LE, value: 0.1},
 		{in: strings.Repeat("x", 300), err: "too long"},
 	} {
 		g, err := ParseGoal(tc.in)
@@ -79,19 +79,29 @@ func FuzzParseGoal(f *testing.F) {
 func TestMetricValue(t *testing.T) {
 	r := &sim.Result{Arms: []sim.ArmSummary{
 		{Name: "a", Coverage: 0.1, Capture: 0.2, Precision: 0.3, Recall: 0.1, FalsePositiveRate: 0.05},
-		{Name: "b", Coverage: 0.6, Capture: 0.7, Precision: 0.8, Recall: 0.6, FalsePositiveRate: 0.01},
+		{Name: "b", Coverage: 0.6, Capture: 0.7, Precision: 0.8, Recall: 0.6, FalsePositiveRate: 0.01,
+			Epidemic: &sim.ArmEpidemic{Averted: 0.25, REff: 0.9, AttackRate: 0.12}},
 	}}
-	want := map[string]float64{"coverage": 0.6, "capture": 0.7, "precision": 0.8, "recall": 0.6, "false_positive_rate": 0.01}
+	want := map[string]float64{"coverage": 0.6, "capture": 0.7, "precision": 0.8, "recall": 0.6, "false_positive_rate": 0.01,
+		"averted": 0.25, "r_eff": 0.9, "attack_rate": 0.12}
 	for _, m := range Metrics() {
-		v, err := m.Value(r, "b")
 		if !m.Available() {
-			if err == nil || !strings.Contains(err.Error(), "epidemic") {
-				t.Errorf("%s: value %v, error %v; want an epidemic-layer error", m.Name, v, err)
-			}
+			t.Errorf("%s is not available", m.Name)
 			continue
 		}
+		v, err := m.Value(r, "b")
 		if err != nil || v != want[m.Name] {
 			t.Errorf("%s = %v, %v; want %v", m.Name, v, err, want[m.Name])
+		}
+		// Arm a ran without the epidemic layer: its epidemic metrics are
+		// an error, never a stand-in value.
+		v, err = m.Value(r, "a")
+		if m.Epidemic {
+			if err == nil || err.Error() != `metric "`+m.Name+`" needs the epidemic layer (set epidemic.enabled: true)` {
+				t.Errorf("%s without the layer: %v, %v", m.Name, v, err)
+			}
+		} else if err != nil {
+			t.Errorf("%s of arm a: %v", m.Name, err)
 		}
 	}
 	m, _ := LookupMetric("coverage")
@@ -100,6 +110,25 @@ func TestMetricValue(t *testing.T) {
 	}
 	if _, err := m.Value(nil, "a"); err == nil {
 		t.Error("no error for a nil result")
+	}
+}
+
+func TestCheckGoal(t *testing.T) {
+	l, err := scenarios.LoadBuiltin("town")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := l.Scenario
+	sc.Epidemic.Enabled = false
+	if err := CheckGoal(mustGoal(t, "coverage>=0.5"), &sc); err != nil {
+		t.Errorf("coverage without the epidemic layer: %v", err)
+	}
+	if err := CheckGoal(mustGoal(t, "r_eff<1"), &sc); err == nil || !strings.Contains(err.Error(), "epidemic.enabled: true") {
+		t.Errorf("r_eff without the epidemic layer: %v", err)
+	}
+	sc.Epidemic.Enabled = true
+	if err := CheckGoal(mustGoal(t, "r_eff<1"), &sc); err != nil {
+		t.Errorf("r_eff with the epidemic layer: %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package target
 
 import (
 	"context"
+	"reflect"
 	"testing"
 
 	"github.com/bluesim/bluesim/scenarios"
@@ -15,7 +16,13 @@ func TestWithAdoptionMatchesFullRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the engine")
 	}
-	l, err := scenarios.Load("testdata/tiny.yaml")
+	for _, sets := range [][]string{nil, {"epidemic.enabled=true", "days=7"}} {
+		compareArms(t, sets)
+	}
+}
+
+func compareArms(t *testing.T, sets []string) {
+	l, err := scenarios.Load("testdata/tiny.yaml", sets...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,8 +39,9 @@ func TestWithAdoptionMatchesFullRun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(r.Arms) != 1 || r.Arms[0] != full.Arms[i] {
-			t.Errorf("arm %s alone:\n%+v\nin the full run:\n%+v", a.Name, r.Arms, full.Arms[i])
+		if len(r.Arms) != 1 || !reflect.DeepEqual(r.Arms[0], full.Arms[i]) {
+			t.Errorf("%v: arm %s alone:\n%+v %+v\nin the full run:\n%+v %+v", sets, a.Name, r.Arms, r.Arms[0].Epidemic,
+				full.Arms[i], full.Arms[i].Epidemic)
 		}
 	}
 }

@@ -76,3 +76,12 @@ func WithAdoption(sc *scenarios.Scenario, i int, a float64) (scenarios.Scenario,
 	}
 	return out, nil
 }
+
+// CheckGoal reports a goal the scenario cannot answer: an epidemic metric
+// while the scenario's epidemic layer is off.
+func CheckGoal(g Goal, sc *scenarios.Scenario) error {
+	if g.Metric.Epidemic && !sc.Epidemic.Enabled {
+		return NeedsEpidemic(g.Metric.Name)
+	}
+	return nil
+}
