@@ -1,9 +1,12 @@
 package sim
 
 import (
+	"fmt"
+	"math"
 	"testing"
 
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/sim/epidemic"
 )
 
 // epiScenario is a small town with the epidemic on: n people over days
@@ -112,4 +115,126 @@ func TestEpidemicAdvertisersEqualAll(t *testing.T) {
 			t.Errorf("arm %s: %+v %+v\nvs %+v %+v", a.Name, a.Counts, *a.Epidemic, b.Counts, *b.Epidemic)
 		}
 	}
+}
+
+// noInterventions turns off testing, isolation and quarantine: the bare
+// epidemic that beta is calibrated on.
+func noInterventions(sc *scenarios.Scenario) {
+	p := &sc.Epidemic
+	p.Testing.Probability = 0
+	p.Quarantine.IsolateCases = false
+	p.Quarantine.Days = 0
+	p.ManualTracing.Enabled = false
+}
+
+// The stated calibration: beta is calibrated so that an index case's
+// expected infections over the contacts of an ordinary week are
+// transmission.target_r0 = 2.5 (sim/epidemic CalibrateBeta). Without
+// interventions, the seed cohort's observed reproduction number (40 seed
+// cases in 2,000 people, so depletion is small but households saturate)
+// must lie within ±30 % of 2.5, and the attack rate after 40 days must lie
+// between 50 % and 95 % (the homogeneous final size for R0 = 2.5 is 89 %;
+// household clustering lowers it).
+func TestEpidemicCalibration(t *testing.T) {
+	sc := epiScenario(2000, 40, 0)
+	sc.Arms = sc.Arms[:1]
+	sc.Epidemic.InitialInfections = 40
+	noInterventions(&sc)
+	r, _ := run(t, sc, WithWorkers(2))
+	cf := r.Epidemic.Counterfactual
+	seed := r.Epidemic.Rt[0]
+	if seed.Arm != sc.Arms[0].Name || seed.Day != sc.Epidemic.SeedDay || seed.Cases != 40 {
+		t.Fatalf("first Rt row %+v: want the seed cohort", seed)
+	}
+	t.Logf("beta %.4g: seed cohort R %.2f, attack rate %.3f, r_eff %.2f", r.Epidemic.Beta, seed.R, cf.AttackRate, cf.REff)
+	if seed.R < 2.5*0.7 || seed.R > 2.5*1.3 {
+		t.Errorf("seed cohort R = %.2f: want 2.5 ± 30 %%", seed.R)
+	}
+	if cf.AttackRate < 0.5 || cf.AttackRate > 0.95 {
+		t.Errorf("attack rate %.3f: want 0.5..0.95", cf.AttackRate)
+	}
+}
+
+// Every close contact traced at once (manual tracing with unlimited
+// capacity, no delay, every contact found, 14 days back), everyone
+// symptomatic tested the day of onset, every notified person tested and
+// quarantined with their household: the epidemic is suppressed (R_eff < 1
+// and an attack rate under a fifth of the uncontrolled one).
+func TestEpidemicPerfectTracingSuppresses(t *testing.T) {
+	sc := epiScenario(2000, 40, 0)
+	sc.Arms = sc.Arms[:1]
+	sc.Epidemic.InitialInfections = 40
+	free := sc
+	noInterventions(&free)
+	rf, _ := run(t, free, WithWorkers(2))
+	p := &sc.Epidemic
+	p.Testing.Probability = 1
+	p.Testing.DelayMeanDays = 0
+	p.Testing.TestNotified = true
+	p.Quarantine.Compliance = 1
+	p.Quarantine.Household = true
+	p.Quarantine.IsolateCases = true
+	p.ManualTracing = epidemic.ManualTracing{Enabled: true, CapacityPerDay: 100_000_000, Fraction: 1, DelayDays: 0, LookbackDays: 14}
+	r, _ := run(t, sc, WithWorkers(2))
+	c, u := r.Epidemic.Counterfactual, rf.Epidemic.Counterfactual
+	t.Logf("traced: attack %.3f r_eff %.2f manual notices %d; uncontrolled: attack %.3f r_eff %.2f",
+		c.AttackRate, c.REff, c.ManualNotifications, u.AttackRate, u.REff)
+	if c.ManualNotifications == 0 || c.REff >= 1 || c.AttackRate > u.AttackRate/5 {
+		t.Errorf("not suppressed: attack %.3f (uncontrolled %.3f), r_eff %.2f", c.AttackRate, u.AttackRate, c.REff)
+	}
+}
+
+// Raising adoption never increases expected infections beyond replicate
+// noise: over replicates (seeds), arms at 0 %, 30 % and 70 % Bluezone
+// adoption in one run (paired: same world, same draws) are compared; the
+// mean infections at a higher adoption may exceed those at a lower one by
+// at most two standard errors of the paired differences.
+func TestEpidemicAdoptionNeverHurts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replicates")
+	}
+	adopt := []float64{0, 0.3, 0.7}
+	const reps = 3
+	inf := make([][]float64, len(adopt))
+	for rep := range reps {
+		sc := epiScenario(800, 25, 0)
+		sc.Seed = uint64(100 + rep)
+		sc.Arms = nil
+		for _, a := range adopt {
+			sc.Arms = append(sc.Arms, scenarios.BluezoneArm(fmt.Sprintf("bz-%g", a), a))
+		}
+		sc.Epidemic.InitialInfections = 15
+		r, _ := run(t, sc, WithWorkers(2))
+		for i, a := range r.Arms {
+			inf[i] = append(inf[i], float64(a.Epidemic.Infections))
+		}
+		t.Logf("seed %d: infections %v (no app %d)", sc.Seed, []float64{inf[0][rep], inf[1][rep], inf[2][rep]}, r.Epidemic.Counterfactual.Infections)
+	}
+	for i := 1; i < len(adopt); i++ {
+		var diffs []float64
+		for k := range reps {
+			diffs = append(diffs, inf[i][k]-inf[i-1][k])
+		}
+		mean, se := meanSE(diffs)
+		t.Logf("adoption %g -> %g: mean change %.1f infections (se %.1f)", adopt[i-1], adopt[i], mean, se)
+		if mean > 2*se+1 {
+			t.Errorf("adoption %g -> %g raised infections by %.1f (se %.1f)", adopt[i-1], adopt[i], mean, se)
+		}
+	}
+}
+
+func meanSE(x []float64) (float64, float64) {
+	var m float64
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	var ss float64
+	for _, v := range x {
+		ss += (v - m) * (v - m)
+	}
+	if len(x) < 2 {
+		return m, 0
+	}
+	return m, math.Sqrt(ss / float64(len(x)-1) / float64(len(x)))
 }
