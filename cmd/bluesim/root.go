@@ -218,3 +218,20 @@ func commandNames(parent string) []string {
 	slices.Sort(names)
 	return names
 }
+
+// atMostOneScenario accepts zero or one positional argument: a scenario
+// file or a built-in name.
+func atMostOneScenario(cmd *cobra.Command, args []string) error {
+	if len(args) > 1 {
+		return usagef("%s takes at most one scenario (a file or a built-in name), got %d", cmd.Name(), len(args))
+	}
+	return nil
+}
+
+// scenarioArg returns the scenario argument, or "" for the default.
+func scenarioArg(args []string) string {
+	if len(args) == 1 {
+		return args[0]
+	}
+	return ""
+}

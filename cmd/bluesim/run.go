@@ -37,18 +37,9 @@ terminal, a line every 2 s otherwise. Ctrl-C stops at the next day and
 leaves earlier outputs in --out untouched.
 
 The same seed gives the same output_hash for any --workers.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usagef("run takes at most one scenario (a file or a built-in name), got %d", len(args))
-			}
-			return nil
-		},
+		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			arg := ""
-			if len(args) == 1 {
-				arg = args[0]
-			}
-			return a.runScenario(cmd, arg)
+			return a.runScenario(cmd, scenarioArg(args))
 		},
 	}
 	f := cmd.Flags()

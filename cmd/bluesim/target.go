@@ -71,18 +71,9 @@ Writes, in --out (default out/target-<scenario>), atomically:
                  the goal line and the answer marked (PNG and SVG)
 
 Exit code 3 when the goal is not met even at the ownership cap.`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 1 {
-				return usagef("target takes at most one scenario (a file or a built-in name), got %d", len(args))
-			}
-			return nil
-		},
+		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			arg := ""
-			if len(args) == 1 {
-				arg = args[0]
-			}
-			return a.runTarget(cmd, arg)
+			return a.runTarget(cmd, scenarioArg(args))
 		},
 	}
 	f := cmd.Flags()
