@@ -1,6 +1,8 @@
 package output
 
 import (
+	"math"
+
 	"github.com/bluesim/bluesim/sim"
 )
 
@@ -12,6 +14,10 @@ const (
 	TableDetection   = "app_detection_by_distance"
 	TableDelays      = "notification_delays"
 	TableAttenuation = "attenuation_samples"
+	// The epidemic layer's tables, written only when it is on.
+	TableEpidemicArms  = "epidemic_arms"
+	TableEpidemicDaily = "epidemic_daily"
+	TableEpidemicRt    = "epidemic_rt"
 )
 
 // ResultTables returns the tables of a run, in a fixed order:
@@ -27,8 +33,73 @@ const (
 //     notification, with the cumulative share;
 //   - attenuation_samples: the engine's reservoir of (true distance,
 //     observed attenuation) samples.
+//
+// With the epidemic layer on, three more follow:
+//
+//   - epidemic_arms: one row per arm and one for the paired run without
+//     the app ("no-app"): infections, attack rate, infections averted,
+//     R_eff, notifications, secondary attack rate, quarantine days;
+//   - epidemic_daily: per run and day, new infections, infectious people,
+//     positives, uploads, notifications and people confined;
+//   - epidemic_rt: per run and infection day, the cohort reproduction
+//     number (complete = the cohort has finished being infectious).
 func ResultTables(r *sim.Result, o Options) []Table {
-	return []Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
+	ts := []Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
+	if r.Epidemic != nil {
+		ts = append(ts, epidemicArmsTable(r), epidemicDailyTable(r), epidemicRtTable(r))
+	}
+	return ts
+}
+
+func epidemicArmsTable(r *sim.Result) Table {
+	t := Table{Name: TableEpidemicArms, Columns: cols(
+		"arm", String, "adoption", Float, "infections", Int, "attack_rate", Float,
+		"infections_averted", Int, "averted", Float, "r_eff", Float, "r_eff_cohorts", Int,
+		"peak_infectious", Int, "peak_day", Int, "positives", Int, "uploads", Int,
+		"app_notifications", Int, "manual_notifications", Int, "notifications_per_index", Float,
+		"notified", Int, "notified_infected", Int, "secondary_attack_rate", Float,
+		"quarantine_person_days", Int, "quarantine_uninfected_days", Int)}
+	row := func(name string, adoption float64, e *sim.ArmEpidemic) []any {
+		return []any{name, adoption, e.Infections, e.AttackRate, e.InfectionsAverted, e.Averted, e.REff, e.REffCohorts,
+			e.PeakInfectious, e.PeakDay, e.Positives, e.Uploads, e.AppNotifications, e.ManualNotifications,
+			e.NotificationsPerIndex, e.Notified, e.NotifiedInfected, e.SecondaryAttackRate,
+			e.QuarantinePersonDays, e.QuarantineUninfectedDays}
+	}
+	for _, a := range r.Arms {
+		if a.Epidemic != nil {
+			t.Rows = append(t.Rows, row(a.Name, a.Adoption, a.Epidemic))
+		}
+	}
+	t.Rows = append(t.Rows, row(sim.CounterfactualArm, 0, &r.Epidemic.Counterfactual))
+	return t
+}
+
+func epidemicDailyTable(r *sim.Result) Table {
+	t := Table{Name: TableEpidemicDaily, Columns: cols(
+		"arm", String, "day", Int, "new_infections", Int, "infectious", Int, "recovered", Int,
+		"positives", Int, "uploads", Int, "app_notifications", Int, "manual_notifications", Int, "quarantined", Int)}
+	for _, d := range r.Epidemic.Daily {
+		t.Rows = append(t.Rows, []any{d.Arm, d.Day, d.NewInfections, d.Infectious, d.Recovered,
+			d.Positives, d.Uploads, d.AppNotifications, d.ManualNotifications, d.Quarantined})
+	}
+	return t
+}
+
+func epidemicRtTable(r *sim.Result) Table {
+	t := Table{Name: TableEpidemicRt, Columns: cols(
+		"arm", String, "day", Int, "cases", Int, "secondary", Int, "r", Float, "complete", Int)}
+	for _, p := range r.Epidemic.Rt {
+		rr := p.R
+		if p.Cases == 0 {
+			rr = math.NaN()
+		}
+		c := 0
+		if p.Complete {
+			c = 1
+		}
+		t.Rows = append(t.Rows, []any{p.Arm, p.Day, p.Cases, p.Secondary, rr, c})
+	}
+	return t
 }
 
 func cols(spec ...any) []Column {

@@ -99,6 +99,9 @@ type Summary struct {
 	ScenarioHash string `json:"scenario_hash"`
 	// ResultHash is the engine's own hash of its result (sim.Result.Hash).
 	ResultHash string `json:"result_hash"`
+	// Epidemic is the epidemic layer's run-wide outcome, absent when the
+	// scenario's epidemic is off.
+	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
@@ -150,6 +153,20 @@ type ArmSummary struct {
 	FalsePositiveRate Num   `json:"false_positive_rate"`
 	MatchedSightings  int64 `json:"matched_sightings"`
 	Sightings         int64 `json:"sightings"`
+	// Epidemic is the arm's epidemic outcome (its own epidemic, driven by
+	// its notifications, against the paired run without the app); absent
+	// when the scenario's epidemic is off.
+	Epidemic *sim.ArmEpidemic `json:"epidemic,omitempty"`
+}
+
+// EpidemicSummary is summary.json's "epidemic" object.
+type EpidemicSummary struct {
+	// Beta is the transmission scale used, calibrated to TargetR0 when
+	// the scenario left transmission.beta at 0.
+	Beta     Num `json:"beta"`
+	TargetR0 Num `json:"target_r0"`
+	// NoApp is the paired run of the same world without any app.
+	NoApp sim.ArmEpidemic `json:"no_app"`
 }
 
 // Arm is the arm's numbers recomputed from its counts, with undefined
@@ -167,6 +184,7 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 		Coverage:          Num(Ratio(a.TP, a.TP+a.FN)),
 		FalsePositiveRate: Num(Ratio(a.FP, a.FP+a.TN)),
 		MatchedSightings:  a.MatchedSightings, Sightings: a.Sightings,
+		Epidemic: a.Epidemic,
 	}
 	lo, hi := Wilson(a.TP, a.TP+a.FP)
 	s.PrecisionCILow, s.PrecisionCIHigh = Num(lo), Num(hi)
@@ -216,6 +234,9 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 	}
 	for _, a := range r.Arms {
 		s.Arms = append(s.Arms, Arm(r, a, o))
+	}
+	if e := r.Epidemic; e != nil {
+		s.Epidemic = &EpidemicSummary{Beta: Num(e.Beta), TargetR0: Num(e.TargetR0), NoApp: e.Counterfactual}
 	}
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {

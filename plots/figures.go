@@ -37,6 +37,9 @@ func Figures(r *sim.Result, o output.Options) ([]Figure, error) {
 		coverageFigure, precisionFigure, rocFigure, prFigure,
 		distanceFigure, attenuationFigure, delayFigure, dailyFigure,
 	}
+	if r.Epidemic != nil {
+		builders = append(builders, infectionsFigure, rEffFigure)
+	}
 	figs := make([]Figure, 0, len(builders))
 	for _, b := range builders {
 		f, err := b(r, o)

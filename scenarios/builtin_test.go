@@ -10,7 +10,7 @@ import (
 )
 
 // The issue asks for exactly these built-ins; more may come.
-var wantBuiltins = []string{"adoption-sweep", "apartments", "bus", "city", "market", "office", "school", "town"}
+var wantBuiltins = []string{"adoption-sweep", "apartments", "bus", "city", "market", "office", "policy", "school", "town"}
 
 func TestBuiltinsLoadAndValidate(t *testing.T) {
 	names := BuiltinNames()

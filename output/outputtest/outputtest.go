@@ -98,3 +98,47 @@ func Result() *sim.Result {
 	}
 	return r
 }
+
+// EpidemicResult is Result with the epidemic layer's outcomes added: a
+// no-app run growing exponentially and each arm's run growing more slowly
+// the higher its adoption. Plausible, not simulated.
+func EpidemicResult() *sim.Result {
+	r := Result()
+	r.Days = 30
+	e := &sim.EpidemicResult{Beta: 0.0004, TargetR0: 2.5}
+	runs := []string{}
+	for _, a := range r.Arms {
+		runs = append(runs, a.Name)
+	}
+	runs = append(runs, sim.CounterfactualArm)
+	totals := map[string]int64{}
+	for i, name := range runs {
+		growth := 0.12
+		if i < len(r.Arms) {
+			growth -= 0.08 * r.Arms[i].Adoption
+		}
+		for d := range r.Days {
+			n := int64(math.Round(5 * math.Exp(growth*float64(d))))
+			totals[name] += n
+			e.Daily = append(e.Daily, sim.EpidemicDay{Arm: name, Day: d, NewInfections: n, Infectious: 4 * n,
+				Positives: n / 2, Uploads: n / 5, AppNotifications: n, Quarantined: 10 * n})
+			e.Rt = append(e.Rt, sim.RtRow{Arm: name, Day: d, Cases: n, Secondary: int64(float64(n) * (1 + 10*growth)),
+				R: 1 + 10*growth, Complete: d < r.Days-14})
+		}
+	}
+	out := func(name string) sim.ArmEpidemic {
+		inf := totals[name]
+		return sim.ArmEpidemic{Infections: inf, AttackRate: float64(inf) / float64(r.Agents), REff: 1.5, REffCohorts: 10,
+			Positives: inf / 2, Uploads: inf / 5, AppNotifications: inf, NotificationsPerIndex: 5, Notified: inf,
+			NotifiedInfected: inf / 10, SecondaryAttackRate: 0.1, QuarantinePersonDays: 10 * inf, QuarantineUninfectedDays: 8 * inf}
+	}
+	e.Counterfactual = out(sim.CounterfactualArm)
+	for i := range r.Arms {
+		a := out(r.Arms[i].Name)
+		a.InfectionsAverted = e.Counterfactual.Infections - a.Infections
+		a.Averted = float64(a.InfectionsAverted) / float64(e.Counterfactual.Infections)
+		r.Arms[i].Epidemic = &a
+	}
+	r.Epidemic = e
+	return r
+}
