@@ -454,11 +454,7 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 // being built reuses them instead of growing the heap.
 func (e *engine) dropDay(d int) {
 	old := d - e.k - 1
-	if e.epi != nil {
-		delete(e.truth, d-e.epi.truthKeep-1)
-	} else {
-		delete(e.truth, old)
-	}
+	delete(e.truth, old)
 	if old < 0 {
 		return
 	}

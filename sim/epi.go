@@ -32,7 +32,9 @@ type epi struct {
 	// the days whose sightings a phone still holds.
 	qhist []map[int]*epidemic.Quarantines
 	// close[d][p] are p's ground-truth close contacts on day d, for manual
-	// tracing (kept for truthKeep days).
+	// tracing, kept for truthKeep days (the truth itself only for the
+	// infectious window the detection metrics score). Tracing that reaches
+	// further back (a long backlog) finds no contacts there.
 	close     map[int]map[int32][]int32
 	truthKeep int
 	// Calibration: the sampled index cases (person -> slot, -1 none) and
