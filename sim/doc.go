@@ -28,6 +28,21 @@
 // decides who is notified; and the verdicts are scored against the ground
 // truth of the index cases' contacts.
 //
+// With the scenario's epidemic layer on (package sim/epidemic), the index
+// cases are not drawn from diagnosis.daily_fraction but are each arm's
+// diagnosed positives. Every arm runs its own epidemic.Run, driven by its
+// own notifications, and one more run has no app at all (the paired
+// counterfactual); all share one Model, so they share every random draw
+// and infections averted are differences of paired runs. Beta is
+// calibrated first, unless given, over a week of ordinary contacts walked
+// without the radio. Quarantine only removes contacts, so the day's
+// contacts are walked once: each run adds the doses of the pairs its
+// quarantines do not exclude, and an arm's matching ignores sightings made
+// while its quarantines kept the pair apart. Diagnoses are not known
+// ahead, but a person's course and test delay are keyed by the person, so
+// the radio is still sampled only for advertisers who can upload within
+// the window in some run (tested equal to sampling every pair).
+//
 // Every random draw is keyed by (seed, subsystem, entity, day), and the
 // per-day work is split into chunks fixed independently of the worker
 // count and merged in chunk order, so results are byte-identical for any
