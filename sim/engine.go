@@ -210,10 +210,16 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		if err := g.setupDevices(pop, model, sc.Seed, gi, e.start, sc.Radio); err != nil {
 			return nil, err
 		}
-		g.recs = make([][]rec, sc.Days)
-		g.ents = make([][]entry, sc.Days)
+		// The epidemic's calibration walks a whole week of the calendar
+		// even when the run is shorter, so keep room for it.
+		storedDays := sc.Days
+		if sc.Epidemic.Enabled {
+			storedDays = max(storedDays, calibrationDays)
+		}
+		g.recs = make([][]rec, storedDays)
+		g.ents = make([][]entry, storedDays)
 		if cfg.raw {
-			g.raw = make([][]tracing.Sighting, sc.Days)
+			g.raw = make([][]tracing.Sighting, storedDays)
 		}
 	}
 	e.res = &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(pop.People), Days: sc.Days, Ownership: pop.Ownership}

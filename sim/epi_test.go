@@ -51,6 +51,18 @@ func TestEpidemicSmoke(t *testing.T) {
 	}
 }
 
+// Runs shorter than the calibration week still calibrate on a whole week
+// of the calendar (this used to index past the run's days).
+func TestEpidemicShorterThanCalibrationWeek(t *testing.T) {
+	for _, days := range []int{2, calibrationDays - 1} {
+		sc := epiScenario(300, days, 0.5)
+		r, _ := run(t, sc)
+		if r.Epidemic == nil || r.Epidemic.Beta <= 0 {
+			t.Fatalf("%d days: beta not calibrated: %+v", days, r.Epidemic)
+		}
+	}
+}
+
 // With worker counts 1 and 3 the epidemic runs are byte-identical.
 func TestEpidemicDeterministicAcrossWorkers(t *testing.T) {
 	sc := epiScenario(800, 12, 0.5)
