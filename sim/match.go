@@ -232,7 +232,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 			}
 			detected[ai] = append(detected[ai], uint64(up.person)<<32|uint64(rxPerson))
 			ok, err := e.rules[ai].decide(up.keys, sub, matches, rxP.OS == 1, txP.OS == 1,
-				int(g.advPower[up.phone]), int(g.rssiCorr[ms[i].rx]))
+				int(g.advPower[up.phone]), int(g.rssiCorr[ms[i].rx]), to.UnixMilli())
 			if err != nil {
 				return fmt.Errorf("arm %q rule: %w", sc.Arms[ai].Name, err)
 			}

@@ -1,7 +1,7 @@
 package sim
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -35,38 +35,11 @@ func newProtocol(name string) (tracing.Protocol, radio.Protocol, error) {
 	return nil, 0, fmt.Errorf("protocol %q is not supported by the simulator (want bluezone, bluezone-v1, gaen or dp3t)", name)
 }
 
-// GAEN scoring presets (radio.md §3.2): attenuation thresholds, bucket
-// weights and the weighted-minutes trigger per day.
-type gaenScore struct {
-	lo, hi  float64
-	w       [3]float64
-	trigger float64
-}
-
-func gaenPreset(name string) (gaenScore, error) {
-	switch name {
-	case "cwa", "":
-		// CWA June 2020: 55/63 dB, weights 1.0/0.5/0, notify at 15 min.
-		return gaenScore{55, 63, [3]float64{1, 0.5, 0}, 15}, nil
-	case "swisscovid":
-		// SwissCovid 10 Sep 2020: 55/63 dB, 1.0/0.5/0, 15 min.
-		return gaenScore{55, 63, [3]float64{1, 0.5, 0}, 15}, nil
-	case "immuni":
-		// Immuni June 2020: any attenuation <= 73 dB counts, ~15 min.
-		return gaenScore{73, 73, [3]float64{1, 1, 0}, 15}, nil
-	case "gaen-v1-default":
-		// GAEN v1 attenuation-duration defaults: thresholds 50/70 dB, and
-		// (assumption) weights 1.0/0.5/0 with a 15-minute trigger.
-		return gaenScore{50, 70, [3]float64{1, 0.5, 0}, 15}, nil
-	}
-	return gaenScore{}, fmt.Errorf("unknown GAEN preset %q (want cwa, swisscovid, immuni or gaen-v1-default)", name)
-}
-
 // armRule is one arm's decision code, built from its scenario rule.
 type armRule struct {
 	protocol string
 	bz       *bluezone.Rule
-	gs       gaenScore
+	gaen     gaen.Config
 	dp       dp3t.RuleParams
 }
 
@@ -94,20 +67,33 @@ func newArmRule(a scenarios.Arm) (*armRule, error) {
 		}
 		r.bz = rule
 	case scenarios.ProtocolGAEN:
-		gs, err := gaenPreset(ru.Preset)
+		// The deployed rules (radio.md §3.2) as tracing/gaen defines them;
+		// the scenario may override the v1 thresholds, weights and trigger.
+		cfg, err := gaen.PresetByName(cmp.Or(ru.Preset, "cwa"))
 		if err != nil {
 			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
 		}
 		if len(ru.ThresholdsDB) == 2 {
-			gs.lo, gs.hi = ru.ThresholdsDB[0], ru.ThresholdsDB[1]
+			for i, t := range ru.ThresholdsDB {
+				if t != math.Trunc(t) {
+					return nil, fmt.Errorf("arm %q: gaen thresholds_db[%d] = %g: GAEN attenuation thresholds are whole dB", a.Name, i, t)
+				}
+				cfg.V1.DurationAtAttenuationThresholds[i] = int(t)
+			}
 		}
 		if len(ru.Weights) == 3 {
-			copy(gs.w[:], ru.Weights)
+			copy(cfg.AttenuationWeights[:], ru.Weights)
 		}
 		if ru.TriggerMinutes > 0 {
-			gs.trigger = ru.TriggerMinutes
+			cfg.NotifyWeightedMinutes = ru.TriggerMinutes
 		}
-		r.gs = gs
+		if cfg.Model == gaen.ModelV2 && (len(ru.ThresholdsDB) > 0 || len(ru.Weights) > 0 || ru.TriggerMinutes > 0) {
+			return nil, fmt.Errorf("arm %q: gaen preset %q is a v2 rule: thresholds_db, weights and trigger_minutes do not apply", a.Name, cfg.Name)
+		}
+		if err := cfg.Validate(); err != nil {
+			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
+		}
+		r.gaen = cfg
 	case scenarios.ProtocolDP3T:
 		p := dp3t.DefaultRuleParams()
 		if len(ru.ThresholdsDB) == 2 {
@@ -134,7 +120,7 @@ func newArmRule(a scenarios.Arm) (*armRule, error) {
 // sightings, matches their (key, sighting) pairs; txPower and rssiCorr
 // are the advertiser's TX level and the receiver's RSSI correction.
 func (r *armRule) decide(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match,
-	rxIOS, txIOS bool, txPower, rssiCorr int) (bool, error) {
+	rxIOS, txIOS bool, txPower, rssiCorr int, nowMillis int64) (bool, error) {
 	switch r.protocol {
 	case scenarios.ProtocolBluezone, scenarios.ProtocolBluezoneV1:
 		ok, _ := r.bz.Classify(store, bluezone.OSPair{ReceiverIOS: rxIOS, SenderIOS: txIOS})
@@ -144,43 +130,8 @@ func (r *armRule) decide(keys []tracing.PublishedKey, store []tracing.Sighting, 
 		if err != nil {
 			return false, err
 		}
-		// Weighted minutes per UTC day over all windows of the upload's
-		// keys: each scan instance stands for its secondsSinceLastScan, in
-		// the bucket of its typical attenuation (protocols.md §2.5).
-		var days [8]struct {
-			day int64
-			min float64
-		}
-		n := 0
-		for _, w := range ws {
-			sum := 0.0
-			for _, si := range w.ScanInstances {
-				a := float64(si.TypicalAttenuationDb)
-				b := 2
-				if a < r.gs.lo {
-					b = 0
-				} else if a < r.gs.hi {
-					b = 1
-				}
-				sum += r.gs.w[b] * float64(si.SecondsSinceLastScan) / 60
-			}
-			j := 0
-			for j < n && days[j].day != w.DateMillis {
-				j++
-			}
-			if j == n {
-				if n == len(days) {
-					return false, errors.New("gaen: too many exposure days in one upload")
-				}
-				days[n].day = w.DateMillis
-				n++
-			}
-			days[j].min += sum
-			if days[j].min >= r.gs.trigger {
-				return true, nil
-			}
-		}
-		return false, nil
+		d, err := r.gaen.Decide(ws, nowMillis)
+		return d.Notify, err
 	case scenarios.ProtocolDP3T:
 		exps, err := dp3t.Exposures(nil, matches, store, txPower)
 		if err != nil {
