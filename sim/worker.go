@@ -256,8 +256,8 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 		a, b = b, a
 		sa, sb = sb, sa
 	}
+	walls := agents.Walls(sa.Room, sb.Room)
 	if e.epi != nil {
-		walls := agents.Walls(sa.Room, sb.Room)
 		hh := e.pop.People[a].Household == e.pop.People[b].Household
 		if e.calib {
 			w.calibContact(a, b, float64(t1-t0), float64(d), site, walls)
@@ -268,7 +268,7 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 	if w.sink != nil {
 		pa, pb := &e.pop.People[a], &e.pop.People[b]
 		w.sink.Contact(&Contact{Day: e.day, A: a, B: b, From: int16(t0), To: int16(t1), DistanceM: d,
-			Kind: site.Kind, Env: site.Env, Walls: agents.Walls(sa.Room, sb.Room), Household: pa.Household == pb.Household})
+			Kind: site.Kind, Env: site.Env, Walls: walls, Household: pa.Household == pb.Household})
 	}
 	if e.tracked[a] || e.tracked[b] {
 		key := uint64(a)<<32 | uint64(uint32(b))
@@ -288,18 +288,17 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 			tr.minDist = d
 		}
 	}
-	walls := agents.Walls(sa.Room, sb.Room)
 	people := int(density * d * 0.5) // bodies in a 0.5 m corridor between the phones
+	link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
+	all := e.sc.Engine.AllSightings
+	adv := e.tracked
+	if e.epi != nil {
+		adv = e.epi.advertise
+	}
 	for gi, g := range e.groups {
 		pa, pb := g.phone[a], g.phone[b]
 		if pa < 0 || pb < 0 || !e.active[gi][pa] || !e.active[gi][pb] {
 			continue
-		}
-		link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
-		all := e.sc.Engine.AllSightings
-		adv := e.tracked
-		if e.epi != nil {
-			adv = e.epi.advertise
 		}
 		if all || adv[b] {
 			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
