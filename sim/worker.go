@@ -21,6 +21,9 @@ type chunkOut struct {
 // worker holds one goroutine's scratch space, reused across sites.
 type worker struct {
 	e *engine
+	// A site's stays by start, and those active in the current epoch.
+	order  []int32
+	active []int32
 	// Present stays in the current epoch and their positions.
 	pres []int32
 	px   []float32
@@ -97,29 +100,24 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 	e := w.e
 	site := &e.pop.Sites[si]
 	epoch := agents.MinutesPerDay // seated sites: positions never change
-	free := false
-	for i := range stays {
-		if stays[i].Free() {
-			free = true
-			break
-		}
-	}
-	if free {
+	if slices.ContainsFunc(stays, agents.Stay.Free) {
 		epoch = e.sc.Engine.PoseMinutes
 		if site.Kind == agents.Home {
 			epoch = e.sc.Engine.HomePoseMinutes
 		}
 	}
 	// Sort the site's stays by start for the sweep.
-	order := make([]int32, len(stays))
-	for i := range order {
-		order[i] = int32(i)
+	order := w.order[:0]
+	for i := range stays {
+		order = append(order, int32(i))
 	}
+	w.order = order
 	slices.SortStableFunc(order, func(a, b int32) int { return int(stays[a].Start) - int(stays[b].Start) })
 	clear(w.pairs)
 	w.trs = w.trs[:0]
 	area := float32(site.Rooms) * site.RoomW * site.RoomD
-	var active []int32
+	active := w.active[:0]
+	defer func() { w.active = active[:0] }()
 	next := 0
 	for e0 := 0; e0 < agents.MinutesPerDay; e0 += epoch {
 		e1 := e0 + epoch
