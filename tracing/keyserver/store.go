@@ -3,6 +3,7 @@ package keyserver
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -70,6 +71,24 @@ type StoredF0 struct {
 	F0Entry
 	Seq      int64
 	Received time.Time
+}
+
+// ScanF0 reads one row of (seq, daily_key, time_start, time_end, slots,
+// received in Unix milliseconds), the column order both backends select,
+// through scan (a database/sql or pgx Rows.Scan).
+func ScanF0(scan func(dest ...any) error) (StoredF0, error) {
+	var f StoredF0
+	var key []byte
+	var recv int64
+	if err := scan(&f.Seq, &key, &f.TimeStart, &f.TimeEnd, &f.Max, &recv); err != nil {
+		return StoredF0{}, err
+	}
+	if len(key) != F0KeyLen {
+		return StoredF0{}, fmt.Errorf("seq %d: daily key of %d bytes", f.Seq, len(key))
+	}
+	copy(f.DailyKey[:], key)
+	f.Received = time.UnixMilli(recv).UTC()
+	return f, nil
 }
 
 // Batch is one export run: the exposures with FromSeq < seq <= ToSeq,

@@ -182,17 +182,10 @@ func (s *Store) F0Since(ctx context.Context, after int64, limit int) ([]keyserve
 	defer rows.Close()
 	var out []keyserver.StoredF0
 	for rows.Next() {
-		var f keyserver.StoredF0
-		var key []byte
-		var recv int64
-		if err := rows.Scan(&f.Seq, &key, &f.TimeStart, &f.TimeEnd, &f.Max, &recv); err != nil {
+		f, err := keyserver.ScanF0(rows.Scan)
+		if err != nil {
 			return nil, fmt.Errorf("postgres f0 list: %w", err)
 		}
-		if len(key) != keyserver.F0KeyLen {
-			return nil, fmt.Errorf("postgres f0 list: seq %d: daily key of %d bytes", f.Seq, len(key))
-		}
-		copy(f.DailyKey[:], key)
-		f.Received = time.UnixMilli(recv).UTC()
 		out = append(out, f)
 	}
 	return out, rows.Err()
