@@ -112,22 +112,12 @@ func (v *validator) scenario(sc *Scenario) {
 // ...") like radio does, and checks the seed day against the run.
 func (v *validator) epidemic(sc *Scenario) {
 	p := &sc.Epidemic
-	if err := p.Validate(); err != nil {
-		var list []error
-		if j, ok := err.(interface{ Unwrap() []error }); ok {
-			list = j.Unwrap()
-		} else {
-			list = []error{err}
+	for _, e := range errorList(p.Validate()) {
+		field, rest, ok := keyValueError(e.Error())
+		if !ok {
+			field, rest = "epidemic", e.Error()
 		}
-		for _, e := range list {
-			msg := e.Error()
-			field, rest := "epidemic", msg
-			if k, r, ok := strings.Cut(msg, " = "); ok && !strings.Contains(k, " ") {
-				val, want, _ := strings.Cut(r, ": ")
-				field, rest = k, fmt.Sprintf("%s, got %s", want, val)
-			}
-			v.errorf(field, "%s", rest)
-		}
+		v.errorf(field, "%s", rest)
 	}
 	if p.Enabled && sc.Days >= 1 && p.SeedDay >= sc.Days {
 		v.errorf("epidemic.seed_day", "is day %d but the run has only %d days: nobody would be infected", p.SeedDay, sc.Days)
@@ -196,24 +186,14 @@ func (v *validator) population(sc *Scenario) {
 // radio reuses radio.Params.Validate, whose messages start with the key
 // ("radio.key = value: want ..."), and turns them into field errors.
 func (v *validator) radio(sc *Scenario) {
-	err := sc.Radio.Validate()
-	if err == nil {
-		return
-	}
-	var list []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		list = j.Unwrap()
-	} else {
-		list = []error{err}
-	}
-	for _, e := range list {
+	for _, e := range errorList(sc.Radio.Validate()) {
 		msg := e.Error()
-		field, rest := "radio", msg
-		if k, r, ok := strings.Cut(msg, " = "); ok && !strings.Contains(k, " ") {
-			val, want, _ := strings.Cut(r, ": ")
-			field, rest = k, fmt.Sprintf("%s, got %s", want, val)
-		} else if k, r, ok := strings.Cut(msg, ": "); ok && !strings.Contains(k, " ") {
-			field, rest = k, r
+		field, rest, ok := keyValueError(msg)
+		if !ok {
+			field, rest = "radio", msg
+			if k, r, ok := strings.Cut(msg, ": "); ok && !strings.Contains(k, " ") {
+				field, rest = k, r
+			}
 		}
 		if !strings.HasPrefix(field, "radio") {
 			field = "radio." + field
@@ -453,4 +433,27 @@ func validateGiven(sc *Scenario, pos Positions) ErrorList {
 		}
 	}
 	return v.errs
+}
+
+// errorList flattens a joined error (errors.Join) into its parts; nil gives
+// none.
+func errorList(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// keyValueError splits a "key = value: want ..." message, the form radio's
+// and epidemic's Params.Validate use, into the key and "want ..., got value".
+func keyValueError(msg string) (field, rest string, ok bool) {
+	k, r, ok := strings.Cut(msg, " = ")
+	if !ok || strings.Contains(k, " ") {
+		return "", "", false
+	}
+	val, want, _ := strings.Cut(r, ": ")
+	return k, fmt.Sprintf("%s, got %s", want, val), true
 }
