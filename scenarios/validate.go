@@ -242,7 +242,7 @@ func (v *validator) arms(sc *Scenario) {
 			names[a.Name] = i
 		}
 		v.fraction(f+".adoption", a.Adoption)
-		if own, ok := ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
+		if own, ok := Ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
 			v.errorf(f+".adoption", "is %v, but only %.3f of the population own a smartphone "+
 				"(population.age_shares x population.phones.ownership_by_age), and only owners can install the app",
 				a.Adoption, own)
@@ -267,9 +267,11 @@ func (v *validator) arms(sc *Scenario) {
 	}
 }
 
-// ownership is the expected share of people who own a smartphone: the age
-// shares weighted by ownership in each age band.
-func ownership(sc *Scenario) (float64, bool) {
+// Ownership is the expected share of people who own a smartphone: the age
+// shares weighted by ownership in each age band. It is the validator's limit
+// on an arm's adoption, since only owners can install the app; false when
+// the two lists do not line up.
+func Ownership(sc *Scenario) (float64, bool) {
 	p := &sc.Population
 	if len(p.AgeShares) != len(p.Phones.OwnershipByAge) || len(p.AgeShares) == 0 {
 		return 0, false

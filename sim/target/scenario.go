@@ -11,17 +11,14 @@ import (
 // MaxAdoption is the largest adoption a scenario allows: the share of the
 // population owning a smartphone (population.age_shares weighted by
 // population.phones.ownership_by_age), since only owners can install the
-// app. It is computed exactly as the scenario validator computes its limit
-// (scenarios/validate.go, arms), so an arm set to it validates.
+// app. It is the scenario validator's own limit (scenarios.Ownership), so an
+// arm set to it validates.
 func MaxAdoption(sc *scenarios.Scenario) (float64, error) {
-	p := &sc.Population
-	if len(p.AgeShares) == 0 || len(p.AgeShares) != len(p.Phones.OwnershipByAge) {
+	own, ok := scenarios.Ownership(sc)
+	if !ok {
+		p := &sc.Population
 		return 0, fmt.Errorf("population.age_shares (%d values) and population.phones.ownership_by_age (%d values) do not line up",
 			len(p.AgeShares), len(p.Phones.OwnershipByAge))
-	}
-	own := 0.0
-	for i, s := range p.AgeShares {
-		own += s * p.Phones.OwnershipByAge[i]
 	}
 	if !finite(own) || own <= 0 {
 		return 0, fmt.Errorf("nobody owns a smartphone (ownership %v), so no adoption is possible", own)
