@@ -174,23 +174,20 @@ func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
 	arms := armSummaries(r, o)
 	maxA := 0.0
 	for pi, proto := range protocols(r) {
-		var x, y, lo, hi []float64
-		var appTP, appN int64
-		for ai, a := range arms {
-			if a.Protocol != proto {
-				continue
-			}
-			x = append(x, float64(a.Adoption))
-			y = append(y, float64(a.Coverage))
-			lo = append(lo, float64(a.CoverageCILow))
-			hi = append(hi, float64(a.CoverageCIHigh))
-			maxA = math.Max(maxA, float64(a.Adoption))
-			tp, n := appTotals(r, r.Arms[ai].Name)
-			appTP += tp
-			appN += n
-		}
+		x, y, lo, hi := adoptionSeries(arms, proto, func(a output.ArmSummary) (float64, float64, float64) {
+			return float64(a.Coverage), float64(a.CoverageCILow), float64(a.CoverageCIHigh)
+		})
 		if err := addIntervals(p, proto, pi, x, y, lo, hi); err != nil {
 			return f, err
+		}
+		maxA = math.Max(maxA, slices.Max(append(x, 0)))
+		var appTP, appN int64
+		for ai, a := range arms {
+			if a.Protocol == proto {
+				tp, n := appTotals(r, r.Arms[ai].Name)
+				appTP += tp
+				appN += n
+			}
 		}
 		capture := output.Ratio(appTP, appN)
 		if !finite(capture) {
@@ -210,6 +207,19 @@ func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
 	}
 	f.Plot = p
 	return f, nil
+}
+
+// adoptionSeries collects, for the arms of one protocol in arm order, their
+// adoption and the value with its interval that pick reads from the arm.
+func adoptionSeries(arms []output.ArmSummary, proto string, pick func(output.ArmSummary) (v, lo, hi float64)) (x, y, lo, hi []float64) {
+	for _, a := range arms {
+		if a.Protocol != proto {
+			continue
+		}
+		v, l, h := pick(a)
+		x, y, lo, hi = append(x, float64(a.Adoption)), append(y, v), append(lo, l), append(hi, h)
+	}
+	return x, y, lo, hi
 }
 
 // appTotals sums true positives and close contacts among pairs where both
@@ -232,20 +242,13 @@ func precisionFigure(r *sim.Result, o output.Options) (Figure, error) {
 	arms := armSummaries(r, o)
 	maxA := 0.0
 	for pi, proto := range protocols(r) {
-		var x, y, lo, hi []float64
-		for _, a := range arms {
-			if a.Protocol != proto {
-				continue
-			}
-			x = append(x, float64(a.Adoption))
-			y = append(y, float64(a.Precision))
-			lo = append(lo, float64(a.PrecisionCILow))
-			hi = append(hi, float64(a.PrecisionCIHigh))
-			maxA = math.Max(maxA, float64(a.Adoption))
-		}
+		x, y, lo, hi := adoptionSeries(arms, proto, func(a output.ArmSummary) (float64, float64, float64) {
+			return float64(a.Precision), float64(a.PrecisionCILow), float64(a.PrecisionCIHigh)
+		})
 		if err := addIntervals(p, proto, pi, x, y, lo, hi); err != nil {
 			return f, err
 		}
+		maxA = math.Max(maxA, slices.Max(append(x, 0)))
 	}
 	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1
 	p.X.Max = math.Min(1, math.Max(0.1, maxA*1.2))
