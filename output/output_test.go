@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,53 +40,6 @@ func TestWilson(t *testing.T) {
 		if lo, hi := Wilson(bad[0], bad[1]); !math.IsNaN(lo) || !math.IsNaN(hi) {
 			t.Errorf("Wilson(%d, %d) = %v, %v; want NaN", bad[0], bad[1], lo, hi)
 		}
-	}
-}
-
-// failAfter writes n bytes, then fails, as a full disk or a bug would.
-func failAfter(n int) func(io.Writer) error {
-	return func(w io.Writer) error {
-		if _, err := w.Write(bytes.Repeat([]byte("x"), n)); err != nil {
-			return err
-		}
-		return errors.New("writer failed")
-	}
-}
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "a.csv")
-
-	// A failing writer leaves neither the file nor a temporary one.
-	if err := WriteFileAtomic(path, failAfter(100)); err == nil {
-		t.Fatal("no error from a failing writer")
-	}
-	if names := listDir(t, dir); len(names) != 0 {
-		t.Fatalf("failing writer left %v", names)
-	}
-
-	// A good write creates the file, readable by others.
-	if err := WriteBytesAtomic(path, []byte("one\n")); err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Fatalf("stat %v, %v", fi, err)
-	}
-
-	// A failing rewrite keeps the old content whole.
-	if err := WriteFileAtomic(path, failAfter(1<<16)); err == nil {
-		t.Fatal("no error from a failing writer")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "one\n" {
-		t.Fatalf("old content %q lost", b)
-	}
-	if names := listDir(t, dir); !slices.Equal(names, []string{"a.csv"}) {
-		t.Fatalf("directory holds %v", names)
-	}
-
-	// A missing directory is an error, not a panic.
-	if err := WriteBytesAtomic(filepath.Join(dir, "no", "such", "x"), nil); err == nil {
-		t.Fatal("no error for a missing directory")
 	}
 }
 

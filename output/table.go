@@ -10,6 +10,8 @@ import (
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/bluesim/bluesim/internal/atomicfile"
 )
 
 // Kind is a column's type.
@@ -212,10 +214,10 @@ func WriteTables(dir string, tables []Table) error {
 		if err != nil {
 			return err
 		}
-		if err := WriteBytesAtomic(filepath.Join(dir, t.Name+".csv"), c); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, t.Name+".csv"), c, atomicfile.Output); err != nil {
 			return err
 		}
-		if err := WriteBytesAtomic(filepath.Join(dir, t.Name+".parquet"), p); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, t.Name+".parquet"), p, atomicfile.Output); err != nil {
 			return err
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
-	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/internal/atomicfile"
 )
 
 // Figure is one drawn figure.
@@ -83,7 +83,7 @@ func WriteFigures(dir string, figs []Figure) ([]string, error) {
 			ext  string
 			data []byte
 		}{{".png", png}, {".svg", svg}} {
-			if err := output.WriteBytesAtomic(filepath.Join(dir, f.Name+x.ext), x.data); err != nil {
+			if err := atomicfile.WriteBytes(filepath.Join(dir, f.Name+x.ext), x.data, atomicfile.Output); err != nil {
 				return names, err
 			}
 			names = append(names, f.Name+x.ext)

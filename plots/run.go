@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
@@ -86,7 +87,7 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 		return nil, err
 	}
 	if scYAML != nil {
-		if err := output.WriteBytesAtomic(filepath.Join(dir, ScenarioFile), scYAML); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, ScenarioFile), scYAML, atomicfile.Output); err != nil {
 			return nil, err
 		}
 	}
@@ -97,7 +98,7 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 	if err != nil {
 		return nil, err
 	}
-	if err := output.WriteBytesAtomic(filepath.Join(dir, SummaryFile), js); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(dir, SummaryFile), js, atomicfile.Output); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -113,5 +114,5 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 	if err := Report(&buf, s, r, figs); err != nil {
 		return s, err
 	}
-	return s, output.WriteBytesAtomic(filepath.Join(dir, ReportFile), buf.Bytes())
+	return s, atomicfile.WriteBytes(filepath.Join(dir, ReportFile), buf.Bytes(), atomicfile.Output)
 }

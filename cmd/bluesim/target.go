@@ -17,6 +17,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
@@ -344,7 +345,7 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := output.WriteBytesAtomic(filepath.Join(t.dir, targetSummaryFile), js); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(t.dir, targetSummaryFile), js, atomicfile.Output); err != nil {
 		return nil, err
 	}
 	return append([]string{targetSummaryFile}, files...), nil

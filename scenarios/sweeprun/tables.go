@@ -16,6 +16,7 @@ import (
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/scenarios"
 )
 
@@ -169,7 +170,7 @@ func writeFolder(dir string, m *Manifest, data *runsData) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
+	return atomicfile.WriteBytes(filepath.Join(dir, ManifestFile), append(b, '\n'), atomicfile.Output)
 }
 
 // Column kinds of a table.
@@ -329,14 +330,14 @@ func writeTable(dir, name string, header []string, kinds []kind, rows [][]cell) 
 	if err := w.Error(); err != nil {
 		return err
 	}
-	if err := writeAtomic(filepath.Join(dir, name+".csv"), buf.Bytes()); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(dir, name+".csv"), buf.Bytes(), atomicfile.Output); err != nil {
 		return err
 	}
 	pq, err := parquetBytes(name, header, kinds, rows)
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, name+".parquet"), pq)
+	return atomicfile.WriteBytes(filepath.Join(dir, name+".parquet"), pq, atomicfile.Output)
 }
 
 // formatCell writes a value in CSV: integers in decimal, floats in the
@@ -411,25 +412,4 @@ func parquetBytes(name string, header []string, kinds []kind, rows [][]cell) ([]
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it,
-// so that an interrupted run leaves the old file or the new one, never half.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
