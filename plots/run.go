@@ -11,6 +11,7 @@ import (
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/table"
 )
 
 // Names inside a run's output folder.
@@ -91,7 +92,7 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 			return nil, err
 		}
 	}
-	if err := output.WriteTables(filepath.Join(dir, TablesDir), tables); err != nil {
+	if err := table.Write(filepath.Join(dir, TablesDir), tables); err != nil {
 		return nil, err
 	}
 	js, err := s.JSON()

@@ -23,6 +23,7 @@ import (
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 	"github.com/bluesim/bluesim/sim/target"
+	"github.com/bluesim/bluesim/table"
 )
 
 func init() { register("", newTargetCommand) }
@@ -301,16 +302,16 @@ func (t *targetRun) boundText(p target.Point) string {
 // files written, relative to t.dir.
 func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 	var files []string
-	probes := output.Table{Name: targetProbesTable, Columns: []output.Column{
-		{Name: "probe", Kind: output.Int}, {Name: "adoption", Kind: output.Float},
-		{Name: "replicate", Kind: output.Int}, {Name: "seed", Kind: output.String},
-		{Name: t.goal.Metric.Name, Kind: output.Float}}}
-	points := output.Table{Name: targetPointsTable, Columns: []output.Column{
-		{Name: "probe", Kind: output.Int}, {Name: "adoption", Kind: output.Float},
-		{Name: "replicates", Kind: output.Int}, {Name: "mean", Kind: output.Float},
-		{Name: "sd", Kind: output.Float}, {Name: "ci_lo", Kind: output.Float},
-		{Name: "ci_hi", Kind: output.Float}, {Name: "bound", Kind: output.Float},
-		{Name: "met", Kind: output.Int}}}
+	probes := table.Table{Name: targetProbesTable, Columns: []table.Column{
+		{Name: "probe", Kind: table.Int}, {Name: "adoption", Kind: table.Float},
+		{Name: "replicate", Kind: table.Int}, {Name: "seed", Kind: table.String},
+		{Name: t.goal.Metric.Name, Kind: table.Float}}}
+	points := table.Table{Name: targetPointsTable, Columns: []table.Column{
+		{Name: "probe", Kind: table.Int}, {Name: "adoption", Kind: table.Float},
+		{Name: "replicates", Kind: table.Int}, {Name: "mean", Kind: table.Float},
+		{Name: "sd", Kind: table.Float}, {Name: "ci_lo", Kind: table.Float},
+		{Name: "ci_hi", Kind: table.Float}, {Name: "bound", Kind: table.Float},
+		{Name: "met", Kind: table.Int}}}
 	byA := slices.Clone(out.Points)
 	slices.SortStableFunc(byA, func(p, q target.Point) int { return cmpFloat(p.Adoption, q.Adoption) })
 	for _, p := range byA {
@@ -324,7 +325,7 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		}
 		points.Rows = append(points.Rows, []any{p.Order + 1, p.Adoption, len(p.Values), p.Mean, p.SD, p.Lo, p.Hi, p.Bound, met})
 	}
-	if err := output.WriteTables(filepath.Join(t.dir, plots.TablesDir), []output.Table{probes, points}); err != nil {
+	if err := table.Write(filepath.Join(t.dir, plots.TablesDir), []table.Table{probes, points}); err != nil {
 		return nil, err
 	}
 	for _, n := range []string{targetProbesTable, targetPointsTable} {
