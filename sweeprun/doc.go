@@ -9,4 +9,4 @@
 // What a task computes is a RunFunc, so the runner does not depend on the
 // simulator: the command line passes one that calls sim.Run, tests pass a
 // small deterministic function.
-package sweeprun // import "github.com/bluesim/bluesim/scenarios/sweeprun"
+package sweeprun // import "github.com/bluesim/bluesim/sweeprun"
