@@ -325,22 +325,26 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		}
 		points.Rows = append(points.Rows, []any{p.Order + 1, p.Adoption, len(p.Values), p.Mean, p.SD, p.Lo, p.Hi, p.Bound, met})
 	}
-	if err := table.Write(filepath.Join(t.dir, plots.TablesDir), []table.Table{probes, points}); err != nil {
+	if err := table.Write(filepath.Join(t.dir, output.TablesDir), []table.Table{probes, points}); err != nil {
 		return nil, err
 	}
 	for _, n := range []string{targetProbesTable, targetPointsTable} {
-		files = append(files, filepath.Join(plots.TablesDir, n+".csv"), filepath.Join(plots.TablesDir, n+".parquet"))
+		files = append(files, filepath.Join(output.TablesDir, n+".csv"), filepath.Join(output.TablesDir, n+".parquet"))
 	}
 	fig, err := t.figure(out, byA)
 	if err != nil {
 		return nil, err
 	}
-	names, err := plots.WriteFigures(filepath.Join(t.dir, plots.PlotsDir), []plots.Figure{fig})
+	rendered, err := fig.Render()
+	if err != nil {
+		return nil, err
+	}
+	names, err := output.WriteFigures(filepath.Join(t.dir, output.PlotsDir), []output.Figure{rendered})
 	if err != nil {
 		return nil, err
 	}
 	for _, n := range names {
-		files = append(files, filepath.Join(plots.PlotsDir, n))
+		files = append(files, filepath.Join(output.PlotsDir, n))
 	}
 	js, err := t.summaryJSON(out)
 	if err != nil {
