@@ -131,9 +131,7 @@ func TestLogCanonical(t *testing.T) {
 		}
 		back, prev = append(back, rec), rec
 	}
-	key := func(r Record) string {
-		return string(r.ID[:]) + string(r.Meta[:]) + string(rune(r.Sniffer)) + string(rune(r.Time)) + string(rune(r.RSSI))
-	}
+	key := func(r Record) string { return fmt.Sprint(r) }
 	a, b := slices.Clone(recs), back
 	slices.SortFunc(a, func(x, y Record) int { return strings.Compare(key(x), key(y)) })
 	slices.SortFunc(b, func(x, y Record) int { return strings.Compare(key(x), key(y)) })
