@@ -31,7 +31,8 @@ type LinkParams struct {
 	// linked. GAEN changes its MAC address and RPI together and the next
 	// advertisement follows within an advertising interval (protocols.md
 	// §2.2: 200-270 ms), so a continuously listening sniffer sees the
-	// switch within one window; 30 s allows two missed 10-s windows.
+	// switch within one window; 30 s allows two missed 10-s windows. With
+	// a duty-cycled ScanSchedule, raise it above the scan period.
 	MaxGapS float64 `json:"max_gap_s" yaml:"max_gap_s"`
 	// MaxRSSIDeltaDB is the largest difference between the mean RSSI of
 	// the last sightings of the stopping ID and of the first sightings of
