@@ -16,6 +16,9 @@
 //     regenerate the EphIDs day by day from t and match only sightings made
 //     on the same UTC day and no later than publication.
 //
+// ExposedOverview is the JSON list of published keys the pre-GAEN DP-3T
+// backend served to phones, with a strict decoder.
+//
 // RuleParams is the attenuation-duration notification rule DP-3T apps
 // (SwissCovid) used, and Unlinkable* are the EphID and hashed-observation
 // functions of DP-3T's unlinkable design (§4.2), kept for comparison.
