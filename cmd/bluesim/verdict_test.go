@@ -1,12 +1,16 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/bluesim/bluesim/internal/strictyaml"
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/tracing/protocols"
 )
 
 // TestValidateAndRunAgree is the one gate's test: every built-in scenario
@@ -101,5 +105,25 @@ func TestValidateAndRunAgree(t *testing.T) {
 				t.Fatalf("validate says\n%s\nwant a line containing %q", v.stderr, c.want)
 			}
 		})
+	}
+}
+
+// TestREADMEDocumentsRuleKeys: the README's table of rule blocks names
+// every key of every built-in protocol's rule.
+func TestREADMEDocumentsRuleKeys(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range protocols.All()[:4] {
+		info, err := strictyaml.Fields(reflect.TypeOf(p.DefaultRule()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range info.Names {
+			if !strings.Contains(string(readme), "`"+k+"`") {
+				t.Errorf("README.md does not name rule key %s of protocol %s", k, p.Name())
+			}
+		}
 	}
 }
