@@ -123,16 +123,6 @@ func (p Positions) Has(path string) bool {
 	return ok
 }
 
-// GivenUnder reports whether path or anything under it was set.
-func (p Positions) GivenUnder(path string) bool {
-	for k := range p {
-		if k == path || strings.HasPrefix(k, path+".") || strings.HasPrefix(k, path+"[") {
-			return true
-		}
-	}
-	return false
-}
-
 // Overlay records a later layer's positions: a path it set replaces what
 // earlier layers said about that path and everything under it (a list given
 // again replaces the old list entirely).
