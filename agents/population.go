@@ -1,11 +1,11 @@
 package agents
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 
+	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/radio"
 )
 
@@ -111,103 +111,68 @@ type Population struct {
 	Ownership float64
 }
 
-// Validate reports parameters out of range, by YAML key.
+// Validate reports every parameter out of range, each as a *check.Error
+// naming its scenario key ("population.house_width_m"). These are the
+// limits Build holds the parameters to, and the only place they are
+// written down: the scenario validator calls this method.
 func (p Params) Validate() error {
-	var errs []error
-	bad := func(key string, v any, want string) {
-		errs = append(errs, fmt.Errorf("population.%s = %v: want %s", key, v, want))
+	l := check.New("population")
+	// Below two people there is nobody to meet; the upper bound keeps
+	// person and site numbers well inside int32.
+	l.IntBetween("size", p.Size, 2, 50_000_000)
+	l.Between("household_size", p.HouseholdSize, 1, 20)
+	l.Shares("age_shares", p.AgeShares, 9)
+	l.Fraction("apartment_share", p.ApartmentShare)
+	l.IntBetween("flats_per_floor", p.FlatsPerFloor, 1, 100)
+	l.Between("house_width_m", p.HouseWidthM, 2, 30)
+	l.IntBetween("school_age_min", p.SchoolAgeMin, 3, 25)
+	l.IntBetween("school_age_max", p.SchoolAgeMax, 3, 25)
+	if p.SchoolAgeMax < p.SchoolAgeMin {
+		l.Add("school_age_max", "must be at least school_age_min (%d), got %d", p.SchoolAgeMin, p.SchoolAgeMax)
 	}
-	prob := func(key string, v float64) {
-		if !(v >= 0 && v <= 1) {
-			bad(key, v, "0 <= x <= 1")
-		}
-	}
-	if p.Size < 2 || p.Size > 50_000_000 {
-		bad("size", p.Size, "2 <= x <= 50000000")
-	}
-	if !(p.HouseholdSize >= 1 && p.HouseholdSize <= 20) {
-		bad("household_size", p.HouseholdSize, "1 <= x <= 20")
-	}
-	if len(p.AgeShares) != 9 {
-		bad("age_shares", p.AgeShares, "9 shares (0-9 ... 80+)")
-	} else {
-		s := 0.0
-		for _, v := range p.AgeShares {
-			if !(v >= 0) {
-				bad("age_shares", p.AgeShares, "shares >= 0")
-			}
-			s += v
-		}
-		if !(s > 0.99 && s < 1.01) {
-			bad("age_shares", p.AgeShares, "shares summing to 1")
-		}
-	}
-	prob("apartment_share", p.ApartmentShare)
-	if p.FlatsPerFloor < 1 || p.FlatsPerFloor > 100 {
-		bad("flats_per_floor", p.FlatsPerFloor, "1 <= x <= 100")
-	}
-	if !(p.HouseWidthM >= 2 && p.HouseWidthM <= 30) {
-		bad("house_width_m", p.HouseWidthM, "2 <= x <= 30")
-	}
-	if p.SchoolAgeMin < 3 || p.SchoolAgeMax < p.SchoolAgeMin || p.SchoolAgeMax > 25 {
-		bad("school_age_min/max", [2]int{p.SchoolAgeMin, p.SchoolAgeMax}, "3 <= min <= max <= 25")
-	}
-	prob("school_attendance", p.SchoolAttendance)
-	if p.ClassSize < 1 || p.ClassSize > 200 {
-		bad("class_size", p.ClassSize, "1 <= x <= 200")
-	}
-	prob("employment_rate", p.EmploymentRate)
+	l.Fraction("school_attendance", p.SchoolAttendance)
+	l.IntBetween("class_size", p.ClassSize, 1, 200)
+	l.Fraction("employment_rate", p.EmploymentRate)
 	if len(p.WorkplaceSizes) == 0 {
-		bad("workplace_sizes", p.WorkplaceSizes, "at least one size class")
+		l.Add("workplace_sizes", "needs at least one size class")
 	}
-	for _, w := range p.WorkplaceSizes {
-		if w.Size < 1 || w.Size > 10000 || !(w.Share >= 0) {
-			bad("workplace_sizes", w, "1 <= size <= 10000 and share >= 0")
-		}
+	sum := 0.0
+	for i, w := range p.WorkplaceSizes {
+		f := check.Index("workplace_sizes", i)
+		l.IntBetween(f+".size", w.Size, 1, 10000)
+		l.Fraction(f+".share", w.Share)
+		sum += w.Share
 	}
-	prob("bus_share", p.BusShare)
-	if p.BusCapacity < 1 || p.BusCapacity > 200 {
-		bad("bus_capacity", p.BusCapacity, "1 <= x <= 200")
+	if len(p.WorkplaceSizes) > 0 && math.Abs(sum-1) > 1e-3 {
+		l.Add("workplace_sizes", "shares must sum to 1, got %v", check.RoundSig(sum, 6))
 	}
-	for _, m := range []struct {
-		k string
-		v float64
-	}{{"bus_minutes", p.BusMinutes}, {"market_minutes", p.MarketMinutes}, {"cafe_minutes", p.CafeMinutes}} {
-		if !(m.v >= 1 && m.v <= 240) {
-			bad(m.k, m.v, "1 <= x <= 240")
-		}
-	}
-	prob("market_daily", p.MarketDaily)
-	prob("cafe_daily", p.CafeDaily)
-	prob("cafe_weekend", p.CafeWeekend)
-	prob("visit_neighbours", p.VisitNeighbours)
-	if p.PeoplePerMarket < 10 {
-		bad("people_per_market", p.PeoplePerMarket, ">= 10")
-	}
-	if p.PeoplePerCafe < 10 {
-		bad("people_per_cafe", p.PeoplePerCafe, ">= 10")
-	}
+	l.Fraction("bus_share", p.BusShare)
+	l.IntBetween("bus_capacity", p.BusCapacity, 1, 200)
+	l.Between("bus_minutes", p.BusMinutes, 1, 240)
+	l.Fraction("market_daily", p.MarketDaily)
+	l.Between("market_minutes", p.MarketMinutes, 1, 240)
+	l.IntBetween("people_per_market", p.PeoplePerMarket, 10, 1<<30)
+	l.Fraction("cafe_daily", p.CafeDaily)
+	l.Fraction("cafe_weekend", p.CafeWeekend)
+	l.Between("cafe_minutes", p.CafeMinutes, 1, 240)
+	l.IntBetween("people_per_cafe", p.PeoplePerCafe, 10, 1<<30)
+	l.Fraction("visit_neighbours", p.VisitNeighbours)
+
 	ph := p.Phones
+	const g = "phones."
 	if len(ph.OwnershipByAge) != 9 {
-		bad("phones.ownership_by_age", ph.OwnershipByAge, "9 values")
+		l.Add(g+"ownership_by_age", "want 9 values (one per ten-year age band), got %d", len(ph.OwnershipByAge))
 	}
-	for _, v := range ph.OwnershipByAge {
-		prob("phones.ownership_by_age", v)
+	for i, x := range ph.OwnershipByAge {
+		l.Fraction(check.Index(g+"ownership_by_age", i), x)
 	}
-	prob("phones.ios_share", ph.IOSShare)
-	if len(ph.Carriage) != 5 {
-		bad("phones.carriage", ph.Carriage, "5 shares (hand, front-pocket, back-pocket, shirt-pocket, bag)")
-	}
-	for _, v := range ph.Carriage {
-		prob("phones.carriage", v)
-	}
-	if ph.Models < 1 || ph.Models > 30000 {
-		bad("phones.models", ph.Models, "1 <= x <= 30000")
-	}
-	prob("phones.bluetooth_off", ph.BluetoothOff)
-	prob("phones.battery_saver_kill", ph.BatterySaverKill)
-	prob("phones.foreground", ph.Foreground)
-	return errors.Join(errs...)
+	l.Fraction(g+"ios_share", ph.IOSShare)
+	l.Shares(g+"carriage", ph.Carriage, 5)
+	l.IntBetween(g+"models", ph.Models, 1, 30000)
+	l.Fraction(g+"bluetooth_off", ph.BluetoothOff)
+	l.Fraction(g+"battery_saver_kill", ph.BatterySaverKill)
+	l.Fraction(g+"foreground", ph.Foreground)
+	return l.Err()
 }
 
 // Build synthesises the population. Radio parameters give the spread of

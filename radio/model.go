@@ -203,6 +203,17 @@ func (m *Model) iosBlocked(l *Link, base, window uint64) bool {
 	return unit(subKey(base, subIOS, window)) >= m.p.IOSBgBgDetectProb
 }
 
+// Silent reports whether the phones of l hear nothing of each other in any
+// scan window, whatever the draws: two backgrounded iPhones on Bluezone's
+// iOS schedule when ios_bg_bg_detect_prob is 0 (radio.md §2.4), where Scan
+// and Records would walk every packet to report nothing. A caller may skip
+// such a link.
+func (m *Model) Silent(l *Link) bool {
+	tx, rx := l.Tx, l.Rx
+	return m.p.IOSBgBgDetectProb == 0 && tx.Sched != nil && rx.Sched != nil &&
+		tx.Sched.Kind == BluezoneIOS && rx.Sched.Kind == BluezoneIOS && !tx.Foreground && !rx.Foreground
+}
+
 // pose returns the slow part of the mean: mean RSSI plus slow shadowing,
 // and the three channel offsets.
 func (m *Model) pose(l *Link, base, pose uint64) (mu float64, ch [3]float64) {

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bluesim/bluesim/internal/strictyaml"
 )
 
 // The issue asks for exactly these built-ins; more may come.
@@ -97,7 +99,7 @@ func TestBuiltinsAreCommented(t *testing.T) {
 				}
 				for i := 0; i+1 < len(n.Content); i += 2 {
 					k, v := n.Content[i], n.Content[i+1]
-					p := joinPath(path, k.Value)
+					p := strictyaml.JoinPath(path, k.Value)
 					has := k.HeadComment != "" || k.LineComment != "" || v.LineComment != ""
 					// The first key of a file carries the file's header.
 					if i == 0 && path == "" && doc.HeadComment != "" {

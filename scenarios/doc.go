@@ -12,9 +12,21 @@
 // Loading is strict, because a scenario that silently ignores a misspelled
 // key gives wrong answers that look right. The YAML is parsed into a
 // yaml.Node tree and walked against the Go structs by reflection over their
-// yaml tags, so every problem is reported with its position and dotted
-// field path (arms[1].rule.preset), an unknown key with the closest valid
-// one, and all problems at once (up to MaxErrors), sorted by line.
+// yaml tags (the module's internal/strictyaml), so every problem is
+// reported with its position and dotted field path (arms[1].rule.preset),
+// an unknown key with the closest valid one, and all problems at once (up
+// to MaxErrors), sorted by line.
+//
+// An arm's rule block is its protocol's own parameter struct, from the
+// protocol's package via the table in tracing/protocols (gaen.RuleParams,
+// bluezone.RuleParams, dp3t.RuleParams): the arm's protocol is read first,
+// the block starts from that protocol's deployed rule, and only that
+// struct's keys are valid in it.
+//
+// Validate is the only place a scenario is judged. It applies each owning
+// package's own Validate (agents, radio, epidemic, each arm's rule) and
+// the engine's limits (sim/limits), so that what loads runs: sim.Run
+// calls it too.
 //
 // A sweep block turns one file into many runs: axes over any key path,
 // replicates per point, with seeds that depend on the replicate and not on

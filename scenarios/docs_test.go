@@ -4,19 +4,26 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/bluesim/bluesim/internal/strictyaml"
 	"github.com/bluesim/bluesim/scenarios/internal/fielddoc"
+	"github.com/bluesim/bluesim/tracing/protocols"
 )
 
 // TestFieldDocsUpToDate keeps docs_gen.go (the comments --show prints) in
 // step with the Go source of every struct a scenario is made of.
 func TestFieldDocsUpToDate(t *testing.T) {
-	fresh, err := fielddoc.Parse("..", fielddoc.Dirs)
+	dirs, err := fielddoc.ScenarioDirs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := fielddoc.Parse("..", dirs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[reflect.Type]bool{}
 	var walk func(t reflect.Type)
 	stale := 0
+	needDoc := false
 	walk = func(typ reflect.Type) {
 		for typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Slice || typ.Kind() == reflect.Array || typ.Kind() == reflect.Map {
 			typ = typ.Elem()
@@ -25,21 +32,30 @@ func TestFieldDocsUpToDate(t *testing.T) {
 			return
 		}
 		seen[typ] = true
-		info, err := fieldsOf(typ)
+		info, err := strictyaml.Fields(typ)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range info.fields {
-			key := f.owner.PkgPath() + "." + f.owner.Name() + "." + f.goName
+		for _, f := range info.Fields {
+			key := f.Owner.PkgPath() + "." + f.Owner.Name() + "." + f.GoName
 			if fieldDocs[key] != fresh[key] {
 				stale++
 				t.Errorf("doc of %s changed in the source", key)
 			}
-			walk(f.owner.FieldByIndex(f.index[len(f.index)-1:]).Type)
+			if needDoc && fresh[key] == "" {
+				t.Errorf("%s has no doc comment for --show to print", key)
+			}
+			walk(f.Owner.FieldByIndex(f.Index[len(f.Index)-1:]).Type)
 		}
 	}
 	walk(reflect.TypeFor[fileDoc]())
 	walk(reflect.TypeFor[Sweep]())
+	// An arm's rule is its protocol's own struct, documented field by
+	// field.
+	needDoc = true
+	for _, p := range protocols.All() {
+		walk(reflect.TypeOf(p.DefaultRule()))
+	}
 	if stale > 0 {
 		t.Fatalf("docs_gen.go is stale: run `go generate ./scenarios`")
 	}

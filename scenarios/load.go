@@ -1,20 +1,21 @@
 package scenarios
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bluesim/bluesim/check"
+	"github.com/bluesim/bluesim/internal/strictyaml"
+	"github.com/bluesim/bluesim/tracing/protocols"
 )
 
 // builtinFS holds the built-in scenarios, also readable in the repository
@@ -78,7 +79,7 @@ func isBuiltin(name string) bool { return slices.Contains(BuiltinNames(), name) 
 
 func unknownBuiltin(name string) error {
 	msg := fmt.Sprintf("unknown built-in scenario %q", name)
-	if s, ok := closest(name, BuiltinNames()); ok {
+	if s, ok := check.Closest(name, BuiltinNames()); ok {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	return fmt.Errorf("%s (built-ins: %s)", msg, strings.Join(BuiltinNames(), ", "))
@@ -123,7 +124,7 @@ func Load(path string, sets ...string) (*Loaded, error) {
 				return loadBuiltin(path, sets, nil)
 			}
 			msg := "no such file, and no built-in scenario of that name"
-			if s, ok := closest(path, BuiltinNames()); ok {
+			if s, ok := check.Closest(path, BuiltinNames()); ok {
 				msg += fmt.Sprintf("; did you mean %q?", s)
 			}
 			return nil, ErrorList{{File: path, Msg: msg + " (built-ins: " + strings.Join(BuiltinNames(), ", ") + ")"}}
@@ -165,7 +166,7 @@ func Resolve(arg string, sets ...string) (*Loaded, error) {
 const maxBaseDepth = 8
 
 func loadBytes(name string, data []byte, sets []string, seen []string) (*Loaded, error) {
-	root, errs := parseYAML(name, data)
+	root, errs := strictyaml.Parse(name, data, "scenario")
 	if errs != nil {
 		return nil, errs
 	}
@@ -174,10 +175,10 @@ func loadBytes(name string, data []byte, sets []string, seen []string) (*Loaded,
 	// The base comes first: the file is applied on top of it.
 	base := Default()
 	if root != nil {
-		if bn, bk := findKey(root, "base"); bn != nil {
+		if bn, bk := strictyaml.FindKey(root, "base"); bn != nil {
 			if bn.Kind != yaml.ScalarNode || bn.ShortTag() != "!!str" {
 				return nil, ErrorList{{File: name, Line: bn.Line, Column: bn.Column, Field: "base",
-					Msg: "want the name of a built-in scenario, got " + describe(bn)}}
+					Msg: "want the name of a built-in scenario, got " + strictyaml.Describe(bn)}}
 			}
 			l.Base = bn.Value
 			switch {
@@ -200,11 +201,11 @@ func loadBytes(name string, data []byte, sets []string, seen []string) (*Loaded,
 	doc := fileDoc{Scenario: base}
 	var all ErrorList
 	if root != nil {
-		d := newDecoder(name, Positions{})
-		d.decode(reflect.ValueOf(&doc).Elem(), root, "")
-		all = append(all, d.errs...)
-		complete(&doc.Scenario, d.pos)
-		l.Positions.overlay(d.pos)
+		d := strictyaml.NewDecoder(name, Positions{})
+		d.Decode(reflect.ValueOf(&doc).Elem(), root, "")
+		all = append(all, d.Errs...)
+		complete(&doc.Scenario, d.Pos)
+		l.Positions.Overlay(d.Pos)
 	}
 	l.Scenario = doc.Scenario
 	l.Sweep = doc.Sweep
@@ -237,26 +238,26 @@ func (l *Loaded) applySet(s string) ErrorList {
 	if !ok || path == "" {
 		return ErrorList{{File: flag, Msg: "want path.to.key=value"}}
 	}
-	n, err := parseFlowValue(value)
+	n, err := strictyaml.ParseFlowValue(value)
 	if err != nil {
-		return ErrorList{{File: flag, Field: path, Msg: "bad value: " + yamlMessage(err)}}
+		return ErrorList{{File: flag, Field: path, Msg: "bad value: " + strictyaml.YAMLMessage(err)}}
 	}
-	clearPos(n)
-	d := newDecoder(flag, Positions{})
+	strictyaml.ClearPos(n)
+	d := strictyaml.NewDecoder(flag, Positions{})
 	if path == "base" || path == "sweep" {
 		return ErrorList{{File: flag, Field: path, Msg: "cannot be set from the command line; edit the file"}}
 	}
 	if rest, ok := strings.CutPrefix(path, "sweep."); ok {
 		return l.setSweep(flag, rest, n)
 	}
-	if err := d.setPath(reflect.ValueOf(&l.Scenario).Elem(), path, n); err != nil {
-		return ErrorList{pathErrorAt(err, flag, Pos{}, path)}
+	if err := d.SetPath(reflect.ValueOf(&l.Scenario).Elem(), path, n); err != nil {
+		return ErrorList{strictyaml.PathErrorAt(err, flag, Pos{}, path)}
 	}
-	complete(&l.Scenario, d.pos)
+	complete(&l.Scenario, d.Pos)
 	// The flag set this path (and everything under it).
-	d.pos[path] = Pos{File: flag}
-	l.Positions.overlay(d.pos)
-	return d.errs
+	d.Pos[path] = Pos{File: flag}
+	l.Positions.Overlay(d.Pos)
+	return d.Errs
 }
 
 // setSweep applies --set sweep.replicates=N or --set sweep.axes.PATH=VALUES
@@ -265,17 +266,17 @@ func (l *Loaded) setSweep(flag, rest string, n *yaml.Node) ErrorList {
 	if l.Sweep == nil {
 		l.Sweep = &Sweep{Replicates: 1}
 	}
-	d := newDecoder(flag, Positions{})
+	d := strictyaml.NewDecoder(flag, Positions{})
 	switch {
 	case rest == "replicates":
-		d.decode(reflect.ValueOf(&l.Sweep.Replicates).Elem(), n, "sweep.replicates")
+		d.Decode(reflect.ValueOf(&l.Sweep.Replicates).Elem(), n, "sweep.replicates")
 	case strings.HasPrefix(rest, "axes.") && len(rest) > len("axes."):
 		axisPath := strings.TrimPrefix(rest, "axes.")
 		m := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
 			{Kind: yaml.ScalarNode, Tag: "!!str", Value: axisPath}, n}}
 		var axes Axes
-		d.decodeAxes(reflect.ValueOf(&axes).Elem(), m, "sweep.axes")
-		if len(d.errs) == 0 && len(axes) == 1 {
+		axes.UnmarshalStrict(d, m, "sweep.axes")
+		if len(d.Errs) == 0 && len(axes) == 1 {
 			replaced := false
 			for i := range l.Sweep.Axes {
 				if l.Sweep.Axes[i].Path == axisPath {
@@ -289,139 +290,14 @@ func (l *Loaded) setSweep(flag, rest string, n *yaml.Node) ErrorList {
 	default:
 		return ErrorList{{File: flag, Field: "sweep." + rest, Msg: "want sweep.replicates or sweep.axes.KEY.PATH"}}
 	}
-	for _, e := range d.errs {
+	for _, e := range d.Errs {
 		e.Line, e.Column = 0, 0
 	}
-	return d.errs
-}
-
-// clearPos zeroes line and column in a flag's value, which has no file
-// position worth printing.
-func clearPos(n *yaml.Node) {
-	n.Line, n.Column = 0, 0
-	for _, c := range n.Content {
-		clearPos(c)
-	}
+	return d.Errs
 }
 
 // locate fills in where each validation error's field was set.
-func (l *Loaded) locate(errs ErrorList) ErrorList {
-	for _, e := range errs {
-		if e.File != "" {
-			continue
-		}
-		if p, ok := l.Positions.Lookup(e.Field); ok {
-			e.File, e.Line, e.Column = p.File, p.Line, p.Column
-		} else {
-			e.File = l.Source
-		}
-	}
-	return errs
-}
-
-// overlay records a later layer's positions: a path it set replaces what
-// earlier layers said about that path and everything under it (a list given
-// again replaces the old list entirely).
-func (p Positions) overlay(layer Positions) {
-	paths := make([]string, 0, len(layer))
-	for k := range layer {
-		paths = append(paths, k)
-	}
-	slices.Sort(paths)
-	for _, lp := range paths {
-		for old := range p {
-			if strings.HasPrefix(old, lp+".") || strings.HasPrefix(old, lp+"[") {
-				delete(p, old)
-			}
-		}
-	}
-	for _, lp := range paths {
-		p[lp] = layer[lp]
-	}
-}
-
-// findKey returns the value and key nodes of key in a mapping node.
-func findKey(m *yaml.Node, key string) (val, k *yaml.Node) {
-	if m.Kind != yaml.MappingNode {
-		return nil, nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
-			return m.Content[i+1], m.Content[i]
-		}
-	}
-	return nil, nil
-}
-
-// parseYAML parses one YAML document into its root node (nil for an empty
-// file), turning syntax errors into located errors.
-func parseYAML(name string, data []byte) (*yaml.Node, ErrorList) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
-		}
-		return nil, ErrorList{syntaxError(name, err)}
-	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, ErrorList{{File: name, Line: extra.Line, Column: extra.Column,
-			Msg: "more than one YAML document (---); put one scenario per file"}}
-	} else if !errors.Is(err, io.EOF) {
-		return nil, ErrorList{syntaxError(name, err)}
-	}
-	if len(doc.Content) == 0 {
-		return nil, nil
-	}
-	root := doc.Content[0]
-	if isNull(root) {
-		return nil, nil
-	}
-	if root.Kind != yaml.MappingNode {
-		return nil, ErrorList{{File: name, Line: root.Line, Column: root.Column,
-			Msg: "a scenario file must be a mapping of keys (name:, days:, ...), got " + describe(root)}}
-	}
-	return root, nil
-}
-
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-
-// syntaxError turns a yaml.v3 parse error ("yaml: line 3: ...") into an
-// *Error with the line.
-func syntaxError(name string, err error) *Error {
-	e := &Error{File: name, Msg: "invalid YAML: " + yamlMessage(err)}
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil && m[1] != "" {
-		e.Line, _ = strconv.Atoi(m[1])
-		// yaml.v3 counts lines from 1 for scanner errors but from 0 for
-		// parser errors; these are the parser's messages.
-		for _, p := range parserProblems {
-			if m[2] == p {
-				e.Line++
-				break
-			}
-		}
-	}
-	return e
-}
-
-// parserProblems are the messages of yaml.v3's parser (parserc.go), whose
-// line numbers are one short.
-var parserProblems = []string{
-	"did not find expected ',' or ']'", "did not find expected ',' or '}'",
-	"did not find expected '-' indicator", "did not find expected <document start>",
-	"did not find expected key", "did not find expected node content",
-	"found undefined tag handle", "found incompatible YAML document",
-	"found duplicate %TAG directive", "found duplicate %YAML directive",
-}
-
-// yamlMessage strips yaml.v3's "yaml: line N: " prefix.
-func yamlMessage(err error) string {
-	if m := yamlLineRE.FindStringSubmatch(err.Error()); m != nil {
-		return m[2]
-	}
-	return err.Error()
-}
+func (l *Loaded) locate(errs ErrorList) ErrorList { return l.Positions.Locate(errs, l.Source) }
 
 // complete fills what a layer's choices imply: the arms' protocol
 // defaults, and the distance and minutes of a named contact preset (so that
@@ -440,61 +316,25 @@ func complete(sc *Scenario, pos Positions) {
 	}
 }
 
-// completeArms gives each arm that a layer wrote from scratch the defaults
-// of its protocol, for the parts the layer left out: a name, the protocol's
-// deployed rule, and GAEN's calibration. pos says what the layer gave.
+// completeArms gives each arm the rule of its protocol when it has none or
+// one of another protocol (its protocol changed), and each arm that a layer
+// wrote from scratch the defaults of its protocol for what the layer left
+// out: a name and the protocol's calibration. pos says what the layer gave.
+// (The rule's own defaults come in as the arm is decoded: see
+// Arm.UnmarshalStrict.)
 func completeArms(sc *Scenario, pos Positions) {
 	for i := range sc.Arms {
 		a := &sc.Arms[i]
+		a.syncRule()
 		p := indexPath("arms", i)
 		if !pos.Has(p) {
 			continue // not written by this layer
 		}
-		def, ok := protocolArm(a.Protocol)
-		if !ok {
-			continue // Validate reports the protocol
-		}
-		if !givenUnder(pos, p+".rule") {
-			a.Rule = def.Rule
-		}
-		if !pos.Has(p + ".calibrated") {
-			a.Calibrated = def.Calibrated
+		if proto, ok := protocols.Lookup(a.Protocol); ok && !pos.Has(p+".calibrated") {
+			a.Calibrated = proto.Radio().Calibrated
 		}
 		if !pos.Has(p+".name") && a.Name == "" {
 			a.Name = fmt.Sprintf("%s-%s", a.Protocol, strconv.FormatFloat(a.Adoption*100, 'f', -1, 64))
 		}
 	}
-}
-
-// givenUnder reports whether path or anything under it was set.
-func givenUnder(pos Positions, path string) bool {
-	for k := range pos {
-		if k == path || strings.HasPrefix(k, path+".") || strings.HasPrefix(k, path+"[") {
-			return true
-		}
-	}
-	return false
-}
-
-// protocolArm returns the default arm of a protocol: the rule its deployed
-// app used.
-func protocolArm(protocol string) (Arm, bool) {
-	switch protocol {
-	case ProtocolBluezone, ProtocolBluezoneV1:
-		a := BluezoneArm("", 0)
-		a.Protocol = protocol
-		return a, true
-	case ProtocolGAEN:
-		return GAENArm("", 0), true
-	case ProtocolDP3T:
-		// DP-3T's deployed app was SwissCovid, which used GAEN underneath
-		// with its own attenuation-duration rule (radio.md §3.2).
-		return Arm{Protocol: ProtocolDP3T, Rule: Rule{Preset: "swisscovid"}}, true
-	}
-	return Arm{}, false
-}
-
-// Protocols lists the protocol names an arm can use.
-func Protocols() []string {
-	return []string{ProtocolBluezone, ProtocolBluezoneV1, ProtocolGAEN, ProtocolDP3T}
 }

@@ -5,6 +5,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/bluesim/bluesim/tracing/bluezone"
+	"github.com/bluesim/bluesim/tracing/dp3t"
+	"github.com/bluesim/bluesim/tracing/gaen"
+	"github.com/bluesim/bluesim/tracing/protocols"
 )
 
 // loadErrs loads src and returns the error lines.
@@ -51,11 +56,35 @@ func TestLoadErrors(t *testing.T) {
 		{"out of range", "arms:\n  - protocol: gaen\n    adoption: 1.5\n",
 			nil, []string{`t.yaml:3:5: arms[0].adoption: must be between 0 and 1, got 1.5`}},
 		{"days zero", "days: 0\n",
-			nil, []string{`t.yaml:1:1: days: must be between 1 and 3650, got 0`}},
-		{"contradiction rule field", "arms:\n  - protocol: gaen\n    rule: {mode: f1, preset: cwa}\n",
-			nil, []string{`t.yaml:3:12: arms[0].rule.mode: is only for bluezone arms, and this arm's protocol is gaen`}},
-		{"thresholds not monotone", "arms:\n  - protocol: dp3t\n    rule: {thresholds_db: [63, 55], weights: [1, 0.5, 0], trigger_minutes: 15}\n",
-			nil, []string{`arms[0].rule.thresholds_db[1]: thresholds must increase: 55 is not above 63`}},
+			nil, []string{`t.yaml:1:1: days: must be between 1 and 255, got 0`}},
+		{"days beyond the engine", "days: 256\n",
+			nil, []string{`t.yaml:1:1: days: must be between 1 and 255, got 256`}},
+		{"rule field of another protocol", "arms:\n  - protocol: gaen\n    rule: {mode: f1, preset: cwa}\n",
+			nil, []string{`t.yaml:3:12: arms[0].rule: unknown key "mode"; valid keys: preset, thresholds_db, weights, trigger_minutes`}},
+		{"dp3t preset refused", "arms:\n  - protocol: dp3t\n    rule: {preset: swisscovid}\n",
+			nil, []string{`t.yaml:3:12: arms[0].rule: unknown key "preset"; valid keys: lower_threshold_db, upper_threshold_db`}},
+		{"thresholds not monotone", "arms:\n  - protocol: gaen\n    rule: {thresholds_db: [63, 55], weights: [1, 0.5, 0], trigger_minutes: 15}\n",
+			nil, []string{`t.yaml:3:32: arms[0].rule.thresholds_db[1]: thresholds must increase: 55 is not above 63`}},
+		{"dp3t thresholds swapped", "arms:\n  - protocol: dp3t\n    rule: {lower_threshold_db: 63, upper_threshold_db: 55}\n",
+			nil, []string{`t.yaml:3:36: arms[0].rule.upper_threshold_db: must be at least lower_threshold_db (63), got 55`}},
+		{"gaen thresholds in whole dB", "arms:\n  - protocol: gaen\n    rule: {thresholds_db: [55.5, 63]}\n",
+			nil, []string{`t.yaml:3:28: arms[0].rule.thresholds_db[0]: want an integer, got a number (55.5)`}},
+		{"gaen v2 preset takes no overrides", "arms:\n  - protocol: gaen\n    rule: {preset: gaen-v2-example, trigger_minutes: 20}\n",
+			nil, []string{`t.yaml:3:37: arms[0].rule.trigger_minutes: does not apply: preset gaen-v2-example is a v2 rule`}},
+		{"unknown gaen preset", "arms:\n  - protocol: gaen\n    rule: {preset: cwaa}\n",
+			nil, []string{`t.yaml:3:12: arms[0].rule.preset: unknown preset "cwaa" (did you mean "cwa"?) (want cwa, gaen-v1-default, gaen-v2-example, immuni or swisscovid)`}},
+		{"unknown protocol", "arms:\n  - protocol: gaem\n    rule: {preset: cwa}\n",
+			nil, []string{`t.yaml:2:5: arms[0].protocol: unknown protocol "gaem" (did you mean "gaen"?) (want bluezone, bluezone-v1, gaen or dp3t)`}},
+		{"bluezone f1 threshold", "arms:\n  - protocol: bluezone\n    rule: {mode: f1, rssi: {ios_ios: 5}}\n",
+			nil, []string{`t.yaml:3:29: arms[0].rule.rssi.ios_ios: must be between -127 and 0, got 5`}},
+		{"house width beyond agents", "population: {house_width_m: 50}\n",
+			nil, []string{`t.yaml:1:14: population.house_width_m: must be between 2 and 30, got 50`}},
+		{"infectious window beyond the engine", "diagnosis: {infectious_days: 20}\nengine: {retention_days: 21}\n",
+			nil, []string{`t.yaml:1:13: diagnosis.infectious_days: must be between 0 and 14, got 20`}},
+		{"nobody owns a phone", "population: {phones: {ownership_by_age: [0, 0, 0, 0, 0, 0, 0, 0, 0]}}\narms: [{protocol: gaen, adoption: 0}]\n",
+			nil, []string{`t.yaml:1:23: population.phones.ownership_by_age: nobody would own a smartphone`}},
+		{"epidemic without a target", "epidemic: {enabled: true, seed_day: 1, transmission: {target_r0: 0}}\n",
+			nil, []string{`t.yaml:1:55: epidemic.transmission.target_r0: want x > 0 when transmission.beta is 0`}},
 		{"preset and custom distance", "contact:\n  preset: cdc\n  distance_m: 3\n",
 			nil, []string{`t.yaml:3:3: contact.distance_m: is only used with preset: custom`}},
 		{"several errors sorted", "days: 0\nname: ''\nfoo: 1\n",
@@ -70,8 +99,10 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`t.yaml:1:1: a scenario file must be a mapping`}},
 		{"unknown base", "base: towm\n",
 			nil, []string{`t.yaml:1:7: base: unknown built-in scenario "towm"; did you mean "town"?`}},
-		{"set unknown key", "", []string{"arms[0].rule.presett=cwa"},
-			[]string{`--set arms[0].rule.presett=cwa: arms[0].rule: unknown key "presett"; did you mean "preset"?`}},
+		{"set unknown key", "", []string{"arms[2].rule.presett=cwa"},
+			[]string{`--set arms[2].rule.presett=cwa: arms[2].rule: unknown key "presett"; did you mean "preset"?`}},
+		{"set out of the agents' range", "", []string{"population.house_width_m=50"},
+			[]string{`--set population.house_width_m=50: population.house_width_m: must be between 2 and 30, got 50`}},
 		{"set index out of range", "", []string{"arms[9].adoption=0.1"},
 			[]string{`--set arms[9].adoption=0.1: arms: has 4 entries, no [9]`}},
 		{"set bad value", "", []string{"days=abc"},
@@ -90,8 +121,8 @@ func TestLoadErrors(t *testing.T) {
 			nil, []string{`t.yaml:1:13: diagnosis.among: unknown value "app-users" (did you mean "app_users"?)`}},
 		{"range below contact distance", "engine: {range_m: 1.6}\n",
 			nil, []string{`t.yaml:1:10: engine.range_m: is 1.6 m, less than the close-contact distance (2 m)`}},
-		{"retention shorter than window", "engine: {retention_days: 2}\n",
-			nil, []string{`t.yaml:1:10: engine.retention_days: is 2 but diagnosis.infectious_days is 2`}},
+		{"retention beyond the engine", "engine: {retention_days: 256}\n",
+			nil, []string{`t.yaml:1:10: engine.retention_days: must be between 1 and 255, got 256`}},
 		{"sweep bad axis", "sweep:\n  axes:\n    arms[*].adoptoin: [0.1]\n",
 			nil, []string{`t.yaml:3:5: sweep.axes.arms[0]: unknown key "adoptoin"; did you mean "adoption"?`}},
 		{"sweep value out of range", "sweep:\n  axes:\n    arms[*].adoption: {from: 0.5, to: 1.5, step: 0.5}\n",
@@ -209,17 +240,60 @@ func TestSetSweep(t *testing.T) {
 }
 
 func TestArmCompletion(t *testing.T) {
-	l, err := LoadBytes("t.yaml", []byte("arms:\n  - protocol: gaen\n    adoption: 0.3\n  - protocol: bluezone\n    adoption: 0.3\n    rule: {mode: any}\n"))
+	l, err := LoadBytes("t.yaml", []byte("arms:\n  - protocol: gaen\n    adoption: 0.3\n"+
+		"  - rule: {mode: f1, min_minutes: 5}\n    protocol: bluezone\n    adoption: 0.3\n"+
+		"  - {protocol: dp3t, adoption: 0.3, rule: {trigger_minutes: 20}}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := l.Scenario.Arms
-	if a[0].Name != "gaen-30" || !a[0].Calibrated || a[0].Rule.Preset != "cwa" {
+	if a[0].Name != "gaen-30" || !a[0].Calibrated || !reflect.DeepEqual(a[0].Rule, gaen.DefaultRuleParams()) {
 		t.Fatalf("gaen arm %+v", a[0])
 	}
-	// A rule the file gives is kept as given (bluezone: mode only).
-	if a[1].Name != "bluezone-30" || a[1].Rule.Mode != "any" || a[1].Rule.MinMinutes != 0 {
+	// A rule block changes the keys it gives and keeps the protocol's
+	// deployed rule for the rest, wherever the file puts the protocol.
+	want := bluezone.DefaultRuleParams()
+	want.Mode, want.MinMinutes = bluezone.ModeF1, 5
+	if a[1].Name != "bluezone-30" || a[1].Calibrated || !reflect.DeepEqual(a[1].Rule, want) {
 		t.Fatalf("bluezone arm %+v", a[1])
+	}
+	wantDP := dp3t.DefaultRuleParams()
+	wantDP.TriggerMinutes = 20
+	if !reflect.DeepEqual(a[2].Rule, wantDP) {
+		t.Fatalf("dp3t arm %+v", a[2])
+	}
+}
+
+func TestProtocolChangeResetsRule(t *testing.T) {
+	// --set changes town's first arm from Bluezone to DP-3T: its Bluezone
+	// rule is replaced by DP-3T's deployed rule, which a later --set edits.
+	l, err := LoadBuiltin("town", "arms[0].protocol=dp3t", "arms[0].rule.trigger_minutes=30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dp3t.DefaultRuleParams()
+	want.TriggerMinutes = 30
+	if !reflect.DeepEqual(l.Scenario.Arms[0].Rule, want) {
+		t.Fatalf("rule %+v", l.Scenario.Arms[0].Rule)
+	}
+	// A sweep over the protocol does the same at each point.
+	l, err = LoadBytes("t.yaml", []byte("sweep:\n  axes:\n    arms[0].protocol: [bluezone, gaen, dp3t]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := l.Plan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, task := range p.Tasks {
+		sc, err := p.Scenario(task)
+		if err != nil {
+			t.Fatalf("point %d: %v", i, err)
+		}
+		proto, _ := protocols.Lookup(sc.Arms[0].Protocol)
+		if !reflect.DeepEqual(sc.Arms[0].Rule, proto.DefaultRule()) {
+			t.Errorf("point %d: %s arm with rule %#v", i, sc.Arms[0].Protocol, sc.Arms[0].Rule)
+		}
 	}
 }
 
@@ -272,31 +346,6 @@ func TestEncodeRoundTrip(t *testing.T) {
 	}
 }
 
-func TestLevenshtein(t *testing.T) {
-	for _, tt := range []struct {
-		a, b string
-		d    int
-	}{{"", "", 0}, {"preset", "presett", 1}, {"kitten", "sitting", 3}, {"abc", "", 3}, {"twon", "town", 1}} {
-		if got := levenshtein(tt.a, tt.b); got != tt.d {
-			t.Errorf("levenshtein(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.d)
-		}
-	}
-}
-
-func TestParsePath(t *testing.T) {
-	good := map[string]string{"a": "a", "a.b": "a.b", "a[1].b": "a[1].b", "a[*].b[2]": "a[*].b[2]"}
-	for in := range good {
-		if _, err := parsePath(in); err != nil {
-			t.Errorf("%q: %v", in, err)
-		}
-	}
-	for _, bad := range []string{"", ".a", "a..b", "a[", "a[x]", "a[-1]", "a[1]x"} {
-		if _, err := parsePath(bad); err == nil {
-			t.Errorf("%q: no error", bad)
-		}
-	}
-}
-
 func FuzzLoad(f *testing.F) {
 	for _, s := range []string{
 		"", "days: 3\n", "arms:\n  - protocol: gaen\n", "base: town\n", "a: &a [1]\nb: *a\n",
@@ -322,4 +371,42 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("valid scenario has no plan: %v", err)
 		}
 	})
+}
+
+// Every protocol's rule, with values away from its defaults, is written
+// back by Encode and loads back equal (scenario.yaml reproduces a run).
+func TestEncodeRoundTripRules(t *testing.T) {
+	src := `arms:
+  - {name: bz, protocol: bluezone, adoption: 0.3, rule: {mode: f1, min_minutes: 7, rssi: {ios_ios: -70}}}
+  - {name: v1, protocol: bluezone-v1, adoption: 0.3}
+  - {name: g, protocol: gaen, adoption: 0.3, rule: {preset: immuni, thresholds_db: [50, 60], weights: [1, 0.25, 0], trigger_minutes: 10}}
+  - {name: g2, protocol: gaen, adoption: 0.3, rule: {preset: gaen-v2-example}}
+  - {name: d, protocol: dp3t, adoption: 0.3, calibrated: true, rule: {lower_threshold_db: 50.5, scan_period_minutes: 3}}
+`
+	l, err := LoadBytes("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, comments := range []bool{false, true} {
+		b, err := Encode(l.Scenario, nil, comments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := LoadBytes("back.yaml", b)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, b)
+		}
+		if !reflect.DeepEqual(back.Scenario, l.Scenario) {
+			t.Fatalf("round trip changed the scenario:\n%s", b)
+		}
+		h1, _ := Hash(l.Scenario)
+		h2, _ := Hash(back.Scenario)
+		if h1 != h2 {
+			t.Fatal("round trip changed the hash")
+		}
+	}
+	g := l.Scenario.Arms[2].Rule.(gaen.RuleParams)
+	if cfg, err := g.Config(); err != nil || cfg.V1.DurationAtAttenuationThresholds != [2]int{50, 60} || cfg.NotifyWeightedMinutes != 10 {
+		t.Fatalf("gaen rule %+v: %+v %v", g, cfg, err)
+	}
 }

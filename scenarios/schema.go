@@ -2,11 +2,19 @@ package scenarios
 
 import (
 	"fmt"
+	"reflect"
+	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/check"
+	"github.com/bluesim/bluesim/internal/strictyaml"
 	"github.com/bluesim/bluesim/radio"
 	"github.com/bluesim/bluesim/sim/epidemic"
+	"github.com/bluesim/bluesim/tracing"
+	"github.com/bluesim/bluesim/tracing/protocols"
 )
 
 // Scenario is everything one simulation run needs. It is plain data: the
@@ -97,19 +105,12 @@ func (c Contact) Resolved() (distanceM, minutes float64, err error) {
 	return 0, 0, fmt.Errorf("unknown contact preset %q (want cdc, ecdc, singapore or custom)", c.Preset)
 }
 
-// Protocol names an arm can use (tracing.Info.Name of each package).
-const (
-	ProtocolBluezone   = "bluezone"
-	ProtocolBluezoneV1 = "bluezone-v1"
-	ProtocolGAEN       = "gaen"
-	ProtocolDP3T       = "dp3t"
-)
-
 // Arm is one protocol deployment judged against the shared ground truth.
 type Arm struct {
 	// Name labels the arm in outputs (default: protocol and adoption).
 	Name string `yaml:"name"`
-	// Protocol is bluezone, bluezone-v1, gaen or dp3t.
+	// Protocol is the protocol the arm's app runs: bluezone, bluezone-v1,
+	// gaen or dp3t (the table in package tracing/protocols).
 	Protocol string `yaml:"protocol"`
 	// Adoption is the fraction of the whole population that installs the
 	// app (only smartphone owners can). Each person draws one uniform u;
@@ -125,8 +126,90 @@ type Arm struct {
 	// radio.gaen_calibrated or radio.bluezone_calibrated, decides it in a
 	// simulation run.
 	Calibrated bool `yaml:"calibrated"`
-	// Rule decides who is notified from the matched sightings.
-	Rule Rule `yaml:"rule"`
+	// Rule decides who is notified from the matched sightings. Its keys
+	// are the arm's protocol's own rule parameters, documented below with
+	// their defaults; keys left out keep the protocol's deployed rule.
+	Rule tracing.RuleParams `yaml:"rule"`
+}
+
+// ProtocolArm returns an arm of protocol with its deployed defaults: the
+// protocol's rule and calibration. An unknown protocol gets no rule (the
+// validator names the protocol).
+func ProtocolArm(name, protocol string, adoption float64) Arm {
+	a := Arm{Name: name, Protocol: protocol, Adoption: adoption}
+	if p, ok := protocols.Lookup(protocol); ok {
+		a.Rule, a.Calibrated = p.DefaultRule(), p.Radio().Calibrated
+	}
+	return a
+}
+
+// syncRule gives the arm its protocol's default rule when it has none, or
+// one of another protocol (after its protocol changed).
+func (a *Arm) syncRule() {
+	p, ok := protocols.Lookup(a.Protocol)
+	if !ok {
+		return
+	}
+	if def := p.DefaultRule(); a.Rule == nil || reflect.TypeOf(a.Rule) != reflect.TypeOf(def) {
+		a.Rule = def
+	}
+}
+
+// UnmarshalStrict decodes an arm (strictyaml.Unmarshaler): the protocol
+// comes first, wherever the file puts it, because it decides what the
+// rule block is. A new protocol starts from its deployed rule, which the
+// block's keys then change. With an unknown protocol the rule block is
+// skipped; the validator reports the protocol.
+func (a *Arm) UnmarshalStrict(d *strictyaml.Decoder, n *yaml.Node, path string) {
+	if n.Kind == yaml.MappingNode {
+		if pv, _ := strictyaml.FindKey(n, "protocol"); pv != nil {
+			if pv = d.Resolve(pv, path); pv != nil && pv.Kind == yaml.ScalarNode && !strictyaml.IsNull(pv) {
+				a.Protocol = pv.Value
+			}
+		}
+		a.syncRule()
+		if _, ok := protocols.Lookup(a.Protocol); !ok {
+			if rv, _ := strictyaml.FindKey(n, "rule"); rv != nil {
+				cp := *n
+				cp.Content = nil
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					if n.Content[i+1] != rv {
+						cp.Content = append(cp.Content, n.Content[i], n.Content[i+1])
+					}
+				}
+				n = &cp
+			}
+		}
+	}
+	before := len(d.Errs)
+	d.DecodeStruct(reflect.ValueOf(a).Elem(), n, path)
+	// A key of another protocol's rule: say whose it is.
+	rule := strictyaml.JoinPath(path, "rule")
+	for _, e := range d.Errs[before:] {
+		key, ok := strings.CutPrefix(e.Msg, `unknown key "`)
+		if !ok || e.Field != rule {
+			continue
+		}
+		key, _, _ = strings.Cut(key, `"`)
+		var owners []string
+		for _, p := range protocols.All() {
+			if info, err := strictyaml.Fields(reflect.TypeOf(p.DefaultRule())); err == nil && p.Name() != a.Protocol {
+				if _, ok := info.ByName[key]; ok {
+					owners = append(owners, p.Name())
+				}
+			}
+		}
+		if len(owners) > 0 {
+			e.Msg += fmt.Sprintf(" (%s is a key of the %s rule, and this arm's protocol is %s)", key, check.Alternatives(owners), a.Protocol)
+		}
+	}
+}
+
+// UnmarshalYAML decodes an arm with the strict loader, for yaml.v3 users.
+func (a *Arm) UnmarshalYAML(n *yaml.Node) error {
+	d := strictyaml.NewDecoder("", nil)
+	a.UnmarshalStrict(d, n, "")
+	return d.Errs.Err()
 }
 
 // Ramp is an install campaign ramp.
@@ -143,43 +226,6 @@ func (a Arm) AdoptionOn(d int) float64 {
 		return a.Adoption
 	}
 	return a.Ramp.From + (a.Adoption-a.Ramp.From)*float64(d)/float64(a.Ramp.Days)
-}
-
-// Rule is an arm's notification rule. Which fields apply depends on the
-// protocol; the others must stay at their zero value.
-type Rule struct {
-	// Mode (bluezone, bluezone-v1): "any" notifies on any matched sighting,
-	// as the deployed app did (protocols.md §1.5 step 3); "f1" also needs
-	// MinMinutes of sightings at or above the RSSI threshold of the OS pair.
-	Mode string `yaml:"mode"`
-	// RSSI (bluezone f1) are the per-OS-pair RSSI thresholds in dBm, the
-	// app's "close" thresholds (protocols.md §1.5 step 5).
-	RSSI RSSIThresholds `yaml:"rssi"`
-	// MinMinutes (bluezone f1) is the minimum exposure: distinct
-	// wall-clock minutes holding a sighting at or above the threshold
-	// (tracing/bluezone RuleParams.MinMinutes; rounded up).
-	MinMinutes float64 `yaml:"min_minutes"`
-	// Preset (gaen, dp3t) names a deployed configuration: cwa, swisscovid,
-	// immuni or gaen-v1-default (radio.md §3.2). ThresholdsDB, Weights and
-	// TriggerMinutes override it when set.
-	Preset string `yaml:"preset"`
-	// ThresholdsDB (gaen, dp3t) are the two attenuation thresholds in dB
-	// splitting the immediate/near/medium buckets (e.g. CWA 55, 63).
-	ThresholdsDB []float64 `yaml:"thresholds_db"`
-	// Weights (gaen, dp3t) are the weights of the three buckets below the
-	// first threshold, between them and above the second (e.g. 1, 0.5, 0).
-	Weights []float64 `yaml:"weights"`
-	// TriggerMinutes (gaen, dp3t) is the weighted exposure in minutes that
-	// triggers a notification (e.g. 15).
-	TriggerMinutes float64 `yaml:"trigger_minutes"`
-}
-
-// RSSIThresholds are per-(receiver OS, advertiser OS) RSSI thresholds (dBm).
-type RSSIThresholds struct {
-	AndroidAndroid float64 `yaml:"android_android"`
-	AndroidIOS     float64 `yaml:"android_ios"`
-	IOSAndroid     float64 `yaml:"ios_android"`
-	IOSIOS         float64 `yaml:"ios_ios"`
 }
 
 // Diagnosis says how index cases arise until the epidemic layer supplies
@@ -280,23 +326,10 @@ func Default() Scenario {
 }
 
 // BluezoneArm is a Bluezone v2 arm with the deployed any-sighting rule.
-func BluezoneArm(name string, adoption float64) Arm {
-	return Arm{Name: name, Protocol: ProtocolBluezone, Adoption: adoption,
-		Rule: Rule{Mode: "any", RSSI: DefaultBluezoneRSSI(), MinMinutes: 15}}
-}
+func BluezoneArm(name string, adoption float64) Arm { return ProtocolArm(name, "bluezone", adoption) }
 
 // GAENArm is a calibrated GAEN arm with the CWA rule.
-func GAENArm(name string, adoption float64) Arm {
-	return Arm{Name: name, Protocol: ProtocolGAEN, Adoption: adoption, Calibrated: true,
-		Rule: Rule{Preset: "cwa"}}
-}
-
-// DefaultBluezoneRSSI are the Bluezone app's per-OS-pair "close" RSSI
-// thresholds (protocols.md §1.5 step 5: Android->Android -86,
-// Android->iOS -69, iOS->Android -88, iOS->iOS -74 dBm).
-func DefaultBluezoneRSSI() RSSIThresholds {
-	return RSSIThresholds{AndroidAndroid: -86, AndroidIOS: -69, IOSAndroid: -88, IOSIOS: -74}
-}
+func GAENArm(name string, adoption float64) Arm { return ProtocolArm(name, "gaen", adoption) }
 
 // Date is a calendar day (UTC), written YYYY-MM-DD.
 type Date struct{ t time.Time }

@@ -10,6 +10,9 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/bluesim/bluesim/check"
+	"github.com/bluesim/bluesim/internal/strictyaml"
 )
 
 // MaxTasks bounds a sweep's points times replicates: more is almost
@@ -49,8 +52,6 @@ type Axis struct {
 	Pos Pos
 }
 
-var axesType = reflect.TypeFor[Axes]()
-
 // Texts returns the axis values as text, the form the sweep tables use.
 func (a Axis) Texts() []string {
 	out := make([]string, len(a.Values))
@@ -85,60 +86,61 @@ func nodeText(n *yaml.Node) string {
 	return strings.TrimSpace(string(b))
 }
 
-// decodeAxes reads the axes mapping.
-func (d *decoder) decodeAxes(v reflect.Value, n *yaml.Node, path string) {
-	if isNull(n) {
-		v.Set(reflect.ValueOf(Axes(nil)))
+// UnmarshalStrict reads the axes mapping (strictyaml.Unmarshaler): each
+// key is a scenario key path, each value a list or a range.
+func (ax *Axes) UnmarshalStrict(d *strictyaml.Decoder, n *yaml.Node, path string) {
+	if strictyaml.IsNull(n) {
+		*ax = nil
 		return
 	}
 	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "want a mapping of key paths to values, got %s", describe(n))
+		d.Errorf(n, path, "want a mapping of key paths to values, got %s", strictyaml.Describe(n))
 		return
 	}
 	var axes Axes
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i]
-		val := d.resolve(n.Content[i+1], path)
+		val := d.Resolve(n.Content[i+1], path)
 		if val == nil {
 			continue
 		}
-		if k.Kind != yaml.ScalarNode || isNull(k) {
-			d.errorf(k, path, "keys must be scenario key paths, got %s", describe(k))
+		if k.Kind != yaml.ScalarNode || strictyaml.IsNull(k) {
+			d.Errorf(k, path, "keys must be scenario key paths, got %s", strictyaml.Describe(k))
 			continue
 		}
-		p := joinPath(path, k.Value)
+		p := strictyaml.JoinPath(path, k.Value)
 		if first, dup := seen[k.Value]; dup {
-			d.errorf(k, p, "given twice (first on line %d)", first)
+			d.Errorf(k, p, "given twice (first on line %d)", first)
 			continue
 		}
 		seen[k.Value] = k.Line
-		d.record(p, k)
-		ax := Axis{Path: k.Value, Pos: Pos{File: d.file, Line: k.Line, Column: k.Column}}
+		d.Record(p, k)
+		ax := Axis{Path: k.Value, Pos: Pos{File: d.File, Line: k.Line, Column: k.Column}}
 		switch val.Kind {
 		case yaml.SequenceNode:
 			if len(val.Content) == 0 {
-				d.errorf(val, p, "an axis needs at least one value")
+				d.Errorf(val, p, "an axis needs at least one value")
 				continue
 			}
 			for _, c := range val.Content {
-				if c = d.resolve(c, p); c != nil {
+				if c = d.Resolve(c, p); c != nil {
 					ax.Values = append(ax.Values, c)
 				}
 			}
 		case yaml.MappingNode:
-			vals, ok := d.expandRange(val, p)
+			vals, ok := expandRange(d, val, p)
 			if !ok {
 				continue
 			}
 			ax.Values = vals
 		default:
-			d.errorf(val, p, "want a list of values or a range {from, to, step}, got %s", describe(val))
+			d.Errorf(val, p, "want a list of values or a range {from, to, step}, got %s", strictyaml.Describe(val))
 			continue
 		}
 		axes = append(axes, ax)
 	}
-	v.Set(reflect.ValueOf(axes))
+	*ax = axes
 }
 
 // maxAxisValues bounds one range's length.
@@ -146,34 +148,34 @@ const maxAxisValues = 10_000
 
 // expandRange turns {from, to, step} into its values, both ends included
 // (to is included when it lies on the grid, within rounding).
-func (d *decoder) expandRange(n *yaml.Node, path string) ([]*yaml.Node, bool) {
+func expandRange(d *strictyaml.Decoder, n *yaml.Node, path string) ([]*yaml.Node, bool) {
 	var r struct {
 		From *float64 `yaml:"from"`
 		To   *float64 `yaml:"to"`
 		Step *float64 `yaml:"step"`
 	}
-	before := len(d.errs)
-	d.decode(reflect.ValueOf(&r).Elem(), n, path)
-	if len(d.errs) > before {
+	before := len(d.Errs)
+	d.Decode(reflect.ValueOf(&r).Elem(), n, path)
+	if len(d.Errs) > before {
 		return nil, false
 	}
 	if r.From == nil || r.To == nil || r.Step == nil {
-		d.errorf(n, path, "a range needs from, to and step")
+		d.Errorf(n, path, "a range needs from, to and step")
 		return nil, false
 	}
 	from, to, step := *r.From, *r.To, *r.Step
 	if step == 0 || (to-from)*step < 0 {
-		d.errorf(n, path+".step", "step %v never gets from %v to %v", step, from, to)
+		d.Errorf(n, path+".step", "step %v never gets from %v to %v", step, from, to)
 		return nil, false
 	}
 	count := math.Floor((to-from)/step+1e-9) + 1
 	if count > maxAxisValues {
-		d.errorf(n, path, "range has %.0f values, more than %d", count, maxAxisValues)
+		d.Errorf(n, path, "range has %.0f values, more than %d", count, maxAxisValues)
 		return nil, false
 	}
 	allInt := true
 	for _, key := range []string{"from", "to", "step"} {
-		if v, _ := findKey(n, key); v != nil && v.ShortTag() != "!!int" {
+		if v, _ := strictyaml.FindKey(n, key); v != nil && v.ShortTag() != "!!int" {
 			allInt = false
 		}
 	}
@@ -185,7 +187,7 @@ func (d *decoder) expandRange(n *yaml.Node, path string) ([]*yaml.Node, bool) {
 			node.Tag, node.Value = "!!int", strconv.FormatInt(int64(math.Round(x)), 10)
 		} else {
 			// Round away binary noise: 0.1+2*0.1 is 0.30000000000000004.
-			x = roundSig(x, 12)
+			x = check.RoundSig(x, 12)
 			node.Tag, node.Value = "!!float", strconv.FormatFloat(x, 'f', -1, 64)
 			if !strings.ContainsAny(node.Value, ".eE") {
 				node.Tag = "!!int"
@@ -194,15 +196,6 @@ func (d *decoder) expandRange(n *yaml.Node, path string) ([]*yaml.Node, bool) {
 		out = append(out, node)
 	}
 	return out, true
-}
-
-// roundSig rounds x to sig significant digits.
-func roundSig(x float64, sig int) float64 {
-	if x == 0 {
-		return 0
-	}
-	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', sig, 64), 64)
-	return v
 }
 
 // ReplicateSeed is the seed of replicate r of a point whose scenario seed is
@@ -310,13 +303,18 @@ func (l *Loaded) Plan() (*Plan, error) {
 // point returns the scenario of point pt (before the replicate's seed).
 func (p *Plan) point(pt int) (Scenario, error) {
 	sc := p.Base
-	d := newDecoder("sweep", nil)
+	d := strictyaml.NewDecoder("sweep", nil)
 	for ai, a := range p.Axes {
-		if err := d.setPath(reflect.ValueOf(&sc).Elem(), a.Path, a.Values[p.coords[pt][ai]]); err != nil {
+		if err := d.SetPath(reflect.ValueOf(&sc).Elem(), a.Path, a.Values[p.coords[pt][ai]]); err != nil {
 			return Scenario{}, fmt.Errorf("sweep axis %s: %v", a.Path, err)
 		}
+		// An axis over an arm's protocol gives the arm that protocol's
+		// rule, which later axes may then change.
+		for i := range sc.Arms {
+			sc.Arms[i].syncRule()
+		}
 	}
-	if err := d.errs.Err(); err != nil {
+	if err := d.Errs.Err(); err != nil {
 		return Scenario{}, err
 	}
 	return sc, nil
@@ -377,17 +375,17 @@ func (l *Loaded) checkSweep() ErrorList {
 		seenPath[a.Path] = true
 		for _, v := range a.Values {
 			sc := l.Scenario
-			d := newDecoder(a.Pos.File, nil)
-			if err := d.setPath(reflect.ValueOf(&sc).Elem(), a.Path, v); err != nil {
-				e := pathErrorAt(err, a.Pos.File, a.Pos, field)
+			d := strictyaml.NewDecoder(a.Pos.File, nil)
+			if err := d.SetPath(reflect.ValueOf(&sc).Elem(), a.Path, v); err != nil {
+				e := strictyaml.PathErrorAt(err, a.Pos.File, a.Pos, field)
 				e.Field = "sweep.axes." + e.Field
-				if pe, ok := err.(*pathError); ok && pe.field == "" {
+				if pe, ok := err.(*strictyaml.PathError); ok && pe.Field == "" {
 					e.Field = field
 				}
 				errs = append(errs, e)
 				break
 			}
-			for _, e := range d.errs {
+			for _, e := range d.Errs {
 				e.Field = field
 				errs = append(errs, e)
 			}
@@ -460,12 +458,12 @@ func (p *Plan) axisFor(field string) *Axis {
 // matchAxis reports whether an axis path (maybe with [*]) sets field or a
 // parent of field, or field is a parent of it.
 func matchAxis(pat, field string) bool {
-	for f := field; f != ""; f = parentPath(f) {
+	for f := field; f != ""; f = strictyaml.ParentPath(f) {
 		if wildEqual(pat, f) {
 			return true
 		}
 	}
-	for a := pat; a != ""; a = parentPath(a) {
+	for a := pat; a != ""; a = strictyaml.ParentPath(a) {
 		if wildEqual(a, field) {
 			return true
 		}

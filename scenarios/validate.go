@@ -2,83 +2,49 @@ package scenarios
 
 import (
 	"fmt"
-	"math"
-	"slices"
+	"reflect"
 	"strings"
-)
 
-// Rule presets a GAEN or DP-3T arm can name (radio.md §3.2).
-var rulePresets = []string{"cwa", "swisscovid", "immuni", "gaen-v1-default"}
+	"github.com/bluesim/bluesim/check"
+	"github.com/bluesim/bluesim/sim/limits"
+	"github.com/bluesim/bluesim/tracing/protocols"
+)
 
 // Validate checks every range and every combination of a scenario that
 // cannot mean anything, and reports each problem with its dotted field path
 // (file positions are filled in by the loader). A nil result means valid.
+//
+// It is the only place a scenario is judged, and what it accepts runs: it
+// applies each owning package's own Validate (agents.Params, radio.Params,
+// epidemic.Params, each arm's rule from its protocol's package), the
+// engine's limits (package sim/limits), and the checks that need more than
+// one package (adoption against smartphone ownership, retention against
+// the infectious window, ...). sim.Run calls it too.
 func Validate(sc *Scenario) ErrorList {
 	v := &validator{}
 	v.scenario(sc)
-	return v.errs
+	return v.list()
 }
 
-type validator struct{ errs ErrorList }
+// validator collects problems by field path; check.List gives it the
+// shared messages ("must be between 0 and 1, got 2").
+type validator struct{ check.List }
 
-func (v *validator) errorf(field, format string, args ...any) {
-	v.errs = append(v.errs, &Error{Field: field, Msg: fmt.Sprintf(format, args...)})
-}
+func (v *validator) errorf(field, format string, args ...any) { v.Add(field, format, args...) }
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
-// fraction checks x in [0, 1]: shares, probabilities, adoption.
-func (v *validator) fraction(field string, x float64) {
-	if !finite(x) || x < 0 || x > 1 {
-		v.errorf(field, "must be between 0 and 1, got %v", x)
+// list returns the problems as field errors (without positions).
+func (v *validator) list() ErrorList {
+	var out ErrorList
+	for _, e := range check.Errors(v.Err()) {
+		out = append(out, &Error{Field: e.Field, Msg: e.Msg})
 	}
-}
-
-// between checks lo <= x <= hi.
-func (v *validator) between(field string, x, lo, hi float64) {
-	if !finite(x) || x < lo || x > hi {
-		v.errorf(field, "must be between %v and %v, got %v", lo, hi, x)
-	}
-}
-
-func (v *validator) positive(field string, x float64) {
-	if !finite(x) || x <= 0 {
-		v.errorf(field, "must be greater than 0, got %v", x)
-	}
-}
-
-func (v *validator) nonNegative(field string, x float64) {
-	if !finite(x) || x < 0 {
-		v.errorf(field, "must not be negative, got %v", x)
-	}
-}
-
-func (v *validator) intBetween(field string, x, lo, hi int) {
-	if x < lo || x > hi {
-		v.errorf(field, "must be between %d and %d, got %d", lo, hi, x)
-	}
-}
-
-// shares checks a list of n fractions that must sum to 1.
-func (v *validator) shares(field string, xs []float64, n int) {
-	if n > 0 && len(xs) != n {
-		v.errorf(field, "want %d values, got %d", n, len(xs))
-		return
-	}
-	sum := 0.0
-	for i, x := range xs {
-		v.fraction(indexPath(field, i), x)
-		sum += x
-	}
-	if len(xs) > 0 && math.Abs(sum-1) > 1e-3 {
-		v.errorf(field, "shares must sum to 1, got %v", roundSig(sum, 6))
-	}
+	return out
 }
 
 // increasing checks strictly increasing positive band edges.
 func (v *validator) increasing(field string, xs []float64) {
 	for i, x := range xs {
-		if !finite(x) || x <= 0 {
+		if !check.Finite(x) || x <= 0 {
 			v.errorf(indexPath(field, i), "must be greater than 0, got %v", x)
 		}
 		if i > 0 && x <= xs[i-1] {
@@ -94,7 +60,7 @@ func (v *validator) scenario(sc *Scenario) {
 	case strings.ContainsAny(sc.Name, `/\`) || sc.Name == "." || sc.Name == "..":
 		v.errorf("name", "must not contain / or \\ (it names the output folder), got %q", sc.Name)
 	}
-	v.intBetween("days", sc.Days, 1, 3650)
+	v.IntBetween("days", sc.Days, 1, limits.MaxDays)
 	if sc.Start.IsZero() {
 		v.errorf("start", "must be a date (YYYY-MM-DD)")
 	}
@@ -127,60 +93,27 @@ func (v *validator) epidemic(sc *Scenario) {
 	}
 }
 
+// population applies agents.Params.Validate (whose errors name their
+// scenario keys) and checks that someone can own a smartphone.
 func (v *validator) population(sc *Scenario) {
-	p := &sc.Population
-	const f = "population."
-	v.intBetween(f+"size", p.Size, 1, 200_000_000)
-	v.between(f+"household_size", p.HouseholdSize, 1, 30)
-	v.shares(f+"age_shares", p.AgeShares, 9)
-	v.fraction(f+"apartment_share", p.ApartmentShare)
-	v.intBetween(f+"flats_per_floor", p.FlatsPerFloor, 1, 1000)
-	v.positive(f+"house_width_m", p.HouseWidthM)
-	v.intBetween(f+"school_age_min", p.SchoolAgeMin, 0, 100)
-	v.intBetween(f+"school_age_max", p.SchoolAgeMax, 0, 100)
-	if p.SchoolAgeMax < p.SchoolAgeMin {
-		v.errorf(f+"school_age_max", "must be at least school_age_min (%d), got %d", p.SchoolAgeMin, p.SchoolAgeMax)
+	before := v.Len()
+	v.checkErrors("", sc.Population.Validate())
+	if own, ok := Ownership(sc); ok && v.Len() == before && !(own > 0) {
+		v.errorf("population.phones.ownership_by_age",
+			"nobody would own a smartphone (population.age_shares x ownership_by_age is %v), so nobody could install an app", own)
 	}
-	v.fraction(f+"school_attendance", p.SchoolAttendance)
-	v.intBetween(f+"class_size", p.ClassSize, 1, 1000)
-	v.fraction(f+"employment_rate", p.EmploymentRate)
-	if len(p.WorkplaceSizes) == 0 {
-		v.errorf(f+"workplace_sizes", "needs at least one size class")
-	}
-	sum := 0.0
-	for i, ws := range p.WorkplaceSizes {
-		v.intBetween(indexPath(f+"workplace_sizes", i)+".size", ws.Size, 1, 1_000_000)
-		v.fraction(indexPath(f+"workplace_sizes", i)+".share", ws.Share)
-		sum += ws.Share
-	}
-	if len(p.WorkplaceSizes) > 0 && math.Abs(sum-1) > 1e-3 {
-		v.errorf(f+"workplace_sizes", "shares must sum to 1, got %v", roundSig(sum, 6))
-	}
-	v.fraction(f+"bus_share", p.BusShare)
-	v.intBetween(f+"bus_capacity", p.BusCapacity, 1, 500)
-	v.between(f+"bus_minutes", p.BusMinutes, 0, 600)
-	v.fraction(f+"market_daily", p.MarketDaily)
-	v.between(f+"market_minutes", p.MarketMinutes, 0, 1440)
-	v.intBetween(f+"people_per_market", p.PeoplePerMarket, 1, 1<<30)
-	v.fraction(f+"cafe_daily", p.CafeDaily)
-	v.fraction(f+"cafe_weekend", p.CafeWeekend)
-	v.between(f+"cafe_minutes", p.CafeMinutes, 0, 1440)
-	v.intBetween(f+"people_per_cafe", p.PeoplePerCafe, 1, 1<<30)
-	v.fraction(f+"visit_neighbours", p.VisitNeighbours)
+}
 
-	ph := &p.Phones
-	const g = f + "phones."
-	if len(ph.OwnershipByAge) != 9 {
-		v.errorf(g+"ownership_by_age", "want 9 values (one per ten-year age band), got %d", len(ph.OwnershipByAge))
+// checkErrors records the problems a package's Validate returned
+// (check.Errors), their fields under prefix.
+func (v *validator) checkErrors(prefix string, err error) {
+	for _, e := range check.Errors(err) {
+		field := check.Join(prefix, e.Field)
+		if field == "" {
+			field = prefix
+		}
+		v.errorf(field, "%s", e.Msg)
 	}
-	for i, x := range ph.OwnershipByAge {
-		v.fraction(indexPath(g+"ownership_by_age", i), x)
-	}
-	v.fraction(g+"ios_share", ph.IOSShare)
-	v.shares(g+"carriage", ph.Carriage, 5)
-	v.fraction(g+"bluetooth_off", ph.BluetoothOff)
-	v.fraction(g+"battery_saver_kill", ph.BatterySaverKill)
-	v.fraction(g+"foreground", ph.Foreground)
 }
 
 // radio reuses radio.Params.Validate, whose messages start with the key
@@ -207,8 +140,8 @@ func (v *validator) contact(sc *Scenario) {
 	switch c.Preset {
 	case ContactCDC, ContactECDC, ContactSingapore:
 	case ContactCustom:
-		v.between("contact.distance_m", c.DistanceM, 0.1, 20)
-		v.between("contact.minutes", c.Minutes, 1, 1440)
+		v.Between("contact.distance_m", c.DistanceM, 0.1, 20)
+		v.Between("contact.minutes", c.Minutes, 1, 1440)
 	default:
 		v.errorf("contact.preset", "unknown preset %q%s (want cdc, ecdc, singapore or custom)", c.Preset,
 			suggest(c.Preset, []string{ContactCDC, ContactECDC, ContactSingapore, ContactCustom}))
@@ -218,13 +151,7 @@ func (v *validator) contact(sc *Scenario) {
 	}
 }
 
-// suggest formats "; did you mean X?" when a close candidate exists.
-func suggest(s string, candidates []string) string {
-	if c, ok := closest(s, candidates); ok && c != s {
-		return fmt.Sprintf(" (did you mean %q?)", c)
-	}
-	return ""
-}
+func suggest(s string, candidates []string) string { return check.Suggest(s, candidates) }
 
 func (v *validator) arms(sc *Scenario) {
 	if len(sc.Arms) == 0 {
@@ -241,28 +168,32 @@ func (v *validator) arms(sc *Scenario) {
 		} else {
 			names[a.Name] = i
 		}
-		v.fraction(f+".adoption", a.Adoption)
+		v.Fraction(f+".adoption", a.Adoption)
 		if own, ok := Ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
 			v.errorf(f+".adoption", "is %v, but only %.3f of the population own a smartphone "+
 				"(population.age_shares x population.phones.ownership_by_age), and only owners can install the app",
 				a.Adoption, own)
 		}
-		v.fraction(f+".ramp.from", a.Ramp.From)
-		v.intBetween(f+".ramp.days", a.Ramp.Days, 0, 3650)
+		v.Fraction(f+".ramp.from", a.Ramp.From)
+		v.IntBetween(f+".ramp.days", a.Ramp.Days, 0, 3650)
 		if a.Ramp.Days > 0 && a.Ramp.From > a.Adoption {
 			v.errorf(f+".ramp.from", "is above adoption (%v): an install campaign ramps adoption up, got %v", a.Adoption, a.Ramp.From)
 		}
 		if a.Ramp.Days == 0 && a.Ramp.From != 0 {
 			v.errorf(f+".ramp.from", "is set but ramp.days is 0, so there is no ramp")
 		}
-		switch a.Protocol {
-		case ProtocolBluezone, ProtocolBluezoneV1:
-			v.bluezoneRule(f+".rule", a)
-		case ProtocolGAEN, ProtocolDP3T:
-			v.exposureRule(f+".rule", a)
+		p, ok := protocols.Lookup(a.Protocol)
+		switch {
+		case !ok:
+			names := protocols.Names()
+			v.errorf(f+".protocol", "unknown protocol %q%s (want %s)", a.Protocol, suggest(a.Protocol, names), check.Alternatives(names))
+		case a.Rule == nil:
+			v.errorf(f+".rule", "is missing: protocol %s needs its rule", a.Protocol)
+		case reflect.TypeOf(a.Rule) != reflect.TypeOf(p.DefaultRule()):
+			v.errorf(f+".rule", "is a %T, not the rule of protocol %s (%T)", a.Rule, a.Protocol, p.DefaultRule())
 		default:
-			v.errorf(f+".protocol", "unknown protocol %q%s (want %s)", a.Protocol,
-				suggest(a.Protocol, Protocols()), strings.Join(Protocols(), ", "))
+			// The protocol's own rule checks, by its own keys.
+			v.checkErrors(f+".rule", a.Rule.Validate())
 		}
 	}
 }
@@ -283,108 +214,16 @@ func Ownership(sc *Scenario) (float64, bool) {
 	return own, true
 }
 
-// bluezoneRule: Bluezone's rule is a mode (any sighting, or F1 thresholds);
-// the GAEN-style fields mean nothing to it.
-func (v *validator) bluezoneRule(f string, a *Arm) {
-	r := &a.Rule
-	only := fmt.Sprintf("is only for gaen and dp3t arms, and this arm's protocol is %s", a.Protocol)
-	if r.Preset != "" {
-		v.errorf(f+".preset", "%s", only)
-	}
-	if len(r.ThresholdsDB) > 0 {
-		v.errorf(f+".thresholds_db", "%s", only)
-	}
-	if len(r.Weights) > 0 {
-		v.errorf(f+".weights", "%s", only)
-	}
-	if r.TriggerMinutes != 0 {
-		v.errorf(f+".trigger_minutes", "%s", only)
-	}
-	switch r.Mode {
-	case "any":
-	case "f1":
-		v.between(f+".min_minutes", r.MinMinutes, 0, 1440)
-		for _, t := range []struct {
-			k string
-			x float64
-		}{{"android_android", r.RSSI.AndroidAndroid}, {"android_ios", r.RSSI.AndroidIOS},
-			{"ios_android", r.RSSI.IOSAndroid}, {"ios_ios", r.RSSI.IOSIOS}} {
-			v.between(f+".rssi."+t.k, t.x, -127, 0)
-		}
-	default:
-		v.errorf(f+".mode", "unknown mode %q%s (want any or f1)", r.Mode, suggest(r.Mode, []string{"any", "f1"}))
-	}
-}
-
-// exposureRule: GAEN and DP-3T score attenuation buckets; Bluezone's mode,
-// RSSI thresholds and minimum minutes mean nothing to them.
-func (v *validator) exposureRule(f string, a *Arm) {
-	r := &a.Rule
-	only := fmt.Sprintf("is only for bluezone arms, and this arm's protocol is %s", a.Protocol)
-	if r.Mode != "" {
-		v.errorf(f+".mode", "%s", only)
-	}
-	if r.RSSI != (RSSIThresholds{}) {
-		v.errorf(f+".rssi", "%s", only)
-	}
-	if r.MinMinutes != 0 {
-		v.errorf(f+".min_minutes", "%s", only)
-	}
-	if r.Preset != "" && !slices.Contains(rulePresets, r.Preset) {
-		v.errorf(f+".preset", "unknown preset %q%s (want %s)", r.Preset, suggest(r.Preset, rulePresets),
-			strings.Join(rulePresets, ", "))
-	}
-	if r.Preset == "" {
-		// Without a preset the rule must be spelled out in full.
-		if len(r.ThresholdsDB) == 0 {
-			v.errorf(f+".thresholds_db", "needed when no preset is given")
-		}
-		if len(r.Weights) == 0 {
-			v.errorf(f+".weights", "needed when no preset is given")
-		}
-		if r.TriggerMinutes == 0 {
-			v.errorf(f+".trigger_minutes", "needed when no preset is given")
-		}
-	}
-	if len(r.ThresholdsDB) > 0 {
-		if len(r.ThresholdsDB) != 2 {
-			v.errorf(f+".thresholds_db", "want 2 attenuation thresholds (dB), got %d", len(r.ThresholdsDB))
-		}
-		for i, t := range r.ThresholdsDB {
-			v.between(indexPath(f+".thresholds_db", i), t, 1, 150)
-			if i > 0 && t <= r.ThresholdsDB[i-1] {
-				v.errorf(indexPath(f+".thresholds_db", i),
-					"thresholds must increase: %v is not above %v", t, r.ThresholdsDB[i-1])
-			}
-		}
-	}
-	if len(r.Weights) > 0 {
-		if len(r.Weights) != 3 {
-			v.errorf(f+".weights", "want 3 bucket weights, got %d", len(r.Weights))
-		}
-		for i, w := range r.Weights {
-			v.between(indexPath(f+".weights", i), w, 0, 10)
-			if i > 0 && w > r.Weights[i-1] {
-				v.errorf(indexPath(f+".weights", i),
-					"weights must not increase with attenuation: %v is above %v (a farther bucket cannot count more)", w, r.Weights[i-1])
-			}
-		}
-	}
-	if r.TriggerMinutes != 0 {
-		v.between(f+".trigger_minutes", r.TriggerMinutes, 0, 1440)
-	}
-}
-
 func (v *validator) diagnosis(sc *Scenario) {
 	d := &sc.Diagnosis
-	v.fraction("diagnosis.daily_fraction", d.DailyFraction)
+	v.Fraction("diagnosis.daily_fraction", d.DailyFraction)
 	if d.Among != "everyone" && d.Among != "app_users" {
 		v.errorf("diagnosis.among", "unknown value %q%s (want everyone or app_users)", d.Among,
 			suggest(d.Among, []string{"everyone", "app_users"}))
 	}
-	v.fraction("diagnosis.compliance", d.Compliance)
-	v.intBetween("diagnosis.infectious_days", d.InfectiousDays, 0, 30)
-	v.intBetween("diagnosis.first_day", d.FirstDay, 0, 3650)
+	v.Fraction("diagnosis.compliance", d.Compliance)
+	v.IntBetween("diagnosis.infectious_days", d.InfectiousDays, 0, limits.MaxInfectiousDays)
+	v.IntBetween("diagnosis.first_day", d.FirstDay, 0, 3650)
 	if sc.Days >= 1 && d.FirstDay >= sc.Days {
 		v.errorf("diagnosis.first_day", "is day %d but the run has only %d days (0 to %d): nobody would be diagnosed",
 			d.FirstDay, sc.Days, sc.Days-1)
@@ -395,27 +234,25 @@ func (v *validator) metrics(sc *Scenario) {
 	m := &sc.Metrics
 	v.increasing("metrics.distance_bands_m", m.DistanceBandsM)
 	v.increasing("metrics.duration_bands_min", m.DurationBandsMin)
-	v.intBetween("metrics.attenuation_samples", m.AttenuationSamples, 0, 10_000_000)
+	v.IntBetween("metrics.attenuation_samples", m.AttenuationSamples, 0, 10_000_000)
 }
 
 func (v *validator) engine(sc *Scenario) {
 	e := &sc.Engine
-	v.intBetween("engine.pose_minutes", e.PoseMinutes, 1, 1440)
-	v.intBetween("engine.home_pose_minutes", e.HomePoseMinutes, 1, 1440)
+	v.IntBetween("engine.pose_minutes", e.PoseMinutes, 1, 1440)
+	v.IntBetween("engine.home_pose_minutes", e.HomePoseMinutes, 1, 1440)
 	// Beyond a few tens of metres no BLE packet is received at all
 	// (radio.md §2.5 sensitivity); below a metre and a half the close
 	// contacts themselves would fall out of range.
-	v.between("engine.range_m", e.RangeM, 1.5, 100)
+	v.Between("engine.range_m", e.RangeM, 1.5, 100)
 	if d, _, err := sc.Contact.Resolved(); err == nil && e.RangeM < d {
 		v.errorf("engine.range_m", "is %v m, less than the close-contact distance (%v m): close contacts would be out of range", e.RangeM, d)
 	}
-	v.intBetween("engine.workers", e.Workers, 0, 4096)
-	v.intBetween("engine.retention_days", e.RetentionDays, 1, 365)
-	if e.RetentionDays >= 1 && e.RetentionDays <= sc.Diagnosis.InfectiousDays {
-		v.errorf("engine.retention_days",
-			"is %d but diagnosis.infectious_days is %d: phones would delete sightings before the keys that match them are published",
-			e.RetentionDays, sc.Diagnosis.InfectiousDays)
-	}
+	v.IntBetween("engine.workers", e.Workers, 0, 4096)
+	// A retention shorter than the infectious window is allowed: phones
+	// then hold only the last retention_days of it, and matches fall (see
+	// Engine.RetentionDays).
+	v.IntBetween("engine.retention_days", e.RetentionDays, 1, limits.MaxRetentionDays)
 }
 
 // validateGiven checks combinations that depend on what a file set, not
@@ -434,7 +271,7 @@ func validateGiven(sc *Scenario, pos Positions) ErrorList {
 			}
 		}
 	}
-	return v.errs
+	return v.list()
 }
 
 // errorList flattens a joined error (errors.Join) into its parts; nil gives

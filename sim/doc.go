@@ -1,5 +1,17 @@
 // Package sim is bluesim's engine: it runs a scenarios.Scenario over a
-// synthesised population, day by day.
+// synthesised population, day by day. Run refuses a scenario that
+// scenarios.Validate refuses, with the same messages: that is the one gate
+// a scenario passes, and the engine's own limits (package sim/limits) are
+// among its checks.
+//
+// The engine knows no protocol by name. Each arm's protocol is looked up in
+// the table of package tracing/protocols, and its tracing.Simulated entry
+// says what the engine does: which radio schedules the phones follow on
+// each OS, whether a battery saver can kill the app, how a scan's packets
+// become stored sightings (one per scan, or the strongest record of each
+// wall-clock bucket), how a phone is made (its key material and the
+// metadata it sends, such as GAEN's AEM), and the rule that decides from
+// an exposure.
 //
 // Each day every person's stays (agents.Population.Stays) are grouped by
 // site. Inside a site time is cut into epochs: seated people keep their
@@ -10,13 +22,14 @@
 // range, minimum distance, venue type, environment), app or not. Only where
 // both phones run an arm's app and are active does the engine walk the
 // scanner's scan windows (radio.Schedule) inside the overlap and ask the
-// radio model (radio.Model.Scan, or Records for Bluezone's 5-second
-// records, of which the strongest per minute is kept) what it hears. What
+// radio model (radio.Model.Scan for a protocol that records scans, or
+// Records for an app's own records, of which the strongest per bucket is
+// kept) what it hears. What
 // is heard is stored compactly: one record per (receiver, advertiser, ID
 // rotation slot) holding the time and RSSI of each sighting; the ID bytes
 // are materialised through the protocol's real Device code (an 8-byte
-// prefix once per record for the join's probe, the full ID and GAEN's AEM
-// for every candidate match). By default only advertisers who upload
+// prefix once per record for the join's probe, the full ID and its
+// metadata, tracing.Phone.Advert, for every candidate match). By default only advertisers who upload
 // within the infectious window are sampled, since no other sighting can
 // match a published key; engine.all_sightings samples every app pair and
 // gives the same verdicts (tested).

@@ -45,7 +45,7 @@ type engine struct {
 
 	groups   []*group
 	armGroup []int
-	rules    []*armRule
+	rules    []tracing.Rule
 	maxAdopt float64
 
 	// Per-day state.
@@ -107,46 +107,16 @@ func Run(ctx context.Context, sc scenarios.Scenario, opts ...Option) (*Result, e
 }
 
 func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
-	if sc.Days < 1 || sc.Days > 255 {
-		return nil, fmt.Errorf("days = %d: want 1 <= days <= 255", sc.Days)
-	}
-	if len(sc.Arms) == 0 {
-		return nil, errors.New("arms: want at least one protocol arm")
-	}
-	if sc.Start.IsZero() {
-		return nil, errors.New("start: want a date (YYYY-MM-DD)")
+	// The one gate: whatever the scenario loader accepts runs, and a
+	// scenario built in code is held to the same checks.
+	if errs := scenarios.Validate(&sc); len(errs) > 0 {
+		return nil, fmt.Errorf("invalid scenario:\n%w", errs)
 	}
 	cd, cm, err := sc.Contact.Resolved()
 	if err != nil {
 		return nil, err
 	}
-	if !(cd > 0) || !(cm >= 0) {
-		return nil, fmt.Errorf("contact: distance_m %v and minutes %v must be positive", cd, cm)
-	}
-	eg := sc.Engine
-	if eg.RetentionDays < 1 || eg.RetentionDays > 255 {
-		return nil, fmt.Errorf("engine.retention_days = %d: want 1..255", eg.RetentionDays)
-	}
-	if sc.Contact.Window != "" && sc.Contact.Window != "day" {
-		return nil, fmt.Errorf("contact.window = %q: only \"day\" (cumulative over the calendar day) is supported", sc.Contact.Window)
-	}
-	if eg.PoseMinutes < 1 || eg.HomePoseMinutes < 1 || !(eg.RangeM >= cd) || eg.RangeM > 100 {
-		return nil, fmt.Errorf("engine: pose_minutes, home_pose_minutes >= 1 and contact distance <= range_m <= 100 (got %d, %d, %v)",
-			eg.PoseMinutes, eg.HomePoseMinutes, eg.RangeM)
-	}
-	dg := sc.Diagnosis
-	if !(dg.DailyFraction >= 0 && dg.DailyFraction <= 1) || !(dg.Compliance >= 0 && dg.Compliance <= 1) ||
-		dg.InfectiousDays < 0 || dg.InfectiousDays > 14 || dg.FirstDay < 0 {
-		return nil, fmt.Errorf("diagnosis: daily_fraction and compliance in [0, 1], infectious_days in 0..14, first_day >= 0")
-	}
-	var appOnly bool
-	switch dg.Among {
-	case "everyone", "":
-	case "app_users":
-		appOnly = true
-	default:
-		return nil, fmt.Errorf("diagnosis.among = %q: want everyone or app_users", dg.Among)
-	}
+	eg, dg := sc.Engine, sc.Diagnosis
 	model, err := radio.NewModel(sc.Radio)
 	if err != nil {
 		return nil, err
@@ -158,28 +128,14 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	e := &engine{
 		sc: sc, cfg: cfg, pop: pop, model: model,
 		start: sc.Start.Time(), startMs: sc.Start.Time().UnixMilli(),
-		closeD: cd, closeMin: cm, rangeM: eg.RangeM, k: dg.InfectiousDays, appOnly: appOnly,
+		closeD: cd, closeMin: cm, rangeM: eg.RangeM, k: dg.InfectiousDays, appOnly: dg.Among == "app_users",
 		keep:  min(dg.InfectiousDays, eg.RetentionDays-1),
 		truth: map[int][]truthRec{},
 	}
-	// Arm names may be filled in below: work on a copy of the caller's arms.
-	e.sc.Arms = slices.Clone(sc.Arms)
-	names := map[string]bool{}
-	for ai, a := range e.sc.Arms {
-		if a.Name == "" {
-			a.Name = fmt.Sprintf("%s-%g", a.Protocol, a.Adoption)
-			e.sc.Arms[ai].Name = a.Name
-		}
-		if names[a.Name] {
-			return nil, fmt.Errorf("arms[%d]: duplicate arm name %q", ai, a.Name)
-		}
-		names[a.Name] = true
-		if !(a.Adoption >= 0 && a.Adoption <= 1) || !(a.Ramp.From >= 0 && a.Ramp.From <= a.Adoption) || a.Ramp.Days < 0 {
-			return nil, fmt.Errorf("arm %q: adoption in [0, 1], 0 <= ramp.from <= adoption, ramp.days >= 0", a.Name)
-		}
-		rule, err := newArmRule(a)
+	for _, a := range sc.Arms {
+		rule, err := a.Rule.NewRule()
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
 		}
 		e.rules = append(e.rules, rule)
 		gi := -1
@@ -189,19 +145,15 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 			}
 		}
 		if gi < 0 {
-			proto, rp, err := newProtocol(a.Protocol)
+			g, err := newGroup(a.Protocol, a.Calibrated)
 			if err != nil {
 				return nil, fmt.Errorf("arm %q: %w", a.Name, err)
 			}
-			label := a.Protocol
-			if !a.Calibrated {
-				label += "-uncalibrated"
-			}
-			e.groups = append(e.groups, &group{label: label, protocol: a.Protocol, calibrated: a.Calibrated, proto: proto, rproto: rp})
+			e.groups = append(e.groups, g)
 			gi = len(e.groups) - 1
 		}
 		g := e.groups[gi]
-		g.arms = append(g.arms, ai)
+		g.arms = append(g.arms, len(e.armGroup))
 		g.maxAdopt = math.Max(g.maxAdopt, a.Adoption)
 		e.maxAdopt = math.Max(e.maxAdopt, a.Adoption)
 		e.armGroup = append(e.armGroup, gi)
@@ -302,7 +254,9 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 		for ph, pi := range g.person {
 			a := pop.ActivityOn(int(pi), d)
 			on := !a.BluetoothOff
-			if g.rproto == radio.Bluezone && a.Killed {
+			if g.inApp && a.Killed {
+				// A battery saver killed the app; a protocol the OS runs
+				// (GAEN) carries on.
 				on = false
 			}
 			act[ph] = on

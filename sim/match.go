@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/bluesim/bluesim/agents"
+	"github.com/bluesim/bluesim/radio"
+	"github.com/bluesim/bluesim/sim/limits"
 	"github.com/bluesim/bluesim/tracing"
 )
 
@@ -22,7 +24,7 @@ type upload struct {
 type mrec struct {
 	u, rx int32 // upload, receiving phone
 	key   int32 // index into the upload's keys
-	day   uint8
+	day   limits.Day
 	rec   int32 // index into the group's records of that day
 	ent   int32 // index into the group's entries of that day
 	n     int32 // consecutive entries of the record from ent (a run)
@@ -172,6 +174,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 	var store, sub []tracing.Sighting
 	var matches []tracing.Match
 	var keep []int
+	var x tracing.Exposure // what an arm's rule decides from, reused
 	for i0 := 0; i0 < len(ms); {
 		j0 := i0
 		for j0 < len(ms) && ms[j0].u == ms[i0].u && ms[j0].rx == ms[i0].rx {
@@ -231,8 +234,10 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 				first = min(first, store[k].Time)
 			}
 			detected[ai] = append(detected[ai], uint64(up.person)<<32|uint64(rxPerson))
-			ok, err := e.rules[ai].decide(up.keys, sub, matches, rxP.OS == 1, txP.OS == 1,
-				int(g.advPower[up.phone]), int(g.rssiCorr[ms[i].rx]), to.UnixMilli())
+			x = tracing.Exposure{Keys: up.keys, Sightings: sub, Matches: matches,
+				ReceiverIOS: rxP.OS == radio.IOS, SenderIOS: txP.OS == radio.IOS,
+				TXPowerDBm: int(g.advPower[up.phone]), RSSICorrectionDB: int(g.rssiCorr[ms[i].rx]), NowMillis: to.UnixMilli()}
+			ok, err := e.rules[ai].Decide(&x)
 			if err != nil {
 				return fmt.Errorf("arm %q rule: %w", sc.Arms[ai].Name, err)
 			}
@@ -333,7 +338,7 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 					ms := e.startMs + r.millis(&es[k])
 					ok := ms >= b.from && ms <= b.to
 					if ok {
-						m := mrec{day: uint8(dd), rec: int32(ri), ent: k}
+						m := mrec{day: limits.Day(dd), rec: int32(ri), ent: k}
 						s, err := e.fullSighting(g, &m)
 						if err != nil {
 							return nil, err
@@ -344,7 +349,7 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload) ([]mrec, error) {
 					case ok && run.n > 0:
 						run.n++
 					case ok:
-						run = mrec{u: b.u, rx: r.rx, key: b.key, day: uint8(dd), rec: int32(ri), ent: k, n: 1, ms: ms}
+						run = mrec{u: b.u, rx: r.rx, key: b.key, day: limits.Day(dd), rec: int32(ri), ent: k, n: 1, ms: ms}
 					case run.n > 0:
 						out = append(out, run)
 						run.n = 0
@@ -376,7 +381,7 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload) ([]mrec, error) {
 	for dd := d0; dd <= d1; dd++ {
 		for ri, r := range g.recs[dd] {
 			for k := r.first; k < r.first+int32(r.n); k++ {
-				refs = append(refs, mrec{rx: r.rx, day: uint8(dd), rec: int32(ri), ent: k})
+				refs = append(refs, mrec{rx: r.rx, day: limits.Day(dd), rec: int32(ri), ent: k})
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,138 +8,29 @@ import (
 
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/radio"
-	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/sim/limits"
 	"github.com/bluesim/bluesim/tracing"
-	"github.com/bluesim/bluesim/tracing/bluezone"
-	"github.com/bluesim/bluesim/tracing/dp3t"
-	"github.com/bluesim/bluesim/tracing/gaen"
+	"github.com/bluesim/bluesim/tracing/protocols"
 )
 
-// newProtocol returns the real protocol code behind a scenario protocol
-// name, and the radio schedule its phones follow (DP-3T apps shipped on
-// GAEN, so they advertise and scan on GAEN's schedule).
-func newProtocol(name string) (tracing.Protocol, radio.Protocol, error) {
-	switch name {
-	case scenarios.ProtocolBluezone:
-		p, err := bluezone.New(bluezone.DefaultParams())
-		return p, radio.Bluezone, err
-	case scenarios.ProtocolBluezoneV1:
-		// Bluezone v1: a static 6-character ID, same BLE schedule.
-		return bluezone.NewV1(), radio.Bluezone, nil
-	case scenarios.ProtocolGAEN:
-		return gaen.Protocol{}, radio.GAEN, nil
-	case scenarios.ProtocolDP3T:
-		return dp3t.Default(), radio.GAEN, nil
+// newGroup returns an empty group for the arms of one protocol and
+// calibration, with what the protocol's table entry says about it.
+func newGroup(protocol string, calibrated bool) (*group, error) {
+	p, ok := protocols.Lookup(protocol)
+	if !ok {
+		// scenarios.Validate has refused the arm already.
+		return nil, fmt.Errorf("protocol %q is not in the table (want %v)", protocol, protocols.Names())
 	}
-	return nil, 0, fmt.Errorf("protocol %q is not supported by the simulator (want bluezone, bluezone-v1, gaen or dp3t)", name)
-}
-
-// armRule is one arm's decision code, built from its scenario rule.
-type armRule struct {
-	protocol string
-	bz       *bluezone.Rule
-	gaen     gaen.Config
-	dp       dp3t.RuleParams
-}
-
-func newArmRule(a scenarios.Arm) (*armRule, error) {
-	r := &armRule{protocol: a.Protocol}
-	ru := a.Rule
-	switch a.Protocol {
-	case scenarios.ProtocolBluezone, scenarios.ProtocolBluezoneV1:
-		p := bluezone.DefaultRuleParams()
-		switch ru.Mode {
-		case "any", "":
-		case "f1":
-			p.UseRSSI = true
-			p.RSSI = bluezone.RSSIThresholds{
-				AndroidAndroid: int(ru.RSSI.AndroidAndroid), AndroidIOS: int(ru.RSSI.AndroidIOS),
-				IOSAndroid: int(ru.RSSI.IOSAndroid), IOSIOS: int(ru.RSSI.IOSIOS),
-			}
-			p.MinMinutes = int(math.Ceil(ru.MinMinutes))
-		default:
-			return nil, fmt.Errorf("arm %q: bluezone rule mode %q (want any or f1)", a.Name, ru.Mode)
-		}
-		rule, err := bluezone.NewRule(p)
-		if err != nil {
-			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
-		}
-		r.bz = rule
-	case scenarios.ProtocolGAEN:
-		// The deployed rules (radio.md §3.2) as tracing/gaen defines them;
-		// the scenario may override the v1 thresholds, weights and trigger.
-		cfg, err := gaen.PresetByName(cmp.Or(ru.Preset, "cwa"))
-		if err != nil {
-			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
-		}
-		if len(ru.ThresholdsDB) == 2 {
-			for i, t := range ru.ThresholdsDB {
-				if t != math.Trunc(t) {
-					return nil, fmt.Errorf("arm %q: gaen thresholds_db[%d] = %g: GAEN attenuation thresholds are whole dB", a.Name, i, t)
-				}
-				cfg.V1.DurationAtAttenuationThresholds[i] = int(t)
-			}
-		}
-		if len(ru.Weights) == 3 {
-			copy(cfg.AttenuationWeights[:], ru.Weights)
-		}
-		if ru.TriggerMinutes > 0 {
-			cfg.NotifyWeightedMinutes = ru.TriggerMinutes
-		}
-		if cfg.Model == gaen.ModelV2 && (len(ru.ThresholdsDB) > 0 || len(ru.Weights) > 0 || ru.TriggerMinutes > 0) {
-			return nil, fmt.Errorf("arm %q: gaen preset %q is a v2 rule: thresholds_db, weights and trigger_minutes do not apply", a.Name, cfg.Name)
-		}
-		if err := cfg.Validate(); err != nil {
-			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
-		}
-		r.gaen = cfg
-	case scenarios.ProtocolDP3T:
-		p := dp3t.DefaultRuleParams()
-		if len(ru.ThresholdsDB) == 2 {
-			p.LowerThresholdDB, p.UpperThresholdDB = ru.ThresholdsDB[0], ru.ThresholdsDB[1]
-		}
-		if len(ru.Weights) == 3 {
-			p.LowerWeight, p.MiddleWeight, p.UpperWeight = ru.Weights[0], ru.Weights[1], ru.Weights[2]
-		}
-		if ru.TriggerMinutes > 0 {
-			p.TriggerMinutes = ru.TriggerMinutes
-		}
-		if err := p.Validate(); err != nil {
-			return nil, fmt.Errorf("arm %q: %w", a.Name, err)
-		}
-		r.dp = p
-	default:
-		return nil, fmt.Errorf("arm %q: protocol %q is not supported by the simulator", a.Name, a.Protocol)
+	rad := p.Radio()
+	label := protocol
+	if !calibrated {
+		label += "-uncalibrated"
 	}
-	return r, nil
-}
-
-// decide runs the protocol's rule over one receiver's matched sightings of
-// one upload. keys are the upload's keys, store the materialised
-// sightings, matches their (key, sighting) pairs; txPower and rssiCorr
-// are the advertiser's TX level and the receiver's RSSI correction.
-func (r *armRule) decide(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match,
-	rxIOS, txIOS bool, txPower, rssiCorr int, nowMillis int64) (bool, error) {
-	switch r.protocol {
-	case scenarios.ProtocolBluezone, scenarios.ProtocolBluezoneV1:
-		ok, _ := r.bz.Classify(store, bluezone.OSPair{ReceiverIOS: rxIOS, SenderIOS: txIOS})
-		return ok, nil
-	case scenarios.ProtocolGAEN:
-		ws, err := gaen.ExposureWindows(keys, store, matches, rssiCorr, gaen.WindowOptions{})
-		if err != nil {
-			return false, err
-		}
-		d, err := r.gaen.Decide(ws, nowMillis)
-		return d.Notify, err
-	case scenarios.ProtocolDP3T:
-		exps, err := dp3t.Exposures(nil, matches, store, txPower)
-		if err != nil {
-			return false, err
-		}
-		ok, _, err := r.dp.Notify(exps)
-		return ok, err
+	if err := rad.Validate(); err != nil {
+		return nil, fmt.Errorf("protocol %q: %w", protocol, err)
 	}
-	return false, fmt.Errorf("no rule for %q", r.protocol)
+	return &group{label: label, protocol: protocol, calibrated: calibrated, sim: p, proto: p.Protocol(),
+		sched: rad.Schedules, inApp: rad.InApp, record: rad.Record.Mode, bucketS: rad.Record.Bucket.Seconds()}, nil
 }
 
 // group is the set of arms sharing one protocol and calibration: their
@@ -148,20 +38,27 @@ func (r *armRule) decide(keys []tracing.PublishedKey, store []tracing.Sighting, 
 // sampled once per group and each arm filters by its own adoption.
 type group struct {
 	label      string
-	protocol   string
+	protocol   string // the protocol's name, for messages
 	calibrated bool
+	sim        tracing.Simulated
 	proto      tracing.Protocol
-	rproto     radio.Protocol
-	arms       []int
-	maxAdopt   float64
+	// What the protocol says about its radio, copied out of sim.Radio()
+	// for the hot loops: the schedule family (which also keys the radio
+	// draws), whether a battery saver can kill the app, and how scans
+	// become sightings (bucketS: RecordStrongest's bucket in seconds).
+	sched    radio.Protocol
+	inApp    bool
+	record   tracing.RecordMode
+	bucketS  float64
+	arms     []int
+	maxAdopt float64
 	// phone maps a person to a dense phone number (-1: never installs).
 	phone    []int32
 	person   []int32 // phone -> person
-	devices  []tracing.Device
+	devices  []tracing.Phone
 	scheds   []radio.Schedule
-	advPower []int8 // phone -> advertised TX power in metadata (dBm)
+	advPower []int8 // phone -> advertised TX power (dBm)
 	rssiCorr []int8 // phone -> receiver RSSI correction (dB)
-	gaenMeta []gaen.Metadata
 	// rotSec is the ID rotation period in seconds (IDs change on
 	// multiples of it from UTC midnight); 0 for a static ID.
 	rotSec int64
@@ -212,7 +109,7 @@ type rec struct {
 	first  int32 // index of the first entry in the day's entries
 	t0     int32 // whole second (since the run's start) entry times count from
 	n      uint16
-	day    uint8 // day of the run, for arm filtering
+	day    limits.Day // day of the run, for arm filtering
 }
 
 // entry is one sighting of a rec: its time in tenths of a second after the
@@ -252,22 +149,14 @@ func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64
 	}
 	g.rotSec = int64(g.proto.Info().Rotation / time.Second)
 	np := len(g.person)
-	g.devices = make([]tracing.Device, np)
+	g.devices = make([]tracing.Phone, np)
 	g.scheds = make([]radio.Schedule, np)
 	g.advPower = make([]int8, np)
 	g.rssiCorr = make([]int8, np)
-	if g.protocol == scenarios.ProtocolGAEN {
-		g.gaenMeta = make([]gaen.Metadata, np)
-	}
+	rad := g.sim.Radio()
 	txLevel := rp.P1mDBm + rp.Atten1mDB
 	for ph, pi := range g.person {
 		p := &pop.People[pi]
-		dev, err := g.proto.NewDevice(entropyReader(seed, int(pi), gi), start)
-		if err != nil {
-			return fmt.Errorf("%s device for person %d: %w", g.protocol, pi, err)
-		}
-		g.devices[ph] = dev
-		g.scheds[ph] = m.NewSchedule(radio.KindFor(g.rproto, p.OS), agents.Mix(seed, agents.SubRadio, uint64(pi), uint64(g.rproto)))
 		// What the phone advertises as its TX power and what it adds to a
 		// measured RSSI: with calibration, the per-model corrections
 		// (radio.Correction's two halves); without, the nominal level.
@@ -278,13 +167,12 @@ func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64
 		}
 		g.advPower[ph] = int8(clamp(math.Round(adv), -127, 127))
 		g.rssiCorr[ph] = int8(clamp(math.Round(corr), -127, 127))
-		if g.gaenMeta != nil {
-			md, err := gaen.NewMetadata(gaen.VersionV10, int(g.advPower[ph]))
-			if err != nil {
-				return err
-			}
-			g.gaenMeta[ph] = md
+		dev, err := g.sim.NewPhone(entropyReader(seed, int(pi), gi), start, tracing.PhoneSetup{TXPowerDBm: int(g.advPower[ph])})
+		if err != nil {
+			return fmt.Errorf("%s phone of person %d: %w", g.protocol, pi, err)
 		}
+		g.devices[ph] = dev
+		g.scheds[ph] = m.NewSchedule(rad.Schedule(p.OS), agents.Mix(seed, agents.SubRadio, uint64(pi), uint64(g.sched)))
 	}
 	return nil
 }
@@ -292,25 +180,16 @@ func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64
 func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
 
 // sighting materialises the real broadcast of r's advertiser at entry
-// en's instant through the protocol code: ID bytes, and for GAEN the AEM.
+// en's instant through the protocol code: the ID bytes and the metadata
+// sent with them (GAEN's AEM).
 func (g *group) sighting(r *rec, en *entry, start int64) (tracing.Sighting, error) {
 	ms := start + r.millis(en)
-	t := time.UnixMilli(ms).UTC()
 	s := tracing.Sighting{Time: ms, RSSI: en.rssi}
-	dev := g.devices[r.tx]
-	if gd, ok := dev.(*gaen.Device); ok {
-		id, aem, err := gd.AdvertAt(t, g.gaenMeta[r.tx])
-		if err != nil {
-			return s, err
-		}
-		s.ID, s.Meta = id, aem
-		return s, nil
-	}
-	id, err := dev.IDAt(t)
+	id, meta, err := g.devices[r.tx].Advert(time.UnixMilli(ms).UTC())
 	if err != nil {
 		return s, err
 	}
-	s.ID = id
+	s.ID, s.Meta = id, meta
 	return s, nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/radio"
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/tracing/dp3t"
 )
 
 // small is a scenario of n people over days days, big enough to have every
@@ -44,8 +45,7 @@ func run(t *testing.T, sc scenarios.Scenario, opts ...Option) (*Result, [][]Noti
 
 func TestRunSmoke(t *testing.T) {
 	sc := small(800, 4)
-	sc.Arms = append(sc.Arms, scenarios.Arm{Name: "dp3t-40", Protocol: scenarios.ProtocolDP3T, Adoption: 0.4},
-		scenarios.Arm{Name: "bluezone-v1-40", Protocol: scenarios.ProtocolBluezoneV1, Adoption: 0.4, Rule: scenarios.Rule{Mode: "any"}})
+	sc.Arms = append(sc.Arms, scenarios.ProtocolArm("dp3t-40", "dp3t", 0.4), scenarios.ProtocolArm("bluezone-v1-40", "bluezone-v1", 0.4))
 	r, _ := run(t, sc, WithWorkers(2))
 	for _, a := range r.Arms {
 		t.Logf("%s: index %d uploads %d close %d app-close %d tp %d fp %d fn %d tn %d precision %.2f coverage %.3f capture %.2f",
@@ -120,7 +120,7 @@ func TestCompactEqualsRaw(t *testing.T) {
 	sc := small(500, 3)
 	sc.Arms = []scenarios.Arm{
 		scenarios.BluezoneArm("bz", 0.5), scenarios.GAENArm("gaen", 0.5),
-		{Name: "dp3t", Protocol: scenarios.ProtocolDP3T, Adoption: 0.5},
+		scenarios.ProtocolArm("dp3t", "dp3t", 0.5),
 	}
 	rc, nc := run(t, sc, WithWorkers(2))
 	rr, nr := run(t, sc, WithWorkers(2), WithRawSightings(true))
@@ -138,7 +138,7 @@ func TestExpandedJoinEqualsPerPhone(t *testing.T) {
 	sc := small(400, 3)
 	sc.Arms = []scenarios.Arm{
 		scenarios.BluezoneArm("bz", 0.5), scenarios.GAENArm("gaen", 0.5),
-		{Name: "dp3t", Protocol: scenarios.ProtocolDP3T, Adoption: 0.5},
+		scenarios.ProtocolArm("dp3t", "dp3t", 0.5),
 	}
 	re, ne := run(t, sc)
 	rp, np := run(t, sc, WithPerPhoneMatching(true))
@@ -237,8 +237,13 @@ func idealScenario() scenarios.Scenario {
 	sc.Contact = scenarios.Contact{Preset: scenarios.ContactCustom, DistanceM: 2, Minutes: 15, Window: "day"}
 	// Attenuation at 2 m with n = 2: atten_1m + 20 log10(2).
 	th := rp.Atten1mDB + 20*math.Log10(2)
-	sc.Arms = []scenarios.Arm{{Name: "ideal", Protocol: scenarios.ProtocolDP3T, Adoption: 1,
-		Rule: scenarios.Rule{ThresholdsDB: []float64{th, th}, Weights: []float64{1, 0, 0}, TriggerMinutes: 15}}}
+	arm := scenarios.ProtocolArm("ideal", "dp3t", 1)
+	rule := dp3t.DefaultRuleParams()
+	rule.LowerThresholdDB, rule.UpperThresholdDB = th, th
+	rule.LowerWeight, rule.MiddleWeight, rule.UpperWeight = 1, 0, 0
+	rule.TriggerMinutes = 15
+	arm.Rule = rule
+	sc.Arms = []scenarios.Arm{arm}
 	sc.Metrics.DurationBandsMin = []float64{5, 25}
 	return sc
 }
@@ -437,7 +442,10 @@ func TestRunErrors(t *testing.T) {
 		func(s *scenarios.Scenario) { s.Arms = nil },
 		func(s *scenarios.Scenario) { s.Arms[0].Protocol = "tcn" },
 		func(s *scenarios.Scenario) { s.Arms[0].Adoption = 1.5 },
-		func(s *scenarios.Scenario) { s.Arms[2].Rule.Preset = "nope" },
+		func(s *scenarios.Scenario) { s.Arms[2].Rule = dp3t.DefaultRuleParams() }, // a rule of another protocol
+		func(s *scenarios.Scenario) { s.Arms[1].Rule = nil },
+		func(s *scenarios.Scenario) { s.Days = 300 },
+		func(s *scenarios.Scenario) { s.Population.HouseWidthM = 50 },
 		func(s *scenarios.Scenario) { s.Contact.Preset = "who" },
 		func(s *scenarios.Scenario) { s.Population.Size = 1 },
 		func(s *scenarios.Scenario) { s.Radio.RxSensitivityDBm = 5 },

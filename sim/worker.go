@@ -7,6 +7,8 @@ import (
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/radio"
 	"github.com/bluesim/bluesim/sim/epidemic"
+	"github.com/bluesim/bluesim/sim/limits"
+	"github.com/bluesim/bluesim/tracing"
 )
 
 // chunkOut is what one chunk of sites produced.
@@ -330,30 +332,29 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 	rxPhone := w.phoneOf(g, rx, from)
 	link.Rx = rxPhone
 	link.Tx = w.phoneOf(g, tx, from)
-	if g.rproto == radio.Bluezone && rxPhone.OS == radio.IOS && link.Tx.OS == radio.IOS &&
-		!rxPhone.Foreground && !link.Tx.Foreground && e.sc.Radio.IOSBgBgDetectProb == 0 {
-		// Two backgrounded iPhones never hear each other when
+	if e.model.Silent(&link) {
+		// Two backgrounded iPhones of an app never hear each other when
 		// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model
 		// would walk every packet to report nothing.
 		return
 	}
 	w.wins = g.scheds[rx].AppendWindows(w.wins[:0], from, to, rxPhone.Foreground)
-	rxKey := agents.Mix(e.sc.Seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.rproto))
+	rxKey := agents.Mix(e.sc.Seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
 	pose := e.sc.Radio.PoseEpochS
 	for _, win := range w.wins {
 		key := radio.StreamKey{Seed: e.sc.Seed, Pair: pairKey, Pose: uint64(win.Start / pose), Window: radio.WindowKey(rxKey, win.Index)}
-		if g.rproto == radio.Bluezone {
-			// Bluezone stores a record per peer per 5 s; keep the strongest
-			// record of each wall-clock minute, which is all its rules read
-			// (any sighting; distinct minutes at or above an RSSI threshold).
+		if g.record == tracing.RecordStrongest {
+			// The app stores a record per peer every few seconds; keep the
+			// strongest record of each bucket of wall-clock time, which is
+			// all the protocol's rules read (tracing.RecordStrongest).
 			w.recs = e.model.Records(link, win, key, w.recs[:0])
 			lastMin := int64(-1)
 			for _, r := range w.recs {
 				if r.T >= to {
 					break
 				}
-				mn := int64(r.T / 60)
+				mn := int64(r.T / g.bucketS)
 				if mn == lastMin {
 					en := &w.ebuf[gi][len(w.ebuf[gi])-1]
 					if rs := rssi8(r.RSSI); rs > en.rssi {
@@ -409,7 +410,7 @@ func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, di
 	if join {
 		recs[len(recs)-1].n++
 	} else {
-		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents) - w.e0[gi]), t0: t, n: 1, day: uint8(e.day)})
+		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents) - w.e0[gi]), t0: t, n: 1, day: limits.Day(e.day)})
 	}
 	last := &recs[len(recs)-1]
 	en := entry{off: uint16(tt - int64(last.t0)*10), rssi: rssi}

@@ -8,6 +8,12 @@
 // simulator agent numbers, so truncated IDs collide exactly as they would in
 // reality.
 //
+// What the simulator needs beyond that (radio schedules, how scans are
+// recorded, the phones' metadata, the notification rule with its own
+// parameter struct) is a Simulated, one per protocol package, listed in
+// the table of package tracing/protocols. The protocol packages import
+// neither the simulator nor the table: each can be used on its own.
+//
 // Instants in hot paths (sightings, broadcast windows, matches) are int64
 // Unix milliseconds; cold APIs (creating devices, uploads) take time.Time.
 package tracing // import "github.com/bluesim/bluesim/tracing"

@@ -136,8 +136,9 @@ func (a *app) loadtest(cmd *cobra.Command) error {
 			if err != nil {
 				return usagef("--scenario %q: not \"national-load\" and not a readable file: %v", sc, err)
 			}
-			if nl, err = loadgen.LoadNationalLoad(data); err != nil {
-				return usagef("--scenario %s: %v", sc, err)
+			if nl, err = loadgen.LoadNationalLoad(sc, data); err != nil {
+				// The errors name the file, line, column and key.
+				return asUsage(err)
 			}
 		} else if a.changed(cmd, "mix") {
 			return usagef("give --mix or --scenario, not both")

@@ -13,6 +13,7 @@ func TestValidateGolden(t *testing.T) {
 		{"validate_wrong_type", []string{"validate", "testdata/validate_wrong_type.yaml"}},
 		{"validate_out_of_range", []string{"validate", "testdata/validate_out_of_range.yaml"}},
 		{"validate_contradiction", []string{"validate", "testdata/validate_contradiction.yaml"}},
+		{"validate_foreign_rule", []string{"validate", "testdata/validate_foreign_rule.yaml"}},
 		{"validate_bad_syntax", []string{"validate", "testdata/validate_bad_syntax.yaml"}},
 		{"validate_unknown_base", []string{"validate", "testdata/validate_unknown_base.yaml"}},
 		{"validate_missing_file", []string{"validate", "testdata/no-such-file.yaml"}},

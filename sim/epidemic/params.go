@@ -279,6 +279,11 @@ func (p Params) Validate() error {
 	t := p.Transmission
 	between("transmission.beta", t.Beta, 0, 1000)
 	between("transmission.target_r0", t.TargetR0, 0, 50)
+	if p.Enabled && t.Beta == 0 && t.TargetR0 == 0 {
+		// Beta 0 means "calibrate to target_r0", which needs a target
+		// (Model.CalibrateBeta).
+		bad("transmission.target_r0", t.TargetR0, "x > 0 when transmission.beta is 0 (beta is calibrated to it)")
+	}
 	positive("transmission.near_field_m", t.NearFieldM, 100)
 	between("transmission.distance_exponent", t.DistanceExponent, 0, 10)
 	between("transmission.indoor_factor", t.IndoorFactor, 0, 100)

@@ -1,9 +1,9 @@
 package bluezone
 
 import (
-	"fmt"
 	"slices"
 
+	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/tracing"
 )
 
@@ -44,36 +44,54 @@ func (th RSSIThresholds) For(pair OSPair) int {
 	return th.IOSIOS
 }
 
-// RuleParams configure the server-side F1 classification: which phones
-// whose sightings matched an F0 are treated as close contacts. The real
-// rule ran on the closed server and was never published (protocols.md
-// §1.5 step 4, "rules unconfirmed"); the default is the phone's own test,
-// any matched sighting.
+// Rule modes.
+const (
+	// ModeAny notifies on any matched sighting: the phone's own test, as
+	// the deployed app did (protocols.md §1.5 step 3).
+	ModeAny = "any"
+	// ModeF1 keeps only sightings at or above the OS pair's RSSI threshold
+	// and needs MinMinutes distinct minutes of them: a server-side F1
+	// classification (protocols.md §1.5 steps 4 and 5).
+	ModeF1 = "f1"
+)
+
+// RuleParams configure who is notified: which phones whose sightings
+// matched an F0 are treated as close contacts. The real F1 rule ran on the
+// closed server and was never published (protocols.md §1.5 step 4, "rules
+// unconfirmed"); the default is the phone's own test, any matched
+// sighting. It is a scenario arm's rule block for protocols bluezone and
+// bluezone-v1.
 type RuleParams struct {
-	// UseRSSI keeps only sightings at or above the OS-pair threshold.
-	UseRSSI bool `yaml:"use_rssi"`
-	// RSSI are the thresholds UseRSSI applies.
-	RSSI RSSIThresholds `yaml:"rssi_thresholds"`
-	// MinMinutes, when positive, asks for at least that many distinct UTC
-	// wall-clock minutes (floor(time / 60 s)) holding a kept sighting.
-	// Distinct minutes rather than a sum of 5-second records, because the
-	// record rate depends on the scanner, not on the contact: de-duplication
-	// keeps at most one record per peer per 5 s, but an Android phone in the
-	// background scans 40 s of every 300 s while iOS scans continuously
-	// (protocols.md §1.3, §1.4), so the same 10 minutes together yield about
-	// 16 records on one phone and 120 on another. A minute with any sighting
-	// is the unit both can agree on.
+	// Mode is "any" (notify on any matched sighting, as the deployed app
+	// did, protocols.md §1.5 step 3) or "f1" (also need MinMinutes of
+	// sightings at or above the RSSI threshold of the OS pair).
+	Mode string `yaml:"mode"`
+	// RSSI (f1) are the per-OS-pair RSSI thresholds in dBm, the app's
+	// "close" thresholds (protocols.md §1.5 step 5).
+	RSSI RSSIThresholds `yaml:"rssi"`
+	// MinMinutes (f1) is the minimum exposure: distinct UTC wall-clock
+	// minutes (floor(time / 60 s)) holding a sighting at or above the
+	// threshold. Distinct minutes rather than a sum of 5-second records,
+	// because the record rate depends on the scanner, not on the contact:
+	// an Android phone in the background scans 40 s of every 300 s while
+	// iOS scans continuously (protocols.md §1.3, §1.4), so the same 10
+	// minutes together yield about 16 records on one phone and 120 on
+	// another. A minute with any sighting is the unit both agree on.
 	MinMinutes int `yaml:"min_minutes"`
 }
 
-// DefaultRuleParams: any matched sighting is a close contact, no RSSI
-// filter, no minimum duration.
+// DefaultRuleParams: any matched sighting is a close contact (the app's
+// thresholds and 15 minutes are kept for mode f1).
 func DefaultRuleParams() RuleParams {
-	return RuleParams{RSSI: DefaultRSSIThresholds()}
+	return RuleParams{Mode: ModeAny, RSSI: DefaultRSSIThresholds(), MinMinutes: 15}
 }
 
-// Validate checks p.
+// Validate reports every problem with p (check.Errors by YAML key).
 func (p RuleParams) Validate() error {
+	l := check.New("")
+	if !l.OneOf("mode", "mode", p.Mode, []string{ModeAny, ModeF1}) || p.Mode != ModeF1 {
+		return l.Err()
+	}
 	for _, f := range []struct {
 		name string
 		v    int
@@ -81,15 +99,16 @@ func (p RuleParams) Validate() error {
 		{"android_android", p.RSSI.AndroidAndroid}, {"android_ios", p.RSSI.AndroidIOS},
 		{"ios_android", p.RSSI.IOSAndroid}, {"ios_ios", p.RSSI.IOSIOS},
 	} {
-		if p.UseRSSI && (f.v < -127 || f.v > 20) {
-			return fmt.Errorf("rssi_thresholds.%s: want a threshold between -127 and 20 dBm, got %d", f.name, f.v)
-		}
+		// A stored RSSI is a signed byte and BLE receivers report negative
+		// dBm.
+		l.IntBetween("rssi."+f.name, f.v, -127, 0)
 	}
-	if p.MinMinutes < 0 || p.MinMinutes > TraceDays*24*60 {
-		return fmt.Errorf("min_minutes: want 0 (off) to %d, got %d", TraceDays*24*60, p.MinMinutes)
-	}
-	return nil
+	l.IntBetween("min_minutes", p.MinMinutes, 0, TraceDays*24*60)
+	return l.Err()
 }
+
+// NewRule returns p's decision code (tracing.RuleParams).
+func (p RuleParams) NewRule() (tracing.Rule, error) { return NewRule(p) }
 
 // Rule is a validated F1 classification rule.
 type Rule struct{ p RuleParams }
@@ -102,12 +121,19 @@ func NewRule(p RuleParams) (*Rule, error) {
 	return &Rule{p: p}, nil
 }
 
+// Decide classifies the exposure's sightings for its OS pair
+// (tracing.Rule).
+func (r *Rule) Decide(x *tracing.Exposure) (bool, error) {
+	ok, _ := r.Classify(x.Sightings, OSPair{ReceiverIOS: x.ReceiverIOS, SenderIOS: x.SenderIOS})
+	return ok, nil
+}
+
 // Evidence is why a rule decided as it did.
 type Evidence struct {
 	Matched   int   // matched sightings given
 	Kept      int   // sightings that passed the RSSI filter (all, without one)
 	Minutes   int   // distinct minutes holding a kept sighting
-	Threshold int   // the RSSI threshold applied (dBm); 0 when UseRSSI is off
+	Threshold int   // the RSSI threshold applied (dBm); 0 in mode any
 	MaxRSSI   int8  // strongest kept sighting; 0 when none kept
 	First     int64 // first kept sighting (Unix ms); 0 when none kept
 	Last      int64 // last kept sighting (Unix ms); 0 when none kept
@@ -117,8 +143,11 @@ type Evidence struct {
 // one F0 is a close contact (notify) and says why.
 func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence) {
 	ev := Evidence{Matched: len(matched)}
-	if r.p.UseRSSI {
+	f1 := r.p.Mode == ModeF1
+	minMinutes := 0
+	if f1 {
 		ev.Threshold = r.p.RSSI.For(pair)
+		minMinutes = r.p.MinMinutes
 	}
 	// Distinct minutes: collect, sort, count; a small stack buffer covers
 	// the usual handful of matches without allocating.
@@ -126,7 +155,7 @@ func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence
 	minutes := buf[:0]
 	for i := range matched {
 		s := &matched[i]
-		if r.p.UseRSSI && int(s.RSSI) < ev.Threshold {
+		if f1 && int(s.RSSI) < ev.Threshold {
 			continue
 		}
 		if ev.Kept == 0 || s.RSSI > ev.MaxRSSI {
@@ -143,5 +172,5 @@ func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence
 	}
 	slices.Sort(minutes)
 	ev.Minutes = len(slices.Compact(minutes))
-	return ev.Kept > 0 && ev.Minutes >= r.p.MinMinutes, ev
+	return ev.Kept > 0 && ev.Minutes >= minMinutes, ev
 }

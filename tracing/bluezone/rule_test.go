@@ -1,6 +1,7 @@
 package bluezone
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/bluesim/bluesim/tracing"
@@ -22,7 +23,9 @@ func TestRule(t *testing.T) {
 	ia := OSPair{ReceiverIOS: true}
 	ii := OSPair{ReceiverIOS: true, SenderIOS: true}
 	rssi := DefaultRuleParams()
-	rssi.UseRSSI = true
+	rssi.Mode, rssi.MinMinutes = ModeF1, 0
+	// Mode f1 with the lowest thresholds: minutes count, RSSI does not.
+	low := RSSIThresholds{-127, -127, -127, -127}
 	for _, tc := range []struct {
 		name        string
 		p           RuleParams
@@ -41,15 +44,19 @@ func TestRule(t *testing.T) {
 		{"ios<-android -88", rssi, seen, ia, true, 5, 3, -88, m0, m0 + 7*60_000 + 59_999},
 		{"ios<-ios -74", rssi, seen, ii, true, 2, 1, -74, m0, m0 + 5_000},
 		{"ios<-ios, all too weak", rssi, seen[2:4], ii, false, 0, 0, -74, 0, 0},
-		{"3 minutes needed, 3 distinct", RuleParams{MinMinutes: 3}, seen, aa, true, 5, 3, 0, m0, m0 + 7*60_000 + 59_999},
-		{"4 minutes needed, 3 distinct", RuleParams{MinMinutes: 4}, seen, aa, false, 5, 3, 0, m0, m0 + 7*60_000 + 59_999},
-		{"2 minutes after RSSI", RuleParams{UseRSSI: true, RSSI: DefaultRSSIThresholds(), MinMinutes: 2}, seen, ii, false, 2, 1, -74, m0, m0 + 5_000},
+		{"3 minutes needed, 3 distinct", RuleParams{Mode: ModeF1, RSSI: low, MinMinutes: 3}, seen, aa, true, 5, 3, -127, m0, m0 + 7*60_000 + 59_999},
+		{"4 minutes needed, 3 distinct", RuleParams{Mode: ModeF1, RSSI: low, MinMinutes: 4}, seen, aa, false, 5, 3, -127, m0, m0 + 7*60_000 + 59_999},
+		{"mode any ignores minutes", RuleParams{Mode: ModeAny, RSSI: low, MinMinutes: 4}, seen, aa, true, 5, 3, 0, m0, m0 + 7*60_000 + 59_999},
+		{"2 minutes after RSSI", RuleParams{Mode: ModeF1, RSSI: DefaultRSSIThresholds(), MinMinutes: 2}, seen, ii, false, 2, 1, -74, m0, m0 + 5_000},
 	} {
 		r, err := NewRule(tc.p)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
 		notify, ev := r.Classify(tc.seen, tc.pair)
+		if got, err := r.Decide(&tracing.Exposure{Sightings: tc.seen, ReceiverIOS: tc.pair.ReceiverIOS, SenderIOS: tc.pair.SenderIOS}); err != nil || got != notify {
+			t.Errorf("%s: Decide = %v, %v; Classify %v", tc.name, got, err, notify)
+		}
 		if notify != tc.notify || ev.Kept != tc.kept || ev.Minutes != tc.mins || ev.Threshold != tc.threshold ||
 			ev.First != tc.first || ev.Last != tc.last || ev.Matched != len(tc.seen) {
 			t.Errorf("%s: notify %v %+v, want notify %v kept %d minutes %d threshold %d first %d last %d",
@@ -59,16 +66,28 @@ func TestRule(t *testing.T) {
 }
 
 func TestRuleParamsValidate(t *testing.T) {
-	bad := DefaultRuleParams()
-	bad.UseRSSI = true
-	bad.RSSI.IOSIOS = -200
-	if _, err := NewRule(bad); err == nil {
-		t.Error("threshold -200 accepted")
-	}
-	bad = DefaultRuleParams()
-	bad.MinMinutes = -1
-	if _, err := NewRule(bad); err == nil {
-		t.Error("min_minutes -1 accepted")
+	for _, tc := range []struct {
+		name string
+		edit func(*RuleParams)
+		want string // "" for valid
+	}{
+		{"default", func(*RuleParams) {}, ""},
+		{"f1", func(p *RuleParams) { p.Mode = ModeF1 }, ""},
+		{"threshold -200", func(p *RuleParams) { p.Mode, p.RSSI.IOSIOS = ModeF1, -200 }, "rssi.ios_ios: must be between -127 and 0, got -200"},
+		{"positive threshold", func(p *RuleParams) { p.Mode, p.RSSI.AndroidIOS = ModeF1, 5 }, "rssi.android_ios: must be between -127 and 0, got 5"},
+		{"min_minutes -1", func(p *RuleParams) { p.Mode, p.MinMinutes = ModeF1, -1 }, "min_minutes: must be between 0 and 20160, got -1"},
+		{"mode any ignores the f1 fields", func(p *RuleParams) { p.MinMinutes, p.RSSI.IOSIOS = -1, -200 }, ""},
+		{"unknown mode", func(p *RuleParams) { p.Mode = "f2" }, `mode: unknown mode "f2" (did you mean "f1"?) (want any or f1)`},
+	} {
+		p := DefaultRuleParams()
+		tc.edit(&p)
+		err := p.Validate()
+		if got := fmt.Sprint(err); (tc.want == "" && err != nil) || (tc.want != "" && got != tc.want) {
+			t.Errorf("%s: Validate() = %v, want %q", tc.name, err, tc.want)
+		}
+		if _, err2 := p.NewRule(); (err2 == nil) != (err == nil) {
+			t.Errorf("%s: NewRule error %v, Validate %v", tc.name, err2, err)
+		}
 	}
 	if th := DefaultRSSIThresholds(); th != (RSSIThresholds{-86, -69, -88, -74}) {
 		t.Errorf("defaults %+v", th)

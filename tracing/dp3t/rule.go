@@ -6,12 +6,13 @@ import (
 	"math"
 	"slices"
 
+	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/tracing"
 )
 
 // RuleParams is the attenuation-duration notification rule of DP-3T apps
 // (SwissCovid; the white paper's §4 leaves thresholds to the health
-// authority): per UTC day, the minutes of exposure to diagnosed users are
+// authority), and a scenario arm's rule block for protocol dp3t: per UTC day, the minutes of exposure to diagnosed users are
 // split into three attenuation buckets, weighted, summed, and the user is
 // notified when a day's weighted minutes reach TriggerMinutes.
 //
@@ -23,19 +24,27 @@ import (
 // 180 or 300 s (radio.md §2.2), so a sighting never stands for more than
 // one scan period and a continuous encounter is counted in full.
 type RuleParams struct {
-	// LowerThresholdDB and UpperThresholdDB split attenuations into
-	// buckets: below the lower, from the lower up to (not including) the
-	// upper, and the upper or more, as GAEN's attenuationDurations do.
+	// LowerThresholdDB and UpperThresholdDB split attenuations (the
+	// advertiser's TX power minus the RSSI, dB) into buckets: below the
+	// lower, from the lower up to (not including) the upper, and the upper
+	// or more, as GAEN's attenuationDurations do. SwissCovid: 55 and 63.
 	LowerThresholdDB float64 `yaml:"lower_threshold_db"`
+	// UpperThresholdDB is the upper attenuation threshold in dB (see
+	// LowerThresholdDB); at least the lower one.
 	UpperThresholdDB float64 `yaml:"upper_threshold_db"`
-	// LowerWeight, MiddleWeight and UpperWeight weight the minutes in each
-	// bucket.
-	LowerWeight  float64 `yaml:"lower_weight"`
+	// LowerWeight weights the minutes below LowerThresholdDB (SwissCovid 1).
+	LowerWeight float64 `yaml:"lower_weight"`
+	// MiddleWeight weights the minutes between the thresholds (SwissCovid
+	// 0.5); at most LowerWeight.
 	MiddleWeight float64 `yaml:"middle_weight"`
-	UpperWeight  float64 `yaml:"upper_weight"`
-	// TriggerMinutes is the weighted minutes in one day that notify.
+	// UpperWeight weights the minutes at or above UpperThresholdDB
+	// (SwissCovid 0); at most MiddleWeight.
+	UpperWeight float64 `yaml:"upper_weight"`
+	// TriggerMinutes is the weighted minutes in one UTC day that notify
+	// (SwissCovid 15).
 	TriggerMinutes float64 `yaml:"trigger_minutes"`
-	// ScanPeriodMinutes is the most one sighting stands for.
+	// ScanPeriodMinutes is the most one sighting stands for: GAEN's 5
+	// minutes between scans (radio.md §2.2).
 	ScanPeriodMinutes float64 `yaml:"scan_period_minutes"`
 }
 
@@ -55,26 +64,51 @@ func DefaultRuleParams() RuleParams {
 	}
 }
 
-// Validate reports the first field that makes r unusable, by its YAML name.
+// Validate reports every problem with r (check.Errors by YAML key).
 func (r RuleParams) Validate() error {
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	switch {
-	case !finite(r.LowerThresholdDB) || !finite(r.UpperThresholdDB):
-		return fmt.Errorf("dp3t rule: lower_threshold_db and upper_threshold_db must be finite numbers")
-	case r.LowerThresholdDB > r.UpperThresholdDB:
-		return fmt.Errorf("dp3t rule: lower_threshold_db %g is above upper_threshold_db %g", r.LowerThresholdDB, r.UpperThresholdDB)
-	case !finite(r.LowerWeight) || r.LowerWeight < 0:
-		return fmt.Errorf("dp3t rule: lower_weight %g must be a number >= 0", r.LowerWeight)
-	case !finite(r.MiddleWeight) || r.MiddleWeight < 0:
-		return fmt.Errorf("dp3t rule: middle_weight %g must be a number >= 0", r.MiddleWeight)
-	case !finite(r.UpperWeight) || r.UpperWeight < 0:
-		return fmt.Errorf("dp3t rule: upper_weight %g must be a number >= 0", r.UpperWeight)
-	case !finite(r.TriggerMinutes) || r.TriggerMinutes <= 0:
-		return fmt.Errorf("dp3t rule: trigger_minutes %g must be a number > 0", r.TriggerMinutes)
-	case !finite(r.ScanPeriodMinutes) || r.ScanPeriodMinutes <= 0:
-		return fmt.Errorf("dp3t rule: scan_period_minutes %g must be a number > 0", r.ScanPeriodMinutes)
+	l := check.New("")
+	lo := l.Between("lower_threshold_db", r.LowerThresholdDB, 0, 150)
+	hi := l.Between("upper_threshold_db", r.UpperThresholdDB, 0, 150)
+	if lo && hi && r.LowerThresholdDB > r.UpperThresholdDB {
+		l.Add("upper_threshold_db", "must be at least lower_threshold_db (%v), got %v", r.LowerThresholdDB, r.UpperThresholdDB)
 	}
-	return nil
+	ws := []struct {
+		name string
+		w    float64
+	}{{"lower_weight", r.LowerWeight}, {"middle_weight", r.MiddleWeight}, {"upper_weight", r.UpperWeight}}
+	for i, w := range ws {
+		if l.Between(w.name, w.w, 0, 10) && i > 0 && check.Finite(ws[i-1].w) && w.w > ws[i-1].w {
+			l.Add(w.name, "must not be above %s (%v): a farther bucket cannot count more, got %v", ws[i-1].name, ws[i-1].w, w.w)
+		}
+	}
+	if l.Positive("trigger_minutes", r.TriggerMinutes) {
+		l.Between("trigger_minutes", r.TriggerMinutes, 0, 1440)
+	}
+	if l.Positive("scan_period_minutes", r.ScanPeriodMinutes) {
+		l.Between("scan_period_minutes", r.ScanPeriodMinutes, 0, 60)
+	}
+	return l.Err()
+}
+
+// NewRule returns r's decision code (tracing.RuleParams): the exposure's
+// matched sightings scored with the advertiser's TX power (Exposures,
+// Notify).
+func (r RuleParams) NewRule() (tracing.Rule, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	return rule{r}, nil
+}
+
+type rule struct{ p RuleParams }
+
+func (r rule) Decide(x *tracing.Exposure) (bool, error) {
+	exps, err := Exposures(nil, x.Matches, x.Sightings, x.TXPowerDBm)
+	if err != nil {
+		return false, err
+	}
+	ok, _, err := r.p.Notify(exps)
+	return ok, err
 }
 
 // Exposure is one matched sighting as the rule sees it.

@@ -1,19 +1,17 @@
 package loadgen
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"github.com/bluesim/bluesim/check"
+	"github.com/bluesim/bluesim/internal/strictyaml"
 	"github.com/bluesim/bluesim/tracing/keyserver"
 )
 
@@ -235,26 +233,21 @@ var DefaultNationalLoad = NationalLoad{
 	ChaffPerUserPerDay: 1,
 }
 
-// Validate checks the parameters.
+// Validate reports every parameter out of range (check.Errors by YAML
+// key).
 func (n NationalLoad) Validate() error {
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"population", n.Population}, {"diagnoses_per_day", n.DiagnosesPerDay}, {"downloads_per_poll", n.DownloadsPerPoll}, {"chaff_per_user_per_day", n.ChaffPerUserPerDay}} {
-		if f.v < 0 || math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return fmt.Errorf("%s %v: want a finite number >= 0", f.name, f.v)
-		}
-	}
-	if n.Adoption < 0 || n.Adoption > 1 || n.UploadFraction < 0 || n.UploadFraction > 1 {
-		return fmt.Errorf("adoption %v and upload_fraction %v: want shares in 0..1", n.Adoption, n.UploadFraction)
-	}
-	if n.KeysPerUpload < 1 || n.KeysPerUpload > keyserver.MaxKeysPerUpload {
-		return fmt.Errorf("keys_per_upload %d: want 1..%d", n.KeysPerUpload, keyserver.MaxKeysPerUpload)
-	}
+	l := check.New("")
+	l.NonNegative("population", n.Population)
+	l.Fraction("adoption", n.Adoption)
+	l.NonNegative("diagnoses_per_day", n.DiagnosesPerDay)
+	l.Fraction("upload_fraction", n.UploadFraction)
+	l.IntBetween("keys_per_upload", n.KeysPerUpload, 1, keyserver.MaxKeysPerUpload)
 	if n.PollInterval <= 0 {
-		return fmt.Errorf("poll_interval %v: want a positive duration", n.PollInterval)
+		l.Add("poll_interval", "must be a positive duration, got %v", n.PollInterval)
 	}
-	return nil
+	l.NonNegative("downloads_per_poll", n.DownloadsPerPoll)
+	l.NonNegative("chaff_per_user_per_day", n.ChaffPerUserPerDay)
+	return l.Err()
 }
 
 // Rates returns the national request rates per second of each kind:
@@ -290,14 +283,15 @@ func (n NationalLoad) Scale(rate float64) (Mix, float64) {
 	return r, rate / total
 }
 
-// LoadNationalLoad reads a scenario YAML file strictly (unknown fields are
-// errors with their line), over DefaultNationalLoad.
-func LoadNationalLoad(data []byte) (NationalLoad, error) {
+// LoadNationalLoad reads a national-load file (name is used in messages)
+// over DefaultNationalLoad with the strict loader that scenario files use:
+// an unknown or misspelled key, a value of the wrong type and a value out
+// of range are errors with the file, line, column and key, all of them in
+// one list. An empty file keeps the defaults.
+func LoadNationalLoad(name string, data []byte) (NationalLoad, error) {
 	n := DefaultNationalLoad
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&n); err != nil && !errors.Is(err, io.EOF) { // an empty file keeps the defaults
+	if err := strictyaml.Load(name, data, &n, "national load"); err != nil {
 		return NationalLoad{}, err
 	}
-	return n, n.Validate()
+	return n, nil
 }

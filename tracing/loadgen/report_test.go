@@ -164,7 +164,7 @@ func TestNationalLoad(t *testing.T) {
 	if math.Abs(scale*total-5000) > 1e-6 {
 		t.Errorf("scale %v × national %v != 5000", scale, total)
 	}
-	got, err := loadgen.LoadNationalLoad([]byte("population: 1000000\nadoption: 0.5\npoll_interval: 30m\n"))
+	got, err := loadgen.LoadNationalLoad("n.yaml", []byte("population: 1000000\nadoption: 0.5\npoll_interval: 30m\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,12 +172,12 @@ func TestNationalLoad(t *testing.T) {
 		t.Errorf("loaded %+v", got)
 	}
 	for _, bad := range []string{"populaton: 5\n", "adoption: 2\n", "poll_interval: -1h\n", "keys_per_upload: 20\n", "adoption: [1]\n"} {
-		if _, err := loadgen.LoadNationalLoad([]byte(bad)); err == nil {
+		if _, err := loadgen.LoadNationalLoad("n.yaml", []byte(bad)); err == nil {
 			t.Errorf("LoadNationalLoad(%q) accepted it", bad)
 		}
 	}
-	if _, err := loadgen.LoadNationalLoad([]byte("populaton: 5\n")); err == nil || !strings.Contains(err.Error(), "line 1") {
-		t.Errorf("unknown field error should name the line: %v", err)
+	if _, err := loadgen.LoadNationalLoad("n.yaml", []byte("populaton: 5\n")); err == nil || !strings.Contains(err.Error(), "n.yaml:1:1:") {
+		t.Errorf("unknown field error should name the file and line: %v", err)
 	}
 }
 

@@ -14,13 +14,50 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
+
+	"github.com/bluesim/bluesim/tracing/protocols"
 )
 
 // Dirs are the package directories, relative to the module root, whose
-// structs make up a scenario.
+// structs make up a scenario; ScenarioDirs adds those of the protocols'
+// rules.
 var Dirs = []string{"scenarios", "agents", "radio", "sim/epidemic"}
+
+// ScenarioDirs returns Dirs and the directory of every package (inside the
+// module at root) that declares a struct reachable from a protocol's rule
+// in the tracing/protocols table: an arm's rule block is that struct, so
+// its doc comments are what `bluesim scenarios --show` prints there.
+func ScenarioDirs(root string) ([]string, error) {
+	mod, err := modulePath(root)
+	if err != nil {
+		return nil, err
+	}
+	dirs := slices.Clone(Dirs)
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array || t.Kind() == reflect.Map {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		if rel, ok := strings.CutPrefix(t.PkgPath(), mod+"/"); ok && !slices.Contains(dirs, rel) {
+			dirs = append(dirs, rel)
+		}
+		for i := range t.NumField() {
+			walk(t.Field(i).Type)
+		}
+	}
+	for _, p := range protocols.All() {
+		walk(reflect.TypeOf(p.DefaultRule()))
+	}
+	return dirs, nil
+}
 
 // Parse returns the doc comment of every named field of every struct type
 // declared in dirs (relative to root, the module root), keyed

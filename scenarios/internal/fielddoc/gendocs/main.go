@@ -14,7 +14,11 @@ func main() {
 	out := flag.String("o", "docs_gen.go", "output file")
 	root := flag.String("root", "..", "module root")
 	flag.Parse()
-	src, err := fielddoc.Generate(*root, fielddoc.Dirs, "scenarios")
+	dirs, err := fielddoc.ScenarioDirs(*root)
+	var src []byte
+	if err == nil {
+		src, err = fielddoc.Generate(*root, dirs, "scenarios")
+	}
 	if err == nil {
 		err = os.WriteFile(*out, src, 0o644)
 	}
