@@ -134,7 +134,7 @@ func TestServeSIGKILLLosesNothing(t *testing.T) {
 		t.Skip("starts server processes")
 	}
 	dir := t.TempDir()
-	args := []string{"--dev", "--data", dir, "--listen", "127.0.0.1:0", "--export-period", "1h"}
+	args := []string{"--dev", "--data", dir, "--listen", "127.0.0.1:0", "--export-period", "1h", "--min-window-age", "0s", "--release-same-day-keys"}
 	p := startServer(t, args...)
 	c := newDevClient(t, p.url, dir)
 

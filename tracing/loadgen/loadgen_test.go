@@ -26,7 +26,7 @@ func server(t *testing.T) (url string, tokens keyserver.TokenSigner, exportKey *
 	ha, _ := gaen.SignatureKeyFromSeed([]byte("ha"))
 	ex, _ := gaen.SignatureKeyFromSeed([]byte("export"))
 	signer := gaen.ExportSigner{Key: ex}
-	srv, err := keyserver.New(keyserver.Config{Store: st, VerificationKey: &ha.PublicKey, Signer: signer, ExportPeriod: 200 * time.Millisecond})
+	srv, err := keyserver.New(keyserver.Config{Store: st, VerificationKey: &ha.PublicKey, Signer: signer, ExportPeriod: 200 * time.Millisecond, ReleaseSameDayKeys: true, MinWindowAge: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
