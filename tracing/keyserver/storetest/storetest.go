@@ -229,7 +229,7 @@ func testExport(t *testing.T, s keyserver.Store) {
 	if _, err := s.Publish(ctx, []keyserver.Upload{upload("a", 0, 10, t0)}); err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.ClaimBatch(ctx, keyserver.Batch{Start: t0.Add(-time.Hour), End: t0.Add(2 * time.Second)}, t0.Add(2 * time.Second))
+	b, err := s.ClaimBatch(ctx, keyserver.Batch{Start: t0.Add(-time.Hour), End: t0.Add(2 * time.Second)}, t0.Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
