@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -205,6 +206,28 @@ type timingSampler struct {
 	n    int
 }
 
+// spinWindow is the last stretch of a chaff wait, spent yielding rather
+// than on a timer: timers fire hundreds of microseconds late on a busy
+// machine, enough to tell chaff from uploads that take a millisecond.
+const spinWindow = 2 * time.Millisecond
+
+// wait returns at start+d (or when done is closed).
+func (t *timingSampler) wait(start time.Time, d time.Duration, done <-chan struct{}) {
+	deadline := start.Add(d)
+	if sleep := time.Until(deadline) - spinWindow; sleep > 0 {
+		tm := time.NewTimer(sleep)
+		select {
+		case <-tm.C:
+		case <-done:
+			tm.Stop()
+			return
+		}
+	}
+	for time.Now().Before(deadline) {
+		runtime.Gosched()
+	}
+}
+
 // initialChaffDelay is the delay before any real upload was timed
 // (cwa-server's initial-fake-delay-milliseconds: 10).
 const initialChaffDelay = 10 * time.Millisecond
@@ -256,14 +279,7 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 		// chaff body gets that answer: nothing about chaff is an error.
 		s.m.chaff.Inc()
 		resp := PublishResponse{RevisionToken: fakeRevisionToken(rng), InsertedExposures: chaffKeys(body)}
-		if wait := s.timing.sample(rng) - time.Since(start); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-			}
-		}
+		s.timing.wait(start, s.timing.sample(rng), r.Context().Done())
 		s.writePublish(w, http.StatusOK, resp, rng)
 		return
 	}
