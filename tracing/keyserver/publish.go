@@ -202,7 +202,7 @@ func (s *Server) publishError(w http.ResponseWriter, e *APIError, outcome string
 // drawing from the recent durations themselves matches their spread too).
 type timingSampler struct {
 	mu   sync.Mutex
-	ring [64]time.Duration
+	ring [16]time.Duration
 	n    int
 }
 
