@@ -132,8 +132,9 @@ type Config struct {
 	Now func() time.Time
 	// Rand, when set, supplies the random source of each request's
 	// padding and chaff timing, and of export padding, in place of fresh
-	// cryptographic seeds. Fuzz tests set it so that an input always takes
-	// the same path; nothing else should.
+	// cryptographic seeds, and chaff is answered at once instead of after
+	// a real upload's duration. Fuzz tests set it so that an input always
+	// takes the same path, quickly; nothing else should.
 	Rand func() *rand.Rand
 	// Logger receives operational messages (default: discard).
 	Logger *slog.Logger
