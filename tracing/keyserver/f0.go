@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bluesim/bluesim/tracing/bluezone"
@@ -27,13 +28,14 @@ func (s *Server) handleF0(w http.ResponseWriter, r *http.Request) {
 }
 
 // ParseSince parses the ?since= cursor of GET /v1/bluezone/f0: empty (0)
-// or a non-negative decimal integer.
+// or decimal digits alone (no sign), at most an int64.
 func ParseSince(v string) (int64, error) {
 	if v == "" {
 		return 0, nil
 	}
+	digits := strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' }) < 0
 	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
+	if !digits || err != nil || n < 0 {
 		return 0, fmt.Errorf("since=%q: want the non-negative cursor from the %s header of the previous answer", v, NextSinceHeader)
 	}
 	return n, nil
