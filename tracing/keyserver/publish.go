@@ -206,10 +206,12 @@ type timingSampler struct {
 	n    int
 }
 
-// spinWindow is the last stretch of a chaff wait, spent yielding rather
-// than on a timer: timers fire hundreds of microseconds late on a busy
-// machine, enough to tell chaff from uploads that take a millisecond.
-const spinWindow = 2 * time.Millisecond
+// spinWindow is the last stretch of a chaff wait, spent yielding to other
+// goroutines (runtime.Gosched) rather than on a timer: an idle Go program
+// sleeps on the network poller with millisecond resolution, so a timer
+// cannot match uploads that take about a millisecond. Yielding costs CPU
+// only when nothing else is waiting for it.
+const spinWindow = 1100 * time.Microsecond
 
 // wait returns at start+d (or when done is closed).
 func (t *timingSampler) wait(start time.Time, d time.Duration, done <-chan struct{}) {
