@@ -253,10 +253,53 @@ func retryAfter(d time.Duration) string {
 
 // admission sheds load: at most max requests of a class in flight. Low
 // priority requests over the cap are refused at once; publishes wait up
-// to wait for a slot.
+// to wait for a slot. Besides, while the machine is saturated (see
+// monitor), a growing share of low-priority requests is refused before it
+// costs more than its parsing, so that publishes keep the CPU they need.
 type admission struct {
 	low, high chan struct{}
 	wait      time.Duration
+	// shedLow is the share of low-priority requests refused, in 1/65536.
+	shedLow atomic.Uint32
+	ticket  atomic.Uint32
+}
+
+// Overload detection: a goroutine that should wake every tick measures how
+// late it wakes. On a saturated machine runnable goroutines wait for a CPU
+// and the lateness grows; past lagTarget the share of low-priority
+// requests refused rises by shedStep a tick, below it it falls by
+// shedStep/2.
+const (
+	monitorTick = 5 * time.Millisecond
+	lagTarget   = 5 * time.Millisecond
+	shedStep    = 65536 / 20
+	shedMax     = 65536 * 19 / 20
+)
+
+// monitor adjusts shedLow until ctx is done.
+func (a *admission) monitor(ctx context.Context) {
+	t := time.NewTimer(monitorTick)
+	defer t.Stop()
+	due := time.Now().Add(monitorTick)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		lag := time.Since(due)
+		cur := a.shedLow.Load()
+		switch {
+		case lag > lagTarget:
+			a.shedLow.Store(min(cur+shedStep, shedMax))
+		case cur > shedStep/2:
+			a.shedLow.Store(cur - shedStep/2)
+		default:
+			a.shedLow.Store(0)
+		}
+		due = time.Now().Add(monitorTick)
+		t.Reset(monitorTick)
+	}
 }
 
 func newAdmission(l Limits) *admission {
@@ -268,6 +311,11 @@ func (a *admission) acquire(ctx context.Context, publish bool) (release func(), 
 	sem := a.low
 	if publish {
 		sem = a.high
+	} else if p := a.shedLow.Load(); p > 0 {
+		// A deterministic spread (golden-ratio steps), not a random draw.
+		if a.ticket.Add(40503)&0xffff < p {
+			return nil, false
+		}
 	}
 	select {
 	case sem <- struct{}{}:
@@ -308,9 +356,23 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			s.refuse(w, r, http.StatusServiceUnavailable, "the server is overloaded; retry later")
 			return
 		}
-		defer release()
-		next.ServeHTTP(w, r)
+		var once sync.Once
+		free := func() { once.Do(release) }
+		defer free()
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), slotKey{}, free)))
 	})
+}
+
+// slotKey carries, in a request's context, the function that frees its
+// in-flight slot early: chaff frees it before its artificial wait, which
+// must not crowd real uploads out of their slots.
+type slotKey struct{}
+
+// freeSlot frees the request's in-flight slot, if it holds one.
+func freeSlot(r *http.Request) {
+	if f, ok := r.Context().Value(slotKey{}).(func()); ok {
+		f()
+	}
 }
 
 // refuse answers a shed or rate-limited request. A publish gets the

@@ -282,6 +282,7 @@ func (s *Server) handlePublish(w http.ResponseWriter, r *http.Request) {
 		s.m.chaff.Inc()
 		resp := PublishResponse{RevisionToken: fakeRevisionToken(rng), InsertedExposures: chaffKeys(body)}
 		if s.cfg.Rand == nil {
+			freeSlot(r)
 			s.timing.wait(start, s.timing.sample(rng), r.Context().Done())
 		}
 		s.writePublish(w, http.StatusOK, resp, rng)

@@ -343,6 +343,7 @@ func (s *Server) Run(ctx context.Context) error {
 	bg.Go(func() {
 		s.every(ctx, s.cfg.CleanupPeriod, "cleanup", func(ctx context.Context) error { _, err := s.CleanupNow(ctx); return err })
 	})
+	bg.Go(func() { s.admit.monitor(ctx) })
 	<-ctx.Done()
 	bg.Wait()
 	stopCommit()
