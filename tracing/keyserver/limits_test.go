@@ -114,4 +114,3 @@ func TestPublishRateLimit(t *testing.T) {
 		t.Errorf("index after the limit: %d", code)
 	}
 }
-
