@@ -97,6 +97,7 @@ Storage: SQLite in --data (default), or PostgreSQL with --db postgres://...`,
 	f.Int("max-in-flight", keyserver.DefaultMaxInFlight, "most requests handled at once, publishes apart (503 with Retry-After over it)")
 	f.Int("max-in-flight-publish", keyserver.DefaultMaxInFlightPublish, "most publishes handled at once")
 	f.String("publish-queue-wait", keyserver.DefaultPublishQueueWait.String(), "how long a publish waits for a slot before it is shed")
+	f.String("shed-lag", keyserver.DefaultShedLag.String(), "scheduler lateness that lasts 100 ms and means saturation: downloads and polls are then shed in growing share (0s: never)")
 	return cmd
 }
 
@@ -148,7 +149,7 @@ func parsePrefixes(name, v string) ([]netip.Prefix, error) {
 func (a *app) serve(cmd *cobra.Command) error {
 	d, err := a.durationFlags(
 		[]string{"export-period", "retention", "cleanup-period", "max-token-lifetime", "read-header-timeout", "read-timeout", "write-timeout", "idle-timeout", "publish-queue-wait"},
-		[]string{"min-window-age", "token-leeway"})
+		[]string{"min-window-age", "token-leeway", "shed-lag"})
 	if err != nil {
 		return err
 	}
@@ -199,6 +200,7 @@ func (a *app) serve(cmd *cobra.Command) error {
 			ReadHeaderTimeout: d["read-header-timeout"], ReadTimeout: d["read-timeout"], WriteTimeout: d["write-timeout"], IdleTimeout: d["idle-timeout"],
 			PublishRate: rate, PublishBurst: a.integer("publish-burst"), RateExempt: exempt,
 			MaxInFlight: a.integer("max-in-flight"), MaxInFlightPublish: a.integer("max-in-flight-publish"), PublishQueueWait: d["publish-queue-wait"],
+			ShedLag: orNone(d["shed-lag"]),
 		},
 		Logger: slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	}

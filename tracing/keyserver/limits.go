@@ -49,6 +49,11 @@ type Limits struct {
 	// are shed last.
 	MaxInFlightPublish int
 	PublishQueueWait   time.Duration
+	// ShedLag is the scheduler lateness that means the machine is
+	// saturated: while the least lateness seen over each 100 ms stays
+	// above it, a growing share of low-priority requests is shed.
+	// Negative disables this shedding.
+	ShedLag time.Duration
 }
 
 // Default limits.
@@ -64,6 +69,7 @@ const (
 	DefaultMaxInFlight        = 512
 	DefaultMaxInFlightPublish = 256
 	DefaultPublishQueueWait   = time.Second
+	DefaultShedLag            = 5 * time.Millisecond
 	// maxClients bounds the rate limiter's table of client addresses.
 	maxClients = 1 << 18
 )
@@ -85,6 +91,9 @@ func (l *Limits) defaults() {
 	set(&l.WriteTimeout, DefaultWriteTimeout)
 	set(&l.IdleTimeout, DefaultIdleTimeout)
 	set(&l.PublishQueueWait, DefaultPublishQueueWait)
+	if l.ShedLag == 0 {
+		l.ShedLag = DefaultShedLag
+	}
 	if l.PublishRate == 0 {
 		l.PublishRate = DefaultPublishRate
 	}
@@ -259,6 +268,7 @@ func retryAfter(d time.Duration) string {
 type admission struct {
 	low, high chan struct{}
 	wait      time.Duration
+	lag       time.Duration // see Limits.ShedLag
 	// shedLow is the share of low-priority requests refused, in 1/65536.
 	shedLow atomic.Uint32
 	ticket  atomic.Uint32
@@ -266,44 +276,54 @@ type admission struct {
 
 // Overload detection: a goroutine that should wake every tick measures how
 // late it wakes. On a saturated machine runnable goroutines wait for a CPU
-// and the lateness grows; past lagTarget the share of low-priority
-// requests refused rises by shedStep a tick, below it it falls by
-// shedStep/2.
+// and the lateness grows. As in CoDel, only a lateness that lasts counts:
+// when the least lateness over an interval exceeds the target, the share
+// of low-priority requests refused rises by shedStep; otherwise it falls
+// by shedStep/2.
 const (
-	monitorTick = 5 * time.Millisecond
-	lagTarget   = 5 * time.Millisecond
-	shedStep    = 65536 / 20
-	shedMax     = 65536 * 19 / 20
+	monitorTick     = 5 * time.Millisecond
+	monitorInterval = 100 * time.Millisecond
+	shedStep        = 65536 / 10
+	shedMax         = 65536 * 19 / 20
 )
 
 // monitor adjusts shedLow until ctx is done.
 func (a *admission) monitor(ctx context.Context) {
+	if a.lag < 0 {
+		return
+	}
 	t := time.NewTimer(monitorTick)
 	defer t.Stop()
 	due := time.Now().Add(monitorTick)
+	windowEnd := due.Add(monitorInterval)
+	least := time.Duration(1<<63 - 1)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		lag := time.Since(due)
-		cur := a.shedLow.Load()
-		switch {
-		case lag > lagTarget:
-			a.shedLow.Store(min(cur+shedStep, shedMax))
-		case cur > shedStep/2:
-			a.shedLow.Store(cur - shedStep/2)
-		default:
-			a.shedLow.Store(0)
+		now := time.Now()
+		least = min(least, now.Sub(due))
+		if now.After(windowEnd) {
+			cur := a.shedLow.Load()
+			switch {
+			case least > a.lag:
+				a.shedLow.Store(min(cur+shedStep, shedMax))
+			case cur > shedStep/2:
+				a.shedLow.Store(cur - shedStep/2)
+			default:
+				a.shedLow.Store(0)
+			}
+			least, windowEnd = 1<<63-1, now.Add(monitorInterval)
 		}
-		due = time.Now().Add(monitorTick)
+		due = now.Add(monitorTick)
 		t.Reset(monitorTick)
 	}
 }
 
 func newAdmission(l Limits) *admission {
-	return &admission{low: make(chan struct{}, l.MaxInFlight), high: make(chan struct{}, l.MaxInFlightPublish), wait: l.PublishQueueWait}
+	return &admission{low: make(chan struct{}, l.MaxInFlight), high: make(chan struct{}, l.MaxInFlightPublish), wait: l.PublishQueueWait, lag: l.ShedLag}
 }
 
 // acquire takes a slot, or reports that the request is shed.

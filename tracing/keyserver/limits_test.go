@@ -19,6 +19,7 @@ import (
 // serveLimited runs Serve on a loopback listener with limits l.
 func serveLimited(t *testing.T, l keyserver.Limits) string {
 	t.Helper()
+	l.ShedLag = -1 // saturation shedding has its own test
 	st, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)

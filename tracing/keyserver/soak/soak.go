@@ -230,6 +230,10 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		names, err := index(client, srv.url)
+		if errors.Is(err, errShed) {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -356,14 +360,25 @@ func index(client *http.Client, url string) ([]string, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusServiceUnavailable {
+		return nil, errShed
+	}
 	if resp.StatusCode != 200 {
 		return nil, fmt.Errorf("soak: index.txt: HTTP %d", resp.StatusCode)
 	}
 	return gaen.ReadExportIndex(resp.Body)
 }
 
+// errShed is a 503: the server shed the request; try again.
+var errShed = errors.New("shed")
+
 func download(client *http.Client, url string, pub *ecdsa.PublicKey) ([][keyserver.KeyLen]byte, error) {
 	resp, err := client.Get(url)
+	for try := 0; err == nil && resp.StatusCode == http.StatusServiceUnavailable && try < 50; try++ {
+		resp.Body.Close()
+		time.Sleep(100 * time.Millisecond)
+		resp, err = client.Get(url)
+	}
 	if err != nil {
 		return nil, err
 	}
