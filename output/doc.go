@@ -1,15 +1,14 @@
-// Package output turns a simulation result into the files a user keeps:
-// summary.json, tables in CSV and Parquet, and the output hash that says
-// two runs produced the same thing.
+// Package output assembles a run's output folder: WriteRun decides which
+// files it holds and in which order they are written (scenario.yaml,
+// tables/, summary.json, plots/, report.html), and summary.json lists them
+// and carries the output hash that says two runs produced the same thing.
 //
-// Every file is written atomically (a temporary file beside the target,
-// synced, then renamed), so an interrupted run leaves each file complete
-// or absent, never half written. The hash covers only deterministic
-// content (the tables' CSV bytes and the summary without its timing and
-// memory fields), so the same seed gives the same hash for any number of
-// workers.
-//
-// The package knows nothing about figures; package plots draws them from
-// the same result and tables. The sweep command can reuse Table, WriteTables,
-// WriteFileAtomic and Wilson for its own rows.
+// The tables are package table's (CSV and Parquet); the figures and the
+// report page come from a Renderer (package plots has bluesim's), as bytes
+// that output writes. Every file is written with package
+// internal/atomicfile (a temporary file beside the target, synced,
+// renamed, mode 0644), so an interrupted run leaves each file complete or
+// absent, never half written. The hash covers only deterministic content
+// (the tables' CSV bytes and the summary without its timing and memory
+// fields), so the same seed gives the same hash for any number of workers.
 package output // import "github.com/bluesim/bluesim/output"

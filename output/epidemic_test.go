@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bluesim/bluesim/output/outputtest"
+	"github.com/bluesim/bluesim/table"
 )
 
 // With the epidemic layer on, the tables gain the epidemic ones and the
@@ -18,9 +19,9 @@ func TestEpidemicOutputs(t *testing.T) {
 	if len(on) != len(off)+3 {
 		t.Fatalf("%d tables with the epidemic, %d without", len(on), len(off))
 	}
-	names := map[string]*Table{}
+	names := map[string]*table.Table{}
 	for i := range on {
-		if err := on[i].check(); err != nil {
+		if _, err := on[i].CSV(); err != nil {
 			t.Fatal(err)
 		}
 		names[on[i].Name] = &on[i]

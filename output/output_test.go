@@ -2,11 +2,8 @@ package output
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
-	"errors"
 	"flag"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,9 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/parquet-go/parquet-go"
-
 	"github.com/bluesim/bluesim/output/outputtest"
+	"github.com/bluesim/bluesim/table"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata/")
@@ -45,53 +41,6 @@ func TestWilson(t *testing.T) {
 	}
 }
 
-// failAfter writes n bytes, then fails, as a full disk or a bug would.
-func failAfter(n int) func(io.Writer) error {
-	return func(w io.Writer) error {
-		if _, err := w.Write(bytes.Repeat([]byte("x"), n)); err != nil {
-			return err
-		}
-		return errors.New("writer failed")
-	}
-}
-
-func TestWriteFileAtomic(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "a.csv")
-
-	// A failing writer leaves neither the file nor a temporary one.
-	if err := WriteFileAtomic(path, failAfter(100)); err == nil {
-		t.Fatal("no error from a failing writer")
-	}
-	if names := listDir(t, dir); len(names) != 0 {
-		t.Fatalf("failing writer left %v", names)
-	}
-
-	// A good write creates the file, readable by others.
-	if err := WriteBytesAtomic(path, []byte("one\n")); err != nil {
-		t.Fatal(err)
-	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
-		t.Fatalf("stat %v, %v", fi, err)
-	}
-
-	// A failing rewrite keeps the old content whole.
-	if err := WriteFileAtomic(path, failAfter(1<<16)); err == nil {
-		t.Fatal("no error from a failing writer")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "one\n" {
-		t.Fatalf("old content %q lost", b)
-	}
-	if names := listDir(t, dir); !slices.Equal(names, []string{"a.csv"}) {
-		t.Fatalf("directory holds %v", names)
-	}
-
-	// A missing directory is an error, not a panic.
-	if err := WriteBytesAtomic(filepath.Join(dir, "no", "such", "x"), nil); err == nil {
-		t.Fatal("no error for a missing directory")
-	}
-}
-
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	es, err := os.ReadDir(dir)
@@ -105,109 +54,10 @@ func listDir(t *testing.T, dir string) []string {
 	return names
 }
 
-func testTable() Table {
-	return Table{Name: "t", Columns: []Column{{"name", String}, {"n", Int}, {"x", Float}, {"a_first", Float}},
-		Rows: [][]any{
-			{"plain", int64(3), 0.1, 1.0},
-			{"with, comma and \"quote\"", 42, math.NaN(), -2.5e-9},
-			{"", int64(-7), 1e300, 0.0},
-		}}
-}
-
-func TestCSVRoundTrip(t *testing.T) {
-	tb := testTable()
-	b, err := tb.CSV()
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := [][]string{
-		{"name", "n", "x", "a_first"},
-		{"plain", "3", "0.1", "1"},
-		{"with, comma and \"quote\"", "42", "", "-2.5e-09"},
-		{"", "-7", "1e+300", "0"},
-	}
-	if !slices.EqualFunc(recs, want, slices.Equal) {
-		t.Fatalf("CSV read back as %q, want %q", recs, want)
-	}
-}
-
-func TestParquetRoundTrip(t *testing.T) {
-	tb := testTable()
-	b, err := tb.Parquet()
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.NumRows() != int64(len(tb.Rows)) {
-		t.Fatalf("%d rows, want %d", f.NumRows(), len(tb.Rows))
-	}
-	// Compression is set on every column chunk.
-	for _, rg := range f.Metadata().RowGroups {
-		for _, c := range rg.Columns {
-			if c.MetaData.Codec.String() != "ZSTD" {
-				t.Errorf("column %v codec %v, want ZSTD", c.MetaData.PathInSchema, c.MetaData.Codec)
-			}
-		}
-	}
-	leaves := f.Schema().Columns()
-	r := parquet.NewReader(f)
-	defer r.Close()
-	for ri, want := range tb.Rows {
-		row := make([]parquet.Row, 1)
-		if n, err := r.ReadRows(row); n != 1 && err != nil {
-			t.Fatalf("row %d: %v", ri, err)
-		}
-		got := map[string]parquet.Value{}
-		for _, v := range row[0] {
-			got[leaves[v.Column()][0]] = v
-		}
-		for ci, c := range tb.Columns {
-			v := got[c.Name]
-			switch c.Kind {
-			case Int:
-				if v.Int64() != asInt(want[ci]) {
-					t.Errorf("row %d %s = %v, want %v", ri, c.Name, v, want[ci])
-				}
-			case Float:
-				w := want[ci].(float64)
-				if math.IsNaN(w) != v.IsNull() || (!v.IsNull() && v.Double() != w) {
-					t.Errorf("row %d %s = %v, want %v", ri, c.Name, v, w)
-				}
-			case String:
-				if string(v.ByteArray()) != want[ci] {
-					t.Errorf("row %d %s = %q, want %q", ri, c.Name, v.ByteArray(), want[ci])
-				}
-			}
-		}
-	}
-}
-
-func TestTableRejectsBadRows(t *testing.T) {
-	for _, tb := range []Table{
-		{Name: "short", Columns: []Column{{"a", Int}, {"b", Int}}, Rows: [][]any{{int64(1)}}},
-		{Name: "type", Columns: []Column{{"a", Int}}, Rows: [][]any{{1.5}}},
-		{Name: "", Columns: []Column{{"a", Int}}},
-		{Name: "dup", Columns: []Column{{"a", Int}, {"a", Int}}},
-	} {
-		_, errC := tb.CSV()
-		_, errP := tb.Parquet()
-		if errP == nil || (tb.Name != "dup" && errC == nil) {
-			t.Errorf("table %q: CSV error %v, Parquet error %v; want errors", tb.Name, errC, errP)
-		}
-	}
-}
-
 func TestWriteTables(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "tables")
 	tables := ResultTables(outputtest.Result(), Options{})
-	if err := WriteTables(dir, tables); err != nil {
+	if err := table.Write(dir, tables); err != nil {
 		t.Fatal(err)
 	}
 	var want []string

@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/table"
 )
 
 // Table names of a run's tables/ folder.
@@ -43,22 +44,22 @@ const (
 //     positives, uploads, notifications and people confined;
 //   - epidemic_rt: per run and infection day, the cohort reproduction
 //     number (complete = the cohort has finished being infectious).
-func ResultTables(r *sim.Result, o Options) []Table {
-	ts := []Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
+func ResultTables(r *sim.Result, o Options) []table.Table {
+	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
 	if r.Epidemic != nil {
 		ts = append(ts, epidemicArmsTable(r), epidemicDailyTable(r), epidemicRtTable(r))
 	}
 	return ts
 }
 
-func epidemicArmsTable(r *sim.Result) Table {
-	t := Table{Name: TableEpidemicArms, Columns: cols(
-		"arm", String, "adoption", Float, "infections", Int, "attack_rate", Float,
-		"infections_averted", Int, "averted", Float, "r_eff", Float, "r_eff_cohorts", Int,
-		"peak_infectious", Int, "peak_day", Int, "positives", Int, "uploads", Int,
-		"app_notifications", Int, "manual_notifications", Int, "notifications_per_index", Float,
-		"notified", Int, "notified_infected", Int, "secondary_attack_rate", Float,
-		"quarantine_person_days", Int, "quarantine_uninfected_days", Int)}
+func epidemicArmsTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableEpidemicArms, Columns: cols(
+		"arm", table.String, "adoption", table.Float, "infections", table.Int, "attack_rate", table.Float,
+		"infections_averted", table.Int, "averted", table.Float, "r_eff", table.Float, "r_eff_cohorts", table.Int,
+		"peak_infectious", table.Int, "peak_day", table.Int, "positives", table.Int, "uploads", table.Int,
+		"app_notifications", table.Int, "manual_notifications", table.Int, "notifications_per_index", table.Float,
+		"notified", table.Int, "notified_infected", table.Int, "secondary_attack_rate", table.Float,
+		"quarantine_person_days", table.Int, "quarantine_uninfected_days", table.Int)}
 	row := func(name string, adoption float64, e *sim.ArmEpidemic) []any {
 		return []any{name, adoption, e.Infections, e.AttackRate, e.InfectionsAverted, e.Averted, e.REff, e.REffCohorts,
 			e.PeakInfectious, e.PeakDay, e.Positives, e.Uploads, e.AppNotifications, e.ManualNotifications,
@@ -74,10 +75,10 @@ func epidemicArmsTable(r *sim.Result) Table {
 	return t
 }
 
-func epidemicDailyTable(r *sim.Result) Table {
-	t := Table{Name: TableEpidemicDaily, Columns: cols(
-		"arm", String, "day", Int, "new_infections", Int, "infectious", Int, "recovered", Int,
-		"positives", Int, "uploads", Int, "app_notifications", Int, "manual_notifications", Int, "quarantined", Int)}
+func epidemicDailyTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableEpidemicDaily, Columns: cols(
+		"arm", table.String, "day", table.Int, "new_infections", table.Int, "infectious", table.Int, "recovered", table.Int,
+		"positives", table.Int, "uploads", table.Int, "app_notifications", table.Int, "manual_notifications", table.Int, "quarantined", table.Int)}
 	for _, d := range r.Epidemic.Daily {
 		t.Rows = append(t.Rows, []any{d.Arm, d.Day, d.NewInfections, d.Infectious, d.Recovered,
 			d.Positives, d.Uploads, d.AppNotifications, d.ManualNotifications, d.Quarantined})
@@ -85,9 +86,9 @@ func epidemicDailyTable(r *sim.Result) Table {
 	return t
 }
 
-func epidemicRtTable(r *sim.Result) Table {
-	t := Table{Name: TableEpidemicRt, Columns: cols(
-		"arm", String, "day", Int, "cases", Int, "secondary", Int, "r", Float, "complete", Int)}
+func epidemicRtTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableEpidemicRt, Columns: cols(
+		"arm", table.String, "day", table.Int, "cases", table.Int, "secondary", table.Int, "r", table.Float, "complete", table.Int)}
 	for _, p := range r.Epidemic.Rt {
 		rr := p.R
 		if p.Cases == 0 {
@@ -102,25 +103,25 @@ func epidemicRtTable(r *sim.Result) Table {
 	return t
 }
 
-func cols(spec ...any) []Column {
-	out := make([]Column, 0, len(spec)/2)
+func cols(spec ...any) []table.Column {
+	out := make([]table.Column, 0, len(spec)/2)
 	for i := 0; i+1 < len(spec); i += 2 {
-		out = append(out, Column{spec[i].(string), spec[i+1].(Kind)})
+		out = append(out, table.Column{Name: spec[i].(string), Kind: spec[i+1].(table.Kind)})
 	}
 	return out
 }
 
-func armsTable(r *sim.Result, o Options) Table {
-	t := Table{Name: TableArms, Columns: cols(
-		"arm", String, "protocol", String, "adoption", Float,
-		"index_cases", Int, "uploads", Int, "close_contacts", Int, "app_close_contacts", Int,
-		"tp", Int, "fp", Int, "fn", Int, "tn", Int, "notifications", Int,
-		"precision", Float, "precision_ci_low", Float, "precision_ci_high", Float,
-		"recall", Float,
-		"capture", Float, "capture_ci_low", Float, "capture_ci_high", Float,
-		"coverage", Float, "coverage_ci_low", Float, "coverage_ci_high", Float,
-		"pairwise_coverage", Float, "false_positive_rate", Float,
-		"matched_sightings", Int, "sightings", Int)}
+func armsTable(r *sim.Result, o Options) table.Table {
+	t := table.Table{Name: TableArms, Columns: cols(
+		"arm", table.String, "protocol", table.String, "adoption", table.Float,
+		"index_cases", table.Int, "uploads", table.Int, "close_contacts", table.Int, "app_close_contacts", table.Int,
+		"tp", table.Int, "fp", table.Int, "fn", table.Int, "tn", table.Int, "notifications", table.Int,
+		"precision", table.Float, "precision_ci_low", table.Float, "precision_ci_high", table.Float,
+		"recall", table.Float,
+		"capture", table.Float, "capture_ci_low", table.Float, "capture_ci_high", table.Float,
+		"coverage", table.Float, "coverage_ci_low", table.Float, "coverage_ci_high", table.Float,
+		"pairwise_coverage", table.Float, "false_positive_rate", table.Float,
+		"matched_sightings", table.Int, "sightings", table.Int)}
 	for _, a := range r.Arms {
 		s := Arm(r, a, o)
 		t.Rows = append(t.Rows, []any{s.Name, s.Protocol, float64(s.Adoption),
@@ -136,12 +137,12 @@ func armsTable(r *sim.Result, o Options) Table {
 	return t
 }
 
-func dailyTable(r *sim.Result) Table {
-	t := Table{Name: TableDaily, Columns: cols(
-		"arm", String, "day", Int, "date", String, "adoption", Float,
-		"index_cases", Int, "uploads", Int, "close_contacts", Int,
-		"tp", Int, "fp", Int, "fn", Int, "tn", Int, "notifications", Int, "sightings", Int,
-		"precision", Float, "recall", Float)}
+func dailyTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableDaily, Columns: cols(
+		"arm", table.String, "day", table.Int, "date", table.String, "adoption", table.Float,
+		"index_cases", table.Int, "uploads", table.Int, "close_contacts", table.Int,
+		"tp", table.Int, "fp", table.Int, "fn", table.Int, "tn", table.Int, "notifications", table.Int, "sightings", table.Int,
+		"precision", table.Float, "recall", table.Float)}
 	for _, d := range r.Daily {
 		t.Rows = append(t.Rows, []any{d.Arm, d.Day, d.Date, d.Adoption,
 			d.IndexCases, d.Uploads, d.CloseContacts,
@@ -151,13 +152,13 @@ func dailyTable(r *sim.Result) Table {
 	return t
 }
 
-func bandsTable(r *sim.Result) Table {
-	t := Table{Name: TableBands, Columns: cols(
-		"arm", String, "dimension", String, "band", String,
-		"tp", Int, "fp", Int, "fn", Int, "tn", Int, "app_tp", Int, "app_fn", Int,
-		"recall", Float, "recall_ci_low", Float, "recall_ci_high", Float,
-		"capture", Float, "capture_ci_low", Float, "capture_ci_high", Float,
-		"precision", Float, "false_positive_rate", Float)}
+func bandsTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableBands, Columns: cols(
+		"arm", table.String, "dimension", table.String, "band", table.String,
+		"tp", table.Int, "fp", table.Int, "fn", table.Int, "tn", table.Int, "app_tp", table.Int, "app_fn", table.Int,
+		"recall", table.Float, "recall_ci_low", table.Float, "recall_ci_high", table.Float,
+		"capture", table.Float, "capture_ci_low", table.Float, "capture_ci_high", table.Float,
+		"precision", table.Float, "false_positive_rate", table.Float)}
 	for _, b := range r.Bands {
 		rl, rh := Wilson(b.TP, b.TP+b.FN)
 		cl, ch := Wilson(b.AppTP, b.AppTP+b.AppFN)
@@ -170,10 +171,10 @@ func bandsTable(r *sim.Result) Table {
 	return t
 }
 
-func detectionTable(r *sim.Result) Table {
-	t := Table{Name: TableDetection, Columns: cols(
-		"arm", String, "band", String, "pairs", Int, "detected", Int,
-		"share", Float, "share_ci_low", Float, "share_ci_high", Float)}
+func detectionTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableDetection, Columns: cols(
+		"arm", table.String, "band", table.String, "pairs", table.Int, "detected", table.Int,
+		"share", table.Float, "share_ci_low", table.Float, "share_ci_high", table.Float)}
 	for _, d := range r.Detection {
 		lo, hi := Wilson(d.Detected, d.Pairs)
 		t.Rows = append(t.Rows, []any{d.Arm, d.Band, d.Pairs, d.Detected, Ratio(d.Detected, d.Pairs), lo, hi})
@@ -181,9 +182,9 @@ func detectionTable(r *sim.Result) Table {
 	return t
 }
 
-func delaysTable(r *sim.Result) Table {
-	t := Table{Name: TableDelays, Columns: cols(
-		"arm", String, "hours", Int, "count", Int, "cumulative_share", Float)}
+func delaysTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableDelays, Columns: cols(
+		"arm", table.String, "hours", table.Int, "count", table.Int, "cumulative_share", table.Float)}
 	totals := map[string]int64{}
 	for _, d := range r.Delays {
 		totals[d.Arm] += d.Count
@@ -200,9 +201,9 @@ func delaysTable(r *sim.Result) Table {
 	return t
 }
 
-func attenuationTable(r *sim.Result) Table {
-	t := Table{Name: TableAttenuation, Columns: cols(
-		"arm_group", String, "environment", String, "distance_m", Float, "attenuation_db", Float)}
+func attenuationTable(r *sim.Result) table.Table {
+	t := table.Table{Name: TableAttenuation, Columns: cols(
+		"arm_group", table.String, "environment", table.String, "distance_m", table.Float, "attenuation_db", table.Float)}
 	for _, a := range r.Attenuation {
 		t.Rows = append(t.Rows, []any{a.Arm, a.Environment, a.DistanceM, a.AttenuationDB})
 	}

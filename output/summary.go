@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/table"
 )
 
 // Num is a float64 that encodes as a plain JSON number, or as null when it
@@ -263,7 +264,7 @@ func (s *Summary) deterministic() Summary {
 // same seed gives the same hash for any worker count; Parquet files and
 // figures are derived from the same rows and left out, so a library
 // upgrade that changes their bytes does not change the hash.
-func Hash(tables []Table, s *Summary) (string, error) {
+func Hash(tables []table.Table, s *Summary) (string, error) {
 	h := sha256.New()
 	for i := range tables {
 		b, err := tables[i].CSV()

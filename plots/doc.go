@@ -1,7 +1,12 @@
-// Package plots draws a run's figures with gonum/plot, writes them as PNG
-// and SVG, and assembles report.html: one self-contained page (figures
-// embedded as data URIs, no external resources) with a plain-language
-// reading of the numbers for someone who is not a specialist.
+// Package plots draws a run's figures with gonum/plot and composes
+// report.html: one self-contained page (figures embedded as data URIs, no
+// external resources) with a plain-language reading of the numbers for
+// someone who is not a specialist.
+//
+// It writes no file. Renderer hands output.WriteRun the figures' PNG and
+// SVG bytes and the page, and package output decides what goes where in
+// the run folder; the install-target search renders its one curve with
+// Figure.Render and writes it with output.WriteFigures.
 //
 // Figures are built from a sim.Result alone, so the same result always
 // gives the same SVG bytes; tests pin them with golden files.

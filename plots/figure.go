@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
-	"os"
-	"path/filepath"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -14,6 +12,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/sim"
 )
 
 // Figure is one drawn figure.
@@ -61,35 +60,48 @@ func (f *Figure) SVG() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// WriteFigures writes NAME.png and NAME.svg for each figure in dir
-// (created if needed), each file atomically, and returns the file names
-// written.
-func WriteFigures(dir string, figs []Figure) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// Render encodes the figure as the files of a run folder (see
+// output.Figure): its PNG and SVG bytes, with its title and caption.
+func (f *Figure) Render() (output.Figure, error) {
+	png, err := f.PNG()
+	if err != nil {
+		return output.Figure{}, err
+	}
+	svg, err := f.SVG()
+	if err != nil {
+		return output.Figure{}, err
+	}
+	return output.Figure{Name: f.Name, Title: f.Title, Caption: f.Caption, PNG: png, SVG: svg}, nil
+}
+
+// Renderer is bluesim's output.Renderer: the figures of Figures, rendered,
+// and the page of Report. output.WriteRun writes what it returns.
+type Renderer struct{}
+
+// Figures draws and renders every figure of a run (see Figures).
+func (Renderer) Figures(r *sim.Result, o output.Options) ([]output.Figure, error) {
+	figs, err := Figures(r, o)
+	if err != nil {
 		return nil, err
 	}
-	var names []string
+	out := make([]output.Figure, 0, len(figs))
 	for i := range figs {
-		f := &figs[i]
-		png, err := f.PNG()
+		rf, err := figs[i].Render()
 		if err != nil {
-			return names, err
+			return nil, err
 		}
-		svg, err := f.SVG()
-		if err != nil {
-			return names, err
-		}
-		for _, x := range []struct {
-			ext  string
-			data []byte
-		}{{".png", png}, {".svg", svg}} {
-			if err := output.WriteBytesAtomic(filepath.Join(dir, f.Name+x.ext), x.data); err != nil {
-				return names, err
-			}
-			names = append(names, f.Name+x.ext)
-		}
+		out = append(out, rf)
 	}
-	return names, nil
+	return out, nil
+}
+
+// Report returns report.html (see Report).
+func (Renderer) Report(s *output.Summary, r *sim.Result, figs []output.Figure) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := Report(&buf, s, r, figs); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // colorRGBA is a premultiplied colour (image/color.RGBA).

@@ -114,22 +114,30 @@ func TestFiguresEmptyResult(t *testing.T) {
 	}
 }
 
-func TestWriteFigures(t *testing.T) {
-	figs, err := Figures(outputtest.Result(), output.Options{})
+// TestRenderer: the renderer's figures are Figures, in order, with the
+// bytes of PNG and SVG, for the run folder that output.WriteRun writes.
+func TestRenderer(t *testing.T) {
+	r := outputtest.Result()
+	figs, err := Figures(r, output.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "plots")
-	names, err := WriteFigures(dir, figs[:2])
+	got, err := Renderer{}.Figures(r, output.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(names) != 4 {
-		t.Fatalf("wrote %v", names)
+	if len(got) != len(figs) {
+		t.Fatalf("%d figures, want %d", len(got), len(figs))
 	}
-	for _, n := range names {
-		if fi, err := os.Stat(filepath.Join(dir, n)); err != nil || fi.Size() == 0 {
-			t.Errorf("%s: %v", n, err)
+	for i, f := range figs {
+		g := got[i]
+		if g.Name != f.Name || g.Title != f.Title || g.Caption != f.Caption {
+			t.Errorf("figure %d: %q %q, want %q %q", i, g.Name, g.Title, f.Name, f.Title)
+		}
+		pb, _ := f.PNG()
+		sb, _ := f.SVG()
+		if !bytes.Equal(g.PNG, pb) || !bytes.Equal(g.SVG, sb) {
+			t.Errorf("%s: rendered bytes differ from PNG() and SVG()", f.Name)
 		}
 	}
 }

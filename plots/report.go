@@ -328,17 +328,16 @@ var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 }).Parse(reportHTML))
 
 // Report writes report.html: the run's facts, the plain-language reading,
-// a table of the arms, every figure (as an SVG data URI, so the page needs
-// nothing else) with its caption, and a glossary.
-func Report(w io.Writer, s *output.Summary, r *sim.Result, figs []Figure) error {
+// a table of the arms, every figure (its SVG as a data URI, so the page
+// needs nothing else) with its caption, and a glossary.
+func Report(w io.Writer, s *output.Summary, r *sim.Result, figs []output.Figure) error {
 	d := reportData{S: s, Reading: Reading(s, r), Glossary: glossary}
 	for i := range figs {
-		svg, err := figs[i].SVG()
-		if err != nil {
-			return err
+		if len(figs[i].SVG) == 0 {
+			return fmt.Errorf("figure %s: no SVG to embed", figs[i].Name)
 		}
 		d.Figures = append(d.Figures, reportFigure{Name: figs[i].Name, Title: figs[i].Title, Caption: figs[i].Caption,
-			Src: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(svg))})
+			Src: template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(figs[i].SVG))})
 	}
 	var buf bytes.Buffer
 	if err := reportTmpl.Execute(&buf, d); err != nil {

@@ -16,7 +16,7 @@ func TestReport(t *testing.T) {
 	r := outputtest.Result()
 	s := output.NewSummary(r, output.Options{})
 	s.OutputHash = "abc123"
-	figs, err := Figures(r, output.Options{})
+	figs, err := Renderer{}.Figures(r, output.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +45,18 @@ func TestReport(t *testing.T) {
 			t.Fatalf("image %d: %v", i, err)
 		}
 		wellFormedXML(t, figs[i].Name, svg)
+		if !bytes.Equal(svg, figs[i].SVG) {
+			t.Errorf("image %d is not figure %s's SVG", i, figs[i].Name)
+		}
+	}
+	// The renderer returns the same page.
+	if b, err := (Renderer{}).Report(s, r, figs); err != nil || string(b) != page {
+		t.Errorf("Renderer.Report differs from Report (error %v)", err)
+	}
+	// A figure without its SVG is an error, not an empty image.
+	figs[0].SVG = nil
+	if err := Report(&buf, s, r, figs); err == nil || !strings.Contains(err.Error(), figs[0].Name) {
+		t.Errorf("error %v, want one naming figure %s", err, figs[0].Name)
 	}
 	// The reading is generated from the numbers.
 	a := s.Arms[1]

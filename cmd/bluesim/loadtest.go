@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/tracing/keyserver"
 	"github.com/bluesim/bluesim/tracing/loadgen"
 )
@@ -194,12 +195,8 @@ func (a *app) loadtest(cmd *cobra.Command) error {
 		return err
 	}
 	if out := a.str("output"); out != "" {
-		tmp := out + ".tmp"
-		if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, out); err != nil {
-			return err
+		if err := atomicfile.WriteBytes(out, buf.Bytes(), atomicfile.Output); err != nil {
+			return fmt.Errorf("--output: %w", err)
 		}
 		// People still see how it went.
 		if err := r.WriteText(a.stdout); err != nil {

@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -20,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/radio"
 )
 
@@ -446,26 +446,12 @@ func plotRadio(c radioConfig, rows []radioRow) error {
 	for i, row := range plot.Align(plots, tiles, dc) {
 		plots[i][0].Draw(row[0])
 	}
-	return radioWriteAtomic(c.plotFile, canvas)
-}
-
-// radioWriteAtomic writes w's output to a temporary file next to path and
-// renames it into place.
-func radioWriteAtomic(path string, w io.WriterTo) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	err = atomicfile.Write(c.plotFile, atomicfile.Output, func(w io.Writer) error {
+		_, err := canvas.WriteTo(w)
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("--plot %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := w.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--plot %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--plot %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("--plot %s: %w", path, err)
+		return fmt.Errorf("--plot: %w", err)
 	}
 	return nil
 }

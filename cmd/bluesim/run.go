@@ -95,7 +95,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		}
 		return err
 	}
-	s, err := plots.WriteRun(a.ctx, dir, r, plots.WithScenario(sc))
+	s, err := output.WriteRun(a.ctx, dir, r, output.WithScenario(sc), output.WithRenderer(plots.Renderer{}))
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted while writing %s: %v (the files written are complete)", dir, err)
@@ -129,8 +129,8 @@ func printRunSummary(a *app, dir string, s *output.Summary) error {
 	}
 	fmt.Fprintf(a.stdout, "\noutput hash %s\n", s.OutputHash)
 	fmt.Fprintf(a.stdout, "wrote %s: %s, %s, %s, %s/ (%d files), %s/ (%d files)\n", dir,
-		plots.SummaryFile, plots.ReportFile, plots.ScenarioFile, plots.TablesDir, len(s.Tables), plots.PlotsDir, len(s.Plots))
-	fmt.Fprintf(a.stdout, "open %s in a browser to read the report\n", filepath.Join(dir, plots.ReportFile))
+		output.SummaryFile, output.ReportFile, output.ScenarioFile, output.TablesDir, len(s.Tables), output.PlotsDir, len(s.Plots))
+	fmt.Fprintf(a.stdout, "open %s in a browser to read the report\n", filepath.Join(dir, output.ReportFile))
 	return nil
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/output/outputtest"
-	"github.com/bluesim/bluesim/plots"
 )
 
 // TestRunEndToEnd runs a tiny scenario through the real engine with one
@@ -38,7 +37,7 @@ func TestRunEndToEnd(t *testing.T) {
 				t.Errorf("--workers %s: stderr does not match %s:\n%s", workers, re, got.stderr)
 			}
 		}
-		f, err := os.Open(filepath.Join(dir, plots.SummaryFile))
+		f, err := os.Open(filepath.Join(dir, output.SummaryFile))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -56,7 +55,7 @@ func TestRunEndToEnd(t *testing.T) {
 		if len(s.ScenarioHash) != 64 {
 			t.Errorf("scenario_hash %q", s.ScenarioHash)
 		}
-		files := append([]string{plots.SummaryFile, plots.ReportFile, plots.ScenarioFile}, s.Tables...)
+		files := append([]string{output.SummaryFile, output.ReportFile, output.ScenarioFile}, s.Tables...)
 		files = append(files, s.Plots...)
 		if len(files) < 2+12+16 {
 			t.Errorf("only %d files listed", len(files))
@@ -79,7 +78,7 @@ func TestRunEndToEnd(t *testing.T) {
 		t.Errorf("stdout differs between 1 and 2 workers:\n%s\n%s", stdouts[0], stdouts[1])
 	}
 	// scenario.yaml reproduces the run.
-	again := runCLI(t, "run", filepath.Join(base, "w1", plots.ScenarioFile), "--out", filepath.Join(base, "again"))
+	again := runCLI(t, "run", filepath.Join(base, "w1", output.ScenarioFile), "--out", filepath.Join(base, "again"))
 	if again.code != 0 {
 		t.Fatalf("rerun from scenario.yaml: exit %d\n%s", again.code, again.stderr)
 	}
@@ -134,7 +133,7 @@ func TestRunSettingsLayers(t *testing.T) {
 	if !strings.Contains(got.stderr, "on 2 workers") {
 		t.Errorf("BLUESIM_WORKERS=2 did not win over the config file:\n%s", got.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(dir, plots.SummaryFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, output.SummaryFile)); err != nil {
 		t.Errorf("out from the config file ignored: %v", err)
 	}
 }
@@ -203,7 +202,7 @@ func TestRunDefaultScenario(t *testing.T) {
 	if got.code != 0 {
 		t.Fatalf("exit %d: %s", got.code, got.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(tmp, "out", "town", plots.ReportFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(tmp, "out", "town", output.ReportFile)); err != nil {
 		t.Errorf("default output folder: %v", err)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bluesim/bluesim/scenarios"
-	"github.com/bluesim/bluesim/scenarios/sweeprun"
+	"github.com/bluesim/bluesim/sweeprun"
 )
 
 func init() { register("", newSweepCommand) }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/bluesim/bluesim/scenarios"
-	"github.com/bluesim/bluesim/scenarios/sweeprun"
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/sweeprun"
 )
 
 func init() { sweepRunner = simSweepRunner }

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/bluesim/bluesim/scenarios"
-	"github.com/bluesim/bluesim/scenarios/sweeprun"
+	"github.com/bluesim/bluesim/sweeprun"
 )
 
 // fakeSweepRun stands in for the simulator: deterministic rows per arm

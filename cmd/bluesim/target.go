@@ -17,11 +17,13 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 	"github.com/bluesim/bluesim/sim/target"
+	"github.com/bluesim/bluesim/table"
 )
 
 func init() { register("", newTargetCommand) }
@@ -300,16 +302,16 @@ func (t *targetRun) boundText(p target.Point) string {
 // files written, relative to t.dir.
 func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 	var files []string
-	probes := output.Table{Name: targetProbesTable, Columns: []output.Column{
-		{Name: "probe", Kind: output.Int}, {Name: "adoption", Kind: output.Float},
-		{Name: "replicate", Kind: output.Int}, {Name: "seed", Kind: output.String},
-		{Name: t.goal.Metric.Name, Kind: output.Float}}}
-	points := output.Table{Name: targetPointsTable, Columns: []output.Column{
-		{Name: "probe", Kind: output.Int}, {Name: "adoption", Kind: output.Float},
-		{Name: "replicates", Kind: output.Int}, {Name: "mean", Kind: output.Float},
-		{Name: "sd", Kind: output.Float}, {Name: "ci_lo", Kind: output.Float},
-		{Name: "ci_hi", Kind: output.Float}, {Name: "bound", Kind: output.Float},
-		{Name: "met", Kind: output.Int}}}
+	probes := table.Table{Name: targetProbesTable, Columns: []table.Column{
+		{Name: "probe", Kind: table.Int}, {Name: "adoption", Kind: table.Float},
+		{Name: "replicate", Kind: table.Int}, {Name: "seed", Kind: table.String},
+		{Name: t.goal.Metric.Name, Kind: table.Float}}}
+	points := table.Table{Name: targetPointsTable, Columns: []table.Column{
+		{Name: "probe", Kind: table.Int}, {Name: "adoption", Kind: table.Float},
+		{Name: "replicates", Kind: table.Int}, {Name: "mean", Kind: table.Float},
+		{Name: "sd", Kind: table.Float}, {Name: "ci_lo", Kind: table.Float},
+		{Name: "ci_hi", Kind: table.Float}, {Name: "bound", Kind: table.Float},
+		{Name: "met", Kind: table.Int}}}
 	byA := slices.Clone(out.Points)
 	slices.SortStableFunc(byA, func(p, q target.Point) int { return cmpFloat(p.Adoption, q.Adoption) })
 	for _, p := range byA {
@@ -323,28 +325,32 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		}
 		points.Rows = append(points.Rows, []any{p.Order + 1, p.Adoption, len(p.Values), p.Mean, p.SD, p.Lo, p.Hi, p.Bound, met})
 	}
-	if err := output.WriteTables(filepath.Join(t.dir, plots.TablesDir), []output.Table{probes, points}); err != nil {
+	if err := table.Write(filepath.Join(t.dir, output.TablesDir), []table.Table{probes, points}); err != nil {
 		return nil, err
 	}
 	for _, n := range []string{targetProbesTable, targetPointsTable} {
-		files = append(files, filepath.Join(plots.TablesDir, n+".csv"), filepath.Join(plots.TablesDir, n+".parquet"))
+		files = append(files, filepath.Join(output.TablesDir, n+".csv"), filepath.Join(output.TablesDir, n+".parquet"))
 	}
 	fig, err := t.figure(out, byA)
 	if err != nil {
 		return nil, err
 	}
-	names, err := plots.WriteFigures(filepath.Join(t.dir, plots.PlotsDir), []plots.Figure{fig})
+	rendered, err := fig.Render()
+	if err != nil {
+		return nil, err
+	}
+	names, err := output.WriteFigures(filepath.Join(t.dir, output.PlotsDir), []output.Figure{rendered})
 	if err != nil {
 		return nil, err
 	}
 	for _, n := range names {
-		files = append(files, filepath.Join(plots.PlotsDir, n))
+		files = append(files, filepath.Join(output.PlotsDir, n))
 	}
 	js, err := t.summaryJSON(out)
 	if err != nil {
 		return nil, err
 	}
-	if err := output.WriteBytesAtomic(filepath.Join(t.dir, targetSummaryFile), js); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(t.dir, targetSummaryFile), js, atomicfile.Output); err != nil {
 		return nil, err
 	}
 	return append([]string{targetSummaryFile}, files...), nil

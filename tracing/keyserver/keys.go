@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/tracing/gaen"
 )
 
@@ -71,20 +72,10 @@ func writeKeyPair(k *ecdsa.PrivateKey, privPath, pubPath string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(pubPath, pub, 0o644); err != nil {
+	if err := atomicfile.WriteBytes(pubPath, pub, atomicfile.Output); err != nil {
 		return err
 	}
-	return writeFileAtomic(privPath, priv, 0o600)
-}
-
-// writeFileAtomic writes to a temporary name and renames, so a crash
-// leaves the whole file or none.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.WriteBytes(privPath, priv, atomicfile.Private)
 }
 
 // LoadPrivateKey reads an ECDSA P-256 private key PEM file.

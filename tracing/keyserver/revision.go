@@ -14,6 +14,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/bluesim/bluesim/internal/atomicfile"
 )
 
 // RevisionKeyLen is the length of the AES-256 key that seals revision
@@ -155,9 +157,5 @@ func EnsureRevisionKey(dir string) ([]byte, error) {
 	if _, err := crand.Read(k); err != nil {
 		return nil, err
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(hex.EncodeToString(k)+"\n"), 0o600); err != nil {
-		return nil, err
-	}
-	return k, os.Rename(tmp, path)
+	return k, atomicfile.WriteBytes(path, []byte(hex.EncodeToString(k)+"\n"), atomicfile.Private)
 }

@@ -1,4 +1,4 @@
-package output
+package table
 
 import (
 	"bytes"
@@ -10,17 +10,22 @@ import (
 	"strconv"
 
 	"github.com/parquet-go/parquet-go"
+
+	"github.com/bluesim/bluesim/internal/atomicfile"
 )
 
 // Kind is a column's type.
 type Kind int
 
 // Column kinds. Float columns may hold NaN, meaning "undefined" (a ratio
-// over zero cases); it is written as an empty CSV cell and a Parquet null.
+// over zero cases); it is written as an empty CSV cell and a Parquet null
+// (an infinity too). Uint is for unsigned 64-bit numbers such as seeds:
+// decimal in CSV, UINT64 in Parquet.
 const (
 	Int Kind = iota
 	Float
 	String
+	Uint
 )
 
 func (k Kind) String() string {
@@ -31,6 +36,8 @@ func (k Kind) String() string {
 		return "float"
 	case String:
 		return "string"
+	case Uint:
+		return "uint"
 	}
 	return "kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -42,7 +49,8 @@ type Column struct {
 }
 
 // Table is a named table of typed rows. Each row has one value per column:
-// int64 (or int) for Int, float64 for Float, string for String.
+// int64 (or int) for Int, float64 for Float, string for String, uint64 for
+// Uint. Its files are NAME.csv and NAME.parquet.
 type Table struct {
 	Name    string
 	Columns []Column
@@ -70,6 +78,8 @@ func (t *Table) check() error {
 				_, ok = v.(float64)
 			case String:
 				_, ok = v.(string)
+			case Uint:
+				_, ok = v.(uint64)
 			}
 			if !ok {
 				return fmt.Errorf("table %s row %d column %s: %T is not %s", t.Name, ri, t.Columns[ci].Name, v, t.Columns[ci].Kind)
@@ -95,6 +105,20 @@ func FormatFloat(x float64) string {
 	return strconv.FormatFloat(x, 'g', -1, 64)
 }
 
+// ParseFloat reads a Float cell of a table's CSV back: "" is NaN (an
+// undefined value), anything else must be a number. "NaN" is accepted
+// too, as tables written before NaN became an empty cell hold it.
+func ParseFloat(s string) (float64, error) {
+	if s == "" {
+		return math.NaN(), nil
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return x, nil
+}
+
 // CSV encodes the table as RFC 4180 CSV with a header line. The bytes
 // depend only on the rows, so they are what the output hash covers.
 func (t *Table) CSV() ([]byte, error) {
@@ -117,6 +141,8 @@ func (t *Table) CSV() ([]byte, error) {
 				rec[i] = strconv.FormatInt(asInt(v), 10)
 			case Float:
 				rec[i] = FormatFloat(v.(float64))
+			case Uint:
+				rec[i] = strconv.FormatUint(v.(uint64), 10)
 			default:
 				rec[i] = v.(string)
 			}
@@ -130,9 +156,11 @@ func (t *Table) CSV() ([]byte, error) {
 }
 
 // Parquet encodes the table as a Parquet file with ZSTD-compressed
-// columns (ordered by name, as parquet-go's groups are): INT64, DOUBLE (optional: NaN is
-// null) and UTF-8 strings. The writer is named "bluesim" rather than the
-// library's version so that the bytes do not change with the build.
+// columns (ordered by name, as parquet-go's groups are): INT64, UINT64,
+// DOUBLE (optional: NaN is null) and UTF-8 strings. The writer is named
+// "bluesim" rather than the library's version so that the bytes do not
+// change with the build (its "output" part is the name of the package the
+// code came from, kept so that the files stay byte for byte the same).
 func (t *Table) Parquet() ([]byte, error) {
 	if err := t.check(); err != nil {
 		return nil, err
@@ -145,6 +173,8 @@ func (t *Table) Parquet() ([]byte, error) {
 			n = parquet.Int(64)
 		case Float:
 			n = parquet.Optional(parquet.Leaf(parquet.DoubleType))
+		case Uint:
+			n = parquet.Uint(64)
 		default:
 			n = parquet.String()
 		}
@@ -181,6 +211,8 @@ func (t *Table) Parquet() ([]byte, error) {
 				} else {
 					pv = parquet.DoubleValue(f).Level(0, 1, li)
 				}
+			case Uint:
+				pv = parquet.Int64Value(int64(v.(uint64))).Level(0, 0, li)
 			default:
 				pv = parquet.ByteArrayValue([]byte(v.(string))).Level(0, 0, li)
 			}
@@ -196,12 +228,21 @@ func (t *Table) Parquet() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// WriteTables writes NAME.csv and NAME.parquet for each table in dir,
-// creating dir, each file atomically.
-func WriteTables(dir string, tables []Table) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+// Files are the names of the table's files: NAME.csv and NAME.parquet.
+func (t *Table) Files() []string {
+	return []string{t.Name + ".csv", t.Name + ".parquet"}
+}
+
+// Write writes NAME.csv and NAME.parquet for each table in dir, creating
+// dir, each file atomically with mode 0644 (package internal/atomicfile).
+// Every table is encoded before the first file is written, so a table
+// with a bad row leaves dir as it was.
+func Write(dir string, tables []Table) error {
+	type file struct {
+		name string
+		data []byte
 	}
+	var files []file
 	for i := range tables {
 		t := &tables[i]
 		c, err := t.CSV()
@@ -212,10 +253,14 @@ func WriteTables(dir string, tables []Table) error {
 		if err != nil {
 			return err
 		}
-		if err := WriteBytesAtomic(filepath.Join(dir, t.Name+".csv"), c); err != nil {
-			return err
-		}
-		if err := WriteBytesAtomic(filepath.Join(dir, t.Name+".parquet"), p); err != nil {
+		names := t.Files()
+		files = append(files, file{names[0], c}, file{names[1], p})
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, f.name), f.data, atomicfile.Output); err != nil {
 			return err
 		}
 	}

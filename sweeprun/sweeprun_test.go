@@ -44,7 +44,8 @@ func testPlan(t testing.TB, src string) *scenarios.Plan {
 func testPlanF(f *testing.F) *scenarios.Plan { return testPlan(f, sweepYAML) }
 
 // fakeRun is a deterministic stand-in for sim.Run: per arm, a noisy
-// "coverage" near adoption squared and a count, drawn from the seed.
+// "coverage" near adoption squared, a count and a "precision" that is
+// sometimes undefined (NaN), drawn from the seed.
 func fakeRun(ctx context.Context, sc scenarios.Scenario) ([]Row, error) {
 	if t, ok := TaskFromContext(ctx); !ok || t.Seed != sc.Seed {
 		return nil, fmt.Errorf("no task in the context, or the wrong one: %+v", t)
@@ -56,9 +57,17 @@ func fakeRun(ctx context.Context, sc scenarios.Scenario) ([]Row, error) {
 		rows = append(rows, Row{Group: a.Name, Metrics: []Metric{
 			{"coverage", a.Adoption * a.Adoption * (1 + 0.1*rng.NormFloat64()) / d},
 			{"notifications", math.Floor(100 * a.Adoption * rng.Float64())},
+			{"precision", undefinedSometimes(rng.Float64())},
 		}})
 	}
 	return rows, nil
+}
+
+func undefinedSometimes(x float64) float64 {
+	if x < 0.3 {
+		return math.NaN()
+	}
+	return x
 }
 
 func readAll(t *testing.T, dir string) map[string][]byte {
@@ -156,7 +165,7 @@ func TestRunsTableContent(t *testing.T) {
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, TablesDir, RunsTable+".csv"))
 	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
-	if lines[0] != "task,point,replicate,seed,arms_adoption,contact_preset,group,coverage,notifications" {
+	if lines[0] != "task,point,replicate,seed,arms_adoption,contact_preset,group,coverage,notifications,precision" {
 		t.Fatalf("header %q", lines[0])
 	}
 	if len(lines) != 1+12*4 {
@@ -342,5 +351,93 @@ func BenchmarkWriteShard(b *testing.B) {
 		if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestUndefinedValues: the sweep tables use package table's schema, like
+// a run's tables: an undefined metric (NaN) is an empty CSV cell and a
+// Parquet null, seeds are UINT64, and a folder written before NaN became
+// an empty cell (the text "NaN") still reads back.
+func TestUndefinedValues(t *testing.T) {
+	plan := testPlan(t, "name: one\ndays: 3\nseed: 2\nsweep:\n  replicates: 1\n  axes:\n    arms[*].adoption: [0.1, 0.2, 0.3]\n")
+	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nans := 0
+	for _, r := range res {
+		for _, row := range r.Rows {
+			if math.IsNaN(row.Metrics[2].Value) {
+				nans++
+			}
+		}
+	}
+	if nans == 0 {
+		t.Fatal("fakeRun gave no undefined precision: the test checks nothing")
+	}
+	dir := t.TempDir()
+	if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+		t.Fatal(err)
+	}
+	files := readAll(t, dir)
+	runs := string(files[filepath.Join(TablesDir, RunsTable+".csv")])
+	summary := string(files[filepath.Join(TablesDir, SummaryTable+".csv")])
+	if strings.Contains(runs, "NaN") || strings.Contains(summary, "NaN") {
+		t.Errorf("NaN written as text:\n%s\n%s", runs, summary)
+	}
+	if got := strings.Count(runs, ",\n"); got != nans {
+		t.Errorf("%d empty precision cells, want %d:\n%s", got, nans, runs)
+	}
+	// One replicate: every interval is undefined, the mean is the value.
+	lines := strings.Split(strings.TrimSpace(summary), "\n")
+	header := strings.Split(lines[0], ",")
+	for _, line := range lines[1:] {
+		for i, cell := range strings.Split(line, ",") {
+			name := header[i]
+			interval := strings.HasSuffix(name, "_ci_low") || strings.HasSuffix(name, "_ci_high")
+			if interval != (cell == "") && name != "precision_mean" {
+				t.Errorf("summary %s = %q in %q: want intervals empty, the rest filled", name, cell, line)
+			}
+		}
+	}
+
+	b := files[filepath.Join(TablesDir, RunsTable+".parquet")]
+	pf, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, ok := pf.Schema().Lookup("seed")
+	if !ok || seed.Node.Type().String() != "INT(64,false)" {
+		t.Errorf("seed column %v, want UINT64", seed.Node)
+	}
+	prec, ok := pf.Schema().Lookup("precision")
+	if !ok || !prec.Node.Optional() {
+		t.Fatalf("precision column %v, want optional DOUBLE", prec.Node)
+	}
+	nulls := int64(0)
+	for _, rg := range pf.Metadata().RowGroups {
+		nulls += rg.Columns[prec.ColumnIndex].MetaData.Statistics.NullCount
+	}
+	if nulls != int64(nans) {
+		t.Errorf("%d Parquet nulls in precision, want %d", nulls, nans)
+	}
+
+	// A folder written with "NaN" text reads back to the same records.
+	old := strings.ReplaceAll(runs, ",\n", ",NaN\n")
+	if err := os.WriteFile(filepath.Join(dir, TablesDir, RunsTable+".csv"), []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := 0
+	for _, r := range f.data.records {
+		if math.IsNaN(r.values[2]) {
+			back++
+		}
+	}
+	if back != nans {
+		t.Errorf("read back %d undefined values, want %d", back, nans)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/table"
 )
 
 // Folder is one output folder as read back: its manifest and runs table.
@@ -137,9 +138,9 @@ func ReadFolder(dir string) (*Folder, error) {
 		}
 		rec := record{task: t, group: row[4+nAxes]}
 		for mi, s := range row[5+nAxes:] {
-			v, err := strconv.ParseFloat(s, 64)
+			v, err := table.ParseFloat(s)
 			if err != nil {
-				return nil, bad("%s: %q is not a number", m.Metrics[mi], s)
+				return nil, bad("%s: %v", m.Metrics[mi], err)
 			}
 			rec.values = append(rec.values, v)
 		}

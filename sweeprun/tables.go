@@ -1,22 +1,20 @@
 package sweeprun
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/parquet-go/parquet-go"
 	"gonum.org/v1/gonum/stat"
 	"gonum.org/v1/gonum/stat/distuv"
 
+	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/table"
 )
 
 // File names inside an output folder.
@@ -111,13 +109,27 @@ type runsData struct {
 	records []record
 }
 
-func (d *runsData) header() []string {
-	h := []string{"task", "point", "replicate", "seed"}
-	for _, a := range d.axes {
-		h = append(h, a.Column)
+// columns are the runs table's columns: task, point, replicate, seed, one
+// per axis, group, one per metric.
+func (d *runsData) columns() []table.Column {
+	cs := []table.Column{
+		{Name: "task", Kind: table.Int}, {Name: "point", Kind: table.Int},
+		{Name: "replicate", Kind: table.Int}, {Name: "seed", Kind: table.Uint}}
+	cs = append(cs, d.axisColumns()...)
+	cs = append(cs, table.Column{Name: "group", Kind: table.String})
+	for _, m := range d.metrics {
+		cs = append(cs, table.Column{Name: m, Kind: table.Float})
 	}
-	h = append(h, "group")
-	return append(h, d.metrics...)
+	return cs
+}
+
+// header is the runs table's CSV header.
+func (d *runsData) header() []string {
+	var h []string
+	for _, c := range d.columns() {
+		h = append(h, c.Name)
+	}
+	return h
 }
 
 // WriteShard writes a folder for the finished results of one shard: the
@@ -152,106 +164,74 @@ func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskR
 
 // writeFolder writes the tables and then the manifest.
 func writeFolder(dir string, m *Manifest, data *runsData) error {
-	tables := filepath.Join(dir, TablesDir)
-	if err := os.MkdirAll(tables, 0o755); err != nil {
-		return err
-	}
-	if err := writeTable(tables, RunsTable, data.header(), data.columns(), data.rows()); err != nil {
-		return err
-	}
+	tables := []table.Table{data.runsTable()}
 	if m.Shard.Count == 1 && len(m.Tasks) == m.TotalTasks && m.Complete {
-		s := summarize(data)
-		if err := writeTable(tables, SummaryTable, s.header, s.kinds, s.rows); err != nil {
-			return err
-		}
+		tables = append(tables, summarize(data))
+	}
+	if err := table.Write(filepath.Join(dir, TablesDir), tables); err != nil {
+		return err
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(dir, ManifestFile), append(b, '\n'))
+	return atomicfile.WriteBytes(filepath.Join(dir, ManifestFile), append(b, '\n'), atomicfile.Output)
 }
 
-// Column kinds of a table.
-type kind uint8
-
-const (
-	kInt kind = iota
-	kUint
-	kFloat
-	kText
-)
-
-// cell is one value of a table row.
-type cell struct {
-	i int64
-	u uint64
-	f float64
-	s string
-}
-
-func (d *runsData) columns() []kind {
-	k := []kind{kInt, kInt, kInt, kUint}
+// axisColumns are the axes' columns: numbers (Float) or text.
+func (d *runsData) axisColumns() []table.Column {
+	var cs []table.Column
 	for _, a := range d.axes {
+		k := table.String
 		if a.Numeric {
-			k = append(k, kFloat)
+			k = table.Float
+		}
+		cs = append(cs, table.Column{Name: a.Column, Kind: k})
+	}
+	return cs
+}
+
+// axisValues are a task's axis values as cells of axisColumns.
+func (d *runsData) axisValues(t scenarios.Task) []any {
+	var vs []any
+	for ai, a := range d.axes {
+		if a.Numeric {
+			x, _ := strconv.ParseFloat(t.Values[ai], 64)
+			vs = append(vs, x)
 		} else {
-			k = append(k, kText)
+			vs = append(vs, t.Values[ai])
 		}
 	}
-	k = append(k, kText)
-	for range d.metrics {
-		k = append(k, kFloat)
-	}
-	return k
+	return vs
 }
 
-func (d *runsData) rows() [][]cell {
-	var out [][]cell
+// runsTable is the runs table: one row per task and group.
+func (d *runsData) runsTable() table.Table {
+	t := table.Table{Name: RunsTable, Columns: d.columns()}
 	for _, r := range d.records {
-		row := []cell{{i: int64(r.task.Index)}, {i: int64(r.task.Point)}, {i: int64(r.task.Replicate)}, {u: r.task.Seed}}
-		for ai, a := range d.axes {
-			c := cell{s: r.task.Values[ai]}
-			if a.Numeric {
-				c.f, _ = strconv.ParseFloat(c.s, 64)
-			}
-			row = append(row, c)
-		}
-		row = append(row, cell{s: r.group})
+		row := []any{r.task.Index, r.task.Point, r.task.Replicate, r.task.Seed}
+		row = append(row, d.axisValues(r.task)...)
+		row = append(row, r.group)
 		for _, v := range r.values {
-			row = append(row, cell{f: v})
+			row = append(row, v)
 		}
-		out = append(out, row)
+		t.Rows = append(t.Rows, row)
 	}
-	return out
-}
-
-// summaryData is the summary table.
-type summaryData struct {
-	header []string
-	kinds  []kind
-	rows   [][]cell
+	return t
 }
 
 // summarize computes per point and group the mean of each metric over the
 // replicates and its 95 % confidence interval, mean ± t(0.975, n-1)·s/√n
 // with s the sample standard deviation (Student's t: replicates are few).
-// With one replicate the interval is NaN: one run says nothing about spread.
-func summarize(d *runsData) *summaryData {
-	s := &summaryData{header: []string{"point"}, kinds: []kind{kInt}}
-	for _, a := range d.axes {
-		s.header = append(s.header, a.Column)
-		if a.Numeric {
-			s.kinds = append(s.kinds, kFloat)
-		} else {
-			s.kinds = append(s.kinds, kText)
-		}
-	}
-	s.header = append(s.header, "group", "n")
-	s.kinds = append(s.kinds, kText, kInt)
+// With one replicate the interval is NaN (an empty cell): one run says
+// nothing about spread.
+func summarize(d *runsData) table.Table {
+	s := table.Table{Name: SummaryTable, Columns: []table.Column{{Name: "point", Kind: table.Int}}}
+	s.Columns = append(s.Columns, d.axisColumns()...)
+	s.Columns = append(s.Columns, table.Column{Name: "group", Kind: table.String}, table.Column{Name: "n", Kind: table.Int})
 	for _, m := range d.metrics {
-		s.header = append(s.header, m+"_mean", m+"_ci_low", m+"_ci_high")
-		s.kinds = append(s.kinds, kFloat, kFloat, kFloat)
+		s.Columns = append(s.Columns, table.Column{Name: m + "_mean", Kind: table.Float},
+			table.Column{Name: m + "_ci_low", Kind: table.Float}, table.Column{Name: m + "_ci_high", Kind: table.Float})
 	}
 
 	type key struct {
@@ -271,24 +251,18 @@ func summarize(d *runsData) *summaryData {
 	// order groups first appear in that point.
 	for _, k := range order {
 		recs := byKey[k]
-		row := []cell{{i: int64(k.point)}}
-		for ai, a := range d.axes {
-			c := cell{s: recs[0].task.Values[ai]}
-			if a.Numeric {
-				c.f, _ = strconv.ParseFloat(c.s, 64)
-			}
-			row = append(row, c)
-		}
-		row = append(row, cell{s: k.group}, cell{i: int64(len(recs))})
+		row := []any{k.point}
+		row = append(row, d.axisValues(recs[0].task)...)
+		row = append(row, k.group, len(recs))
 		xs := make([]float64, len(recs))
 		for mi := range d.metrics {
 			for i, r := range recs {
 				xs[i] = r.values[mi]
 			}
 			mean, lo, hi := meanCI(xs, 0.95)
-			row = append(row, cell{f: mean}, cell{f: lo}, cell{f: hi})
+			row = append(row, mean, lo, hi)
 		}
-		s.rows = append(s.rows, row)
+		s.Rows = append(s.Rows, row)
 	}
 	return s
 }
@@ -307,129 +281,4 @@ func meanCI(xs []float64, conf float64) (mean, lo, hi float64) {
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(1 - (1-conf)/2)
 	half := t * sd / math.Sqrt(float64(n))
 	return mean, mean - half, mean + half
-}
-
-// writeTable writes NAME.csv and NAME.parquet in dir.
-func writeTable(dir, name string, header []string, kinds []kind, rows [][]cell) error {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	if err := w.Write(header); err != nil {
-		return err
-	}
-	rec := make([]string, len(header))
-	for _, row := range rows {
-		for i, c := range row {
-			rec[i] = formatCell(kinds[i], c)
-		}
-		if err := w.Write(rec); err != nil {
-			return err
-		}
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	if err := writeAtomic(filepath.Join(dir, name+".csv"), buf.Bytes()); err != nil {
-		return err
-	}
-	pq, err := parquetBytes(name, header, kinds, rows)
-	if err != nil {
-		return err
-	}
-	return writeAtomic(filepath.Join(dir, name+".parquet"), pq)
-}
-
-// formatCell writes a value in CSV: integers in decimal, floats in the
-// shortest form that reads back to the same float64 (so merging shards
-// from their CSV loses nothing), NaN as "NaN".
-func formatCell(k kind, c cell) string {
-	switch k {
-	case kInt:
-		return strconv.FormatInt(c.i, 10)
-	case kUint:
-		return strconv.FormatUint(c.u, 10)
-	case kFloat:
-		return strconv.FormatFloat(c.f, 'g', -1, 64)
-	}
-	return c.s
-}
-
-// parquetBytes encodes a table as Parquet with ZSTD compression. The file
-// names bluesim as its writer, not the library version, so that the same
-// rows give the same bytes whichever build wrote them.
-func parquetBytes(name string, header []string, kinds []kind, rows [][]cell) ([]byte, error) {
-	group := parquet.Group{}
-	for i, h := range header {
-		var n parquet.Node
-		switch kinds[i] {
-		case kInt:
-			n = parquet.Int(64)
-		case kUint:
-			n = parquet.Uint(64)
-		case kFloat:
-			n = parquet.Leaf(parquet.DoubleType)
-		default:
-			n = parquet.String()
-		}
-		group[h] = parquet.Compressed(n, &parquet.Zstd)
-	}
-	schema := parquet.NewSchema(name, group)
-	// The schema orders columns by name; map each to its header index.
-	cols := schema.Columns()
-	idx := make([]int, len(cols))
-	pos := map[string]int{}
-	for i, h := range header {
-		pos[h] = i
-	}
-	for ci, path := range cols {
-		idx[ci] = pos[path[0]]
-	}
-	var buf bytes.Buffer
-	w := parquet.NewWriter(&buf, schema, parquet.CreatedBy("bluesim", "sweep", "1"))
-	prow := make(parquet.Row, len(cols))
-	for _, row := range rows {
-		for ci, hi := range idx {
-			c := row[hi]
-			var v parquet.Value
-			switch kinds[hi] {
-			case kInt:
-				v = parquet.Int64Value(c.i)
-			case kUint:
-				v = parquet.Int64Value(int64(c.u))
-			case kFloat:
-				v = parquet.DoubleValue(c.f)
-			default:
-				v = parquet.ByteArrayValue([]byte(c.s))
-			}
-			prow[ci] = v.Level(0, 0, ci)
-		}
-		if _, err := w.WriteRows([]parquet.Row{prow}); err != nil {
-			return nil, err
-		}
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it,
-// so that an interrupted run leaves the old file or the new one, never half.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }
