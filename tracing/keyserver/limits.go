@@ -120,13 +120,18 @@ var overloadBody = func() []byte {
 }()
 
 // capListener caps open connections: past max, it answers 503 itself and
-// closes, so a flood of connections costs a bounded amount of memory.
+// closes, so a flood of connections costs a bounded amount of memory. At
+// most maxRefusing refusals are written at once; past that a connection is
+// closed unanswered.
 type capListener struct {
 	net.Listener
-	max    int64
-	open   atomic.Int64
-	refuse func()
+	max      int64
+	open     atomic.Int64
+	refusing atomic.Int64
+	refuse   func()
 }
+
+const maxRefusing = 256
 
 func (l *capListener) Accept() (net.Conn, error) {
 	for {
@@ -137,7 +142,15 @@ func (l *capListener) Accept() (net.Conn, error) {
 		if l.open.Add(1) > l.max {
 			l.open.Add(-1)
 			l.refuse()
-			go refuseConn(c)
+			if l.refusing.Add(1) > maxRefusing {
+				l.refusing.Add(-1)
+				c.Close()
+				continue
+			}
+			go func() {
+				defer l.refusing.Add(-1)
+				refuseConn(c)
+			}()
 			continue
 		}
 		return &cappedConn{Conn: c, l: l}, nil
