@@ -75,6 +75,9 @@ type Params struct {
 	VisitNeighbours float64 `yaml:"visit_neighbours"`
 	// Phones are the phone and app-behaviour parameters.
 	Phones Phones `yaml:"phones"`
+	// Geography: the census area, its scale and what differs between
+	// urban and rural areas (unused for a synthetic town).
+	Geography `yaml:",inline"`
 }
 
 // SizeShare is one class of a size distribution.
@@ -125,6 +128,7 @@ type Phones struct {
 func Default(size int) Params {
 	return Params{
 		Size:          size,
+		Geography:     defaultGeography(),
 		HouseholdSize: 3.5,
 		// 0-9, 10-19, 20-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80+.
 		AgeShares:        []float64{0.166, 0.147, 0.155, 0.160, 0.134, 0.116, 0.074, 0.030, 0.018},

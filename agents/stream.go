@@ -22,6 +22,10 @@ const (
 	SubUpload
 	SubKeys
 	SubSampling
+	// SubGeo keys a census population's placement of clusters and sites.
+	SubGeo
+	// SubTravel keys inter-province day trips.
+	SubTravel
 )
 
 // Mix hashes words into one 64-bit value with splitmix64 steps; it is the

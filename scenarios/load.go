@@ -253,6 +253,11 @@ func (l *Loaded) applySet(s string) ErrorList {
 	if err := d.SetPath(reflect.ValueOf(&l.Scenario).Elem(), path, n); err != nil {
 		return ErrorList{strictyaml.PathErrorAt(err, flag, Pos{}, path)}
 	}
+	if path == "population.size" {
+		// complete must know that this flag gave the size (a census
+		// area's size is checked against the census, not replaced).
+		d.Pos[path] = Pos{File: flag}
+	}
 	complete(&l.Scenario, d.Pos)
 	// The flag set this path (and everything under it).
 	d.Pos[path] = Pos{File: flag}
@@ -304,6 +309,12 @@ func (l *Loaded) locate(errs ErrorList) ErrorList { return l.Positions.Locate(er
 // what --show prints is what the run uses).
 func complete(sc *Scenario, pos Positions) {
 	completeArms(sc, pos)
+	// A census area's size follows the census and the scale, unless this
+	// layer gave it (then the validator checks that it agrees, so that a
+	// scenario written out by --show or a run loads back).
+	if n, ok := sc.Population.CensusSize(); ok && !pos.Has("population.size") {
+		sc.Population.Size = n
+	}
 	if sc.Contact.Preset != ContactCustom {
 		if d, m, err := sc.Contact.Resolved(); err == nil {
 			if !pos.Has("contact.distance_m") {

@@ -47,6 +47,12 @@ type engine struct {
 	armGroup []int
 	rules    []tracing.Rule
 	maxAdopt float64
+	// Census populations (areas.go): each arm's adoption per area (nil
+	// without adoption_by_area), the largest over the arms, and the
+	// per-area verdict rows.
+	byArea    [][]float64
+	maxByArea []float64
+	areaRows  [][]AreaRow
 
 	// Per-day state.
 	day     int
@@ -112,6 +118,10 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	if errs := scenarios.Validate(&sc); len(errs) > 0 {
 		return nil, fmt.Errorf("invalid scenario:\n%w", errs)
 	}
+	if sc.Population.Separate() {
+		return nil, fmt.Errorf("population.area %s is simulated one province per run (population.travel.mixing: separate): "+
+			"run it with bluesim run, which splits it (scenarios.SplitProvinces), or set travel.mixing: joint", sc.Population.Area)
+	}
 	cd, cm, err := sc.Contact.Resolved()
 	if err != nil {
 		return nil, err
@@ -158,6 +168,7 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		e.maxAdopt = math.Max(e.maxAdopt, a.Adoption)
 		e.armGroup = append(e.armGroup, gi)
 	}
+	e.setupAreas()
 	for gi, g := range e.groups {
 		if err := g.setupDevices(pop, model, sc.Seed, gi, e.start, sc.Radio); err != nil {
 			return nil, err
@@ -206,7 +217,7 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 // diagnosedMax reports whether person i is diagnosed on day d in any arm
 // (the superset of every arm's index cases).
 func (e *engine) diagnosedMax(i, d int) bool {
-	return int(e.diagDay[i]) == d && (!e.appOnly || e.pop.Installed(i, e.maxAdopt))
+	return int(e.diagDay[i]) == d && (!e.appOnly || e.pop.InstalledByArea(i, e.maxAdopt, e.maxByArea, 1))
 }
 
 // drawDiagnoses fixes each person's diagnosis day: the first day from
@@ -228,7 +239,11 @@ func (e *engine) drawDiagnoses() {
 
 // installedArm reports whether person i has arm ai's app on day d.
 func (e *engine) installedArm(ai, i, d int) bool {
-	return e.pop.Installed(i, e.sc.Arms[ai].AdoptionOn(d))
+	a := &e.sc.Arms[ai]
+	if e.byArea != nil && e.byArea[ai] != nil {
+		return e.pop.InstalledByArea(i, a.AdoptionOn(d), e.byArea[ai], a.RampFactor(d))
+	}
+	return e.pop.Installed(i, a.AdoptionOn(d))
 }
 
 // simulateDay builds the day's stays, runs every site (in parallel

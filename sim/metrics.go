@@ -203,6 +203,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		// bump counts a verdict in every breakdown; app says whether both
 		// the index case and the contact had the arm's app.
 		bump := func(c *contact, verdict int, app bool) {
+			e.countArea(ai, c.other, verdict, app)
 			idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
 			idxApp := e.installedArm(ai, int(c.idx), d)
 			othApp := e.installedArm(ai, int(c.other), d)
@@ -243,6 +244,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		ci := 0
 		ni := 0
 		for _, ix := range idxByArm[ai] {
+			e.countIndex(ai, ix)
 			for ci < len(contacts) && contacts[ci].idx < ix {
 				ci++
 			}
@@ -363,6 +365,7 @@ func (e *engine) finish() *Result {
 			}
 		}
 	}
+	r.Areas = e.finishAreas()
 	for _, s := range e.att.s {
 		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[s.group].label, Environment: s.env.String(),
 			DistanceM: round3(float64(s.dist)), AttenuationDB: round3(float64(s.att))})

@@ -31,6 +31,9 @@ type Result struct {
 	// Delays is the histogram of hours from first matched exposure to
 	// notification, per arm.
 	Delays []DelayRow `json:"delays"`
+	// Areas are the verdicts per arm and census area (population.area),
+	// nil for a town.
+	Areas []AreaRow `json:"areas,omitempty"`
 	// Epidemic holds the epidemic layer's run-wide outcomes (nil when the
 	// layer is off); each arm's own are in Arms[i].Epidemic.
 	Epidemic *EpidemicResult `json:"epidemic,omitempty"`
@@ -263,7 +266,8 @@ func (r *Result) computeHash() error {
 		Attenuation []AttenuationSample
 		Delays      []DelayRow
 		Epidemic    *EpidemicResult `json:",omitempty"`
-	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays, r.Epidemic}
+		Areas       []AreaRow       `json:",omitempty"`
+	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays, r.Epidemic, r.Areas}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err

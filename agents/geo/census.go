@@ -19,6 +19,14 @@ const (
 	HouseholdSizesFile = "household-sizes.csv"
 )
 
+// Slugs the synthesis looks for: Nam Định (the province whose districts
+// and age bands are shipped) and the whole country (the national rows of
+// household-sizes.csv).
+const (
+	NamDinhSlug     = "nam-dinh"
+	AreaVietnamName = "vietnam"
+)
+
 // Census totals that the shipped files must reproduce (vietnam.md §1.1 and
 // §2.1): the whole country and Nam Định province.
 const (

@@ -1,0 +1,106 @@
+package sim
+
+import (
+	"context"
+	"math"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bluesim/bluesim/scenarios"
+)
+
+// namDinh is Nam Định at a small scale over a few days: the census
+// population of every district, two Bluezone arms (the second with its
+// own adoption in Nam Định city) and a GAEN arm.
+func namDinh(t *testing.T, scale float64, days int) scenarios.Scenario {
+	t.Helper()
+	l, err := scenarios.LoadBuiltin("nam-dinh",
+		"population.scale="+trimFloat(scale), "days="+trimFloat(float64(days)),
+		"diagnosis.daily_fraction=0.02", "diagnosis.first_day=1", "metrics.attenuation_samples=100",
+		"arms=[{protocol: bluezone, adoption: 0.3}, {name: bz-city, protocol: bluezone, adoption: 0.3, adoption_by_area: {nam-dinh-city: 0.6}}, {protocol: gaen, adoption: 0.3}]")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l.Scenario
+}
+
+func trimFloat(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
+
+// TestAreaRows checks the by-area rows of a census run: one per arm and
+// district, summing to the arm's totals; an adoption set for one district
+// reaches that share of its people and changes no other district's
+// installs; and the rows, like everything, do not depend on the worker
+// count.
+func TestAreaRows(t *testing.T) {
+	sc := namDinh(t, 0.003, 4)
+	r1, _ := run(t, sc, WithWorkers(1))
+	r2, _ := run(t, sc, WithWorkers(2))
+	if r1.Hash != r2.Hash {
+		t.Fatalf("hash differs across worker counts")
+	}
+	if len(r1.Areas) != 10*len(sc.Arms) {
+		t.Fatalf("%d area rows, want %d", len(r1.Areas), 10*len(sc.Arms))
+	}
+	for ai, a := range r1.Arms {
+		var sum AreaRow
+		var people int64
+		for _, row := range r1.Areas[ai*10 : ai*10+10] {
+			if row.Arm != a.Name {
+				t.Fatalf("row of arm %s among arm %s's", row.Arm, a.Name)
+			}
+			sum.TP += row.TP
+			sum.FP += row.FP
+			sum.FN += row.FN
+			sum.TN += row.TN
+			sum.CloseContacts += row.CloseContacts
+			sum.AppCloseContacts += row.AppCloseContacts
+			sum.Notifications += row.Notifications
+			sum.IndexCases += row.IndexCases
+			people += row.People
+			if row.CloseContacts != row.TP+row.FN || row.Notifications != row.TP+row.FP {
+				t.Errorf("%s %s: inconsistent row %+v", a.Name, row.Area, row)
+			}
+		}
+		if sum.Counts != a.Counts || sum.CloseContacts != a.CloseContacts || sum.Notifications != a.Notifications ||
+			sum.IndexCases != a.IndexCases || sum.AppCloseContacts != a.AppCloseContacts {
+			t.Errorf("%s: areas sum to %+v, the arm has %+v", a.Name, sum, a)
+		}
+		if people != int64(r1.Agents) {
+			t.Errorf("%s: areas hold %d people, the run %d", a.Name, people, r1.Agents)
+		}
+		if a.TP == 0 {
+			t.Errorf("%s: no true positives", a.Name)
+		}
+	}
+	// bz-city: Nam Định city at 0.6, the rest as bluezone-30.
+	for k := range 10 {
+		plain, city := r1.Areas[k], r1.Areas[10+k]
+		share := float64(city.Installed) / float64(city.People)
+		if k == 0 {
+			if city.Area != "nam-dinh-city" || city.Adoption != 0.6 || math.Abs(share-0.6) > 4*math.Sqrt(0.24/float64(city.People)) {
+				t.Errorf("nam-dinh-city: adoption %v, %.3f installed", city.Adoption, share)
+			}
+			if city.Installed <= plain.Installed {
+				t.Errorf("nam-dinh-city: %d installs at 0.6, %d at 0.3", city.Installed, plain.Installed)
+			}
+			continue
+		}
+		if city.Installed != plain.Installed || city.Adoption != 0.3 {
+			t.Errorf("%s: %d installs with the city's own adoption, %d without", city.Area, city.Installed, plain.Installed)
+		}
+	}
+}
+
+// TestSeparateAreaRefused: a multi-province area simulated province by
+// province is not one run.
+func TestSeparateAreaRefused(t *testing.T) {
+	l, err := scenarios.LoadBuiltin("town", "population.area=nam-dinh,thai-binh", "population.scale=0.001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), l.Scenario)
+	if err == nil || !strings.Contains(err.Error(), "one province per run") {
+		t.Fatalf("got %v", err)
+	}
+}
