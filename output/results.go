@@ -44,10 +44,20 @@ const (
 //     positives, uploads, notifications and people confined;
 //   - epidemic_rt: per run and infection day, the cohort reproduction
 //     number (complete = the cohort has finished being infectious).
+//
+// With a census population (scenario key population.area), one more:
+//
+//   - by_area: per arm and area (district or province), the people and
+//     their installs, index cases, close contacts, verdicts and
+//     notifications counted where the person concerned lives, with
+//     coverage, capture and precision and their 95 % Wilson intervals.
 func ResultTables(r *sim.Result, o Options) []table.Table {
 	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
 	if r.Epidemic != nil {
 		ts = append(ts, epidemicArmsTable(r), epidemicDailyTable(r), epidemicRtTable(r))
+	}
+	if r.Areas != nil {
+		ts = append(ts, byAreaTable(r))
 	}
 	return ts
 }

@@ -101,6 +101,9 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 			return nil, err
 		}
 		o.DiagnosedAmong = canon.Diagnosis.Among
+		if p := canon.Population; p.Geographic() {
+			o.Census = &Census{Area: p.Area, AreaLevel: p.AreaLevel, Scale: Num(p.Scale)}
+		}
 	}
 	tables := ResultTables(r, o)
 	var figs []Figure

@@ -55,6 +55,9 @@ type Options struct {
 	// pair need the app, so coverage ≈ capture × a²; with index cases drawn
 	// from app users only the contact does, so coverage ≈ capture × a.
 	DiagnosedAmong string
+	// Census is the scenario's census area, scale and level (nil for a
+	// town); WriteRun fills it from the scenario.
+	Census *Census
 }
 
 func (o Options) among() string {
@@ -103,6 +106,9 @@ type Summary struct {
 	// Epidemic is the epidemic layer's run-wide outcome, absent when the
 	// scenario's epidemic is off.
 	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
+	// Census describes a census population (scenario key
+	// population.area), absent for a synthetic town.
+	Census *Census `json:"census,omitempty"`
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
@@ -239,6 +245,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 	if e := r.Epidemic; e != nil {
 		s.Epidemic = &EpidemicSummary{Beta: Num(e.Beta), TargetR0: Num(e.TargetR0), NoApp: e.Counterfactual}
 	}
+	s.Census = censusSummary(r, o)
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {
 		s.BytesPerAgent = Num(float64(s.PeakRSSBytes) / float64(r.Agents))

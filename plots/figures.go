@@ -40,6 +40,9 @@ func Figures(r *sim.Result, o output.Options) ([]Figure, error) {
 	if r.Epidemic != nil {
 		builders = append(builders, infectionsFigure, rEffFigure)
 	}
+	if r.Areas != nil {
+		builders = append(builders, areaFigure)
+	}
 	figs := make([]Figure, 0, len(builders))
 	for _, b := range builders {
 		f, err := b(r, o)

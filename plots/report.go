@@ -92,6 +92,9 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 	if p := epidemicReading(s); p != "" {
 		out = append(out, p)
 	}
+	if p := areaReading(s, r); p != "" {
+		out = append(out, p)
+	}
 	if p := delayReading(r); p != "" {
 		out = append(out, p)
 	}

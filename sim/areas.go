@@ -23,6 +23,9 @@ type AreaRow struct {
 	// (vietnam.md §2.3), -1 when it has none.
 	TileRow int `json:"tile_row"`
 	TileCol int `json:"tile_col"`
+	// Census is the area's 2019 census population (vietnam.md §1.1,
+	// §2.1).
+	Census int64 `json:"census"`
 	// People simulated in the area; Adoption the arm's adoption there
 	// (adoption_by_area, or the arm's adoption) at its end; Installed the
 	// people with the app on the last day.
@@ -61,7 +64,7 @@ func (e *engine) setupAreas() {
 		for k := range pop.Areas {
 			ar := &pop.Areas[k]
 			row := AreaRow{Arm: a.Name, Area: ar.Slug, Name: ar.Name, Province: ar.Province, Level: ar.Level,
-				TileRow: -1, TileCol: -1, People: int64(ar.People), Adoption: a.Adoption}
+				TileRow: -1, TileCol: -1, Census: int64(ar.Census), People: int64(ar.People), Adoption: a.Adoption}
 			if ar.Tile {
 				row.TileRow, row.TileCol = ar.TileRow, ar.TileCol
 			}

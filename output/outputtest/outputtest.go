@@ -142,3 +142,51 @@ func EpidemicResult() *sim.Result {
 	r.Epidemic = e
 	return r
 }
+
+// AreaResult returns Result with census areas added: Nam Định's ten
+// districts on their tile map (vietnam.md §2.3), with plausible counts per
+// arm and district, and one district without any close contact.
+func AreaResult() *sim.Result {
+	r := Result()
+	r.Scenario = "synthetic-nam-dinh"
+	districts := []struct {
+		slug, name string
+		row, col   int
+		census     int64
+	}{
+		{"nam-dinh-city", "Thành phố Nam Định", 0, 2, 236294}, {"my-loc", "Huyện Mỹ Lộc", 0, 1, 72514},
+		{"vu-ban", "Huyện Vụ Bản", 1, 1, 130862}, {"y-yen", "Huyện Ý Yên", 1, 0, 229006},
+		{"nghia-hung", "Huyện Nghĩa Hưng", 2, 1, 175786}, {"nam-truc", "Huyện Nam Trực", 1, 2, 183241},
+		{"truc-ninh", "Huyện Trực Ninh", 2, 2, 172557}, {"xuan-truong", "Huyện Xuân Trường", 1, 3, 149480},
+		{"giao-thuy", "Huyện Giao Thủy", 2, 4, 167752}, {"hai-hau", "Huyện Hải Hậu", 3, 2, 262901},
+	}
+	for ai, a := range r.Arms {
+		for k, d := range districts {
+			people := d.census / 100
+			cc := int64(20 + 7*k)
+			if k == 1 {
+				cc = 0 // no close contact: undefined coverage
+			}
+			app := int64(math.Round(float64(cc) * a.Adoption * a.Adoption * 1.2))
+			tp := int64(math.Round(float64(app) * (0.5 + 0.04*float64(k%5))))
+			fp := tp * int64(1+ai%2)
+			r.Areas = append(r.Areas, sim.AreaRow{Arm: a.Name, Area: d.slug, Name: d.name, Province: "nam-dinh",
+				Level: "district", TileRow: d.row, TileCol: d.col, Census: d.census, People: people,
+				Adoption: a.Adoption, Installed: int64(math.Round(float64(people) * a.Adoption)),
+				IndexCases: int64(2 + k%3), CloseContacts: cc, AppCloseContacts: app,
+				Counts: sim.Counts{TP: tp, FP: fp, FN: cc - tp, TN: 50}, AppTP: tp, Notifications: tp + fp})
+		}
+	}
+	return r
+}
+
+// ProvinceResult is AreaResult with the areas made provinces without a
+// place on a tile map (a national run's by_area rows).
+func ProvinceResult() *sim.Result {
+	r := AreaResult()
+	for i := range r.Areas {
+		r.Areas[i].Level, r.Areas[i].TileRow, r.Areas[i].TileCol = "province", -1, -1
+		r.Areas[i].Province = r.Areas[i].Area
+	}
+	return r
+}
