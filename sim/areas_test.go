@@ -104,3 +104,36 @@ func TestSeparateAreaRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestCombine: one result combines to itself (same hash), and two add up
+// arm by arm, keeping at most the asked attenuation samples; results with
+// different arms do not combine.
+func TestCombine(t *testing.T) {
+	sc := namDinh(t, 0.002, 3)
+	r, _ := run(t, sc, WithWorkers(2))
+	one, err := Combine(r.Scenario, r.Seed, len(r.Attenuation), []*Result{r})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.Hash != r.Hash {
+		t.Fatalf("one part combines to hash %s, its own is %s", one.Hash, r.Hash)
+	}
+	sc.Seed = 2
+	r2, _ := run(t, sc, WithWorkers(2))
+	two, err := Combine("both", 9, 50, []*Result{r, r2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if two.Agents != r.Agents+r2.Agents || len(two.Attenuation) != 50 || len(two.Areas) != len(r.Areas)+len(r2.Areas) {
+		t.Fatalf("agents %d, %d samples, %d area rows", two.Agents, len(two.Attenuation), len(two.Areas))
+	}
+	for ai, a := range two.Arms {
+		if a.TP != r.Arms[ai].TP+r2.Arms[ai].TP || a.CloseContacts != r.Arms[ai].CloseContacts+r2.Arms[ai].CloseContacts {
+			t.Errorf("arm %s does not add up", a.Name)
+		}
+	}
+	r2.Arms = r2.Arms[:1]
+	if _, err := Combine("x", 1, 10, []*Result{r, r2}); err == nil {
+		t.Error("results with different arms combined")
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bluesim/bluesim/output"
-	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 )
@@ -36,7 +35,16 @@ Every file is written atomically. Progress goes to stderr: bars on a
 terminal, a line every 2 s otherwise. Ctrl-C stops at the next day and
 leaves earlier outputs in --out untouched.
 
-The same seed gives the same output_hash for any --workers.`,
+The same seed gives the same output_hash for any --workers.
+
+A census area simulated province by province (population.area with
+several provinces and population.travel.mixing: separate, such as the
+built-in vietnam) runs one province after another and writes the combined
+run. With --shard i/n (or JOB_COMPLETION_INDEX with --shard-count, or
+SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT) it runs only shard i's
+provinces, a fixed subset balanced by population, and writes their results
+to OUT/shard-i-of-n; "bluesim merge OUT" then writes the run folder of the
+whole area, byte for byte what the run without shards writes.`,
 		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runScenario(cmd, scenarioArg(args))
@@ -47,6 +55,8 @@ The same seed gives the same output_hash for any --workers.`,
 	f.Uint64("seed", 0, "random seed (default: the scenario's)")
 	f.Int("workers", 0, "parallel workers (0: the scenario's engine.workers, or one per CPU); results do not depend on it")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
+	f.String("shard", "", "for an area simulated province by province (vietnam): run shard i of n (\"i/n\") of its provinces")
+	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
 	return cmd
 }
 
@@ -81,6 +91,12 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	if dir == "" {
 		dir = filepath.Join("out", sc.Name)
 	}
+	if sc.Population.Separate() {
+		return a.runProvinces(cmd, sc, dir, opts)
+	}
+	if a.str("shard") != "" {
+		return usagef("--shard splits a census area simulated province by province (such as vietnam); %s is one run", sc.Name)
+	}
 	fmt.Fprintf(a.stderr, "run %s: %d people, %d days, %d arms, seed %d -> %s\n",
 		sc.Name, sc.Population.Size, sc.Days, len(sc.Arms), sc.Seed, dir)
 
@@ -95,16 +111,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		}
 		return err
 	}
-	s, err := output.WriteRun(a.ctx, dir, r, output.WithScenario(sc), output.WithRenderer(plots.Renderer{}))
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted while writing %s: %v (the files written are complete)", dir, err)
-		}
-		return err
-	}
-	fmt.Fprintf(a.stderr, "done in %.1f s on %d workers: %.0f agent-days/s, peak memory %.0f MiB\n",
-		float64(s.WallSeconds), s.Workers, float64(s.AgentDaysPerSecond), float64(s.PeakRSSBytes)/(1<<20))
-	return printRunSummary(a, dir, s)
+	return a.writeRun(dir, sc, r)
 }
 
 // printRunSummary prints the arms' headline numbers and where the files
