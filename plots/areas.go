@@ -317,3 +317,79 @@ func areaReading(s *output.Summary, r *sim.Result) string {
 		"see the coverage-by-area figure and tables/by_area.csv, which also has each area's interval).",
 		where, arm, pct(lo.Coverage), shortName(lo.Name), pct(hi.Coverage), shortName(hi.Name))
 }
+
+// AreaTarget is one area's answer of a per-area install-target search.
+type AreaTarget struct {
+	Area, Name string
+	// Found says whether the goal was met at some adoption up to Max.
+	Found bool
+	// Answer is the smallest adoption found to meet the goal, BracketLo
+	// the largest found to fail it (NaN when met at 0); Max the area's
+	// limit (its smartphone ownership).
+	Answer, BracketLo, Max float64
+}
+
+// FigTargetByArea is the per-area install-target figure.
+const FigTargetByArea = "target_by_area"
+
+// TargetByAreaFigure draws the smallest adoption meeting the goal in each
+// area: a point at the answer and a line over its bracket (from the
+// largest adoption found to fail); an area whose goal is not met even at
+// its smartphone ownership is a cross at that limit.
+func TargetByAreaFigure(title, goal string, rows []AreaTarget) (Figure, error) {
+	f := Figure{Name: FigTargetByArea, Title: title,
+		Caption: "For each area, the smallest adoption of that area (the others as the scenario has them) at which " +
+			goal + " holds for its residents, judged on the one-sided confidence bound: the point is the answer, the " +
+			"line the bracket the search narrowed it to. A cross marks an area whose goal is not met even when every " +
+			"smartphone owner there has the app."}
+	p := newPlot(title, "adoption of the area (share of its people with the app)", "")
+	var found, missed plotter.XYs
+	n := len(rows)
+	ticks := make([]plot.Tick, n)
+	for i, r := range rows {
+		y := float64(n - 1 - i)
+		ticks[i] = plot.Tick{Value: y, Label: shortName(r.Name)}
+		if !r.Found {
+			missed = append(missed, plotter.XY{X: r.Max, Y: y})
+			continue
+		}
+		found = append(found, plotter.XY{X: r.Answer, Y: y})
+		lo := r.BracketLo
+		if math.IsNaN(lo) {
+			lo = 0
+		}
+		l, err := plotter.NewLine(plotter.XYs{{X: lo, Y: y}, {X: r.Answer, Y: y}})
+		if err != nil {
+			return f, err
+		}
+		l.Color = col(0)
+		l.Width = vg.Points(2)
+		p.Add(l)
+	}
+	if len(found) > 0 {
+		s, err := plotter.NewScatter(found)
+		if err != nil {
+			return f, err
+		}
+		s.Color, s.Shape, s.Radius = col(0), draw.CircleGlyph{}, vg.Points(3.5)
+		p.Add(s)
+		p.Legend.Add("smallest adoption meeting the goal", s)
+	}
+	if len(missed) > 0 {
+		s, err := plotter.NewScatter(missed)
+		if err != nil {
+			return f, err
+		}
+		s.Color, s.Shape, s.Radius = col(1), draw.CrossGlyph{}, vg.Points(4)
+		p.Add(s)
+		p.Legend.Add("not met up to the area's smartphone ownership", s)
+	}
+	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
+	p.Y.Min, p.Y.Max = -0.7, float64(n)+0.3
+	p.X.Min, p.X.Max = 0, 1
+	p.Legend.Left = false
+	f.Plot = p
+	f.Width = 7 * vg.Inch
+	f.Height = vg.Length(math.Max(3.5, 1.4+0.3*float64(n))) * vg.Inch
+	return f, nil
+}

@@ -72,7 +72,17 @@ Writes, in --out (default out/target-<scenario>), atomically:
   plots/         target_curve: the metric against adoption with intervals,
                  the goal line and the answer marked (PNG and SVG)
 
-Exit code 3 when the goal is not met even at the ownership cap.`,
+Exit code 3 when the goal is not met even at the ownership cap.
+
+With --by-area (census populations such as nam-dinh), it searches each
+area (district) in turn: the arm runs alone with that area's adoption set
+to the probe (adoption_by_area) and every other area as the scenario has
+it, up to the area's own smartphone ownership, and the goal is judged on
+the area's row of tables/by_area (its residents' close contacts and
+notifications). --area SLUG (repeatable) picks areas. It writes
+target.json with a by_area list, tables/target_by_area and
+tables/target_area_points, and plots/target_by_area; exit code 3 when an
+area's goal is not met.`,
 		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runTarget(cmd, scenarioArg(args))
@@ -87,6 +97,8 @@ Exit code 3 when the goal is not met even at the ownership cap.`,
 	f.Int("workers", 0, "parallel workers per simulation (0: the scenario's engine.workers, or one per CPU)")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	f.Float64("tolerance", 0.01, "stop when the adoption bracket is narrower than this")
+	f.Bool("by-area", false, "census populations: search each area's own adoption (the others as the scenario has them), judged on the area's residents")
+	f.StringArray("area", nil, "with --by-area: search only this area (repeatable; implies --by-area)")
 	return cmd
 }
 
@@ -173,6 +185,9 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		opts = append(opts, sim.WithWorkers(workers))
 	}
 
+	if areas, _ := cmd.Flags().GetStringArray("area"); a.boolean("by-area") || len(areas) > 0 {
+		return a.runTargetByArea(cmd, t, opts)
+	}
 	armNote := ""
 	if !a.changed(cmd, "arm") && len(t.sc.Arms) > 1 {
 		armNote = fmt.Sprintf(" (the first of %d arms; pick another with --arm)", len(t.sc.Arms))

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/bluesim/bluesim/check"
+	"github.com/bluesim/bluesim/internal/atomicfile"
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/plots"
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/sim/target"
+	"github.com/bluesim/bluesim/table"
+)
+
+// Files of a per-area target search, under --out.
+const (
+	targetAreaTable       = "target_by_area"
+	targetAreaPointsTable = "target_area_points"
+)
+
+// areaTarget is one area's search.
+type areaTarget struct {
+	slug, name string
+	max        float64
+	out        *target.Outcome
+}
+
+// runTargetByArea runs one install-target search per area of a census
+// population: in each, the arm runs alone with that area's adoption set to
+// the probe (adoption_by_area) and the others as the scenario has them,
+// and the goal is judged on the area's own row of the result (its
+// residents' close contacts and notifications).
+func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Option) error {
+	sc := &t.sc
+	if !sc.Population.Geographic() {
+		return usagef("--by-area needs a census population (population.area, e.g. the built-in nam-dinh)")
+	}
+	if sc.Population.Separate() {
+		return usagef("--by-area on %s, simulated province by province, would search every province: pick one or more with --set population.area=... and population.travel.mixing=joint", sc.Population.Area)
+	}
+	if err := target.CheckAreaGoal(t.goal); err != nil {
+		return usagef("--goal %s: %v", t.goal, err)
+	}
+	infos, err := sc.Population.AreaInfos()
+	if err != nil {
+		return asUsage(err)
+	}
+	var all []string
+	for _, in := range infos {
+		all = append(all, in.Slug)
+	}
+	want, _ := cmd.Flags().GetStringArray("area")
+	for _, w := range want {
+		if !slices.Contains(all, w) {
+			return usagef("--area %s: unknown area%s (areas of %s: %s)", w, check.Suggest(w, all), sc.Population.Area, strings.Join(all, ", "))
+		}
+	}
+	var searches []*areaTarget
+	for _, in := range infos {
+		if len(want) > 0 && !slices.Contains(want, in.Slug) {
+			continue
+		}
+		max, err := target.AreaMaxAdoption(sc, in.Slug)
+		if err != nil {
+			return asUsage(err)
+		}
+		searches = append(searches, &areaTarget{slug: in.Slug, name: in.Name, max: max})
+	}
+	reps := t.cfg.Replicates
+	fmt.Fprintf(a.stderr, "target %s by area: %s for arm %s in %d areas, each searched alone (others as the scenario has them), %s per point, tolerance %v: %d people, %d days, seed %d -> %s\n",
+		sc.Name, t.goal, t.armN, len(searches), plural(reps, "replicate"), t.cfg.Tolerance, sc.Population.Size, sc.Days, sc.Seed, t.dir)
+	prog := newProgress(a.stderr, len(searches)*t.cfg.MaxProbes()*reps)
+	for _, s := range searches {
+		cfg := t.cfg
+		cfg.Max = s.max
+		cfg.OnPoint = func(p target.Point) {
+			prog.mu.Lock()
+			defer prog.mu.Unlock()
+			var w io.Writer = a.stderr
+			if prog.bars != nil {
+				w = prog.bars
+			}
+			verdict := "not met"
+			if p.Met {
+				verdict = "met"
+			}
+			fmt.Fprintf(w, "%s probe %d: adoption %s: %s %s, %s: %s\n", s.slug, p.Order+1,
+				t.adoption(p.Adoption), t.goal.Metric.Name, t.value(p.Mean), t.boundText(p), verdict)
+		}
+		eval := func(ctx context.Context, adoption float64, rep int) (float64, error) {
+			run, err := target.WithAreaAdoption(sc, t.arm, s.slug, adoption)
+			if err != nil {
+				return 0, err
+			}
+			run.Seed = scenarios.ReplicateSeed(sc.Seed, rep)
+			rp := prog.startRun(fmt.Sprintf("%s a=%s r%d", s.slug, t.adoption(adoption), rep+1), run.Days)
+			r, err := sim.Run(ctx, run, append(opts, sim.WithProgress(rp.update))...)
+			rp.finish(err)
+			if err != nil {
+				return 0, err
+			}
+			return t.goal.Metric.AreaValue(r, t.armN, s.slug)
+		}
+		s.out, err = target.Search(a.ctx, cfg, eval)
+		if err != nil {
+			prog.wait()
+			if errors.Is(err, context.Canceled) {
+				return fmt.Errorf("interrupted before the search finished: nothing written, earlier outputs in %s are untouched", t.dir)
+			}
+			return fmt.Errorf("area %s: %w", s.slug, err)
+		}
+	}
+	prog.wait()
+	files, err := t.writeByArea(searches)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "area\ttarget adoption\tbracket\t%s there\tbound\n", t.goal.Metric.Name)
+	var missed []string
+	for _, s := range searches {
+		o := s.out
+		for _, w := range o.Warnings {
+			fmt.Fprintf(a.stderr, "warning: %s: %s\n", s.slug, w)
+		}
+		if !o.Found {
+			missed = append(missed, s.slug)
+			fmt.Fprintf(tw, "%s\tnot met up to %s\t\tbest %s at %s\t%s\n", s.slug, t.adoption(s.max), t.value(o.Best.Mean),
+				t.adoption(o.Best.Adoption), t.value(o.Best.Bound))
+			continue
+		}
+		br := t.adoption(o.BracketLo) + "–" + t.adoption(o.Answer)
+		if math.IsNaN(o.BracketLo) {
+			br = "met without the app"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.slug, t.adoption(o.Answer), br, t.value(o.At.Mean), t.value(o.At.Bound))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "goal %s for arm %s, judged on the %s; each area searched with the others as the scenario has them\n", t.goal, t.armN, t.boundName())
+	fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
+	if len(missed) > 0 {
+		return &thresholdError{msg: fmt.Sprintf("target: %s for arm %s is not met in %s even at its smartphone ownership", t.goal, t.armN, strings.Join(missed, ", "))}
+	}
+	return nil
+}
+
+// targetAreaRow is one area of target.json's by_area list.
+type targetAreaRow struct {
+	Area        string     `json:"area"`
+	Name        string     `json:"name"`
+	MaxAdoption float64    `json:"max_adoption"`
+	Found       bool       `json:"found"`
+	Adoption    output.Num `json:"adoption"`
+	BracketLo   output.Num `json:"bracket_lo"`
+	BracketHi   output.Num `json:"bracket_hi"`
+	Mean        output.Num `json:"mean"`
+	CILo        output.Num `json:"ci_lo"`
+	CIHi        output.Num `json:"ci_hi"`
+	Bound       output.Num `json:"bound"`
+	Probes      int        `json:"probes"`
+	Warnings    []string   `json:"warnings"`
+}
+
+// writeByArea writes target.json (with a by_area list), the tables
+// target_by_area and target_area_points and the figure target_by_area.
+func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
+	nan := output.Num(math.NaN())
+	rows := table.Table{Name: targetAreaTable, Columns: cols(
+		"area", table.String, "name", table.String, "max_adoption", table.Float, "found", table.Int,
+		"adoption", table.Float, "bracket_lo", table.Float, "bracket_hi", table.Float,
+		"mean", table.Float, "ci_lo", table.Float, "ci_hi", table.Float, "bound", table.Float, "probes", table.Int)}
+	points := table.Table{Name: targetAreaPointsTable, Columns: cols(
+		"area", table.String, "probe", table.Int, "adoption", table.Float, "replicates", table.Int,
+		"mean", table.Float, "sd", table.Float, "ci_lo", table.Float, "ci_hi", table.Float, "bound", table.Float, "met", table.Int)}
+	var js []targetAreaRow
+	var figRows []plots.AreaTarget
+	for _, s := range searches {
+		o := s.out
+		row := targetAreaRow{Area: s.slug, Name: s.name, MaxAdoption: s.max, Found: o.Found, Adoption: nan, BracketLo: nan,
+			BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan, Probes: len(o.Points), Warnings: append([]string{}, o.Warnings...)}
+		found := 0
+		if o.Found {
+			found = 1
+			row.Adoption, row.BracketLo, row.BracketHi = output.Num(o.Answer), output.Num(o.BracketLo), output.Num(o.Answer)
+			row.Mean, row.CILo, row.CIHi, row.Bound = output.Num(o.At.Mean), output.Num(o.At.Lo), output.Num(o.At.Hi), output.Num(o.At.Bound)
+		}
+		js = append(js, row)
+		rows.Rows = append(rows.Rows, []any{s.slug, s.name, s.max, found, float64(row.Adoption), float64(row.BracketLo),
+			float64(row.BracketHi), float64(row.Mean), float64(row.CILo), float64(row.CIHi), float64(row.Bound), len(o.Points)})
+		byA := slices.Clone(o.Points)
+		slices.SortStableFunc(byA, func(p, q target.Point) int { return cmpFloat(p.Adoption, q.Adoption) })
+		for _, p := range byA {
+			met := 0
+			if p.Met {
+				met = 1
+			}
+			points.Rows = append(points.Rows, []any{s.slug, p.Order + 1, p.Adoption, len(p.Values), p.Mean, p.SD, p.Lo, p.Hi, p.Bound, met})
+		}
+		figRows = append(figRows, plots.AreaTarget{Area: s.slug, Name: s.name, Found: o.Found, Answer: o.Answer, BracketLo: o.BracketLo, Max: s.max})
+	}
+	if err := table.Write(filepath.Join(t.dir, output.TablesDir), []table.Table{rows, points}); err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, n := range []string{targetAreaTable, targetAreaPointsTable} {
+		files = append(files, filepath.Join(output.TablesDir, n+".csv"), filepath.Join(output.TablesDir, n+".parquet"))
+	}
+	fig, err := plots.TargetByAreaFigure(fmt.Sprintf("Adoption each area needs for %s, arm %s", t.goal, t.armN), t.goal.String(), figRows)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := fig.Render()
+	if err != nil {
+		return nil, err
+	}
+	names, err := output.WriteFigures(filepath.Join(t.dir, output.PlotsDir), []output.Figure{rendered})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		files = append(files, filepath.Join(output.PlotsDir, n))
+	}
+	summary := struct {
+		Scenario   string          `json:"scenario"`
+		Seed       uint64          `json:"seed"`
+		Agents     int             `json:"agents"`
+		Days       int             `json:"days"`
+		Arm        string          `json:"arm"`
+		Goal       string          `json:"goal"`
+		Metric     string          `json:"metric"`
+		Replicates int             `json:"replicates"`
+		Confidence float64         `json:"confidence"`
+		Tolerance  float64         `json:"tolerance"`
+		ByArea     []targetAreaRow `json:"by_area"`
+	}{t.sc.Name, t.sc.Seed, t.sc.Population.Size, t.sc.Days, t.armN, t.goal.String(), t.goal.Metric.Name,
+		t.cfg.Replicates, t.cfg.Confidence, t.cfg.Tolerance, js}
+	b, err := json.MarshalIndent(summary, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(t.dir, targetSummaryFile), append(b, '\n'), atomicfile.Output); err != nil {
+		return nil, err
+	}
+	return append([]string{targetSummaryFile}, files...), nil
+}
+
+// cols builds table columns from name, kind pairs.
+func cols(spec ...any) []table.Column {
+	out := make([]table.Column, 0, len(spec)/2)
+	for i := 0; i+1 < len(spec); i += 2 {
+		out = append(out, table.Column{Name: spec[i].(string), Kind: spec[i+1].(table.Kind)})
+	}
+	return out
+}
