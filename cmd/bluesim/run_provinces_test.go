@@ -227,3 +227,45 @@ func TestSlurmVietnamBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestRunNamDinhQuickLook is the issue's own check: the 1 % sample of
+// Nam Định over 7 days writes tables/by_area.csv with one row per district
+// and arm, and the district figure.
+func TestRunNamDinhQuickLook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a 17,804-person run")
+	}
+	dir := t.TempDir()
+	r := runCLI(t, "run", "nam-dinh", "--set", "population.scale=0.01", "--set", "days=7", "--out", dir, "--workers", "2")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "tables", "by_area.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	l, err := scenarios.LoadBuiltin("nam-dinh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1+10*len(l.Scenario.Arms) {
+		t.Fatalf("%d rows, want %d (10 districts x %d arms)", len(lines)-1, 10*len(l.Scenario.Arms), len(l.Scenario.Arms))
+	}
+	for _, a := range l.Scenario.Arms {
+		for _, d := range []string{"nam-dinh-city", "my-loc", "vu-ban", "y-yen", "nghia-hung", "nam-truc", "truc-ninh", "xuan-truong", "giao-thuy", "hai-hau"} {
+			if !strings.Contains(string(b), "\n"+a.Name+","+d+",") {
+				t.Errorf("no row for arm %s in %s", a.Name, d)
+			}
+		}
+	}
+	for _, f := range []string{"plots/coverage_by_area.png", "plots/coverage_by_area.svg", "tables/by_area.parquet"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	s, _ := os.ReadFile(filepath.Join(dir, "summary.json"))
+	if !strings.Contains(string(s), `"census_population": 1780393`) || !strings.Contains(string(s), `"agents": 17804`) {
+		t.Errorf("summary.json lacks the census figures")
+	}
+}

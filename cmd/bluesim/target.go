@@ -185,6 +185,10 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		opts = append(opts, sim.WithWorkers(workers))
 	}
 
+	if t.sc.Population.Separate() {
+		return usagef("%s is simulated province by province (population.travel.mixing: separate), which target cannot search; "+
+			"pick provinces with --set population.area=... and --set population.travel.mixing=joint", t.sc.Name)
+	}
 	if areas, _ := cmd.Flags().GetStringArray("area"); a.boolean("by-area") || len(areas) > 0 {
 		return a.runTargetByArea(cmd, t, opts)
 	}

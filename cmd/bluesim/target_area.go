@@ -47,9 +47,6 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 	if !sc.Population.Geographic() {
 		return usagef("--by-area needs a census population (population.area, e.g. the built-in nam-dinh)")
 	}
-	if sc.Population.Separate() {
-		return usagef("--by-area on %s, simulated province by province, would search every province: pick one or more with --set population.area=... and population.travel.mixing=joint", sc.Population.Area)
-	}
 	if err := target.CheckAreaGoal(t.goal); err != nil {
 		return usagef("--goal %s: %v", t.goal, err)
 	}

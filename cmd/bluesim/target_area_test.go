@@ -52,6 +52,7 @@ func TestTargetByArea(t *testing.T) {
 		{[]string{"town", "--by-area", "--goal", "coverage>=0.1"}, "--by-area needs a census population"},
 		{[]string{"nam-dinh", "--area", "hai-hua", "--goal", "coverage>=0.1"}, `--area hai-hua: unknown area (did you mean "hai-hau"?)`},
 		{[]string{"nam-dinh", "--by-area", "--goal", "attack_rate<0.1", "--set", "epidemic.enabled=true"}, "is not kept per area"},
+		{[]string{"vietnam", "--goal", "coverage>=0.1"}, "vietnam is simulated province by province"},
 	} {
 		r := runCLI(t, append([]string{"target"}, tc.args...)...)
 		if r.code != exitUsage || !strings.Contains(r.stderr, tc.want) {
