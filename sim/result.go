@@ -147,6 +147,9 @@ type ArmEpidemic struct {
 	// is how many days' cohorts it averages.
 	REff        float64 `json:"r_eff"`
 	REffCohorts int     `json:"r_eff_cohorts"`
+	// REffCompleteCases are the cases in the cohorts that finished being
+	// infectious (0 when REff fell back to unfinished ones).
+	REffCompleteCases int64 `json:"r_eff_complete_cases"`
 	// PeakInfectious people on PeakDay.
 	PeakInfectious int64 `json:"peak_infectious"`
 	PeakDay        int   `json:"peak_day"`
@@ -179,6 +182,12 @@ type EpidemicResult struct {
 	// left it 0) and TargetR0 the R0 it was calibrated to.
 	Beta     float64 `json:"beta"`
 	TargetR0 float64 `json:"target_r0"`
+	// SeedDay is the day of the initial infections and GenerationDays the
+	// model's mean generation interval (epidemic.Model.MeanGenerationDays):
+	// together they say when the epidemic has had time to show its
+	// outcomes (EpidemicShortfall).
+	SeedDay        int     `json:"seed_day"`
+	GenerationDays float64 `json:"generation_days"`
 	// Counterfactual is the paired run without the app.
 	Counterfactual ArmEpidemic `json:"counterfactual"`
 	// Daily is every run's day (arms in order, then "no-app").
