@@ -58,6 +58,15 @@ func ReplicateMean(xs []float64, conf float64, sc Scale) (mean, lo, hi float64, 
 	if n == 1 {
 		return mean, math.NaN(), math.NaN(), 1
 	}
+	if same(xs) {
+		// Every replicate agrees (a fixed adoption, a share of 0 in every
+		// run): that value exactly, not one rounded by the sum.
+		for _, x := range xs {
+			if !math.IsNaN(x) {
+				return x, x, x, n
+			}
+		}
+	}
 	var ss float64
 	for _, x := range xs {
 		if !math.IsNaN(x) {
@@ -88,3 +97,18 @@ func ReplicateMean(xs []float64, conf float64, sc Scale) (mean, lo, hi float64, 
 }
 
 func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
+
+// same reports whether every defined value of xs is the same.
+func same(xs []float64) bool {
+	first := math.NaN()
+	for _, x := range xs {
+		switch {
+		case math.IsNaN(x):
+		case math.IsNaN(first):
+			first = x
+		case x != first:
+			return false
+		}
+	}
+	return true
+}

@@ -143,6 +143,7 @@ func TestReplicateMean(t *testing.T) {
 	}{
 		{"one replicate", []float64{7}, ScaleValue, 7, math.NaN(), math.NaN()},
 		{"no spread", []float64{2, 2, 2}, ScaleCount, 2, 2, 2},
+		{"no spread, not rounded", []float64{0.2, 0.2, 0.2}, ScaleShare, 0.2, 0.2, 0.2},
 		{"share all zero", []float64{0, 0}, ScaleShare, 0, 0, 0},
 		{"undefined left out", []float64{math.NaN(), 4}, ScaleValue, 4, math.NaN(), math.NaN()},
 		{"all undefined", []float64{math.NaN()}, ScaleShare, math.NaN(), math.NaN(), math.NaN()},
