@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -591,16 +592,20 @@ func FuzzPublish(f *testing.F) {
 		f.Fatal(err)
 	}
 	defer st.Close()
+	// One fixed clock for the server and the test, so that the test can
+	// tell what the server should have made of each body.
+	start := time.Now()
+	clock := func() time.Time { return start }
 	srv, err := keyserver.New(keyserver.Config{Store: st, VerificationKey: &haKey.PublicKey,
-		Signer: gaen.ExportSigner{Key: seededKey(f, "export")}, ExportPeriod: -1})
+		Signer: gaen.ExportSigner{Key: seededKey(f, "export")}, ExportPeriod: -1, Now: clock})
 	if err != nil {
 		f.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go srv.Run(ctx)
 	defer cancel()
-	fx := &fixture{now: time.Now, tokens: keyserver.TokenSigner{Key: haKey, Issuer: keyserver.DefaultIssuer, Audience: keyserver.DefaultAudience}}
-	_, keys := deviceKeys(f, 1, 3, time.Now())
+	fx := &fixture{now: clock, tokens: keyserver.TokenSigner{Key: haKey, Issuer: keyserver.DefaultIssuer, Audience: keyserver.DefaultAudience}}
+	_, keys := deviceKeys(f, 1, 3, start)
 	f.Add(mustJSON(f, fx.request(f, keys, "seed")))
 	f.Add([]byte(`{"temporaryExposureKeys":[{"key":"AAAAAAAAAAAAAAAAAAAAAA==","rollingStartNumber":1,"rollingPeriod":144}]}`))
 	f.Add([]byte(`{"temporaryExposureKeys":null,"padding":7}`))
@@ -620,8 +625,37 @@ func FuzzPublish(f *testing.F) {
 		if w.Code >= 400 && (resp.Code == "" || resp.Error == "") {
 			t.Fatalf("%d without code and message: %+v", w.Code, resp)
 		}
-		if _, err := keyserver.DecodePublishRequest(body); err == nil && w.Code == 200 {
-			return
+		// What the server made of the body must be what the request's
+		// parser and key validation say of it: a body that does not parse
+		// is 400 unparsable_request, keys that do not validate get
+		// ValidateKeys's own refusal, and only a valid request can succeed,
+		// storing at most its keys.
+		req, derr := keyserver.DecodePublishRequest(body)
+		switch {
+		case int64(len(body)) > keyserver.DefaultMaxBodyBytes:
+			if w.Code != http.StatusRequestEntityTooLarge || resp.Code != keyserver.CodeTooLarge {
+				t.Fatalf("%d-byte body: %d %s, want 413 %s", len(body), w.Code, resp.Code, keyserver.CodeTooLarge)
+			}
+		case derr != nil:
+			if w.Code != http.StatusBadRequest || resp.Code != keyserver.CodeUnparsable {
+				t.Fatalf("body the parser refuses (%v): %d %s %q, want 400 %s", derr, w.Code, resp.Code, resp.Error, keyserver.CodeUnparsable)
+			}
+		default:
+			_, verr := keyserver.ValidateKeys(&req, start, keyserver.DefaultRetention)
+			var ae *keyserver.APIError
+			switch {
+			case errors.As(verr, &ae):
+				if w.Code != ae.Status || resp.Code != ae.Code || resp.Error != ae.Msg {
+					t.Fatalf("keys ValidateKeys refuses with %d %s %q: server answered %d %s %q", ae.Status, ae.Code, ae.Msg, w.Code, resp.Code, resp.Error)
+				}
+			case verr != nil:
+				t.Fatalf("ValidateKeys error %v is not an APIError", verr)
+			case resp.Code == keyserver.CodeUnparsable || resp.Code == keyserver.CodeBadKey || resp.Code == keyserver.CodeNoKeys ||
+				resp.Code == keyserver.CodeTooManyKeys:
+				t.Fatalf("valid keys refused as %d %s %q", w.Code, resp.Code, resp.Error)
+			case w.Code == http.StatusOK && (resp.Code != "" || resp.Error != "" || resp.InsertedExposures < 1 || resp.InsertedExposures > len(req.Keys)):
+				t.Fatalf("200 for %d keys with %+v", len(req.Keys), resp)
+			}
 		}
 	})
 }
