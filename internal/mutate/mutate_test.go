@@ -204,8 +204,8 @@ func TestRunnerOnModule(t *testing.T) {
 	write("calc/calc_test.go", "package calc\n\nimport \"testing\"\n\nfunc TestHalf(t *testing.T) {\n\tif h, _ := Half(8); h != 4 {\n\t\tt.Fatal(h)\n\t}\n}\n")
 	r := &Runner{Root: root, Timeout: time.Minute}
 	ctx := context.Background()
-	if err := r.Baseline(ctx, "calc"); err != nil {
-		t.Fatal(err)
+	if d, err := r.Baseline(ctx, "calc"); err != nil || d <= 0 {
+		t.Fatal(d, err)
 	}
 	ms, err := Find(root, Target{Dir: "calc", Func: "Half"})
 	if err != nil {
@@ -246,7 +246,7 @@ func TestRunnerOnModule(t *testing.T) {
 	}
 	// A package whose tests fail without a mutant is refused.
 	write("calc/calc_test.go", "package calc\n\nimport \"testing\"\n\nfunc TestHalf(t *testing.T) { t.Fatal(\"always\") }\n")
-	if err := r.Baseline(ctx, "calc"); err == nil || !strings.Contains(err.Error(), "fail without any mutation") {
+	if _, err := r.Baseline(ctx, "calc"); err == nil || !strings.Contains(err.Error(), "fail without any mutation") {
 		t.Fatalf("baseline of failing tests: %v", err)
 	}
 }

@@ -42,17 +42,18 @@ type Runner struct {
 	Args []string
 }
 
-// Baseline runs dir's tests unmutated; they must pass, or no mutant's
-// outcome would mean anything.
-func (r *Runner) Baseline(ctx context.Context, dir string) error {
+// Baseline runs dir's tests unmutated and says how long they took; they
+// must pass, or no mutant's outcome would mean anything.
+func (r *Runner) Baseline(ctx context.Context, dir string) (time.Duration, error) {
+	t0 := time.Now()
 	res, out, err := r.goTest(ctx, dir, "")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if res.Status != Survived {
-		return fmt.Errorf("%s: the tests fail without any mutation (%s %s):\n%s", dir, res.Status, res.By, tail(out, 40))
+		return 0, fmt.Errorf("%s: the tests fail without any mutation (%s %s):\n%s", dir, res.Status, res.By, tail(out, 40))
 	}
-	return nil
+	return time.Since(t0), nil
 }
 
 // Run builds m through an overlay (the file on disk is not touched) and

@@ -57,7 +57,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pkgs := fs.String("pkg", "", "comma-separated package folders to run (default: every target's)")
 	resultsPath := fs.String("results", "out/mutation/results.jsonl", "outcomes, one JSON line each, appended as they come")
 	reportPath := fs.String("report", "docs/mutation.md", "Markdown report; an existing file keeps what lies outside its "+beginMark+" markers")
-	timeout := fs.Duration("timeout", 5*time.Minute, "go test -timeout for one mutant")
+	timeout := fs.Duration("timeout", 0, "go test -timeout for one mutant (default: ten times the package's unmutated tests, at least 1m, at most 10m)")
 	list := fs.Bool("list", false, "list the mutants and exit")
 	fresh := fs.Bool("fresh", false, "ignore earlier outcomes in -results")
 	redo := fs.Bool("redo-survivors", false, "run again the mutants that survived earlier (after adding tests)")
@@ -128,8 +128,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if !baselined[m.Target.Dir] {
 			fmt.Fprintf(stderr, "baseline: go test -short ./%s/\n", m.Target.Dir)
-			if err := r.Baseline(ctx, m.Target.Dir); err != nil {
+			r.Timeout = 10 * time.Minute
+			d, err := r.Baseline(ctx, m.Target.Dir)
+			if err != nil {
 				return err
+			}
+			// A mutant that makes a loop endless is caught by the timeout:
+			// keep it near the package's own test time.
+			r.Timeout = *timeout
+			if r.Timeout <= 0 {
+				r.Timeout = min(10*time.Minute, max(time.Minute, 10*d))
 			}
 			baselined[m.Target.Dir] = true
 		}
