@@ -119,6 +119,7 @@ func (r *Runner) goTest(ctx context.Context, dir, ov string) (Result, []byte, er
 	defer cancel()
 	cmd := exec.CommandContext(cctx, "go", args...)
 	cmd.Dir = r.Root
+	ownGroup(cmd)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
