@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	targets, err := readTargets(filepath.Join(root, *targetsPath), *perFunc)
+	targets, err := readTargets(under(root, *targetsPath), *perFunc)
 	if err != nil {
 		return err
 	}
@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "%d mutants\n", len(all))
 		return nil
 	}
-	resPath := filepath.Join(root, *resultsPath)
+	resPath := under(root, *resultsPath)
 	done := map[string]mutate.Outcome{}
 	if !*fresh {
 		if done, err = readResults(resPath); err != nil {
@@ -160,7 +160,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "[%d/%d] %s %s %s:%d %s: %s %s (%.0f s)\n", i+1, len(all), m.Target.Dir, m.Target.Func,
 			filepath.Base(m.File), m.Line, m.Kind, o.Status, o.By, o.Seconds)
 	}
-	return writeReport(filepath.Join(root, *reportPath), outs, stdout)
+	return writeReport(under(root, *reportPath), outs, stdout)
 }
 
 // target is one line of the targets file.
@@ -251,6 +251,14 @@ func writeReport(path string, outs []mutate.Outcome, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s\n", path)
 	return nil
+}
+
+// under resolves a relative path against the module root.
+func under(root, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(root, p)
 }
 
 // moduleRoot is the folder of the go.mod above the working directory.
