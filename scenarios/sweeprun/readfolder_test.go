@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -166,4 +167,61 @@ func checkRowsAgree(f *Folder, runs []byte) error {
 		}
 	}
 	return nil
+}
+
+// TestReadFolderRefusesBadManifests: a manifest whose sweep size, shard or
+// task indexes cannot be, or whose runs table's header is not the one its
+// axes and metrics give, is refused with an error saying what is wrong.
+func TestReadFolderRefusesBadManifests(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		edit func(m map[string]any)
+		runs func(b []byte) []byte
+		want string
+	}{
+		{"negative total_tasks", func(m map[string]any) { m["total_tasks"] = -1 }, nil, "total_tasks -1 is out of range"},
+		{"too many tasks", func(m map[string]any) { m["total_tasks"] = scenarios.MaxTasks + 1 }, nil, "is out of range"},
+		{"shard count 0", func(m map[string]any) { m["shard"] = map[string]any{"index": 0, "count": 0} }, nil, "is not a shard"},
+		{"negative shard index", func(m map[string]any) { m["shard"] = map[string]any{"index": -1, "count": 3} }, nil, "is not a shard"},
+		{"shard index = count", func(m map[string]any) { m["shard"] = map[string]any{"index": 3, "count": 3} }, nil, "is not a shard"},
+		{"task index = total_tasks", func(m map[string]any) {
+			m["tasks"].([]any)[0].(map[string]any)["task"] = m["total_tasks"]
+		}, nil, "does not fit a 12-task sweep"},
+		{"header", nil, func(b []byte) []byte { return bytes.Replace(b, []byte("coverage"), []byte("recall"), 1) }, "header does not match the manifest"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := writeTestShard(t, t.TempDir())
+			if tc.edit != nil {
+				path := filepath.Join(dir, ManifestFile)
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var m map[string]any
+				if err := json.Unmarshal(b, &m); err != nil {
+					t.Fatal(err)
+				}
+				tc.edit(m)
+				if b, err = json.Marshal(m); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tc.runs != nil {
+				path := filepath.Join(dir, TablesDir, RunsTable+".csv")
+				b, err := os.ReadFile(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, tc.runs(b), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := ReadFolder(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
 }
