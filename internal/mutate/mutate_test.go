@@ -132,6 +132,7 @@ func TestParseEvents(t *testing.T) {
 		{"fail.jsonl", Result{Caught, "TestMean/empty"}},
 		{"build.jsonl", Result{NotViable, ""}},
 		{"timeout.jsonl", Result{Caught, "TestLoop (timeout)"}},
+		{"crash.jsonl", Result{Caught, "TestWorkers (crash)"}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			f, err := os.Open(filepath.Join(testRoot, "events", tc.file))

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -157,6 +158,9 @@ func ParseEvents(r io.Reader) (Result, error) {
 	var firstFail string
 	var out strings.Builder
 	build := false
+	// Tests started and not finished: when the test binary crashes (a
+	// panic in a goroutine of its own), the one still running caught it.
+	var running []string
 	for sc.Scan() {
 		line := sc.Bytes()
 		var ev event
@@ -168,8 +172,15 @@ func ParseEvents(r io.Reader) (Result, error) {
 		switch {
 		case ev.Action == "build-fail" || ev.Action == "build-output":
 			build = true
-		case ev.Action == "fail" && ev.Test != "" && firstFail == "":
-			firstFail = ev.Test
+		case ev.Action == "run" && ev.Test != "":
+			running = append(running, ev.Test)
+		case (ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip") && ev.Test != "":
+			if i := slices.Index(running, ev.Test); i >= 0 {
+				running = slices.Delete(running, i, i+1)
+			}
+			if ev.Action == "fail" && firstFail == "" {
+				firstFail = ev.Test
+			}
 		case ev.Action == "output":
 			out.WriteString(ev.Output)
 		}
@@ -191,8 +202,11 @@ func ParseEvents(r io.Reader) (Result, error) {
 	case build || strings.Contains(o, "[build failed]") || strings.Contains(o, "[setup failed]"):
 		return Result{NotViable, ""}, nil
 	case strings.Contains(o, "\nFAIL") || strings.HasPrefix(o, "FAIL"):
-		// The package failed outside any test: TestMain, a panic during
-		// init, or a test binary crash.
+		// The test binary crashed (a panic in a goroutine a test started)
+		// or the package failed outside any test (TestMain, init).
+		if len(running) > 0 {
+			return Result{Caught, running[0] + " (crash)"}, nil
+		}
 		return Result{Caught, "(package failed outside a test)"}, nil
 	}
 	return Result{Survived, ""}, nil
