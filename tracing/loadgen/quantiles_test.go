@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // TestQuantiles: the phones' per-day figures are nearest-rank quantiles,
@@ -61,5 +62,30 @@ func TestLatencyOf(t *testing.T) {
 		if math.Abs(f.got-f.want) > 1e-9 {
 			t.Errorf("%s = %v ms, want %v", f.name, f.got, f.want)
 		}
+	}
+}
+
+// TestNationalRatesScale: each national rate follows its parameter
+// linearly (none of them is 1 here, so a factor multiplied in place of
+// divided, or dropped, shows): users = population × adoption, index polls
+// = users / poll interval, downloads = polls × downloads per poll, chaff =
+// users × chaff a day / 86,400, publishes = diagnoses × adoption × upload
+// fraction / 86,400.
+func TestNationalRatesScale(t *testing.T) {
+	n := NationalLoad{Population: 2e6, Adoption: 0.25, DiagnosesPerDay: 4320, UploadFraction: 0.5,
+		KeysPerUpload: 10, PollInterval: 2 * time.Hour, DownloadsPerPoll: 3, ChaffPerUserPerDay: 4}
+	users := 2e6 * 0.25
+	want := Mix{Publish: 4320 * 0.25 * 0.5 / 86400, Chaff: users * 4 / 86400, Index: users / 7200, Export: users / 7200 * 3}
+	got := n.Rates()
+	for _, f := range []struct {
+		name      string
+		got, want float64
+	}{{"publish", got.Publish, want.Publish}, {"chaff", got.Chaff, want.Chaff}, {"index", got.Index, want.Index}, {"export", got.Export, want.Export}} {
+		if math.Abs(f.got-f.want) > 1e-9*f.want {
+			t.Errorf("%s rate %v/s, want %v", f.name, f.got, f.want)
+		}
+	}
+	if k := n.KeysPerDay(); k != 4320*0.25*0.5*10 {
+		t.Errorf("keys a day %v, want %v", k, 4320*0.25*0.5*10)
 	}
 }
