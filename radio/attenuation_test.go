@@ -63,3 +63,35 @@ func TestAttenuationOfRSSI(t *testing.T) {
 		}
 	}
 }
+
+// TestOnePacketScan: a scan that hears exactly one packet reports that
+// packet as its minimum, maximum and mean RSSI and its attenuations, like
+// any other scan (in the ideal radio, the link's mean RSSI).
+func TestOnePacketScan(t *testing.T) {
+	m := mustModel(t, func(p *Params) { p.Ideal = true })
+	tx, rx := m.NewSchedule(GAENSchedule, 1), m.NewSchedule(GAENSchedule, 2)
+	l := Link{DistanceM: 2, Env: Indoor, Tx: Phone{Sched: &tx}, Rx: Phone{Sched: &rx}}
+	want := m.MeanRSSI(&l)
+	found := 0
+	// Windows of 50 ms, shorter than the advertising interval, slid over a
+	// few seconds: some hold exactly one advertising event.
+	for i := range 200 {
+		w := ScanWindow{Start: float64(i) * 0.037, End: float64(i)*0.037 + 0.05, Index: int64(i)}
+		r := m.Scan(l, w, StreamKey{Seed: 1, Pair: PairKey(1, 2), Window: uint64(i)})
+		if r.Received != 1 {
+			continue
+		}
+		found++
+		for name, v := range map[string]float32{"min": r.MinRSSI, "max": r.MaxRSSI, "mean": r.MeanRSSI} {
+			if math.Abs(float64(v)-want) > 1e-4 {
+				t.Fatalf("one packet, %s RSSI %v, want %v (%v)", name, v, want, r)
+			}
+		}
+		if a := m.Attenuation(l.Tx, l.Rx, want); math.Abs(float64(r.TypicalAttenDB)-a) > 1e-3 || math.Abs(float64(r.MinAttenDB)-a) > 1e-3 {
+			t.Fatalf("one packet: attenuations %v, %v; want %v", r.MinAttenDB, r.TypicalAttenDB, a)
+		}
+	}
+	if found == 0 {
+		t.Fatal("no window heard exactly one packet: the test compares nothing")
+	}
+}
