@@ -58,3 +58,23 @@ func TestBandsAddUpToTotals(t *testing.T) {
 		}
 	}
 }
+
+// TestBandOf: bands are closed below and open above, [edge_i, edge_i+1),
+// so a contact at exactly 2 m is in "2-3m", with "<1m" before the first
+// edge and ">=5m" from the last.
+func TestBandOf(t *testing.T) {
+	edges := []float64{1, 2, 3, 5}
+	for _, tc := range []struct {
+		x     float64
+		label string
+	}{
+		{0, "<1m"}, {0.999, "<1m"}, {1, "1-2m"}, {1.5, "1-2m"}, {2, "2-3m"}, {4.999, "3-5m"}, {5, ">=5m"}, {70, ">=5m"},
+	} {
+		if got := bandLabel(edges, bandOf(edges, tc.x), "m"); got != tc.label {
+			t.Errorf("%v m: band %q, want %q", tc.x, got, tc.label)
+		}
+	}
+	if got := bandLabel(nil, bandOf(nil, 3), "m"); got != "all" {
+		t.Errorf("no edges: band %q, want all", got)
+	}
+}
