@@ -338,16 +338,17 @@ func (p *Plan) Scenario(t Task) (Scenario, error) {
 	return sc, nil
 }
 
-// Shard returns the tasks of shard i of n: those whose index t has
-// t % n == i. Striding rather than blocks spreads every point's replicates,
-// and slow points, across the shards.
+// Shard returns the tasks of shard i of n, counted from 1 as every
+// sharding tool counts (1/2 and 2/2 are the two halves): those whose
+// index t has t % n == i-1. Striding rather than blocks spreads every
+// point's replicates, and slow points, across the shards.
 func (p *Plan) Shard(i, n int) ([]Task, error) {
-	if n < 1 || i < 0 || i >= n {
-		return nil, fmt.Errorf("shard %d/%d: want 0 <= i < n", i, n)
+	if n < 1 || i < 1 || i > n {
+		return nil, fmt.Errorf("shard %d/%d: want 1 <= i <= n, e.g. 1/%d", i, n, max(n, 2))
 	}
 	var out []Task
 	for _, t := range p.Tasks {
-		if t.Index%n == i {
+		if t.Index%n == i-1 {
 			out = append(out, t)
 		}
 	}

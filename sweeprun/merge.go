@@ -72,14 +72,21 @@ func ReadFolder(dir string) (*Folder, error) {
 		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, ManifestFile), err)
 	}
 	m := &f.Manifest
-	if m.Format != Format {
+	switch m.Format {
+	case Format:
+	case FormatV1:
+		// Shards counted from 0 then.
+		m.Format = Format
+		m.Shard.Index++
+	default:
 		return nil, fmt.Errorf("%s: manifest format %q, want %q", dir, m.Format, Format)
+	}
+	if err := m.Shard.Check(); err != nil {
+		return nil, fmt.Errorf("%s: manifest: %v", dir, err)
 	}
 	switch {
 	case m.TotalTasks < 0 || m.TotalTasks > scenarios.MaxTasks:
 		return nil, fmt.Errorf("%s: manifest total_tasks %d is out of range", dir, m.TotalTasks)
-	case m.Shard.Count < 1 || m.Shard.Index < 0 || m.Shard.Index >= m.Shard.Count:
-		return nil, fmt.Errorf("%s: manifest shard %s is not a shard", dir, m.Shard)
 	case len(m.Tasks) > m.TotalTasks:
 		return nil, fmt.Errorf("%s: manifest lists %d tasks of a %d-task sweep", dir, len(m.Tasks), m.TotalTasks)
 	}
@@ -219,7 +226,7 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 		}
 		hint := ""
 		if n := fm.Shard.Count; n > 1 {
-			hint = fmt.Sprintf("; task %d belongs to shard %d/%d", first, first%n, n)
+			hint = fmt.Sprintf("; task %d belongs to shard %s", first, ShardOf(first, n))
 		}
 		return nil, fmt.Errorf("%d of %d tasks are missing (%s)%s: run the missing shards (or rerun the interrupted ones) and merge again",
 			nMissing, fm.TotalTasks, strings.Join(shown, ", "), hint)
@@ -227,7 +234,7 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 
 	data := &runsData{axes: fm.Axes, metrics: metrics}
 	merged := &Manifest{
-		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: ShardID{0, 1},
+		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: Whole,
 		TotalTasks: fm.TotalTasks, Points: fm.Points, Replicates: fm.Replicates, Axes: fm.Axes,
 		Metrics: metrics, Complete: true, Tasks: []scenarios.Task{},
 	}

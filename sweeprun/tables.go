@@ -23,11 +23,17 @@ const (
 	TablesDir    = "tables"
 	RunsTable    = "sweep_runs"    // one row per task and group
 	SummaryTable = "sweep_summary" // one row per point and group
-	// Format names the manifest layout; merge refuses other formats.
-	Format = "bluesim-sweep/1"
+	// Format names the manifest layout; merge refuses other formats
+	// than this one and FormatV1.
+	Format = "bluesim-sweep/2"
+	// FormatV1 is the layout before shards counted from 1: its
+	// shard.index was 0-based. ReadFolder reads it, adding 1.
+	FormatV1 = "bluesim-sweep/1"
 )
 
-// ShardID says which slice of a sweep a folder holds.
+// ShardID says which slice of a sweep a folder holds: shard Index of
+// Count, counted from 1 (1/2 and 2/2 are the two halves; 1/1 is the whole
+// sweep).
 type ShardID struct {
 	Index int `json:"index"`
 	Count int `json:"count"`
@@ -165,7 +171,7 @@ func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskR
 // writeFolder writes the tables and then the manifest.
 func writeFolder(dir string, m *Manifest, data *runsData) error {
 	tables := []table.Table{data.runsTable()}
-	if m.Shard.Count == 1 && len(m.Tasks) == m.TotalTasks && m.Complete {
+	if m.Shard == Whole && len(m.Tasks) == m.TotalTasks && m.Complete {
 		tables = append(tables, summarize(data))
 	}
 	if err := table.Write(filepath.Join(dir, TablesDir), tables); err != nil {

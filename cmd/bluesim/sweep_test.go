@@ -80,22 +80,23 @@ func TestSweepShardsMergeCLI(t *testing.T) {
 		t.Fatalf("whole sweep: code %d\n%s", r.code, r.stderr)
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
-	if r := runCLI(t, "sweep", file, "--out", shards, "--shard", "0/3"); r.code != 0 {
-		t.Fatalf("shard 0: %s", r.stderr)
+	if r := runCLI(t, "sweep", file, "--out", shards, "--shard", "1/3"); r.code != 0 {
+		t.Fatalf("shard 1/3: %s", r.stderr)
 	}
-	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	t.Setenv("JOB_COMPLETION_INDEX", "1") // 0-based: shard 2/3
 	t.Setenv("BLUESIM_SHARD_COUNT", "3")
-	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 {
-		t.Fatalf("shard 1 from JOB_COMPLETION_INDEX: %s", r.stderr)
+	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 || !strings.Contains(r.stderr, "shard 2/3 runs 2") {
+		t.Fatalf("shard 2/3 from JOB_COMPLETION_INDEX=1: %s", r.stderr)
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
-	t.Setenv("SLURM_ARRAY_TASK_ID", "2")
+	t.Setenv("SLURM_ARRAY_TASK_ID", "3") // --array=1-3
 	t.Setenv("SLURM_ARRAY_TASK_COUNT", "3")
-	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 {
-		t.Fatalf("shard 2 from SLURM_ARRAY_TASK_ID: %s", r.stderr)
+	t.Setenv("SLURM_ARRAY_TASK_MIN", "1")
+	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 || !strings.Contains(r.stderr, "shard 3/3 runs 2") {
+		t.Fatalf("shard 3/3 from SLURM_ARRAY_TASK_ID=3: %s", r.stderr)
 	}
 	os.Unsetenv("SLURM_ARRAY_TASK_ID")
-	for i := range 3 {
+	for i := 1; i <= 3; i++ {
 		if _, err := os.Stat(filepath.Join(shards, fmt.Sprintf("shard-%d-of-3", i), "manifest.json")); err != nil {
 			t.Fatal(err)
 		}
@@ -125,14 +126,17 @@ func TestSweepErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad shard", nil, []string{"sweep", file, "--out", out, "--shard", "3/3"}, "--shard \"3/3\": want i/n"},
+		{"shard past the end", nil, []string{"sweep", file, "--out", out, "--shard", "4/3"}, "shard 4/3: want i/n with 1 <= i <= n, e.g. 1/3 to 3/3"},
+		{"shard zero", nil, []string{"sweep", file, "--out", out, "--shard", "0/2"}, "shards count from 1"},
 		{"shard syntax", nil, []string{"sweep", file, "--out", out, "--shard", "two"}, "want i/n"},
 		{"index without count", map[string]string{"JOB_COMPLETION_INDEX": "0"}, []string{"sweep", file, "--out", out},
 			"give the number of shards with --shard-count"},
 		{"index too big", map[string]string{"JOB_COMPLETION_INDEX": "5"}, []string{"sweep", file, "--out", out, "--shard-count", "5"},
 			"is not below --shard-count 5"},
-		{"slurm outside array", map[string]string{"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4"},
-			[]string{"sweep", file, "--out", out}, "outside an array of 4 tasks"},
+		{"slurm outside array", map[string]string{"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "4"},
+			[]string{"sweep", file, "--out", out}, "outside an array of 4 tasks: submit it with --array=1-4"},
+		{"slurm zero", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "4"},
+			[]string{"sweep", file, "--out", out}, "--array=1-4"},
 		{"bad file", nil, []string{"sweep", "testdata/validate_misspelled.yaml", "--out", out}, `unknown key "presett"`},
 		{"no file", nil, []string{"sweep"}, "sweep needs one scenario file"},
 		{"merge nothing", nil, []string{"merge", t.TempDir()}, "no manifest.json"},
@@ -154,13 +158,13 @@ func TestSweepMissingShardCLI(t *testing.T) {
 	withFakeSim(t)
 	file := writeSweepFile(t)
 	shards := t.TempDir()
-	for _, s := range []string{"0/3", "2/3"} {
+	for _, s := range []string{"1/3", "3/3"} {
 		if r := runCLI(t, "sweep", file, "--out", shards, "--shard", s); r.code != 0 {
 			t.Fatal(r.stderr)
 		}
 	}
 	r := runCLI(t, "merge", shards)
-	if r.code != exitUsage || !strings.Contains(r.stderr, "2 of 6 tasks are missing (1, 4); task 1 belongs to shard 1/3") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "2 of 6 tasks are missing (1, 4); task 1 belongs to shard 2/3") {
 		t.Fatalf("code %d: %s", r.code, r.stderr)
 	}
 }
