@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -20,6 +19,7 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 
 	"github.com/bluesim/bluesim/internal/atomicfile"
+	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/radio"
 )
 
@@ -363,18 +363,19 @@ func writeRadio(w io.Writer, format string, rows []radioRow) error {
 	return err
 }
 
-// plotRadio draws three stacked panels against distance: the RSSI band
-// (p10–p90 and median), the attenuation band, and p_detect_scan. The file
-// is written to a temporary name and renamed, so a failed run leaves no
-// partial plot.
-func plotRadio(c radioConfig, rows []radioRow) error {
+// Size of the --plot figure and of each of its three panels.
+const (
+	radioPlotWidth, radioPlotHeight = 16 * vg.Centimeter, 24 * vg.Centimeter
+	radioPanelHeight                = radioPlotHeight / 3
+)
+
+// radioFigures are the three panels of --plot against distance: the RSSI
+// band (p10–p90 and median), the attenuation band, and p_detect_scan,
+// each a plots figure, so that its legend goes where it covers no line.
+func radioFigures(c radioConfig, rows []radioRow) ([]plots.Figure, error) {
 	title := fmt.Sprintf("%s, %s, carriage %s → %s", c.env, c.proto, c.txCarr, c.rxCarr)
-	band := func(name, unit string, lo, mid, hi func(radioRow) float64) (*plot.Plot, error) {
-		p := plot.New()
-		p.Title.Text = name + " — " + title
-		p.X.Label.Text = "distance (m)"
-		p.Y.Label.Text = unit
-		p.Add(plotter.NewGrid())
+	band := func(name, unit string, lo, mid, hi func(radioRow) float64) (*plots.Plot, error) {
+		p := plots.NewPlot(name+" — "+title, "distance (m)", unit)
 		for _, s := range []struct {
 			label string
 			get   func(radioRow) float64
@@ -402,49 +403,59 @@ func plotRadio(c radioConfig, rows []radioRow) error {
 			p.Add(line)
 			p.Legend.Add(s.label, line)
 		}
-		p.Legend.Top = true
 		return p, nil
 	}
 	pr, err := band("RSSI", "RSSI (dBm)", func(r radioRow) float64 { return r.RSSI10 },
 		func(r radioRow) float64 { return r.RSSI50 }, func(r radioRow) float64 { return r.RSSI90 })
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pa, err := band("attenuation", "attenuation (dB)", func(r radioRow) float64 { return r.Atten10 },
 		func(r radioRow) float64 { return r.Atten50 }, func(r radioRow) float64 { return r.Atten90 })
 	if err != nil {
-		return err
+		return nil, err
 	}
-	pd := plot.New()
-	pd.Title.Text = "per-scan detection probability"
-	pd.X.Label.Text = "distance (m)"
-	pd.Y.Label.Text = "p_detect_scan"
+	pd := plots.NewPlot("per-scan detection probability", "distance (m)", "p_detect_scan")
 	pd.Y.Min, pd.Y.Max = 0, 1.05
-	pd.Add(plotter.NewGrid())
 	var xys plotter.XYs
 	for _, r := range rows {
 		xys = append(xys, plotter.XY{X: r.Distance, Y: r.PDetect})
 	}
 	line, err := plotter.NewLine(xys)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	line.Width = vg.Points(1.5)
 	pd.Add(line)
+	var figs []plots.Figure
+	for i, p := range []*plots.Plot{pr, pa, pd} {
+		figs = append(figs, plots.Figure{Name: fmt.Sprintf("radio-%d", i+1), Plot: p, Width: radioPlotWidth, Height: radioPanelHeight})
+	}
+	return figs, nil
+}
 
-	const width, height = 16 * vg.Centimeter, 24 * vg.Centimeter
+// plotRadio draws the three panels of radioFigures stacked. The file is
+// written to a temporary name and renamed, so a failed run leaves no
+// partial plot.
+func plotRadio(c radioConfig, rows []radioRow) error {
+	figs, err := radioFigures(c, rows)
+	if err != nil {
+		return err
+	}
+	const width, height = radioPlotWidth, radioPlotHeight
 	var canvas vg.CanvasWriterTo
 	if strings.ToLower(filepath.Ext(c.plotFile)) == ".svg" {
 		canvas = vgsvg.New(width, height)
 	} else {
 		canvas = vgimg.PngCanvas{Canvas: vgimg.New(width, height)}
 	}
-	plots := [][]*plot.Plot{{pr}, {pa}, {pd}}
-	tiles := draw.Tiles{Rows: 3, Cols: 1, PadY: 6 * vg.Millimeter, PadTop: 2 * vg.Millimeter,
-		PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 4 * vg.Millimeter}
 	dc := draw.New(canvas)
-	for i, row := range plot.Align(plots, tiles, dc) {
-		plots[i][0].Draw(row[0])
+	for i := range figs {
+		// Top to bottom.
+		tile := dc
+		tile.Min.Y = height - vg.Length(i+1)*radioPanelHeight
+		tile.Max.Y = tile.Min.Y + radioPanelHeight
+		figs[i].DrawIn(draw.Crop(tile, 2*vg.Millimeter, -4*vg.Millimeter, 3*vg.Millimeter, -2*vg.Millimeter))
 	}
 	err = atomicfile.Write(c.plotFile, atomicfile.Output, func(w io.Writer) error {
 		_, err := canvas.WriteTo(w)

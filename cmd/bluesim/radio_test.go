@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bluesim/bluesim/radio"
 )
 
 // TestRadioGolden pins the table and CSV output for a fixed seed.
@@ -129,5 +131,32 @@ func TestRadioPlot(t *testing.T) {
 	got := runCLI(t, "radio", "--samples", "5", "--plot", filepath.Join(dir, "no", "such", "dir.png"))
 	if got.code != exitFailure || !strings.Contains(got.stderr, "--plot") {
 		t.Fatalf("unwritable plot: exit %d, %q", got.code, got.stderr)
+	}
+}
+
+// TestRadioPlotLegends: in every environment and protocol, the legends of
+// the --plot panels cover none of their lines (plots.Figure.LegendClear).
+func TestRadioPlotLegends(t *testing.T) {
+	m, err := radio.NewModel(radio.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var distances []float64
+	for d := 0.5; d <= 10; d += 0.5 {
+		distances = append(distances, d)
+	}
+	for _, env := range []radio.Environment{radio.Indoor, radio.Outdoor, radio.Vehicle} {
+		for _, proto := range []radio.Protocol{radio.GAEN, radio.Bluezone} {
+			c := radioConfig{env: env, distances: distances, txCarr: radio.Hand, rxCarr: radio.Hand, proto: proto, samples: 100, seed: 1}
+			figs, err := radioFigures(c, radioCurve(m, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range figs {
+				if _, err := figs[i].LegendClear(); err != nil {
+					t.Errorf("%v, %v: %v", env, proto, err)
+				}
+			}
+		}
 	}
 }
