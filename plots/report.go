@@ -89,6 +89,9 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 		out = append(out, p)
 	}
 	out = append(out, compareReadings(s)...)
+	if p := precisionReading(s, r); p != "" {
+		out = append(out, p)
+	}
 	if p := epidemicReading(s); p != "" {
 		out = append(out, p)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,6 +88,36 @@ func TestThousands(t *testing.T) {
 	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 10000: "10,000", 1234567: "1,234,567", -4500: "-4,500"} {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+// TestPrecisionReading: the report explains each arm's false alarms from
+// the breakdown by true distance and exposure, with one sentence on what
+// drives them.
+func TestPrecisionReading(t *testing.T) {
+	r := outputtest.Result()
+	s := output.NewSummary(r, output.Options{})
+	txt := precisionReading(s, r)
+	for _, want := range []string{
+		"Why precision is low", "tables/false_positives.csv", "60 min or more", "2 to 3 m away",
+		"gaen-40's", "the largest group, 40 %, is pairs 2 to 3 m apart for 60 min or more",
+	} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("reading lacks %q:\n%s", want, txt)
+		}
+	}
+	if !slices.Contains(Reading(s, r), txt) {
+		t.Error("the report's reading does not include the precision paragraph")
+	}
+	r.FalsePositives = nil
+	if got := precisionReading(s, r); got != "" {
+		t.Errorf("without a breakdown: %q", got)
+	}
+	for label, want := range map[string]string{"2-3m": "2 to 3 m", "<1m": "under 1 m", ">=60min": "60 min or more",
+		"15-30min": "15 to 30 min", "none": "none"} {
+		if got := bandWords(label); got != want {
+			t.Errorf("bandWords(%q) = %q, want %q", label, got, want)
 		}
 	}
 }
