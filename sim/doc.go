@@ -23,8 +23,9 @@
 // both phones run an arm's app and are active does the engine walk the
 // scanner's scan windows (radio.Schedule) inside the overlap and ask the
 // radio model (radio.Model.Scan for a protocol that records scans, or
-// Records for an app's own records, of which the strongest per bucket is
-// kept) what it hears. What
+// Strongest for an app that keeps the strongest of its own records per
+// bucket; engine.exact_radio makes every record, Records, and folds them,
+// radio.KeepStrongest, with the same result) what it hears. What
 // is heard is stored compactly: one record per (receiver, advertiser, ID
 // rotation slot) holding the time and RSSI of each sighting; the ID bytes
 // are materialised through the protocol's real Device code (an 8-byte
