@@ -100,6 +100,9 @@ func ReadFolder(dir string) (*Folder, error) {
 			return nil, fmt.Errorf("%s: manifest axis %q has no column", dir, a.Path)
 		}
 	}
+	if _, err := scenarios.ParseGoals(m.Goals); err != nil {
+		return nil, fmt.Errorf("%s: manifest goals: %v", dir, err)
+	}
 	f.data = &runsData{axes: m.Axes, metrics: m.Metrics}
 	path := filepath.Join(dir, TablesDir, RunsTable+".csv")
 	file, err := os.Open(path)
@@ -192,6 +195,10 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 		if m.TotalTasks != fm.TotalTasks || !reflect.DeepEqual(m.Axes, fm.Axes) {
 			return nil, fmt.Errorf("%s and %s disagree on the sweep's tasks or axes", first.Dir, f.Dir)
 		}
+		if !slices.Equal(m.Goals, fm.Goals) {
+			return nil, fmt.Errorf("%s and %s have different goals (%s and %s): run every shard with the same sweep.goals",
+				first.Dir, f.Dir, strings.Join(fm.Goals, ", "), strings.Join(m.Goals, ", "))
+		}
 		if len(m.Tasks) > 0 {
 			if metrics == nil {
 				metrics, metricsFrom = m.Metrics, f.Dir
@@ -236,7 +243,7 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 	merged := &Manifest{
 		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: Whole,
 		TotalTasks: fm.TotalTasks, Points: fm.Points, Replicates: fm.Replicates, Axes: fm.Axes,
-		Metrics: metrics, Complete: true, Tasks: []scenarios.Task{},
+		Metrics: metrics, Complete: true, Tasks: []scenarios.Task{}, Goals: fm.Goals,
 	}
 	byTask := map[int][]record{}
 	tasks := map[int]scenarios.Task{}

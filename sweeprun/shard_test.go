@@ -5,8 +5,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/table"
 )
 
 func TestParseShardID(t *testing.T) {
@@ -150,4 +154,96 @@ func FuzzParseShardID(f *testing.F) {
 			t.Fatalf("%v prints as %q, which reads back as %v, %v", id, id.String(), back, err)
 		}
 	})
+}
+
+// TestSummary: a whole sweep's summary as data is the summary table's
+// rows, and a shard has none.
+func TestSummary(t *testing.T) {
+	plan := testPlan(t, sweepYAML)
+	ctx := context.Background()
+	res, err := Run(ctx, plan, fakeRun, Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := WriteShard(dir, plan, Whole, res, true); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ReadFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.Summary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Rows) != plan.Points*len(plan.Base.Arms) || s.Metric("coverage") != 0 || s.Metric("nope") != -1 || s.Method == "" {
+		t.Fatalf("summary: %d rows, metrics %v", len(s.Rows), s.Metrics)
+	}
+	csv, _ := os.ReadFile(filepath.Join(dir, TablesDir, SummaryTable+".csv"))
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")[1:]
+	for i, r := range s.Rows {
+		cells := strings.Split(lines[i], ",")
+		if cells[0] != strconv.Itoa(r.Point) || cells[3] != r.Group || cells[4] != strconv.Itoa(r.N) ||
+			r.Values[0] != cells[1] || len(r.Metrics) != 3 {
+			t.Fatalf("row %d: %+v against %s", i, r, lines[i])
+		}
+		if got := table.FormatFloat(r.Metrics[0].Mean); got != cells[5] {
+			t.Errorf("row %d: coverage mean %s, table %s", i, got, cells[5])
+		}
+	}
+	shard := filepath.Join(t.TempDir(), "s")
+	part, _ := Run(ctx, plan, fakeRun, Options{Workers: 2, Shard: ShardID{1, 2}})
+	if err := WriteShard(shard, plan, ShardID{1, 2}, part, true); err != nil {
+		t.Fatal(err)
+	}
+	sf, err := ReadFolder(shard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sf.Summary(); err == nil || !strings.Contains(err.Error(), "merge the shards first") {
+		t.Fatalf("a shard's summary: %v", err)
+	}
+}
+
+// TestGoalsTravel: the goals of the plan go into every shard's manifest
+// and into the merged one; shards with different goals are refused.
+func TestGoalsTravel(t *testing.T) {
+	withGoals := strings.Replace(sweepYAML, "    contact.preset: [cdc, ecdc]\n", "    contact.preset: [cdc, ecdc]\n  goals: [coverage>=0.1]\n", 1)
+	plan := testPlan(t, withGoals)
+	other := testPlan(t, strings.Replace(withGoals, "coverage>=0.1", "coverage>=0.2", 1))
+	ctx := context.Background()
+	parent := t.TempDir()
+	var dirs []string
+	for i, p := range []*scenarios.Plan{plan, plan, other} {
+		id := ShardID{i%2 + 1, 2}
+		res, err := Run(ctx, p, fakeRun, Options{Workers: 2, Shard: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := filepath.Join(parent, strconv.Itoa(i))
+		if err := WriteShard(dir, p, id, res, true); err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	out := t.TempDir()
+	m, err := Merge(dirs[:2], out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Goals) != 1 || m.Goals[0] != "coverage>=0.1" {
+		t.Fatalf("merged goals %v", m.Goals)
+	}
+	f, err := ReadFolder(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := f.Summary()
+	if err != nil || len(s.Goals) != 1 || s.Goals[0].Value != 0.1 {
+		t.Fatalf("summary goals %+v, %v", s, err)
+	}
+	if _, err := Merge([]string{dirs[0], dirs[2]}, t.TempDir()); err == nil || !strings.Contains(err.Error(), "different goals") {
+		t.Fatalf("different goals: %v", err)
+	}
 }

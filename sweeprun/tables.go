@@ -69,6 +69,10 @@ type Manifest struct {
 	Metrics []string `json:"metrics"`
 	// Complete says every task of the shard finished.
 	Complete bool `json:"complete"`
+	// Goals are the sweep block's goals (scenarios.Goal, as text), which
+	// the report of the whole sweep reads off its curves; merge takes them
+	// from here, since it has no scenario.
+	Goals []string `json:"goals,omitempty"`
 	// Tasks are the tasks whose rows the tables hold, sorted by index.
 	Tasks []scenarios.Task `json:"tasks"`
 }
@@ -154,6 +158,9 @@ func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskR
 		Format: Format, Scenario: plan.Name, ScenarioHash: plan.Hash, Shard: shard,
 		TotalTasks: len(plan.Tasks), Points: plan.Points, Replicates: plan.Replicates,
 		Axes: data.axes, Metrics: metrics, Complete: complete, Tasks: []scenarios.Task{},
+	}
+	for _, g := range plan.Goals {
+		m.Goals = append(m.Goals, g.String())
 	}
 	for _, r := range results {
 		m.Tasks = append(m.Tasks, r.Task)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
@@ -46,6 +47,10 @@ func simSweepRows(r *sim.Result) []sweeprun.Row {
 			{Name: "fn", Value: float64(a.FN)},
 			{Name: "tn", Value: float64(a.TN)},
 			{Name: "notifications", Value: float64(a.Notifications)},
+			// People notified per index case: the load on people and on
+			// contact tracers that an adoption level brings (undefined
+			// without index cases).
+			{Name: "notifications_per_index", Value: perIndex(a.Notifications, a.IndexCases)},
 			{Name: "precision", Value: a.Precision},
 			{Name: "recall", Value: a.Recall},
 			{Name: "capture", Value: a.Capture},
@@ -56,4 +61,12 @@ func simSweepRows(r *sim.Result) []sweeprun.Row {
 		}})
 	}
 	return rows
+}
+
+// perIndex is n per index case, NaN (undefined) without index cases.
+func perIndex(n, index int64) float64 {
+	if index == 0 {
+		return math.NaN()
+	}
+	return float64(n) / float64(index)
 }
