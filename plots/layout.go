@@ -84,7 +84,7 @@ func dataArea(p *plot.Plot, r vg.Rectangle) draw.Canvas {
 // Layout works out where f's legend goes on a canvas of f's size: the
 // first corner of the data area whose box no plotted element touches
 // (top-left, top-right, bottom-right, bottom-left), or else outside the
-// data area: to its right, or below it when the legend is wider than 40 %
+// data area: to its right, or below it when the legend is wider than 30 %
 // of the figure.
 func (f *Figure) Layout() Layout {
 	return f.layoutIn(vg.Rectangle{Max: vg.Point{X: f.Width, Y: f.Height}})
@@ -124,7 +124,7 @@ func (f *Figure) layoutIn(full vg.Rectangle) Layout {
 			return lay
 		}
 	}
-	if w > 0.4*full.Size().X {
+	if w > 0.3*full.Size().X {
 		lay.Place = PlaceBelow
 		lay.Plot.Min.Y += h + legendGap
 		lay.Data = dataArea(p.Plot, lay.Plot).Rectangle
@@ -284,6 +284,16 @@ func footprintOf(p *Plot, dc draw.Canvas) *footprint {
 					fp.segs = append(fp.segs, [2]vg.Point{lo, hi})
 					fp.rects = append(fp.rects, rect(hi.X-v.CapWidth/2, hi.Y-v.Width, v.CapWidth, 2*v.Width),
 						rect(lo.X-v.CapWidth/2, lo.Y-v.Width, v.CapWidth, 2*v.Width))
+				}
+			}
+		case *plotter.XErrorBars:
+			for i, xy := range v.XYs {
+				lo, ok1 := pt(xy.X-math.Abs(v.XErrors[i].Low), xy.Y)
+				hi, ok2 := pt(xy.X+math.Abs(v.XErrors[i].High), xy.Y)
+				if ok1 && ok2 {
+					fp.segs = append(fp.segs, [2]vg.Point{lo, hi})
+					fp.rects = append(fp.rects, rect(lo.X-v.Width, lo.Y-v.CapWidth/2, 2*v.Width, v.CapWidth),
+						rect(hi.X-v.Width, hi.Y-v.CapWidth/2, 2*v.Width, v.CapWidth))
 				}
 			}
 		case *plotter.BarChart:

@@ -243,7 +243,7 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 	merged := &Manifest{
 		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: Whole,
 		TotalTasks: fm.TotalTasks, Points: fm.Points, Replicates: fm.Replicates, Axes: fm.Axes,
-		Metrics: metrics, Complete: true, Tasks: []scenarios.Task{}, Goals: fm.Goals,
+		Metrics: metrics, Complete: true, Tasks: []scenarios.Task{}, Goals: fm.Goals, DiagnosedAmong: fm.DiagnosedAmong,
 	}
 	byTask := map[int][]record{}
 	tasks := map[int]scenarios.Task{}

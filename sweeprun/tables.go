@@ -73,6 +73,9 @@ type Manifest struct {
 	// the report of the whole sweep reads off its curves; merge takes them
 	// from here, since it has no scenario.
 	Goals []string `json:"goals,omitempty"`
+	// DiagnosedAmong is the scenario's diagnosis.among ("" for everyone),
+	// which decides the pairwise law the report draws.
+	DiagnosedAmong string `json:"diagnosed_among,omitempty"`
 	// Tasks are the tasks whose rows the tables hold, sorted by index.
 	Tasks []scenarios.Task `json:"tasks"`
 }
@@ -161,6 +164,9 @@ func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskR
 	}
 	for _, g := range plan.Goals {
 		m.Goals = append(m.Goals, g.String())
+	}
+	if a := plan.Base.Diagnosis.Among; a != "everyone" {
+		m.DiagnosedAmong = a
 	}
 	for _, r := range results {
 		m.Tasks = append(m.Tasks, r.Task)

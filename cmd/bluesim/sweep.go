@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sweeprun"
 )
@@ -40,6 +42,15 @@ order, runs them on --workers local workers and writes, in --out:
   tables/sweep_runs.csv and .parquet     one row per task and protocol arm
   tables/sweep_summary.csv and .parquet  per point and arm: mean and 95 % CI
   manifest.json                          the sweep's hash and the tasks held
+
+and, for a whole sweep (not a shard), its report:
+
+  summary.json   per point and arm the means and intervals, and for each
+                 goal of the sweep block (sweep.goals) the adoption at
+                 which each arm meets it, with its 95 % interval
+  plots/         coverage, capture, precision and notifications per index
+                 case against adoption (PNG and SVG)
+  report.html    the page to read: what install rate each goal needs
 
 Replicate r runs with the same seed at every point (common random numbers).
 
@@ -116,8 +127,9 @@ SLURM_ARRAY_TASK_COUNT (a Slurm job array submitted with --array=1-N).`,
 			fmt.Fprintf(a.stdout, "%s: %d tasks of shard %s written (scenario hash %.12s)\n", dir, len(results), shard, plan.Hash)
 			if shard.Count > 1 {
 				fmt.Fprintf(a.stdout, "when every shard has finished: bluesim merge %s\n", out)
+				return nil
 			}
-			return nil
+			return a.writeSweepReport(dir)
 		},
 	}
 	f := cmd.Flags()
@@ -186,4 +198,16 @@ func (a *app) sweepShard(cmd *cobra.Command) (sweeprun.ShardID, error) {
 		return sweeprun.ShardID{Index: i, Count: n}, nil
 	}
 	return sweeprun.Whole, nil
+}
+
+// writeSweepReport writes a whole sweep's report (summary.json, plots/,
+// report.html) beside its tables and says where it is.
+func (a *app) writeSweepReport(dir string) error {
+	s, err := output.WriteSweep(a.ctx, dir, plots.SweepRenderer{})
+	if err != nil {
+		return fmt.Errorf("sweep report: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %s: %s, %s/ (%d files), %s\n", dir, output.SummaryFile, output.PlotsDir, len(s.Plots), output.ReportFile)
+	fmt.Fprintf(a.stdout, "open %s in a browser to read the report\n", filepath.Join(dir, output.ReportFile))
+	return nil
 }

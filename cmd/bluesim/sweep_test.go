@@ -44,6 +44,7 @@ sweep:
   replicates: 2
   axes:
     arms[*].adoption: {from: 0.2, to: 0.4, step: 0.1}
+  goals: [coverage>=0.05]
 `
 
 func writeSweepFile(t *testing.T) string {
@@ -59,7 +60,9 @@ func tableFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, name := range []string{"manifest.json", "tables/sweep_runs.csv", "tables/sweep_runs.parquet",
-		"tables/sweep_summary.csv", "tables/sweep_summary.parquet"} {
+		"tables/sweep_summary.csv", "tables/sweep_summary.parquet", "summary.json", "report.html",
+		"plots/coverage_vs_arms_adoption.png", "plots/coverage_vs_arms_adoption.svg",
+		"plots/precision_vs_arms_adoption.png", "plots/precision_vs_arms_adoption.svg"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -221,5 +224,54 @@ func TestSweepSettingsLayers(t *testing.T) {
 	m, err = os.ReadFile(filepath.Join(flagOut, "manifest.json"))
 	if err != nil || !strings.Contains(string(m), `"seed": 7,`) {
 		t.Fatalf("flags did not win: %v\n%s", err, m)
+	}
+}
+
+// TestSweepReportWholeAndMerged is the issue's check with the simulator:
+// the adoption sweep, small, writes report.html, summary.json and
+// plots/*.png, and merging its two shards writes the same files, byte for
+// byte.
+func TestSweepReportWholeAndMerged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 70 small simulations")
+	}
+	sets := []string{"--set", "population.size=500", "--set", "days=4", "--workers", "2"}
+	whole := filepath.Join(t.TempDir(), "S")
+	if r := runCLI(t, append([]string{"sweep", "adoption-sweep", "--out", whole}, sets...)...); r.code != 0 {
+		t.Fatalf("sweep: %s", r.stderr)
+	}
+	shards := filepath.Join(t.TempDir(), "shards")
+	for _, sh := range []string{"1/2", "2/2"} {
+		if r := runCLI(t, append([]string{"sweep", "adoption-sweep", "--out", shards, "--shard", sh}, sets...)...); r.code != 0 {
+			t.Fatalf("shard %s: %s", sh, r.stderr)
+		}
+	}
+	if r := runCLI(t, "merge", shards); r.code != 0 || !strings.Contains(r.stdout, "report.html") {
+		t.Fatalf("merge: %s%s", r.stdout, r.stderr)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(whole, "plots", "*.png"))
+	if len(pngs) != 4 {
+		t.Fatalf("plots: %v", pngs)
+	}
+	files := []string{"report.html", "summary.json", "manifest.json", "tables/sweep_summary.csv"}
+	for _, p := range pngs {
+		files = append(files, filepath.Join("plots", filepath.Base(p)))
+	}
+	for _, name := range files {
+		a, err := os.ReadFile(filepath.Join(whole, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(shards, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the whole sweep and the merged shards", name)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(whole, "report.html"))
+	if !strings.Contains(string(page), "of all close contacts (coverage ≥ 10 %) with bluezone") {
+		t.Errorf("the report does not read the goals")
 	}
 }
