@@ -103,6 +103,9 @@ type Summary struct {
 	// Epidemic is the epidemic layer's run-wide outcome, absent when the
 	// scenario's epidemic is off.
 	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
+	// Attenuation contrasts the attenuation the phones saw near and far
+	// (findings.go); absent with too few samples.
+	Attenuation *AttenuationReading `json:"attenuation,omitempty"`
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
@@ -158,6 +161,13 @@ type ArmSummary struct {
 	// its notifications, against the paired run without the app); absent
 	// when the scenario's epidemic is off.
 	Epidemic *sim.ArmEpidemic `json:"epidemic,omitempty"`
+	// FalseAlarms breaks the false positives down by true distance and
+	// exposure (findings.go); absent without false positives.
+	FalseAlarms *FalseAlarms `json:"false_alarms,omitempty"`
+	// MedianDelayHours is the hours within which half of the arm's
+	// notifications came, from the first matched exposure; null without
+	// notifications.
+	MedianDelayHours Num `json:"median_delay_hours"`
 }
 
 // EpidemicSummary is summary.json's "epidemic" object.
@@ -194,6 +204,8 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	lo, hi = Wilson(a.TP, a.TP+a.FN)
 	s.CoverageCILow, s.CoverageCIHigh = Num(lo), Num(hi)
 	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
+	s.FalseAlarms = falseAlarms(r, a.Name)
+	s.MedianDelayHours = medianDelayHours(r, a.Name)
 	return s
 }
 
@@ -239,6 +251,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 	if e := r.Epidemic; e != nil {
 		s.Epidemic = &EpidemicSummary{Beta: Num(e.Beta), TargetR0: Num(e.TargetR0), NoApp: e.Counterfactual}
 	}
+	s.Attenuation = attenuationReading(r)
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {
 		s.BytesPerAgent = Num(float64(s.PeakRSSBytes) / float64(r.Agents))

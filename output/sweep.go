@@ -103,6 +103,10 @@ type SweepPoint struct {
 	N      int               `json:"n"`
 	// Estimates hold each metric's mean and interval, by metric.
 	Estimates map[string]SweepEstimate `json:"estimates"`
+	// PairwiseCoverage is the pairwise law at this point, the series'
+	// pairwise_capture × x^law_exponent (null when x is not adoption or
+	// the series has no capture).
+	PairwiseCoverage Num `json:"pairwise_coverage"`
 }
 
 // SweepEstimate is a metric's mean over the replicates and its interval.
@@ -231,6 +235,13 @@ func NewSweepSummary(s *sweeprun.Summary) (*SweepSummary, error) {
 		sr := &out.Series[i]
 		slices.SortStableFunc(sr.Points, func(a, b SweepPoint) int { return cmp.Compare(float64(a.X), float64(b.X)) })
 		sr.PairwiseCapture = Num(meanOf(sr.Points, "capture"))
+		for j := range sr.Points {
+			p := &sr.Points[j]
+			p.PairwiseCoverage = Num(math.NaN())
+			if out.X == XAdoption {
+				p.PairwiseCoverage = Num(float64(sr.PairwiseCapture) * math.Pow(float64(p.X), out.LawExponent))
+			}
+		}
 	}
 	for _, g := range s.Goals {
 		sg := SweepGoal{Goal: g.String(), Metric: g.Metric, Op: g.Op, Value: g.Value, Results: []GoalResult{}}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/bluesim/bluesim/output"
-	"github.com/bluesim/bluesim/sim"
 )
 
 // bandWords writes a band label of the breakdowns in words: "2-3m" as
@@ -30,78 +29,40 @@ func bandWords(label string) string {
 	return label + unit
 }
 
-// falseAlarms sums one arm's false alarms of the breakdown by distance
-// band and by duration band, and finds its largest cell.
-type falseAlarms struct {
-	total      int64
-	byDist     map[string]int64
-	byDur      map[string]int64
-	distOrder  []string
-	durOrder   []string
-	top        sim.FalsePositiveRow
-	neverClose int64 // never within radio range
-}
-
-func falseAlarmsOf(r *sim.Result, arm string) falseAlarms {
-	fa := falseAlarms{byDist: map[string]int64{}, byDur: map[string]int64{}}
-	for _, f := range r.FalsePositives {
-		if f.Arm != arm {
-			continue
-		}
-		fa.total += f.FP
-		if f.DistanceBand == "none" {
-			fa.neverClose += f.FP
-			continue
-		}
-		if _, ok := fa.byDist[f.DistanceBand]; !ok {
-			fa.distOrder = append(fa.distOrder, f.DistanceBand)
-		}
-		if _, ok := fa.byDur[f.DurationBand]; !ok {
-			fa.durOrder = append(fa.durOrder, f.DurationBand)
-		}
-		fa.byDist[f.DistanceBand] += f.FP
-		fa.byDur[f.DurationBand] += f.FP
-		if f.FP > fa.top.FP {
-			fa.top = f
-		}
-	}
-	return fa
-}
-
-// modal is the key of m with the most, first in order on ties.
-func modal(m map[string]int64, order []string) string {
-	best := ""
-	for _, k := range order {
-		if best == "" || m[k] > m[best] {
-			best = k
+// modalBand is the band with the most false alarms, first on ties.
+func modalBand(bs []output.BandShare) output.BandShare {
+	var best output.BandShare
+	for _, b := range bs {
+		if b.FP > best.FP {
+			best = b
 		}
 	}
 	return best
 }
 
 // precisionReading explains each arm's precision from the breakdown of its
-// false alarms by true distance and exposure (tables/false_positives.csv),
-// and says in one sentence what drives them.
-func precisionReading(s *output.Summary, r *sim.Result) string {
+// false alarms by true distance and exposure (summary.json's
+// arms[].false_alarms, from tables/false_positives.csv), and says in one
+// sentence what drives them.
+func precisionReading(s *output.Summary) string {
 	var parts []string
 	var drivers []string
 	for _, a := range s.Arms {
-		fa := falseAlarmsOf(r, a.Name)
-		if fa.total == 0 || fa.top.FP == 0 {
+		fa := a.FalseAlarms
+		if fa == nil || fa.Largest.FP == 0 {
 			continue
 		}
-		d, u := modal(fa.byDist, fa.distOrder), modal(fa.byDur, fa.durOrder)
-		share := func(n int64) string { return pct(output.Num(float64(n) / float64(fa.total))) }
+		d, u := modalBand(fa.ByDistance), modalBand(fa.ByDuration)
 		txt := fmt.Sprintf("%s's %s false alarms (precision %s): %s came from pairs whose closest approach was %s, "+
 			"and %s from pairs that spent %s within radio range on one day; the largest group, %s, is pairs %s apart "+
-			"for %s.", a.Name, thousands(int(fa.total)), pct(a.Precision), share(fa.byDist[d]), bandWords(d),
-			share(fa.byDur[u]), bandWords(u), share(fa.top.FP), bandWords(fa.top.DistanceBand), bandWords(fa.top.DurationBand))
-		if fa.neverClose > 0 {
+			"for %s.", a.Name, thousands(int(fa.FP)), pct(a.Precision), pct(d.Share), bandWords(d.Band),
+			pct(u.Share), bandWords(u.Band), pct(fa.Largest.Share), bandWords(fa.Largest.DistanceBand), bandWords(fa.Largest.DurationBand))
+		if fa.NeverInRange.FP > 0 {
 			txt += fmt.Sprintf(" %s were never within radio range of the index case (a matched ID from another phone).",
-				share(fa.neverClose))
+				pct(fa.NeverInRange.Share))
 		}
 		parts = append(parts, txt)
-		drivers = append(drivers, d+"|"+u)
+		drivers = append(drivers, d.Band+"|"+u.Band)
 	}
 	if len(parts) == 0 {
 		return ""

@@ -98,7 +98,7 @@ func TestThousands(t *testing.T) {
 func TestPrecisionReading(t *testing.T) {
 	r := outputtest.Result()
 	s := output.NewSummary(r, output.Options{})
-	txt := precisionReading(s, r)
+	txt := precisionReading(s)
 	for _, want := range []string{
 		"Why precision is low", "tables/false_positives.csv", "60 min or more", "2 to 3 m away",
 		"gaen-40's", "the largest group, 40 %, is pairs 2 to 3 m apart for 60 min or more",
@@ -111,7 +111,7 @@ func TestPrecisionReading(t *testing.T) {
 		t.Error("the report's reading does not include the precision paragraph")
 	}
 	r.FalsePositives = nil
-	if got := precisionReading(s, r); got != "" {
+	if got := precisionReading(output.NewSummary(r, output.Options{})); got != "" {
 		t.Errorf("without a breakdown: %q", got)
 	}
 	for label, want := range map[string]string{"2-3m": "2 to 3 m", "<1m": "under 1 m", ">=60min": "60 min or more",

@@ -385,7 +385,7 @@ func SweepReading(s *output.SweepSummary) []string {
 			if !ok || !finite(float64(cov.Mean), float64(last.X)) {
 				continue
 			}
-			law := float64(sr.PairwiseCapture) * math.Pow(float64(last.X), s.LawExponent)
+			law := float64(last.PairwiseCoverage)
 			out = append(out, fmt.Sprintf("Why coverage grows slowly at first: a contact is found only when both people "+
 				"have the app, so coverage follows roughly capture × a%s (the pairwise law). %s found %s of the close "+
 				"contacts between two app users on average, so at %s adoption the law predicts %s; the sweep measured %s%s.",

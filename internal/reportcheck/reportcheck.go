@@ -22,26 +22,37 @@ type Number struct {
 	Percent bool
 }
 
+// groupedDigits is a number with commas between groups of three digits.
+var groupedDigits = regexp.MustCompile(`^-?\d{1,3}(,\d{3})+(\.\d+)?$`)
+
 // ids are long runs of hexadecimal digits (hashes), which are not numbers.
 var ids = regexp.MustCompile(`\b[0-9a-f]{12,}\b`)
 
-// number finds numbers, with a % after them or a range "66–77 %".
-var number = regexp.MustCompile(`(\d[\d,]*(?:\.\d+)?)(\s*%|–\d[\d,]*(?:\.\d+)?\s*%)?`)
+// num is a number as texts write them: a minus sign only where a word
+// does not run into it ("n-1" is not minus one), digits grouped by commas.
+const num = `(?:(?:^|[^\w.])(-))?(\d[\d,]*(?:\.\d+)?)`
+
+// number finds a number and what makes it a percentage: a % after it; a
+// range to a percentage, "66–77 %"; "of every 100" or "in 100" after it;
+// a range "1.2 to 7.5 of every 100".
+var number = regexp.MustCompile(num + `((?:\s*%)|(?:\s+(?:of every|in) 100\b)|(?:(?:–|\s+to\s+)-?\d[\d,]*(?:\.\d+)?(?:\s*%|\s+(?:of every|in) 100\b)))?`)
+
+// second is the second number of a range.
+var second = regexp.MustCompile(`(?:–|\s+to\s+)(-?)(\d[\d,]*(?:\.\d+)?)`)
 
 // Numbers returns the numbers of text, hashes left out.
 func Numbers(text string) []Number {
 	text = ids.ReplaceAllString(text, " ")
 	var out []Number
 	for _, m := range number.FindAllStringSubmatch(text, -1) {
-		n, ok := parse(m[1])
+		n, ok := parse(m[1] + m[2])
 		if !ok {
 			continue
 		}
-		n.Percent = m[2] != ""
+		n.Percent = m[3] != ""
 		out = append(out, n)
-		// The second number of a range "66–77 %".
-		if rest, ok := strings.CutPrefix(m[2], "–"); ok {
-			if n2, ok := parse(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "%"))); ok {
+		if r := second.FindStringSubmatch(m[3]); r != nil {
+			if n2, ok := parse(r[1] + r[2]); ok {
 				n2.Percent = true
 				out = append(out, n2)
 			}
@@ -52,6 +63,10 @@ func Numbers(text string) []Number {
 
 func parse(s string) (Number, bool) {
 	s = strings.TrimRight(s, ",")
+	if strings.Count(s, ",") > 0 && !groupedDigits.MatchString(s) {
+		// "3,4" is two numbers of a list, not three thousand and four.
+		return Number{}, false
+	}
 	plain := strings.ReplaceAll(s, ",", "")
 	v, err := strconv.ParseFloat(plain, 64)
 	if err != nil {

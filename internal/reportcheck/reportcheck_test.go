@@ -5,6 +5,18 @@ import (
 	"testing"
 )
 
+func TestNumbersInWords(t *testing.T) {
+	got := Numbers("notified 3.0 of every 100 (95 % interval: 1.2 to 7.5 of every 100); caught 84 in 100; " +
+		"n-1 degrees; CI -11–12 %; day 2")
+	want := []Number{
+		{"3.0", 3, 1, true}, {"95", 95, 0, true}, {"1.2", 1.2, 1, true}, {"7.5", 7.5, 1, true}, {"84", 84, 0, true},
+		{"1", 1, 0, false}, {"-11", -11, 0, true}, {"12", 12, 0, true}, {"2", 2, 0, false},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+}
+
 func TestNumbers(t *testing.T) {
 	got := Numbers("At 71 % (95 % CI 66–77 %), 1,234 people, 0.62 × a², hash eca27c30188fb20f, 40.5 per case.")
 	want := []Number{
