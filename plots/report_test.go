@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bluesim/bluesim/internal/reportcheck"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/output/outputtest"
+	"github.com/bluesim/bluesim/sim"
 )
 
 func TestReport(t *testing.T) {
@@ -119,5 +121,35 @@ func TestPrecisionReading(t *testing.T) {
 		if got := bandWords(label); got != want {
 			t.Errorf("bandWords(%q) = %q, want %q", label, got, want)
 		}
+	}
+}
+
+// TestReportNumbersInSummary: every number of the run report's text is a
+// number of its summary.json (the browser test checks the same in
+// Chromium), with and without the epidemic layer.
+func TestReportNumbersInSummary(t *testing.T) {
+	for name, r := range map[string]*sim.Result{"detection": outputtest.Result(), "epidemic": outputtest.EpidemicResult()} {
+		t.Run(name, func(t *testing.T) {
+			s := output.NewSummary(r, output.Options{})
+			figs, err := Renderer{}.Figures(r, output.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := Report(&buf, s, r, figs); err != nil {
+				t.Fatal(err)
+			}
+			js, err := s.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			missing, err := reportcheck.Missing(pageText(buf.Bytes()), js, "95", "100", "15", "2", "1", "4", "0.5")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(missing) > 0 {
+				t.Errorf("numbers of the report not in summary.json: %v", missing)
+			}
+		})
 	}
 }
