@@ -177,7 +177,7 @@ func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
 	}
 	f := Figure{Name: FigCoverage, Title: "Coverage against adoption",
 		Caption: "Share of all real close contacts of diagnosed people who were notified (coverage), for each arm, " +
-			"with 95 % Wilson intervals. Dashed lines: the pairwise law " + law + ", what coverage would be if " +
+			"with 95 % intervals (index cases resampled). Dashed lines: the pairwise law " + law + ", what coverage would be if " +
 			"installs were independent of who meets whom (a is adoption; " + why + ")."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "coverage")
 	arms := armSummaries(r, o)
@@ -246,7 +246,7 @@ func appTotals(r *sim.Result, arm string) (tp, n int64) {
 func precisionFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigPrecision, Title: "Precision against adoption",
 		Caption: "Share of notified people who really were close contacts (precision), for each arm, " +
-			"with 95 % Wilson intervals. The rest of the notifications were false alarms."}
+			"with 95 % intervals (index cases resampled). The rest of the notifications were false alarms."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "precision")
 	arms := armSummaries(r, o)
 	maxA := 0.0
@@ -360,7 +360,8 @@ func prFigure(r *sim.Result, o output.Options) (Figure, error) {
 func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigDistance, Title: "Capture by distance",
 		Caption: "Among close contacts where both people had the app, the share each arm notified, by the " +
-			"closest distance the pair came that day, with 95 % Wilson intervals; the number above each bar is " +
+			"closest distance the pair came that day, with 95 % intervals (clustered by index case, as in " +
+			"tables/detection_by_band; none where too few index cases); the number above each bar is " +
 			"n, the app close contacts in that band. The radio cannot tell distance well, so capture falls " +
 			"slowly with distance instead of stopping at the close-contact distance. \"no pairs\" marks a band " +
 			"with no app close contact (beyond the close-contact distance there are none by definition): " +
@@ -374,15 +375,15 @@ func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {
 	}
 	slices.SortStableFunc(bands, func(a, b string) int { return cmp.Compare(bandOrder(a), bandOrder(b)) })
 	type cell struct {
-		tp, n int64
+		tp, n  int64
+		lo, hi float64
 	}
+	// The intervals of tables/detection_by_band (clustered by index case).
+	ciLo, ciHi := output.BandCaptureCI(r)
 	cells := map[[2]string]cell{}
-	for _, b := range r.Bands {
+	for i, b := range r.Bands {
 		if b.Dimension == "distance" {
-			c := cells[[2]string{b.Arm, b.Band}]
-			c.tp += b.AppTP
-			c.n += b.AppTP + b.AppFN
-			cells[[2]string{b.Arm, b.Band}] = c
+			cells[[2]string{b.Arm, b.Band}] = cell{tp: b.AppTP, n: b.AppTP + b.AppFN, lo: ciLo[i], hi: ciHi[i]}
 		}
 	}
 	n := max(len(r.Arms), 1)
@@ -421,14 +422,18 @@ func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {
 				continue
 			}
 			v := output.Ratio(c.tp, c.n)
-			lo, hi := output.Wilson(c.tp, c.n)
+			lo, hi := c.lo, c.hi
 			// A measured zero gets a sliver of a bar, so that it shows
 			// apart from "no pairs".
 			top := math.Max(v, 0.006)
 			bars = append(bars, plotter.XYs{{X: x0, Y: 0}, {X: x0, Y: top}, {X: x0 + w, Y: top}, {X: x0 + w, Y: 0}})
-			eb.XYs = append(eb.XYs, plotter.XY{X: xc, Y: v})
-			eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{v - lo, hi - v})
-			nPts = append(nPts, plotter.XY{X: xc, Y: hi})
+			top = v
+			if finite(lo, hi) {
+				eb.XYs = append(eb.XYs, plotter.XY{X: xc, Y: v})
+				eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{v - lo, hi - v})
+				top = hi
+			}
+			nPts = append(nPts, plotter.XY{X: xc, Y: top})
 			nLabels = append(nLabels, "n="+strconv.FormatInt(c.n, 10))
 		}
 		if len(bars) == 0 {
@@ -440,13 +445,16 @@ func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {
 		}
 		poly.Color = col(ai)
 		poly.LineStyle.Width = 0
-		bars2, err := plotter.NewYErrorBars(eb)
-		if err != nil {
-			return f, err
+		p.Add(poly)
+		if len(eb.XYs) > 0 {
+			bars2, err := plotter.NewYErrorBars(eb)
+			if err != nil {
+				return f, err
+			}
+			bars2.Width = vg.Points(1)
+			bars2.CapWidth = vg.Points(4)
+			p.Add(bars2)
 		}
-		bars2.Width = vg.Points(1)
-		bars2.CapWidth = vg.Points(4)
-		p.Add(poly, bars2)
 		p.Legend.Add(a.Name, poly)
 	}
 	label := func(pts plotter.XYs, texts []string, rotate bool, offset vg.Length, gray float64) error {

@@ -10,7 +10,10 @@ import (
 
 // IntervalMethod names how the summary's intervals are built, for the
 // tables' documentation and the sweep report.
-const IntervalMethod = "95 % interval of the mean over the replicates from Student's t with n-1 degrees of freedom (empty with one replicate)"
+const IntervalMethod = "95 % interval of the mean over the replicates: Student's t with n-1 degrees of freedom, " +
+	"built on the logit scale for shares and on the log scale for counts (delta method), so a share's interval " +
+	"stays between 0 and 1 and a count's above 0; a replicate where a metric is undefined is left out of it, and " +
+	"one replicate gives no interval"
 
 // Estimate is one metric's mean over a point's replicates and its 95 %
 // interval (NaN where undefined: one replicate, or no replicate where the
