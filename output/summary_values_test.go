@@ -8,9 +8,9 @@ import (
 	"github.com/bluesim/bluesim/stats"
 )
 
-// near compares two numbers, NaN equal to NaN; a NaN on one side only is
+// nearNaN compares two numbers, NaN equal to NaN; a NaN on one side only is
 // a difference (a plain |a-b| > tol is false for NaN and would pass).
-func near(a, b float64) bool {
+func nearNaN(a, b float64) bool {
 	if math.IsNaN(a) || math.IsNaN(b) {
 		return math.IsNaN(a) && math.IsNaN(b)
 	}
@@ -68,7 +68,7 @@ func TestArmNumbers(t *testing.T) {
 			"pairwise_coverage":   {float64(s.PairwiseCoverage), capture * math.Pow(0.5, k)},
 		}
 		for key, v := range want {
-			if !near(v[0], v[1]) {
+			if !nearNaN(v[0], v[1]) {
 				t.Errorf("%s: %s = %v, want %v", name, key, v[0], v[1])
 			}
 		}
@@ -134,7 +134,7 @@ func TestSummaryStartAndBytes(t *testing.T) {
 		if agents > 0 {
 			want = float64(s.PeakRSSBytes) / float64(agents)
 		}
-		if !near(float64(s.BytesPerAgent), want) {
+		if !nearNaN(float64(s.BytesPerAgent), want) {
 			t.Errorf("%d agents, peak %d bytes: bytes per agent %v, want %v", agents, s.PeakRSSBytes, s.BytesPerAgent, want)
 		}
 	}
@@ -148,7 +148,7 @@ func TestRatio(t *testing.T) {
 	}{
 		{1, 1, 1}, {0, 1, 0}, {3, 4, 0.75}, {7, 2, 3.5}, {0, 0, math.NaN()}, {5, 0, math.NaN()},
 	} {
-		if got := Ratio(tc.k, tc.n); !near(got, tc.want) {
+		if got := Ratio(tc.k, tc.n); !nearNaN(got, tc.want) {
 			t.Errorf("Ratio(%d, %d) = %v, want %v", tc.k, tc.n, got, tc.want)
 		}
 	}

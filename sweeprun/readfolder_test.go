@@ -17,16 +17,16 @@ import (
 	"github.com/bluesim/bluesim/table"
 )
 
-// writeTestShard writes shard 1/3 of the test sweep to a new folder and
+// writeTestShard writes shard 2/3 of the test sweep to a new folder and
 // returns it.
 func writeTestShard(tb testing.TB, dir string) string {
 	tb.Helper()
 	plan := testPlan(tb, sweepYAML)
-	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 1, Shard: 1, Shards: 3})
+	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 1, Shard: ShardID{2, 3}})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := WriteShard(dir, plan, ShardID{1, 3}, res, true); err != nil {
+	if err := WriteShard(dir, plan, ShardID{2, 3}, res, true); err != nil {
 		tb.Fatal(err)
 	}
 	return dir
@@ -182,9 +182,10 @@ func TestReadFolderRefusesBadManifests(t *testing.T) {
 	}{
 		{"negative total_tasks", func(m map[string]any) { m["total_tasks"] = -1 }, nil, "total_tasks -1 is out of range"},
 		{"too many tasks", func(m map[string]any) { m["total_tasks"] = scenarios.MaxTasks + 1 }, nil, "is out of range"},
-		{"shard count 0", func(m map[string]any) { m["shard"] = map[string]any{"index": 0, "count": 0} }, nil, "is not a shard"},
-		{"negative shard index", func(m map[string]any) { m["shard"] = map[string]any{"index": -1, "count": 3} }, nil, "is not a shard"},
-		{"shard index = count", func(m map[string]any) { m["shard"] = map[string]any{"index": 3, "count": 3} }, nil, "is not a shard"},
+		{"shard count 0", func(m map[string]any) { m["shard"] = map[string]any{"index": 0, "count": 0} }, nil, "the number of shards must be"},
+		{"negative shard index", func(m map[string]any) { m["shard"] = map[string]any{"index": -1, "count": 3} }, nil, "want i/n with 1 <= i <= n"},
+		{"shard index 0 (shards count from 1)", func(m map[string]any) { m["shard"] = map[string]any{"index": 0, "count": 3} }, nil, "want i/n with 1 <= i <= n"},
+		{"shard index > count", func(m map[string]any) { m["shard"] = map[string]any{"index": 4, "count": 3} }, nil, "want i/n with 1 <= i <= n"},
 		{"task index = total_tasks", func(m map[string]any) {
 			m["tasks"].([]any)[0].(map[string]any)["task"] = m["total_tasks"]
 		}, nil, "does not fit a 12-task sweep"},
