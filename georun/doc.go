@@ -6,7 +6,8 @@
 //
 // A Plan lists the area's provinces as parts, each an ordinary
 // single-province scenario with its own seed (scenarios.SplitProvinces).
-// Plan.Shard gives shard i of n a deterministic subset of the provinces,
+// Plan.Shard gives shard i of n (a sweeprun.ShardID, counted from 1 as
+// bluesim sweep's shards are) a deterministic subset of the provinces,
 // balanced by population (largest first, each to the least-loaded shard).
 // WriteShard stores a shard's finished results (one JSON file per
 // province, the scenario and a manifest, written last); Merge reads shard

@@ -52,11 +52,11 @@ func NewPlan(sc scenarios.Scenario) (*Plan, error) {
 	return &Plan{Scenario: sc, Hash: h, Parts: parts}, nil
 }
 
-// Assign returns, for each part, the shard (0 to n-1) that runs it:
-// parts are taken from the most people to the fewest (ties in census
-// order) and each goes to the shard with the fewest people so far (ties
-// to the lowest shard), so shards are balanced and the assignment depends
-// only on the plan and n.
+// Assign returns, for each part, the shard that runs it, counted from 1
+// as sweeprun.ShardID counts (1 to n): parts are taken from the most
+// people to the fewest (ties in census order) and each goes to the shard
+// with the fewest people so far (ties to the lowest shard), so shards are
+// balanced and the assignment depends only on the plan and n.
 func (p *Plan) Assign(n int) ([]int, error) {
 	if n < 1 || n > len(p.Parts) {
 		return nil, fmt.Errorf("%d shards for %d provinces: want 1 to %d (one province per shard at most)", n, len(p.Parts), len(p.Parts))
@@ -75,24 +75,25 @@ func (p *Plan) Assign(n int) ([]int, error) {
 				s = j
 			}
 		}
-		out[i] = s
+		out[i] = s + 1
 		load[s] += p.Parts[i].People
 	}
 	return out, nil
 }
 
-// Shard returns the parts shard i of n runs, in census order.
-func (p *Plan) Shard(i, n int) ([]scenarios.ProvincePart, error) {
-	as, err := p.Assign(n)
+// Shard returns the parts shard id runs (id.Index of id.Count, counted
+// from 1), in census order.
+func (p *Plan) Shard(id sweeprun.ShardID) ([]scenarios.ProvincePart, error) {
+	if err := id.Check(); err != nil {
+		return nil, err
+	}
+	as, err := p.Assign(id.Count)
 	if err != nil {
 		return nil, err
 	}
-	if i < 0 || i >= n {
-		return nil, fmt.Errorf("shard %d of %d does not exist", i, n)
-	}
 	var out []scenarios.ProvincePart
 	for k, s := range as {
-		if s == i {
+		if s == id.Index {
 			out = append(out, p.Parts[k])
 		}
 	}
@@ -152,7 +153,8 @@ type ManifestPart struct {
 	WallSeconds float64 `json:"wall_seconds"`
 }
 
-// WriteShard writes a shard's finished results in dir: each province's
+// WriteShard writes a shard's finished results in dir (by convention
+// shard.Dir() under the run's folder): each province's
 // result as provinces/SLUG.json, the whole scenario as scenario.yaml, then
 // the manifest, last, so that a folder with a manifest is complete.
 func WriteShard(dir string, p *Plan, shard sweeprun.ShardID, parts []scenarios.ProvincePart, results []*sim.Result) error {
@@ -222,8 +224,8 @@ func readManifest(dir string) (*Manifest, error) {
 	switch {
 	case m.Format != Format:
 		return nil, fmt.Errorf("%s: manifest format %q, want %q", dir, m.Format, Format)
-	case m.Shard.Count < 1 || m.Shard.Index < 0 || m.Shard.Index >= m.Shard.Count:
-		return nil, fmt.Errorf("%s: manifest shard %s is not a shard", dir, m.Shard)
+	case m.Shard.Check() != nil:
+		return nil, fmt.Errorf("%s: manifest: %v", dir, m.Shard.Check())
 	case len(m.Provinces) == 0:
 		return nil, fmt.Errorf("%s: manifest lists no provinces", dir)
 	}

@@ -53,8 +53,8 @@ func TestShardsEqualWhole(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var dirs []string
-	for i := range 2 {
-		parts, err := plan.Shard(i, 2)
+	for i := 1; i <= 2; i++ {
+		parts, err := plan.Shard(sweeprun.ShardID{Index: i, Count: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -119,10 +119,13 @@ func TestAssign(t *testing.T) {
 		load := make([]int, n)
 		seen := 0
 		for i := range n {
-			parts, _ := plan.Shard(i, n)
+			parts, _ := plan.Shard(sweeprun.ShardID{Index: i + 1, Count: n})
 			seen += len(parts)
 			for _, p := range parts {
 				load[i] += p.People
+				if as[p.Index] != i+1 {
+					t.Fatalf("%d shards: %s is assigned shard %d but shard %d runs it", n, p.Province, as[p.Index], i+1)
+				}
 			}
 		}
 		if seen != 63 {
@@ -137,6 +140,12 @@ func TestAssign(t *testing.T) {
 	}
 	if _, err := plan.Assign(64); err == nil || !strings.Contains(err.Error(), "want 1 to 63") {
 		t.Errorf("64 shards: %v", err)
+	}
+	// Shards count from 1, as sweeprun.ShardID does.
+	for _, id := range []sweeprun.ShardID{{Index: 0, Count: 2}, {Index: 3, Count: 2}} {
+		if _, err := plan.Shard(id); err == nil || !strings.Contains(err.Error(), "want i/n with 1 <= i <= n") {
+			t.Errorf("shard %s: %v", id, err)
+		}
 	}
 	// Seeds differ between provinces and are stable.
 	if plan.Parts[0].Scenario.Seed == plan.Parts[1].Scenario.Seed || plan.Parts[0].Scenario.Population.Part != "ha-noi" {
@@ -158,7 +167,7 @@ func TestMergeRefuses(t *testing.T) {
 	}
 	dir := t.TempDir()
 	write := func(p *Plan, i int, name string) string {
-		parts, err := p.Shard(i, 2)
+		parts, err := p.Shard(sweeprun.ShardID{Index: i, Count: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,14 +181,14 @@ func TestMergeRefuses(t *testing.T) {
 		}
 		return d
 	}
-	s0, s1, o1 := write(plan, 0, "s0"), write(plan, 1, "s1"), write(other, 1, "o1")
+	s0, s1, o1 := write(plan, 1, "s0"), write(plan, 2, "s1"), write(other, 2, "o1")
 	for _, tc := range []struct {
 		name string
 		dirs []string
 		want string
 	}{
 		{"missing", []string{s0}, "1 of 2 provinces are missing"},
-		{"missing hint", []string{s0}, "belongs to shard 1/2"},
+		{"missing hint", []string{s0}, "belongs to shard 2/2"},
 		{"twice", []string{s0, s0, s1}, "is in both"},
 		{"different runs", []string{s0, o1}, "are shards of different runs"},
 		{"not a shard", []string{dir}, "no manifest.json"},

@@ -79,10 +79,11 @@ func luminance(c color.Color) float64 {
 // one panel per arm, three panels to a row.
 func tileFigure(f Figure, r *sim.Result, rows []output.AreaSummary) (Figure, error) {
 	f.Caption = "Each small map is one arm; each tile a district, placed as on the map (north up; the tile layout " +
-		"of vietnam.md §2.3, consistent with the districts' GADM centroids), coloured and labelled with the " +
+		"shipped with the census data, consistent with the districts' GADM centroids), coloured and labelled with the " +
 		"share of its residents' close contacts who were notified (coverage). The first map names the districts. " +
-		"Blank tiles had no close contact. Intervals are in tables/by_area.csv."
-	p := plot.New()
+		"Blank tiles (n/a) had too few index cases with close contacts there to estimate it. Intervals, and why a " +
+		"tile is blank, are in tables/by_area.csv."
+	p := &Plot{Plot: plot.New()}
 	p.Title.Text = f.Title
 	p.HideAxes()
 	cm, top := coverageScale(rows)
@@ -208,7 +209,8 @@ type labelStyle struct {
 // from the top) with a point per arm and its 95 % interval.
 func areaDotFigure(f Figure, r *sim.Result, rows []output.AreaSummary) (Figure, error) {
 	f.Caption = "Share of each area's residents' close contacts who were notified (coverage), one point per arm " +
-		"with its 95 % Wilson interval; areas in census order from the top."
+		"with its 95 % interval (each index case a cluster of its contacts living in the area); areas in census order " +
+		"from the top. An area with too few index cases with contacts there has no point (tables/by_area.csv says why)."
 	p := newPlot(f.Title, "coverage", "")
 	var areas []string
 	var arms []string
@@ -246,6 +248,31 @@ func areaDotFigure(f Figure, r *sim.Result, rows []output.AreaSummary) (Figure, 
 		p.Add(bars, s)
 		p.Legend.Add(arm, s)
 	}
+	// An area no arm could estimate says so, instead of an empty line.
+	var emptyPts plotter.XYs
+	var emptyLabels []string
+	for i, area := range areas {
+		any := false
+		for _, a := range rows {
+			any = any || (a.Area == area && finite(float64(a.Coverage), float64(a.CoverageCILow), float64(a.CoverageCIHigh)))
+		}
+		if !any {
+			emptyPts = append(emptyPts, plotter.XY{X: 0.002, Y: float64(len(areas) - 1 - i)})
+			emptyLabels = append(emptyLabels, "too few index cases")
+		}
+	}
+	if len(emptyPts) > 0 {
+		l, err := plotter.NewLabels(plotter.XYLabels{XYs: emptyPts, Labels: emptyLabels})
+		if err != nil {
+			return f, err
+		}
+		for i := range l.TextStyle {
+			l.TextStyle[i].Font.Size = vg.Points(8)
+			l.TextStyle[i].Color = color.Gray{Y: 100}
+			l.TextStyle[i].YAlign = draw.YCenter
+		}
+		p.Add(l)
+	}
 	ticks := make([]plot.Tick, len(areas))
 	for i, a := range areas {
 		ticks[i] = plot.Tick{Value: float64(len(areas) - 1 - i), Label: a}
@@ -260,7 +287,6 @@ func areaDotFigure(f Figure, r *sim.Result, rows []output.AreaSummary) (Figure, 
 		}
 	}
 	p.X.Min, p.X.Max = 0, math.Min(1.45, top*1.45)
-	p.Legend.Left = false
 	f.Plot = p
 	f.Width = 7 * vg.Inch
 	f.Height = vg.Length(math.Max(4.5, 1.2+0.18*float64(len(areas)))) * vg.Inch
@@ -273,49 +299,20 @@ type errXPoints struct {
 	plotter.XErrors
 }
 
-// areaReading says how a census run's coverage varied between its areas,
-// for the arm with the most close contacts notified.
-func areaReading(s *output.Summary, r *sim.Result) string {
-	if len(r.Areas) == 0 || len(s.Arms) == 0 {
+// areaReading says how a census run's coverage varied between its areas
+// (summary.json's census.coverage_spread), for the arm with the most
+// close contacts notified.
+func areaReading(s *output.Summary) string {
+	c := s.Census
+	if c == nil || c.CoverageSpread == nil {
 		return ""
 	}
-	best := 0
-	for i, a := range s.Arms {
-		if a.TP > s.Arms[best].TP {
-			best = i
-		}
-	}
-	arm := s.Arms[best].Name
-	var lo, hi *output.AreaSummary
-	rows := output.Areas(r)
-	n := 0
-	for i := range rows {
-		a := &rows[i]
-		if a.Arm != arm {
-			continue
-		}
-		n++
-		if !finite(float64(a.Coverage)) || a.CloseContacts < 20 {
-			continue
-		}
-		if lo == nil || a.Coverage < lo.Coverage {
-			lo = a
-		}
-		if hi == nil || a.Coverage > hi.Coverage {
-			hi = a
-		}
-	}
-	where := fmt.Sprintf("the %d areas", n)
-	if s.Census != nil {
-		where = fmt.Sprintf("the %d areas of %s", n, s.Census.Area)
-	}
-	if lo == nil || lo == hi {
-		return ""
-	}
-	return fmt.Sprintf("Coverage differed between %s: with %s it ranged from %s in %s to %s in %s, "+
-		"counting each close contact where the contact lives (areas with at least 20 close contacts; "+
-		"see the coverage-by-area figure and tables/by_area.csv, which also has each area's interval).",
-		where, arm, pct(lo.Coverage), shortName(lo.Name), pct(hi.Coverage), shortName(hi.Name))
+	sp := c.CoverageSpread
+	return fmt.Sprintf("Coverage differed between the %d areas of %s: with %s it ranged from %s in %s to %s in %s, "+
+		"counting each close contact where the contact lives, over the %d areas where at least %d index cases had close "+
+		"contacts (see the coverage-by-area figure and tables/by_area.csv, which also has each area's interval).",
+		c.Areas, c.Area, sp.Arm, pct(sp.LowCoverage), shortName(sp.LowName), pct(sp.HighCoverage), shortName(sp.HighName),
+		sp.Estimated, s.MinIndexCases)
 }
 
 // AreaTarget is one area's answer of a per-area install-target search.
@@ -327,28 +324,51 @@ type AreaTarget struct {
 	// the largest found to fail it (NaN when met at 0); Max the area's
 	// limit (its smartphone ownership).
 	Answer, BracketLo, Max float64
+	// Crossing is where the area's mean curve meets the goal (NaN when
+	// it does not), with its interval [CrossingLo, CrossingHi] (NaN ends
+	// where there is none, or no upper end below Max).
+	Crossing, CrossingLo, CrossingHi float64
 }
 
 // FigTargetByArea is the per-area install-target figure.
 const FigTargetByArea = "target_by_area"
 
-// TargetByAreaFigure draws the smallest adoption meeting the goal in each
-// area: a point at the answer and a line over its bracket (from the
+// TargetByAreaFigure draws, for each area, where its mean curve meets
+// the goal with that adoption's interval (a triangle with a bar), and the
+// conservative answer, the smallest adoption found to meet the goal on
+// the one-sided bound (a point and a line over its bracket, from the
 // largest adoption found to fail); an area whose goal is not met even at
 // its smartphone ownership is a cross at that limit.
 func TargetByAreaFigure(title, goal string, rows []AreaTarget) (Figure, error) {
 	f := Figure{Name: FigTargetByArea, Title: title,
-		Caption: "For each area, the smallest adoption of that area (the others as the scenario has them) at which " +
-			goal + " holds for its residents, judged on the one-sided confidence bound: the point is the answer, the " +
-			"line the bracket the search narrowed it to. A cross marks an area whose goal is not met even when every " +
-			"smartphone owner there has the app."}
+		Caption: "For each area, the adoption of that area (the others as the scenario has them) at which " +
+			goal + " holds for its residents. The triangle is where the mean over replicates meets the goal, its bar " +
+			"the interval of that adoption at the search's confidence (index cases resampled within each replicate, each with its contacts " +
+			"living in the area). The circle is the conservative answer, judged on the one-sided confidence bound, " +
+			"and the line below it the bracket the search narrowed it to. A cross marks an area whose goal is not " +
+			"met even when every smartphone owner there has the app."}
 	p := newPlot(title, "adoption of the area (share of its people with the app)", "")
 	var found, missed plotter.XYs
+	var cross errXPoints
 	n := len(rows)
 	ticks := make([]plot.Tick, n)
 	for i, r := range rows {
 		y := float64(n - 1 - i)
 		ticks[i] = plot.Tick{Value: y, Label: shortName(r.Name)}
+		if finite(r.Crossing) {
+			lo, hi := r.CrossingLo, r.CrossingHi
+			if !finite(lo) {
+				lo = r.Crossing
+			}
+			if !finite(hi) {
+				hi = r.Max
+				if !finite(r.CrossingLo) {
+					hi = r.Crossing
+				}
+			}
+			cross.XYs = append(cross.XYs, plotter.XY{X: r.Crossing, Y: y + 0.2})
+			cross.XErrors = append(cross.XErrors, struct{ Low, High float64 }{r.Crossing - lo, hi - r.Crossing})
+		}
 		if !r.Found {
 			missed = append(missed, plotter.XY{X: r.Max, Y: y})
 			continue
@@ -373,7 +393,21 @@ func TargetByAreaFigure(title, goal string, rows []AreaTarget) (Figure, error) {
 		}
 		s.Color, s.Shape, s.Radius = col(0), draw.CircleGlyph{}, vg.Points(3.5)
 		p.Add(s)
-		p.Legend.Add("smallest adoption meeting the goal", s)
+		p.Legend.Add("conservative answer (one-sided bound)", s)
+	}
+	if len(cross.XYs) > 0 {
+		bars, err := plotter.NewXErrorBars(cross)
+		if err != nil {
+			return f, err
+		}
+		bars.Color = col(2)
+		s, err := plotter.NewScatter(cross.XYs)
+		if err != nil {
+			return f, err
+		}
+		s.Color, s.Shape, s.Radius = col(2), draw.TriangleGlyph{}, vg.Points(3.5)
+		p.Add(bars, s)
+		p.Legend.Add("mean curve meets the goal (interval)", s)
 	}
 	if len(missed) > 0 {
 		s, err := plotter.NewScatter(missed)
@@ -387,7 +421,6 @@ func TargetByAreaFigure(title, goal string, rows []AreaTarget) (Figure, error) {
 	p.Y.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Y.Min, p.Y.Max = -0.7, float64(n)+0.3
 	p.X.Min, p.X.Max = 0, 1
-	p.Legend.Left = false
 	f.Plot = p
 	f.Width = 7 * vg.Inch
 	f.Height = vg.Length(math.Max(3.5, 1.4+0.3*float64(n))) * vg.Inch

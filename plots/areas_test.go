@@ -29,6 +29,7 @@ func TestAreaFigure(t *testing.T) {
 			if len(figs) != 9 || f.Name != FigCoverageByArea || f.Caption == "" {
 				t.Fatalf("%d figures, the last %q", len(figs), f.Name)
 			}
+			checkLegend(t, &f)
 			pb, err := f.PNG()
 			if err != nil {
 				t.Fatal(err)
@@ -57,6 +58,11 @@ func TestAreaFigure(t *testing.T) {
 			// Every district's name is on the key map of the tiles.
 			if tc.golden == "coverage_by_area_tiles" && !bytes.Contains(sb, []byte("Xuân Trường")) {
 				t.Error("the key map does not name Xuân Trường")
+			}
+			// Vụ Bản's contacts come from 4 index cases: no estimate,
+			// said as such (Mỹ Lộc has no close contact at all).
+			if tc.golden == "coverage_by_area_provinces" && bytes.Count(sb, []byte("too few index cases")) != 2 {
+				t.Errorf("%d areas marked as too few index cases, want 2", bytes.Count(sb, []byte("too few index cases")))
 			}
 		})
 	}

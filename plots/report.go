@@ -67,7 +67,7 @@ func interval(lo, hi output.Num) string {
 	if !finite(float64(lo), float64(hi)) {
 		return ""
 	}
-	return fmt.Sprintf(" (95 %% interval %s to %s)", hundredths(lo), hundredths(hi))
+	return fmt.Sprintf(" (95 %% interval: %s to %s of every 100)", hundredths(lo), hundredths(hi))
 }
 
 // Reading returns the plain-language reading of a run: short paragraphs
@@ -89,19 +89,80 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 		out = append(out, p)
 	}
 	out = append(out, compareReadings(s)...)
+	if p := precisionReading(s); p != "" {
+		out = append(out, p)
+	}
 	if p := epidemicReading(s); p != "" {
 		out = append(out, p)
 	}
-	if p := areaReading(s, r); p != "" {
+	if p := areaReading(s); p != "" {
 		out = append(out, p)
 	}
-	if p := delayReading(r); p != "" {
+	if p := unestimableReading(s); p != "" {
 		out = append(out, p)
 	}
-	if p := attenuationReading(r); p != "" {
+	if p := delayReading(s); p != "" {
+		out = append(out, p)
+	}
+	if p := attenuationReading(s); p != "" {
 		out = append(out, p)
 	}
 	return out
+}
+
+// quantityNames are the words the report uses for summary keys.
+var quantityNames = map[string]string{
+	"coverage": "coverage", "recall": "recall", "capture": "capture", "precision": "precision",
+	"false_positive_rate": "false-positive rate", "pairwise_coverage": "the pairwise law's coverage",
+	"epidemic.r_eff": "the effective reproduction number", "epidemic.averted": "the share of infections averted",
+}
+
+// unestimableReading says which numbers the run was too small or too
+// short to estimate, why, and what to enlarge; "" when there are none.
+// Numbers left out for the same reason are named together.
+func unestimableReading(s *output.Summary) string {
+	type group struct {
+		why   string
+		names []string
+	}
+	var groups []*group
+	for _, a := range s.Arms {
+		keys := make([]string, 0, len(a.Unestimable))
+		for k := range a.Unestimable {
+			if k != "recall" && k != "pairwise_coverage" { // they follow coverage and capture
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			name := quantityNames[k]
+			if name == "" {
+				name = k
+			}
+			name += " of " + a.Name
+			why := a.Unestimable[k]
+			i := slices.IndexFunc(groups, func(g *group) bool { return g.why == why })
+			if i < 0 {
+				groups = append(groups, &group{why: why})
+				i = len(groups) - 1
+			}
+			groups[i].names = append(groups[i].names, name)
+		}
+	}
+	if len(groups) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, g := range groups {
+		parts = append(parts, strings.Join(g.names, ", ")+" ("+g.why+")")
+	}
+	size := "population.size"
+	if s.Census != nil {
+		size = "population.scale, the share of the census simulated"
+	}
+	return "This run was too small or too short to estimate some numbers, so they are left blank (n/a) rather than " +
+		"shown with a misleading value: " + strings.Join(parts, "; ") + ". A larger population (" + size + ") " +
+		"or a longer run (days) gives more index cases, close contacts and infections to count."
 }
 
 // thousands writes n with commas between groups of three digits.
@@ -132,6 +193,11 @@ func armReading(a output.ArmSummary) string {
 		b.WriteString("had no close contacts of index cases to find, so its coverage is not defined.")
 		return b.String()
 	}
+	if !finite(float64(a.Coverage)) {
+		fmt.Fprintf(&b, "notified %d of %d close contacts of diagnosed people, too few index cases to estimate its coverage.",
+			a.TP, a.CloseContacts)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "notified %s real close contacts of diagnosed people%s.",
 		per100(a.Coverage), interval(a.CoverageCILow, a.CoverageCIHigh))
 	if finite(float64(a.Capture)) {
@@ -140,14 +206,8 @@ func armReading(a output.ArmSummary) string {
 	if a.Notifications == 0 {
 		b.WriteString(" It sent no notifications.")
 	} else if finite(float64(a.Precision)) {
-		right, wrong := hundredths(a.Precision), hundredths(output.Num(1-float64(a.Precision)))
-		if strings.Contains(right, ".") || strings.Contains(wrong, ".") {
-			// Same precision on both sides, so that they add up to 100.
-			right = strconv.FormatFloat(100*float64(a.Precision), 'f', 1, 64)
-			wrong = strconv.FormatFloat(100-100*float64(a.Precision), 'f', 1, 64)
-		}
-		fmt.Fprintf(&b, " Of every 100 people it notified, %s really were close contacts; the other %s were false alarms.",
-			right, wrong)
+		fmt.Fprintf(&b, " %s of every 100 people it notified really were close contacts; the rest were false alarms.",
+			hundredths(a.Precision))
 	}
 	return b.String()
 }
@@ -173,12 +233,12 @@ func pairwiseReading(s *output.Summary) string {
 			pct(a.Adoption), 100*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
 	}
 	return fmt.Sprintf("Why coverage stays low: a contact can only be found when both people run the app. "+
-		"If %s of people have it, only about %.0f in 100 pairs of people have it on both phones (%.2f × %.2f), "+
-		"so even an app that caught every contact between two users would reach about %.0f in 100 close contacts. "+
+		"If %s of people have it, only a share of %.2f × %.2f of pairs of people have it on both phones, "+
+		"so even an app that caught every contact between two users would reach no more than that share of close contacts. "+
 		"%s caught %s in 100 of the contacts between two app users, so this pairwise law predicts a coverage of about "+
 		"%s; the run gave %s. A higher number means app users met each other more often than chance "+
 		"(families and friends tend to install together).",
-		pct(a.Adoption), 100*ad*ad, ad, ad, 100*ad*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
+		pct(a.Adoption), ad, ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
 }
 
 // compareReadings compares arms at the same adoption level.
@@ -233,29 +293,13 @@ func cmpNum(a, b output.Num) int {
 	return 0
 }
 
-// delayReading gives the median delay of each arm.
-func delayReading(r *sim.Result) string {
+// delayReading gives the median delay of each arm (summary.json's
+// arms[].median_delay_hours).
+func delayReading(s *output.Summary) string {
 	var parts []string
-	for _, a := range r.Arms {
-		var total int64
-		for _, d := range r.Delays {
-			if d.Arm == a.Name {
-				total += d.Count
-			}
-		}
-		if total == 0 {
-			continue
-		}
-		var run int64
-		for _, d := range r.Delays {
-			if d.Arm != a.Name {
-				continue
-			}
-			run += d.Count
-			if 2*run >= total {
-				parts = append(parts, fmt.Sprintf("%s within %d hours", a.Name, d.Hours+1))
-				break
-			}
+	for _, a := range s.Arms {
+		if h := float64(a.MedianDelayHours); finite(h) {
+			parts = append(parts, fmt.Sprintf("%s within %.0f hours", a.Name, h))
 		}
 	}
 	if len(parts) == 0 {
@@ -266,29 +310,19 @@ func delayReading(r *sim.Result) string {
 		"shares keys, not the app."
 }
 
-// attenuationReading contrasts attenuation near and far.
-func attenuationReading(r *sim.Result) string {
-	var near, far []float64
-	for _, s := range r.Attenuation {
-		switch {
-		case s.DistanceM < 1:
-			near = append(near, s.AttenuationDB)
-		case s.DistanceM >= 2 && s.DistanceM < 4:
-			far = append(far, s.AttenuationDB)
-		}
-	}
-	if len(near) < 5 || len(far) < 5 {
+// attenuationReading contrasts attenuation near and far (summary.json's
+// attenuation).
+func attenuationReading(s *output.Summary) string {
+	at := s.Attenuation
+	if at == nil {
 		return ""
 	}
-	slices.Sort(near)
-	slices.Sort(far)
-	q := func(v []float64, p float64) float64 { return v[int(p*float64(len(v)-1))] }
 	return fmt.Sprintf("Phones cannot measure distance well. For people less than 1 m apart the median "+
 		"attenuation the phones saw was %.0f dB, and for people 2 to 4 m apart %.0f dB; but single readings "+
 		"spread widely (the middle 80 %% of near readings ran from %.0f to %.0f dB), so a near contact often "+
 		"looks far and a far one near. That is why the apps miss some close contacts and warn some people "+
 		"who were not close.",
-		median(near), median(far), q(near, 0.1), q(near, 0.9))
+		float64(at.NearMedianDB), float64(at.FarMedianDB), float64(at.NearP10DB), float64(at.NearP90DB))
 }
 
 // glossary explains the terms the report uses.
@@ -303,7 +337,8 @@ var glossary = []struct{ Term, Text string }{
 	{"False-positive rate", "Of the people within radio range of an index case who were not close contacts, the share notified anyway."},
 	{"Pairwise law (a²)", "If a share a of people install the app at random, about a × a of pairs have it on both phones, so coverage is roughly capture × a²."},
 	{"Attenuation", "How much weaker the Bluetooth signal arrived than it was sent, in decibels (dB). Apps use it to guess distance: more attenuation, farther away."},
-	{"95 % interval", "The range within which the true value lies with 95 % confidence, given how many contacts the run counted (Wilson score interval)."},
+	{"95 % interval", "If the same kind of town were simulated again (a new seed: new people, phones, installs and diagnoses), the value would fall in this range about 95 times in 100. It is worked out from how much the index cases differ from one another, each counted with all of its contacts, since the contacts of one person share that person's phone, household and places and are not independent; index cases who share a household, a class or workplace, or a bus are allowed to be alike too. A run with few index cases gets a wide range, and below 10 index cases a number is not given at all."},
+	{"Not estimated (n/a)", "A number the run was too small or too short to estimate: too few index cases with the contacts it needs, or, for the epidemic, too few days for infections to run their course. summary.json gives the reason under unestimable."},
 }
 
 type reportFigure struct {

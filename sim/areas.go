@@ -117,7 +117,9 @@ func (e *engine) countArea(ai int, p int32, verdict int, app bool) {
 	if e.areaRows == nil {
 		return
 	}
-	r := &e.areaRows[ai][e.pop.AreaOf(int(p))]
+	k := e.pop.AreaOf(int(p))
+	e.res.cases().area(int32(k), verdict, app)
+	r := &e.areaRows[ai][k]
 	switch verdict {
 	case 0:
 		r.TP++

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -73,6 +74,7 @@ func TestAreaRows(t *testing.T) {
 			t.Errorf("%s: no true positives", a.Name)
 		}
 	}
+	checkAreaCases(t, r1)
 	// bz-city: Nam Định city at 0.6, the rest as bluezone-30.
 	for k := range 10 {
 		plain, city := r1.Areas[k], r1.Areas[10+k]
@@ -88,6 +90,42 @@ func TestAreaRows(t *testing.T) {
 		}
 		if city.Installed != plain.Installed || city.Adoption != 0.3 {
 			t.Errorf("%s: %d installs with the city's own adoption, %d without", city.Area, city.Installed, plain.Installed)
+		}
+	}
+}
+
+// checkAreaCases checks that the index cases' parts of the areas add up
+// to the area rows, verdict by verdict, each part an index case of the
+// row's arm, in (case, row) order.
+func checkAreaCases(t *testing.T, r *Result) {
+	t.Helper()
+	if len(r.IndexCaseAreas) == 0 {
+		t.Fatal("no index case has a part in any area")
+	}
+	sums := make([]IndexCaseArea, len(r.Areas))
+	for i, c := range r.IndexCaseAreas {
+		if i > 0 {
+			p := r.IndexCaseAreas[i-1]
+			if p.Case > c.Case || (p.Case == c.Case && p.Row >= c.Row) {
+				t.Fatalf("index case areas out of order at %d: %+v after %+v", i, c, p)
+			}
+		}
+		if r.Arms[r.IndexCases[c.Case].Arm].Name != r.Areas[c.Row].Arm {
+			t.Fatalf("%+v: index case of arm %d in a row of arm %s", c, r.IndexCases[c.Case].Arm, r.Areas[c.Row].Arm)
+		}
+		s := &sums[c.Row]
+		s.TP += c.TP
+		s.FP += c.FP
+		s.FN += c.FN
+		s.TN += c.TN
+		s.AppTP += c.AppTP
+		s.AppFN += c.AppFN
+	}
+	for i, a := range r.Areas {
+		s := sums[i]
+		if int64(s.TP) != a.TP || int64(s.FP) != a.FP || int64(s.FN) != a.FN || int64(s.TN) != a.TN ||
+			int64(s.AppTP) != a.AppTP || int64(s.AppTP+s.AppFN) != a.AppCloseContacts {
+			t.Errorf("%s %s: index cases' parts sum to %+v, the row has %+v", a.Arm, a.Area, s, a)
 		}
 	}
 }
@@ -130,6 +168,59 @@ func TestCombine(t *testing.T) {
 	for ai, a := range two.Arms {
 		if a.TP != r.Arms[ai].TP+r2.Arms[ai].TP || a.CloseContacts != r.Arms[ai].CloseContacts+r2.Arms[ai].CloseContacts {
 			t.Errorf("arm %s does not add up", a.Name)
+		}
+		// The index cases of both parts, people of the second part
+		// numbered after the first's.
+		cases := two.ArmIndexCases(ai)
+		if len(cases) != len(r.ArmIndexCases(ai))+len(r2.ArmIndexCases(ai)) {
+			t.Errorf("arm %s: %d index cases, the parts have %d and %d", a.Name, len(cases), len(r.ArmIndexCases(ai)), len(r2.ArmIndexCases(ai)))
+		}
+		var tp int64
+		seen := map[[2]int32]bool{}
+		for _, c := range cases {
+			tp += int64(c.TP)
+			k := [2]int32{int32(c.Day), c.Person}
+			if seen[k] {
+				t.Errorf("arm %s: person %d twice on day %d", a.Name, c.Person, c.Day)
+			}
+			seen[k] = true
+		}
+		if tp != a.TP {
+			t.Errorf("arm %s: index cases hold %d true positives, the arm %d", a.Name, tp, a.TP)
+		}
+	}
+	checkAreaCases(t, two)
+	var fp, fpParts int64
+	for _, f := range two.FalsePositives {
+		fp += f.FP
+	}
+	for _, f := range append(slices.Clone(r.FalsePositives), r2.FalsePositives...) {
+		fpParts += f.FP
+	}
+	if fp != fpParts {
+		t.Errorf("false positives: %d combined, %d in the parts", fp, fpParts)
+	}
+	// Rows point at the same cells: a band row's index cases add up.
+	for i, b := range two.Bands {
+		var n int64
+		for _, c := range two.IndexCaseBands {
+			if int(c.Row) == i {
+				n += int64(c.TP + c.FN)
+			}
+		}
+		if n != b.TP+b.FN {
+			t.Errorf("band %s %s %s: index cases hold %d close contacts, the row %d", b.Arm, b.Dimension, b.Band, n, b.TP+b.FN)
+		}
+	}
+	for i, d := range two.Detection {
+		var n int64
+		for _, c := range two.IndexCaseDetection {
+			if int(c.Row) == i {
+				n += int64(c.Pairs)
+			}
+		}
+		if n != d.Pairs {
+			t.Errorf("detection %s %s: index cases hold %d pairs, the row %d", d.Arm, d.Band, n, d.Pairs)
 		}
 	}
 	r2.Arms = r2.Arms[:1]

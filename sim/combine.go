@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/bluesim/bluesim/agents"
 )
@@ -19,6 +21,13 @@ import (
 // provinces): the result, and its hash, depend only on the parts and that
 // order, never on where or when each part ran. Runs with the epidemic
 // layer cannot be combined (each part's epidemic would have run alone).
+//
+// The index cases of the parts (the clusters every interval resamples)
+// are kept, each with its verdicts in the breakdown cells, detection
+// bands and areas re-pointed at the combined tables; a part's people are
+// numbered after those of the parts before it, so that a combined
+// IndexCase.Person names one person of the whole area. The false alarms'
+// breakdown adds up cell by cell.
 func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) (*Result, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("combine: no results")
@@ -47,6 +56,8 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 		i    int
 	}
 	var samples []sample
+	type fpKey struct{ arm, dist, dur string }
+	fps := map[fpKey]int64{}
 	for pi, r := range parts {
 		if r.Epidemic != nil {
 			return nil, fmt.Errorf("combine: part %d ran the epidemic layer; separate parts' epidemics cannot be added up", pi)
@@ -113,10 +124,12 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 		for _, d := range r.Delays {
 			delays[delayKey{d.Arm, d.Hours}] += d.Count
 		}
+		for _, f := range r.FalsePositives {
+			fps[fpKey{f.Arm, f.DistanceBand, f.DurationBand}] += f.FP
+		}
 		for i := range r.Attenuation {
 			samples = append(samples, sample{agents.Mix(seed, uint64(pi), uint64(i)), pi, i})
 		}
-		out.Areas = append(out.Areas, r.Areas...)
 		out.Workers = max(out.Workers, r.Workers)
 		out.WallSeconds += r.WallSeconds
 	}
@@ -147,6 +160,19 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 	if len(dets) != len(first.Detection) {
 		return nil, fmt.Errorf("combine: the parts' detection tables have different bands")
 	}
+	out.FalsePositives = []FalsePositiveRow{}
+	for k, n := range fps {
+		out.FalsePositives = append(out.FalsePositives, FalsePositiveRow{Arm: k.arm, DistanceBand: k.dist, DurationBand: k.dur, FP: n})
+	}
+	slices.SortFunc(out.FalsePositives, func(a, b FalsePositiveRow) int {
+		return cmp.Or(cmp.Compare(armIndex(a.Arm), armIndex(b.Arm)), compareBands(a.DistanceBand, b.DistanceBand),
+			compareBands(a.DurationBand, b.DurationBand))
+	})
+	areaPos, err := combineAreas(out, parts, armIndex)
+	if err != nil {
+		return nil, err
+	}
+	combineCases(out, parts, areaPos)
 	for k, n := range delays {
 		out.Delays = append(out.Delays, DelayRow{Arm: k.arm, Hours: k.hours, Count: n})
 	}
@@ -182,4 +208,134 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 		return nil, err
 	}
 	return out, nil
+}
+
+// combineAreas puts the parts' area rows into out arm by arm (the order
+// a single run has), each arm's areas in part order, and returns where
+// each part's rows went.
+func combineAreas(out *Result, parts []*Result, armIndex func(string) int) ([][]int32, error) {
+	type ref struct{ part, row, arm int }
+	var all []ref
+	for pi, r := range parts {
+		for i, a := range r.Areas {
+			ai := armIndex(a.Arm)
+			if ai < 0 {
+				return nil, fmt.Errorf("combine: part %d has an area row of arm %q, which no part has", pi, a.Arm)
+			}
+			all = append(all, ref{pi, i, ai})
+		}
+	}
+	slices.SortStableFunc(all, func(x, y ref) int { return cmp.Compare(x.arm, y.arm) })
+	pos := make([][]int32, len(parts))
+	for pi, r := range parts {
+		pos[pi] = make([]int32, len(r.Areas))
+	}
+	for to, x := range all {
+		out.Areas = append(out.Areas, parts[x.part].Areas[x.row])
+		pos[x.part][x.row] = int32(to)
+	}
+	return pos, nil
+}
+
+// combineCases puts the parts' index cases into out in (arm, day, person)
+// order, people numbered after the earlier parts' agents, with their
+// breakdown cells, detection bands and areas pointing at out's rows
+// (which must be final; areaPos says where each part's area rows went).
+func combineCases(out *Result, parts []*Result, areaPos [][]int32) {
+	type bandKey struct{ arm, dim, band string }
+	type detKey struct{ arm, band string }
+	bandRow := map[bandKey]int32{}
+	for i, b := range out.Bands {
+		bandRow[bandKey{b.Arm, b.Dimension, b.Band}] = int32(i)
+	}
+	detRow := map[detKey]int32{}
+	for i, d := range out.Detection {
+		detRow[detKey{d.Arm, d.Band}] = int32(i)
+	}
+	type ref struct{ part, i int }
+	var all []ref
+	offset := make([]int32, len(parts))
+	var people int32
+	for pi, r := range parts {
+		offset[pi] = people
+		people += int32(r.Agents)
+		for i := range r.IndexCases {
+			all = append(all, ref{pi, i})
+		}
+	}
+	caseOf := func(x ref) IndexCase {
+		c := parts[x.part].IndexCases[x.i]
+		c.Person += offset[x.part]
+		return c
+	}
+	slices.SortStableFunc(all, func(x, y ref) int {
+		p, q := caseOf(x), caseOf(y)
+		return cmp.Or(cmp.Compare(p.Arm, q.Arm), cmp.Compare(p.Day, q.Day), cmp.Compare(p.Person, q.Person))
+	})
+	newPos := make([][]int32, len(parts))
+	for pi, r := range parts {
+		newPos[pi] = make([]int32, len(r.IndexCases))
+	}
+	out.IndexCases = make([]IndexCase, len(all))
+	for to, x := range all {
+		out.IndexCases[to] = caseOf(x)
+		newPos[x.part][x.i] = int32(to)
+	}
+	out.IndexCaseBands, out.IndexCaseDetection, out.IndexCaseAreas = []IndexCaseBand{}, []IndexCaseDetection{}, nil
+	for pi, r := range parts {
+		for _, c := range r.IndexCaseBands {
+			b := r.Bands[c.Row]
+			c.Case, c.Row = newPos[pi][c.Case], bandRow[bandKey{b.Arm, b.Dimension, b.Band}]
+			out.IndexCaseBands = append(out.IndexCaseBands, c)
+		}
+		for _, c := range r.IndexCaseDetection {
+			d := r.Detection[c.Row]
+			c.Case, c.Row = newPos[pi][c.Case], detRow[detKey{d.Arm, d.Band}]
+			out.IndexCaseDetection = append(out.IndexCaseDetection, c)
+		}
+		for _, c := range r.IndexCaseAreas {
+			c.Case, c.Row = newPos[pi][c.Case], areaPos[pi][c.Row]
+			out.IndexCaseAreas = append(out.IndexCaseAreas, c)
+		}
+	}
+	slices.SortFunc(out.IndexCaseBands, func(x, y IndexCaseBand) int {
+		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
+	})
+	slices.SortFunc(out.IndexCaseDetection, func(x, y IndexCaseDetection) int {
+		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
+	})
+	slices.SortFunc(out.IndexCaseAreas, func(x, y IndexCaseArea) int {
+		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
+	})
+}
+
+// compareBands orders band labels as bandLabel writes them ("<1m",
+// "1-2m", ..., ">=5m") by their edges, "none" last.
+func compareBands(a, b string) int {
+	ka, xa := bandRank(a)
+	kb, xb := bandRank(b)
+	return cmp.Or(cmp.Compare(ka, kb), cmp.Compare(xa, xb), cmp.Compare(a, b))
+}
+
+// bandRank is a band label's place: 0 for "<x", 1 for "x-y" (and "all"),
+// 2 for ">=x", 3 for "none", with x its lower (or only) edge.
+func bandRank(l string) (kind int, x float64) {
+	num := func(s string) float64 {
+		s = strings.TrimRightFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return math.Inf(1)
+		}
+		return v
+	}
+	switch {
+	case l == "none":
+		return 3, 0
+	case strings.HasPrefix(l, ">="):
+		return 2, num(l[2:])
+	case strings.HasPrefix(l, "<"):
+		return 0, num(l[1:])
+	}
+	lo, _, _ := strings.Cut(l, "-")
+	return 1, num(lo)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -40,11 +42,14 @@ The same seed gives the same output_hash for any --workers.
 A census area simulated province by province (population.area with
 several provinces and population.travel.mixing: separate, such as the
 built-in vietnam) runs one province after another and writes the combined
-run. With --shard i/n (or JOB_COMPLETION_INDEX with --shard-count, or
-SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT) it runs only shard i's
-provinces, a fixed subset balanced by population, and writes their results
-to OUT/shard-i-of-n; "bluesim merge OUT" then writes the run folder of the
-whole area, byte for byte what the run without shards writes.`,
+run. With --shard i/n, shard i of n counted from 1 as for bluesim sweep
+(1/2 and 2/2 are the two halves; or JOB_COMPLETION_INDEX, 0-based: index k
+runs shard k+1, with --shard-count or BLUESIM_SHARD_COUNT; or
+SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT, an array submitted with
+--array=1-N) it runs only shard i's provinces, a fixed subset balanced by
+population, and writes their results to OUT/shard-i-of-n; "bluesim merge
+OUT" then writes the run folder of the whole area, byte for byte what the
+run without shards writes.`,
 		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runScenario(cmd, scenarioArg(args))
@@ -55,7 +60,7 @@ whole area, byte for byte what the run without shards writes.`,
 	f.Uint64("seed", 0, "random seed (default: the scenario's)")
 	f.Int("workers", 0, "parallel workers (0: the scenario's engine.workers, or one per CPU); results do not depend on it")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
-	f.String("shard", "", "for an area simulated province by province (vietnam): run shard i of n (\"i/n\") of its provinces")
+	f.String("shard", "", "for an area simulated province by province (vietnam): run shard i of n (\"i/n\", counted from 1) of its provinces")
 	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
 	return cmd
 }
@@ -149,4 +154,37 @@ func pctText(x output.Num) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f %%", 100*f)
+}
+
+// unestimableWarning is the one warning line for a run too small to
+// estimate some of its numbers, or "" when it estimated everything.
+func unestimableWarning(s *output.Summary) string {
+	var parts []string
+	for _, arm := range s.Arms {
+		var keys []string
+		for k := range arm.Unestimable {
+			if k != "recall" && k != "pairwise_coverage" { // they follow coverage and capture
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		slices.Sort(keys)
+		parts = append(parts, arm.Name+" "+strings.Join(keys, ", "))
+	}
+	if s.Epidemic != nil {
+		if _, ok := s.Epidemic.Unestimable["epidemic.r_eff"]; ok {
+			parts = append(parts, "no-app epidemic.r_eff")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	enlarge := "population.size or days"
+	if s.Census != nil {
+		enlarge = "population.scale or days"
+	}
+	return "warning: the run is too small or too short to estimate " + strings.Join(parts, "; ") +
+		": they are null in summary.json, which says why under unestimable (raise " + enlarge + ")"
 }

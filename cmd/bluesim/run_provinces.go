@@ -35,9 +35,9 @@ func (a *app) runProvinces(cmd *cobra.Command, sc scenarios.Scenario, dir string
 	if err != nil {
 		return asUsage(err)
 	}
-	parts, err := plan.Shard(shard.Index, shard.Count)
+	parts, err := plan.Shard(shard)
 	if err != nil {
-		return usagef("shard %s: %v", shard, err)
+		return usagef("--shard %s: %v", shard, err)
 	}
 	people := 0
 	for _, p := range parts {
@@ -60,7 +60,7 @@ func (a *app) runProvinces(cmd *cobra.Command, sc scenarios.Scenario, dir string
 		return err
 	}
 	if shard.Count > 1 {
-		sdir := filepath.Join(dir, fmt.Sprintf("shard-%d-of-%d", shard.Index, shard.Count))
+		sdir := filepath.Join(dir, shard.Dir())
 		if err := georun.WriteShard(sdir, plan, shard, parts, results); err != nil {
 			return err
 		}
@@ -86,6 +86,12 @@ func (a *app) writeRun(dir string, sc scenarios.Scenario, r *sim.Result) error {
 	}
 	fmt.Fprintf(a.stderr, "done in %.1f s on %d workers: %.0f agent-days/s, peak memory %.0f MiB\n",
 		float64(s.WallSeconds), s.Workers, float64(s.AgentDaysPerSecond), float64(s.PeakRSSBytes)/(1<<20))
+	if w := unestimableWarning(s); w != "" {
+		fmt.Fprintln(a.stderr, w)
+	}
+	if w := areaUnestimableWarning(r); w != "" {
+		fmt.Fprintln(a.stderr, w)
+	}
 	return printRunSummary(a, dir, s)
 }
 
@@ -97,4 +103,22 @@ func (a *app) mergeProvinces(dirs []string, out string) error {
 	}
 	fmt.Fprintf(a.stderr, "merged %d province shards of %s: %d provinces, %d people\n", len(dirs), sc.Name, len(r.Areas)/max(1, len(r.Arms)), r.Agents)
 	return a.writeRun(out, *sc, r)
+}
+
+// areaUnestimableWarning is the one warning line for a census run whose
+// by_area rows have shares too few index cases contribute to, or "".
+func areaUnestimableWarning(r *sim.Result) string {
+	rows := output.Areas(r)
+	n := 0
+	for _, a := range rows {
+		if len(a.Unestimable) > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf("warning: %d of %d by_area rows (arm and area) have too few index cases with contacts there to estimate "+
+		"coverage, capture or precision: they are empty in tables/by_area.csv, whose unestimable column says why "+
+		"(raise population.scale or days)", n, len(rows))
 }

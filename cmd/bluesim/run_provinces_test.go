@@ -15,8 +15,8 @@ import (
 	"github.com/bluesim/bluesim/sim"
 )
 
-// shardFlag is the --shard value of shard i of n (0-based, like the
-// sweep's).
+// shardFlag is the --shard value of shard i of n, counted from 1 like the
+// sweep's (sweeprun.ParseShardID).
 func shardFlag(i, n int) string { return strconv.Itoa(i) + "/" + strconv.Itoa(n) }
 
 // sameRunFolders fails unless two run folders hold the same tables (CSV
@@ -44,8 +44,9 @@ func sameRunFolders(t *testing.T, a, b string) {
 }
 
 // TestRunVietnamShards runs a scaled-down vietnam cut to three provinces
-// whole, then in two shards (one by --shard, one by JOB_COMPLETION_INDEX)
-// merged: the national tables and output hash are the same bytes.
+// whole, then in two shards (1/2 by --shard, 2/2 by JOB_COMPLETION_INDEX
+// 1, which is 0-based) merged: the national tables and output hash are
+// the same bytes.
 func TestRunVietnamShards(t *testing.T) {
 	sets := []string{"--set", "population.area=nam-dinh,thai-binh,ha-nam", "--set", "population.scale=0.0004",
 		"--set", "days=3", "--set", "diagnosis.first_day=1", "--set", "diagnosis.daily_fraction=0.02", "--workers", "2"}
@@ -55,18 +56,20 @@ func TestRunVietnamShards(t *testing.T) {
 		t.Fatalf("whole run: %s", r.stderr)
 	}
 	sharded := filepath.Join(dir, "sharded")
-	r := runCLI(t, append([]string{"run", "vietnam", "--out", sharded, "--shard", shardFlag(0, 2)}, sets...)...)
-	if r.code != 0 || !strings.Contains(r.stdout, "bluesim merge "+sharded) {
-		t.Fatalf("shard 0: %s\n%s", r.stdout, r.stderr)
+	r := runCLI(t, append([]string{"run", "vietnam", "--out", sharded, "--shard", shardFlag(1, 2)}, sets...)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "bluesim merge "+sharded) || !strings.Contains(r.stdout, "shard-1-of-2") {
+		t.Fatalf("shard 1/2: %s\n%s", r.stdout, r.stderr)
 	}
 	t.Setenv("JOB_COMPLETION_INDEX", "1")
-	if r := runCLI(t, append([]string{"run", "vietnam", "--out", sharded, "--shard-count", "2"}, sets...)...); r.code != 0 {
-		t.Fatalf("shard 1: %s", r.stderr)
+	if r := runCLI(t, append([]string{"run", "vietnam", "--out", sharded, "--shard-count", "2"}, sets...)...); r.code != 0 ||
+		!strings.Contains(r.stdout, "shard-2-of-2") {
+		t.Fatalf("shard 2/2: %s\n%s", r.stdout, r.stderr)
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
-	// Merging only one shard names what is missing.
-	if r := runCLI(t, "merge", filepath.Join(sharded, "shard-0-of-2"), "--out", filepath.Join(dir, "half")); r.code != exitUsage ||
-		!strings.Contains(r.stderr, "provinces are missing") {
+	// Merging only one shard names what is missing, and the shard that
+	// should have run it.
+	if r := runCLI(t, "merge", filepath.Join(sharded, "shard-1-of-2"), "--out", filepath.Join(dir, "half")); r.code != exitUsage ||
+		!strings.Contains(r.stderr, "provinces are missing") || !strings.Contains(r.stderr, "belongs to shard 2/2") {
 		t.Fatalf("half merge: exit %d, %s", r.code, r.stderr)
 	}
 	if r := runCLI(t, "merge", sharded); r.code != 0 {
@@ -86,9 +89,16 @@ func TestRunShardRefused(t *testing.T) {
 	if r.code != exitUsage || !strings.Contains(r.stderr, "--shard splits a census area simulated province by province") {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	r = runCLI(t, "run", "vietnam", "--shard", "0/64")
-	if r.code != exitUsage || !strings.Contains(r.stderr, "want 1 to 63") {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	for _, c := range []struct{ shard, want string }{
+		{"1/64", "want 1 to 63"},
+		{"0/2", "shards count from 1"},
+		{"3/2", "want i/n with 1 <= i <= n"},
+		{"x", "want i/n, shard i of n counted from 1"},
+	} {
+		r = runCLI(t, "run", "vietnam", "--shard", c.shard)
+		if r.code != exitUsage || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("--shard %s: exit %d: %s", c.shard, r.code, r.stderr)
+		}
 	}
 }
 
@@ -175,7 +185,7 @@ func TestK8sVietnamJob(t *testing.T) {
 	}
 }
 
-var vietnamArray = regexp.MustCompile(`(?m)^#SBATCH --array=0-(\d+)`)
+var vietnamArray = regexp.MustCompile(`(?m)^#SBATCH --array=1-(\d+)`)
 
 // TestSlurmVietnamBatch runs the job array script's bluesim command lines
 // in process for every array task, then its merge.
@@ -187,9 +197,12 @@ func TestSlurmVietnamBatch(t *testing.T) {
 	}
 	m := vietnamArray.FindSubmatch(data)
 	if m == nil {
-		t.Fatal("no #SBATCH --array=0-N line")
+		t.Fatal("no #SBATCH --array=1-N line")
 	}
 	last, _ := strconv.Atoi(string(m[1]))
+	if last < 2 || last > 63 {
+		t.Fatalf("--array=1-%d: want 2 to 63 shards", last)
+	}
 	tmp := t.TempDir()
 	vars := map[string]string{"OUT": filepath.Join(tmp, "out"), "BLUESIM_WORKERS": "2"}
 	expand := func(line string) []string {
@@ -212,8 +225,8 @@ func TestSlurmVietnamBatch(t *testing.T) {
 	}
 	checkFlags(t, "vietnam.sbatch", runLine)
 	checkFlags(t, "vietnam.sbatch merge", merge)
-	t.Setenv("SLURM_ARRAY_TASK_COUNT", strconv.Itoa(last+1))
-	for i := 0; i <= last; i++ {
+	t.Setenv("SLURM_ARRAY_TASK_COUNT", strconv.Itoa(last))
+	for i := 1; i <= last; i++ {
 		t.Setenv("SLURM_ARRAY_TASK_ID", strconv.Itoa(i))
 		if r := runCLI(t, runLine...); r.code != 0 {
 			t.Fatalf("array task %d: %s", i, r.stderr)

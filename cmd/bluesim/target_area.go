@@ -76,12 +76,37 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 		searches = append(searches, &areaTarget{slug: in.Slug, name: in.Name, max: max})
 	}
 	reps := t.cfg.Replicates
-	fmt.Fprintf(a.stderr, "target %s by area: %s for arm %s in %d areas, each searched alone (others as the scenario has them), %s per point, tolerance %v: %d people, %d days, seed %d -> %s\n",
-		sc.Name, t.goal, t.armN, len(searches), plural(reps, "replicate"), t.cfg.Tolerance, sc.Population.Size, sc.Days, sc.Seed, t.dir)
-	prog := newProgress(a.stderr, len(searches)*t.cfg.MaxProbes()*reps)
-	for _, s := range searches {
+	more := ""
+	if t.cfg.Precision > 0 && t.cfg.MaxReplicates > reps {
+		more = fmt.Sprintf(" (up to %d for --precision %v)", t.cfg.MaxReplicates, t.cfg.Precision)
+	}
+	fmt.Fprintf(a.stderr, "target %s by area: %s for arm %s in %d areas, each searched alone (others as the scenario has them), %s per point%s, tolerance %v: %d people, %d days, seed %d -> %s\n",
+		sc.Name, t.goal, t.armN, len(searches), plural(reps, "replicate"), more, t.cfg.Tolerance, sc.Population.Size, sc.Days, sc.Seed, t.dir)
+	probes := t.cfg.MaxProbes()
+	prog := newProgress(a.stderr, len(searches)*probes*reps)
+	spent := 0 // runs the finished areas' searches may have made
+	for si, s := range searches {
 		cfg := t.cfg
 		cfg.Max = s.max
+		cfg.Enlarge = "population.scale or days"
+		cfg.Why = "tables/by_area's unestimable column says why"
+		cfg.OnRound = func(width float64, next int) {
+			prog.mu.Lock()
+			defer prog.mu.Unlock()
+			var w io.Writer = a.stderr
+			if prog.bars != nil {
+				w = prog.bars
+			}
+			what := "has no upper end below the area's ownership cap"
+			if !math.IsNaN(width) {
+				what = "is " + t.adoption(width) + " wide"
+			}
+			fmt.Fprintf(w, "%s: the mean crossing's interval %s, not narrower than --precision %v: running %d replicates at every probed adoption\n",
+				s.slug, what, cfg.Precision, next)
+			// This area's searches so far, this one at its new count, the
+			// areas left at the starting count.
+			prog.growTo(spent + probes*next + (len(searches)-si-1)*probes*reps)
+		}
 		cfg.OnPoint = func(p target.Point) {
 			prog.mu.Lock()
 			defer prog.mu.Unlock()
@@ -96,19 +121,19 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 			fmt.Fprintf(w, "%s probe %d: adoption %s: %s %s, %s: %s\n", s.slug, p.Order+1,
 				t.adoption(p.Adoption), t.goal.Metric.Name, t.value(p.Mean), t.boundText(p), verdict)
 		}
-		eval := func(ctx context.Context, adoption float64, rep int) (float64, error) {
+		eval := func(ctx context.Context, adoption float64, rep int) (target.Sample, error) {
 			run, err := target.WithAreaAdoption(sc, t.arm, s.slug, adoption)
 			if err != nil {
-				return 0, err
+				return target.Sample{}, err
 			}
 			run.Seed = scenarios.ReplicateSeed(sc.Seed, rep)
 			rp := prog.startRun(fmt.Sprintf("%s a=%s r%d", s.slug, t.adoption(adoption), rep+1), run.Days)
 			r, err := sim.Run(ctx, run, append(opts, sim.WithProgress(rp.update))...)
 			rp.finish(err)
 			if err != nil {
-				return 0, err
+				return target.Sample{}, err
 			}
-			return t.goal.Metric.AreaValue(r, t.armN, s.slug)
+			return t.goal.Metric.AreaSample(r, t.armN, s.slug)
 		}
 		s.out, err = target.Search(a.ctx, cfg, eval)
 		if err != nil {
@@ -118,6 +143,7 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 			}
 			return fmt.Errorf("area %s: %w", s.slug, err)
 		}
+		spent += probes * s.out.Replicates
 	}
 	prog.wait()
 	files, err := t.writeByArea(searches)
@@ -125,29 +151,49 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "area\ttarget adoption\tbracket\t%s there\tbound\n", t.goal.Metric.Name)
-	var missed []string
+	fmt.Fprintf(tw, "area\tmean crossing\t%s interval\tconservative\tbracket\t%s there\tbound\n", pctLabel(t.cfg.Confidence), t.goal.Metric.Name)
+	var missed, notes []string
 	for _, s := range searches {
 		o := s.out
 		for _, w := range o.Warnings {
 			fmt.Fprintf(a.stderr, "warning: %s: %s\n", s.slug, w)
 		}
+		for _, n := range o.Notes {
+			notes = append(notes, fmt.Sprintf("note: %s: %s", s.slug, n))
+		}
+		cross, interval := "not met", ""
+		if x := o.Mean; x.Found {
+			cross = t.adoption(x.Adoption)
+			switch {
+			case !math.IsNaN(x.Lo) && !math.IsNaN(x.Hi):
+				interval = t.adoption(x.Lo) + "–" + t.adoption(x.Hi)
+			case !math.IsNaN(x.Lo):
+				interval = "from " + t.adoption(x.Lo) + ", no upper end"
+			default:
+				interval = "none"
+			}
+		}
 		if !o.Found {
 			missed = append(missed, s.slug)
-			fmt.Fprintf(tw, "%s\tnot met up to %s\t\tbest %s at %s\t%s\n", s.slug, t.adoption(s.max), t.value(o.Best.Mean),
-				t.adoption(o.Best.Adoption), t.value(o.Best.Bound))
+			fmt.Fprintf(tw, "%s\t%s\t%s\tnot met up to %s\t\tbest %s at %s\t%s\n", s.slug, cross, interval, t.adoption(s.max),
+				t.value(o.Best.Mean), t.adoption(o.Best.Adoption), t.value(o.Best.Bound))
 			continue
 		}
 		br := t.adoption(o.BracketLo) + "–" + t.adoption(o.Answer)
 		if math.IsNaN(o.BracketLo) {
 			br = "met without the app"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.slug, t.adoption(o.Answer), br, t.value(o.At.Mean), t.value(o.At.Bound))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.slug, cross, interval, t.adoption(o.Answer), br, t.value(o.At.Mean), t.value(o.At.Bound))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	fmt.Fprintf(a.stdout, "goal %s for arm %s, judged on the %s; each area searched with the others as the scenario has them\n", t.goal, t.armN, t.boundName())
+	fmt.Fprintf(a.stdout, "goal %s for arm %s: the mean crossing is where the area's mean curve meets it, its interval resamples the index cases "+
+		"of each replicate (each with its contacts living in the area); the conservative answer is judged on the %s; "+
+		"each area searched with the others as the scenario has them\n", t.goal, t.armN, t.boundName())
+	for _, n := range notes {
+		fmt.Fprintln(a.stdout, n)
+	}
 	fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
 	if len(missed) > 0 {
 		return &thresholdError{msg: fmt.Sprintf("target: %s for arm %s is not met in %s even at its smartphone ownership", t.goal, t.armN, strings.Join(missed, ", "))}
@@ -168,8 +214,14 @@ type targetAreaRow struct {
 	CILo        output.Num `json:"ci_lo"`
 	CIHi        output.Num `json:"ci_hi"`
 	Bound       output.Num `json:"bound"`
-	Probes      int        `json:"probes"`
-	Warnings    []string   `json:"warnings"`
+	// MeanCrossing is where the area's mean curve meets the goal, with
+	// its interval (as target.json's mean_crossing); the keys above are
+	// the conservative answer.
+	MeanCrossing targetCrossing `json:"mean_crossing"`
+	Replicates   int            `json:"replicates"`
+	Probes       int            `json:"probes"`
+	Warnings     []string       `json:"warnings"`
+	Notes        []string       `json:"notes"`
 }
 
 // writeByArea writes target.json (with a by_area list), the tables
@@ -179,7 +231,9 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 	rows := table.Table{Name: targetAreaTable, Columns: cols(
 		"area", table.String, "name", table.String, "max_adoption", table.Float, "found", table.Int,
 		"adoption", table.Float, "bracket_lo", table.Float, "bracket_hi", table.Float,
-		"mean", table.Float, "ci_lo", table.Float, "ci_hi", table.Float, "bound", table.Float, "probes", table.Int)}
+		"mean", table.Float, "ci_lo", table.Float, "ci_hi", table.Float, "bound", table.Float,
+		"mean_crossing", table.Float, "mean_crossing_ci_lo", table.Float, "mean_crossing_ci_hi", table.Float,
+		"replicates", table.Int, "probes", table.Int)}
 	points := table.Table{Name: targetAreaPointsTable, Columns: cols(
 		"area", table.String, "probe", table.Int, "adoption", table.Float, "replicates", table.Int,
 		"mean", table.Float, "sd", table.Float, "ci_lo", table.Float, "ci_hi", table.Float, "bound", table.Float, "met", table.Int)}
@@ -187,8 +241,17 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 	var figRows []plots.AreaTarget
 	for _, s := range searches {
 		o := s.out
+		x := o.Mean
 		row := targetAreaRow{Area: s.slug, Name: s.name, MaxAdoption: s.max, Found: o.Found, Adoption: nan, BracketLo: nan,
-			BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan, Probes: len(o.Points), Warnings: append([]string{}, o.Warnings...)}
+			BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan, Replicates: o.Replicates, Probes: len(o.Points),
+			MeanCrossing: targetCrossing{Found: x.Found, Adoption: output.Num(x.Adoption), CILo: output.Num(x.Lo), CIHi: output.Num(x.Hi),
+				BracketLo: output.Num(x.BracketLo), BracketHi: output.Num(x.BracketHi), CIMethod: x.Method, Draws: x.Draws,
+				AboveMax: output.Num(x.AboveMax)},
+			Warnings: append([]string{}, o.Warnings...), Notes: append([]string{}, o.Notes...)}
+		crossing := math.NaN()
+		if x.Found {
+			crossing = x.Adoption
+		}
 		found := 0
 		if o.Found {
 			found = 1
@@ -197,7 +260,8 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 		}
 		js = append(js, row)
 		rows.Rows = append(rows.Rows, []any{s.slug, s.name, s.max, found, float64(row.Adoption), float64(row.BracketLo),
-			float64(row.BracketHi), float64(row.Mean), float64(row.CILo), float64(row.CIHi), float64(row.Bound), len(o.Points)})
+			float64(row.BracketHi), float64(row.Mean), float64(row.CILo), float64(row.CIHi), float64(row.Bound),
+			crossing, x.Lo, x.Hi, o.Replicates, len(o.Points)})
 		byA := slices.Clone(o.Points)
 		slices.SortStableFunc(byA, func(p, q target.Point) int { return cmpFloat(p.Adoption, q.Adoption) })
 		for _, p := range byA {
@@ -207,7 +271,8 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 			}
 			points.Rows = append(points.Rows, []any{s.slug, p.Order + 1, p.Adoption, len(p.Values), p.Mean, p.SD, p.Lo, p.Hi, p.Bound, met})
 		}
-		figRows = append(figRows, plots.AreaTarget{Area: s.slug, Name: s.name, Found: o.Found, Answer: o.Answer, BracketLo: o.BracketLo, Max: s.max})
+		figRows = append(figRows, plots.AreaTarget{Area: s.slug, Name: s.name, Found: o.Found, Answer: o.Answer, BracketLo: o.BracketLo, Max: s.max,
+			Crossing: crossing, CrossingLo: x.Lo, CrossingHi: x.Hi})
 	}
 	if err := table.Write(filepath.Join(t.dir, output.TablesDir), []table.Table{rows, points}); err != nil {
 		return nil, err
@@ -242,9 +307,11 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 		Replicates int             `json:"replicates"`
 		Confidence float64         `json:"confidence"`
 		Tolerance  float64         `json:"tolerance"`
+		Precision  float64         `json:"precision"`
+		MaxReps    int             `json:"max_replicates"`
 		ByArea     []targetAreaRow `json:"by_area"`
 	}{t.sc.Name, t.sc.Seed, t.sc.Population.Size, t.sc.Days, t.armN, t.goal.String(), t.goal.Metric.Name,
-		t.cfg.Replicates, t.cfg.Confidence, t.cfg.Tolerance, js}
+		t.cfg.Replicates, t.cfg.Confidence, t.cfg.Tolerance, t.cfg.Precision, max(t.cfg.MaxReplicates, t.cfg.Replicates), js}
 	b, err := json.MarshalIndent(summary, "", "  ")
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package target
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/stats"
 )
 
 // areaMetrics are the metrics a census run keeps per area (sim.AreaRow),
@@ -51,6 +53,54 @@ func (m Metric) AreaValue(r *sim.Result, arm, area string) (float64, error) {
 		}
 	}
 	return math.NaN(), fmt.Errorf("metric %s: the result has no row for arm %q in area %q", m.Name, arm, area)
+}
+
+// AreaSample reads the metric for one area of a census run as Sample
+// does for an arm: over the arm's index cases, each restricted to its
+// verdicts about people who live in the area (sim.Result.IndexCaseAreas,
+// the clusters of tables/by_area's intervals), with every index case's
+// part (0 of 0 for one without contacts there) so that the crossing's
+// interval resamples the arm's index cases. The value is NaN where fewer
+// than stats.MinIndexCases index cases contribute, as in by_area.
+func (m Metric) AreaSample(r *sim.Result, arm, area string) (Sample, error) {
+	if _, ok := areaMetrics[m.Name]; !ok || m.share == nil {
+		return Sample{Value: math.NaN()}, fmt.Errorf("metric %q is not kept per area", m.Name)
+	}
+	ai := slices.IndexFunc(r.Arms, func(a sim.ArmSummary) bool { return a.Name == arm })
+	row := slices.IndexFunc(r.Areas, func(a sim.AreaRow) bool { return a.Arm == arm && a.Area == area })
+	if ai < 0 || row < 0 {
+		return Sample{Value: math.NaN()}, fmt.Errorf("metric %s: the result has no row for arm %q in area %q", m.Name, arm, area)
+	}
+	lo, _ := slices.BinarySearchFunc(r.IndexCases, int32(ai), func(c sim.IndexCase, a int32) int { return cmp.Compare(c.Arm, a) })
+	cases := r.ArmIndexCases(ai)
+	s := Sample{Value: math.NaN(), Cases: make([]Case, len(cases))}
+	for i := range cases {
+		s.Cases[i].Person = cases[i].Person
+	}
+	for i := range r.IndexCaseAreas {
+		c := &r.IndexCaseAreas[i]
+		if int(c.Row) != row {
+			continue
+		}
+		k := int(c.Case) - lo
+		if k < 0 || k >= len(cases) {
+			return Sample{Value: math.NaN()}, fmt.Errorf("metric %s: area %s's index case %d is not one of arm %s's", m.Name, area, c.Case, arm)
+		}
+		s.Cases[k].Num, s.Cases[k].Den = c.Share(*m.share)
+	}
+	var n, d int64
+	contributing := 0
+	for _, c := range s.Cases {
+		if c.Den > 0 {
+			n += c.Num
+			d += c.Den
+			contributing++
+		}
+	}
+	if contributing >= stats.MinIndexCases {
+		s.Value = float64(n) / float64(d)
+	}
+	return s, nil
 }
 
 // WithAreaAdoption returns a copy of sc that runs only arm i, with the
