@@ -62,8 +62,9 @@ type engine struct {
 
 	workers []*worker // persistent across days, so their buffers are reused
 
-	epi   *epi // the epidemic layer, nil when off
-	calib bool // walking the calibration week: contacts only, no radio
+	epi   *epi       // the epidemic layer, nil when off
+	adv   *adversary // the privacy adversary, nil when off (sniff.go)
+	calib bool       // walking the calibration week: contacts only, no radio
 
 	res   *Result
 	att   reservoir
@@ -105,6 +106,9 @@ func Run(ctx context.Context, sc scenarios.Scenario, opts ...Option) (*Result, e
 			el := time.Since(t0).Seconds()
 			cfg.progress(Progress{Day: d + 1, Days: sc.Days, AgentDays: agentDays, AgentDaysPerSecond: float64(agentDays) / math.Max(el, 1e-9)})
 		}
+	}
+	if err := e.finishAdversary(); err != nil {
+		return nil, err
 	}
 	r := e.finish()
 	r.Workers = cfg.workers
@@ -202,6 +206,9 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		e.sums[ai] = ArmSummary{Name: a.Name, Protocol: a.Protocol, Adoption: a.Adoption}
 	}
 	e.att.k = max(0, sc.Metrics.AttenuationSamples)
+	if err := e.setupAdversary(); err != nil {
+		return nil, err
+	}
 	e.tracked = make([]bool, len(pop.People))
 	if sc.Epidemic.Enabled {
 		// Index cases are not known ahead: every pair's truth is kept and
@@ -356,6 +363,9 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 	wg.Wait()
 	if cerr != nil {
 		return cerr
+	}
+	if err := e.sniffDay(ctx, d, bySite, off); err != nil {
+		return err
 	}
 	// The chunks' outputs are copied below; the workers' buffers that hold
 	// them are dropped afterwards, not kept for tomorrow (a second copy of

@@ -151,6 +151,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 		for _, ai := range g.arms {
 			if e.armUploads(ai, pi, d) {
 				uploaded[ai] = append(uploaded[ai], pi)
+				e.advUpload(ai, ups[len(ups)-1])
 			}
 		}
 	}

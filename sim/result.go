@@ -54,6 +54,9 @@ type Result struct {
 	// Epidemic holds the epidemic layer's run-wide outcomes (nil when the
 	// layer is off); each arm's own are in Arms[i].Epidemic.
 	Epidemic *EpidemicResult `json:"epidemic,omitempty"`
+	// Privacy has one row per arm when the scenario's adversary is on
+	// (nil otherwise): the sniffer network and the attacks' scores.
+	Privacy []PrivacyRow `json:"privacy,omitempty"`
 	// Hash is the SHA-256 (hex) of the deterministic tables above.
 	Hash string `json:"output_hash"`
 
@@ -308,8 +311,9 @@ func (r *Result) computeHash() error {
 		FalsePos    []FalsePositiveRow
 		Areas       []AreaRow       `json:",omitempty"`
 		CaseAreas   []IndexCaseArea `json:",omitempty"`
+		Privacy     []PrivacyRow    `json:",omitempty"`
 	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Areas, r.IndexCaseAreas}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Areas, r.IndexCaseAreas, r.Privacy}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err
