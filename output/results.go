@@ -54,6 +54,13 @@ const (
 //     their installs, index cases, close contacts, verdicts and
 //     notifications counted where the person concerned lives, with
 //     coverage, capture and precision and their 95 % Wilson intervals.
+//
+// With the adversary on (scenario key adversary), one more:
+//
+//   - privacy: per arm, its sniffer network and every privacy.* summary
+//     key (sniffers, app users in range, linked-time share, mean track
+//     minutes, uploaders traced, homes identified, each share with its
+//     95 % Wilson interval), the sniffer log's size and the export read.
 func ResultTables(r *sim.Result, o Options) []table.Table {
 	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r),
 		falsePositivesTable(r)}
@@ -62,6 +69,9 @@ func ResultTables(r *sim.Result, o Options) []table.Table {
 	}
 	if r.Areas != nil {
 		ts = append(ts, byAreaTable(r))
+	}
+	if r.Privacy != nil {
+		ts = append(ts, privacyTable(r))
 	}
 	return ts
 }

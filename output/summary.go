@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/bluesim/bluesim/privacy"
 	"io"
 	"math"
 	"strconv"
@@ -189,6 +190,11 @@ type ArmSummary struct {
 	// notifications came, from the first matched exposure; null without
 	// notifications.
 	MedianDelayHours Num `json:"median_delay_hours"`
+	// Privacy is what the scenario's adversary learnt about the arm's
+	// users (package privacy; keys privacy.* in the README); absent when
+	// the adversary is off. Its null values are named in Unestimable
+	// ("privacy.home_share") with the reason.
+	Privacy *privacy.Result `json:"privacy,omitempty"`
 }
 
 // EpidemicSummary is summary.json's "epidemic" object.
@@ -270,6 +276,13 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
 	if why, ok := s.Unestimable["capture"]; ok {
 		s.Unestimable["pairwise_coverage"] = why
+	}
+	if p := PrivacyRow(r, a.Name); p != nil {
+		res := p.Result
+		s.Privacy = &res
+		for k, v := range privacyUnestimable(p) {
+			s.Unestimable[k] = v
+		}
 	}
 	s.FalseAlarms = falseAlarms(r, a.Name)
 	s.MedianDelayHours = medianDelayHours(r, a.Name)
