@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 )
 
@@ -76,6 +75,9 @@ type app struct {
 	stdout, stderr io.Writer
 	v              *viper.Viper
 	getenv         func(string) string
+	// environ lists the environment (os.Environ when nil), for the check
+	// that every BLUESIM_ variable names a setting.
+	environ func() []string
 }
 
 // commandCtor builds one subcommand. Subcommand files register theirs with
@@ -125,38 +127,13 @@ reference key server and a load generator.`,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
-	root.PersistentFlags().String("config", "", "optional config file (YAML, TOML or JSON) with run settings")
+	root.PersistentFlags().String("config", "", "optional config file (YAML or JSON): the command's flag names as keys (also BLUESIM_CONFIG)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		return a.bindSettings(cmd)
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return asUsage(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	a.addChildren(root, "")
 	return root
-}
-
-// bindSettings layers the running command's flags over BLUESIM_* environment
-// variables (BLUESIM_WORKERS for --workers) over the config file.
-func (a *app) bindSettings(cmd *cobra.Command) error {
-	a.v.SetEnvPrefix("BLUESIM")
-	a.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
-	a.v.AutomaticEnv()
-	var bindErr error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if err := a.v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
-			bindErr = err
-		}
-	})
-	if bindErr != nil {
-		return bindErr
-	}
-	if file := a.v.GetString("config"); file != "" {
-		a.v.SetConfigFile(file)
-		if err := a.v.ReadInConfig(); err != nil {
-			return usagef("--config %s: %v", file, err)
-		}
-	}
-	cmd.Annotations = mergeAnnotations(cmd.Annotations, "started", "true")
-	return nil
 }
 
 func mergeAnnotations(m map[string]string, k, v string) map[string]string {
@@ -178,11 +155,13 @@ func (a *app) integer(name string) int      { return a.v.GetInt(name) }
 func (a *app) float(name string) float64    { return a.v.GetFloat64(name) }
 func (a *app) boolean(name string) bool     { return a.v.GetBool(name) }
 func (a *app) strings(name string) []string { return a.v.GetStringSlice(name) }
+
+// changed reports whether a setting was given: on the command line, in
+// the environment or in the config file (bindSettings sets the flag from
+// the latter two).
 func (a *app) changed(cmd *cobra.Command, name string) bool {
-	if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
-		return true
-	}
-	return a.v.InConfig(name) || a.getenv("BLUESIM_"+strings.ToUpper(strings.NewReplacer("-", "_").Replace(name))) != ""
+	f := cmd.Flags().Lookup(name)
+	return f != nil && f.Changed
 }
 
 // requireOneOf returns a usage error unless exactly one of names was set.
