@@ -106,6 +106,10 @@ type Summary struct {
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
+	// Files lists every file of the folder, this one included, relative
+	// to it and sorted: after a run the folder holds exactly these (an
+	// earlier run's other files are removed).
+	Files []string `json:"files"`
 
 	// Not deterministic: how the run went on this machine.
 	Workers            int    `json:"workers"`
@@ -225,7 +229,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		DiagnosedAmong:      o.among(),
 		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
 		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
-		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{},
+		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{}, Files: []string{},
 	}
 	for _, d := range r.Daily {
 		if d.Day == 0 {

@@ -100,7 +100,7 @@ func TestShardsMergeToWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteShard(whole, plan, ShardID{0, 1}, res, true); err != nil {
+	if _, err := WriteShard(whole, plan, ShardID{0, 1}, res, true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -119,7 +119,7 @@ func TestShardsMergeToWhole(t *testing.T) {
 			}
 		}
 		dir := filepath.Join(parent, fmt.Sprintf("shard-%d-of-3", i))
-		if err := WriteShard(dir, plan, ShardID{i, 3}, res, true); err != nil {
+		if _, err := WriteShard(dir, plan, ShardID{i, 3}, res, true); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, TablesDir, SummaryTable+".csv")); err == nil {
@@ -160,7 +160,7 @@ func TestRunsTableContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
 		t.Fatal(err)
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, TablesDir, RunsTable+".csv"))
@@ -238,7 +238,7 @@ func TestMergeErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(parent, name)
-		if err := WriteShard(dir, p, ShardID{i, n}, res, true); err != nil {
+		if _, err := WriteShard(dir, p, ShardID{i, n}, res, true); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -348,7 +348,7 @@ func BenchmarkWriteShard(b *testing.B) {
 	dir := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+		if _, err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -376,7 +376,7 @@ func TestUndefinedValues(t *testing.T) {
 		t.Fatal("fakeRun gave no undefined precision: the test checks nothing")
 	}
 	dir := t.TempDir()
-	if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
 		t.Fatal(err)
 	}
 	files := readAll(t, dir)

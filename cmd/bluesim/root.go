@@ -11,6 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/viper"
+
+	"github.com/bluesim/bluesim/internal/outdir"
 )
 
 // Exit codes, the contract scripts rely on (DESIGN.md, "Command line").
@@ -213,4 +215,16 @@ func scenarioArg(args []string) string {
 		return args[0]
 	}
 	return ""
+}
+
+// prepareOut checks the --out folder before any simulation (see package
+// internal/outdir): it must be creatable and writable, and hold nothing
+// but an earlier bluesim output unless --force is given. Its errors are
+// usage errors (exit 2) that name the folder.
+func (a *app) prepareOut(dir string) (*outdir.Folder, error) {
+	f, err := outdir.Prepare(dir, a.boolean("force"))
+	if err != nil {
+		return nil, usagef("--out %s: %v", dir, err)
+	}
+	return f, nil
 }

@@ -32,9 +32,13 @@ and writes, in --out (default out/<scenario>):
   plots/         the figures (PNG and SVG)
   report.html    one self-contained page: figures and a plain-language reading
 
-Every file is written atomically. Progress goes to stderr: bars on a
-terminal, a line every 2 s otherwise. Ctrl-C stops at the next day and
-leaves earlier outputs in --out untouched.
+Every file is written atomically. --out is checked before the simulation:
+it must be creatable and writable, and hold nothing but an earlier
+bluesim output (or --force replaces what it holds). After the run it holds
+exactly the files summary.json lists: an earlier run's other files are
+removed. Progress goes to stderr: bars on a terminal, a line every 2 s
+otherwise. Ctrl-C stops at the next day and leaves earlier outputs in
+--out untouched.
 
 The same seed gives the same output_hash for any --workers.`,
 		Args: atMostOneScenario,
@@ -47,6 +51,7 @@ The same seed gives the same output_hash for any --workers.`,
 	f.Uint64("seed", 0, "random seed (default: the scenario's)")
 	f.Int("workers", 0, "parallel workers (0: the scenario's engine.workers, or one per CPU); results do not depend on it")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
+	f.Bool("force", false, "replace what --out holds even where bluesim did not write it")
 	return cmd
 }
 
@@ -81,6 +86,10 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	if dir == "" {
 		dir = filepath.Join("out", sc.Name)
 	}
+	folder, err := a.prepareOut(dir)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stderr, "run %s: %d people, %d days, %d arms, seed %d -> %s\n",
 		sc.Name, sc.Population.Size, sc.Days, len(sc.Arms), sc.Seed, dir)
 
@@ -96,6 +105,12 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		return err
 	}
 	s, err := output.WriteRun(a.ctx, dir, r, output.WithScenario(sc), output.WithRenderer(plots.Renderer{}))
+	if s != nil {
+		// summary.json is written: the earlier run's other files go.
+		if ferr := folder.Finish(s.Files); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted while writing %s: %v (the files written are complete)", dir, err)

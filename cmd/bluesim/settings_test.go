@@ -51,7 +51,7 @@ func TestSettingsGate(t *testing.T) {
 		{"flag bad integer", nil, []string{"run", "--workers", "2.5"},
 			[]string{"--workers 2.5: want a whole number"}},
 		{"config unknown key", nil, []string{"run", "--config", seeed},
-			[]string{seeed + ":2:1: unknown setting \"seeed\" for bluesim run; did you mean \"seed\"?", "settings: out, seed, set, workers"}},
+			[]string{seeed + ":2:1: unknown setting \"seeed\" for bluesim run; did you mean \"seed\"?", "settings: force, out, seed, set, workers"}},
 		{"config bad value", nil, []string{"run", "--config", two},
 			[]string{two + ":1:10: workers: want a whole number, got \"two\""}},
 		{"config list for one value", nil, []string{"run", "--config", list},

@@ -40,7 +40,13 @@ order, runs them on --workers local workers and writes, in --out:
 
   tables/sweep_runs.csv and .parquet     one row per task and protocol arm
   tables/sweep_summary.csv and .parquet  per point and arm: mean and 95 % CI
-  manifest.json                          the sweep's hash and the tasks held
+  manifest.json                          the sweep's hash, the tasks held and
+                                         the folder's files
+
+--out (the shard's folder) is checked before any task runs: it must be
+creatable and writable, and hold nothing but an earlier bluesim output (or
+--force replaces what it holds); afterwards it holds exactly the files the
+manifest lists.
 
 Replicate r runs with the same seed at every point (common random numbers).
 
@@ -92,6 +98,10 @@ Slurm job array).`,
 			if err != nil {
 				return asUsage(err)
 			}
+			folder, err := a.prepareOut(dir)
+			if err != nil {
+				return err
+			}
 			fmt.Fprintf(a.stderr, "sweep %s: %d points x %d replicates = %d tasks; shard %s runs %d on %d workers\n",
 				plan.Name, plan.Points, plan.Replicates, len(plan.Tasks), shard, len(mine), workers)
 			prog := newProgress(a.stderr, len(mine))
@@ -104,7 +114,12 @@ Slurm job array).`,
 				Workers: workers, Shard: shard.Index, Shards: shard.Count,
 			})
 			prog.wait()
-			if err := sweeprun.WriteShard(dir, plan, shard, results, runErr == nil); err != nil {
+			m, err := sweeprun.WriteShard(dir, plan, shard, results, runErr == nil)
+			if err != nil {
+				return err
+			}
+			// The manifest is written: an earlier output's other files go.
+			if err := folder.Finish(m.Files); err != nil {
 				return err
 			}
 			if runErr != nil {
@@ -127,6 +142,7 @@ Slurm job array).`,
 	f.String("shard", "", "run shard i of n (\"i/n\"): the tasks t with t % n == i")
 	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
+	f.Bool("force", false, "replace what the output folder holds even where bluesim did not write it")
 	return cmd
 }
 

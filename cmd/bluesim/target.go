@@ -63,7 +63,10 @@ with its adoption field set to the probe; an install ramp keeps its shape
 (ramp.from is scaled in proportion). The other arms are left out: they do
 not change the chosen arm's numbers.
 
-Writes, in --out (default out/target-<scenario>), atomically:
+Writes, in --out (default out/target-<scenario>), atomically; --out is
+checked before the first run (creatable, writable, holding nothing but an
+earlier bluesim output, or --force) and afterwards holds exactly the files
+target.json lists:
 
   target.json    the goal, the answer, its bracket and the search settings
   tables/        target_probes (every adoption, replicate and value) and
@@ -87,6 +90,7 @@ Exit code 3 when the goal is not met even at the ownership cap.`,
 	f.Int("workers", 0, "parallel workers per simulation (0: the scenario's engine.workers, or one per CPU)")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	f.Float64("tolerance", 0.01, "stop when the adoption bracket is narrower than this")
+	f.Bool("force", false, "replace what --out holds even where bluesim did not write it")
 	return cmd
 }
 
@@ -172,6 +176,10 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if workers > 0 {
 		opts = append(opts, sim.WithWorkers(workers))
 	}
+	folder, err := a.prepareOut(t.dir)
+	if err != nil {
+		return err
+	}
 
 	armNote := ""
 	if !a.changed(cmd, "arm") && len(t.sc.Arms) > 1 {
@@ -229,6 +237,10 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	}
 	files, err := t.write(out)
 	if err != nil {
+		return err
+	}
+	// target.json is written: an earlier output's other files go.
+	if err := folder.Finish(files); err != nil {
 		return err
 	}
 	if !out.Found {
@@ -329,7 +341,7 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		return nil, err
 	}
 	for _, n := range []string{targetProbesTable, targetPointsTable} {
-		files = append(files, filepath.Join(output.TablesDir, n+".csv"), filepath.Join(output.TablesDir, n+".parquet"))
+		files = append(files, output.TablesDir+"/"+n+".csv", output.TablesDir+"/"+n+".parquet")
 	}
 	fig, err := t.figure(out, byA)
 	if err != nil {
@@ -344,16 +356,17 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		return nil, err
 	}
 	for _, n := range names {
-		files = append(files, filepath.Join(output.PlotsDir, n))
+		files = append(files, output.PlotsDir+"/"+n)
 	}
-	js, err := t.summaryJSON(out)
+	files = append([]string{targetSummaryFile}, files...)
+	js, err := t.summaryJSON(out, files)
 	if err != nil {
 		return nil, err
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(t.dir, targetSummaryFile), js, atomicfile.Output); err != nil {
 		return nil, err
 	}
-	return append([]string{targetSummaryFile}, files...), nil
+	return files, nil
 }
 
 func cmpFloat(a, b float64) int {
@@ -439,6 +452,9 @@ type targetSummary struct {
 	Best        targetBestRow `json:"best"`
 	Probes      int           `json:"probes"`
 	Warnings    []string      `json:"warnings"`
+	// Files are the folder's files, this one included, relative to it:
+	// after the search the folder holds exactly these.
+	Files []string `json:"files"`
 }
 
 type targetBestRow struct {
@@ -447,7 +463,7 @@ type targetBestRow struct {
 	Bound    output.Num `json:"bound"`
 }
 
-func (t *targetRun) summaryJSON(out *target.Outcome) ([]byte, error) {
+func (t *targetRun) summaryJSON(out *target.Outcome, files []string) ([]byte, error) {
 	nan := output.Num(math.NaN())
 	s := targetSummary{
 		Scenario: t.sc.Name, Seed: t.sc.Seed, Agents: t.sc.Population.Size, Days: t.sc.Days,
@@ -458,6 +474,7 @@ func (t *targetRun) summaryJSON(out *target.Outcome) ([]byte, error) {
 		Best:     targetBestRow{output.Num(out.Best.Adoption), output.Num(out.Best.Mean), output.Num(out.Best.Bound)},
 		Probes:   len(out.Points),
 		Warnings: append([]string{}, out.Warnings...),
+		Files:    slices.Sorted(slices.Values(files)),
 	}
 	if out.Found {
 		p := out.At
