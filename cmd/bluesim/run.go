@@ -40,7 +40,8 @@ removed. Progress goes to stderr: bars on a terminal, a line every 2 s
 otherwise. Ctrl-C stops at the next day and leaves earlier outputs in
 --out untouched.
 
-The same seed gives the same output_hash for any --workers.`,
+The same seed gives the same output_hash for any --workers. A scenario with a
+sweep: block is refused (exit 2): run it with bluesim sweep.`,
 		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runScenario(cmd, scenarioArg(args))
@@ -72,6 +73,9 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	}
 	if err != nil {
 		return asUsage(err)
+	}
+	if err := refuseSweep(l, arg); err != nil {
+		return err
 	}
 	sc := l.Scenario
 	workers := a.integer("workers")
@@ -157,4 +161,23 @@ func pctText(x output.Num) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f %%", 100*f)
+}
+
+// refuseSweep refuses a scenario with a sweep block: run simulates one
+// scenario, and running one point of a sweep silently would answer a
+// question nobody asked.
+func refuseSweep(l *scenarios.Loaded, arg string) error {
+	if l.Sweep == nil {
+		return nil
+	}
+	if arg == "" {
+		arg = scenarios.DefaultName
+	}
+	size := ""
+	if plan, err := l.Plan(); err == nil {
+		size = fmt.Sprintf(" (%s x %s = %s)", plural(plan.Points, "point"), plural(plan.Replicates, "replicate"),
+			plural(len(plan.Tasks), "run"))
+	}
+	return usagef("%s has a sweep: block%s, and bluesim run simulates one scenario: run the sweep with "+
+		"\"bluesim sweep %s\", or remove the sweep: block from a copy of the file to run one point", arg, size, arg)
 }

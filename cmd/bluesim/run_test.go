@@ -149,6 +149,8 @@ func TestRunGolden(t *testing.T) {
 		{"run_bad_set", []string{"run", "testdata/run_tiny.yaml", "--set", "days=-1"}},
 		{"run_too_many_args", []string{"run", "town", "city"}},
 		{"run_bad_workers", []string{"run", "testdata/run_tiny.yaml", "--workers", "-3"}},
+		{"run_sweep_builtin", []string{"run", "adoption-sweep"}},
+		{"run_sweep_set", []string{"run", "testdata/run_tiny.yaml", "--set", "sweep.replicates=3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, tc.args...) })
 	}
