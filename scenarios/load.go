@@ -8,7 +8,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -99,6 +98,10 @@ type Loaded struct {
 	Base string
 	// Positions maps each field path that some layer set to where.
 	Positions Positions
+	// Renamed lists the arms a --set override renamed because their names
+	// gave a value it changed (see AdoptionName), for the command line to
+	// report.
+	Renamed []Rename
 }
 
 // fileDoc is the top level of a scenario file: the scenario's own keys plus
@@ -250,10 +253,14 @@ func (l *Loaded) applySet(s string) ErrorList {
 	if rest, ok := strings.CutPrefix(path, "sweep."); ok {
 		return l.setSweep(flag, rest, n)
 	}
+	before := armKeys(l.Scenario.Arms)
 	if err := d.SetPath(reflect.ValueOf(&l.Scenario).Elem(), path, n); err != nil {
 		return ErrorList{strictyaml.PathErrorAt(err, flag, Pos{}, path)}
 	}
 	complete(&l.Scenario, d.Pos)
+	if len(d.Errs) == 0 {
+		l.Renamed = append(l.Renamed, renameArms(l.Scenario.Arms, before, flag)...)
+	}
 	// The flag set this path (and everything under it).
 	d.Pos[path] = Pos{File: flag}
 	l.Positions.Overlay(d.Pos)
@@ -334,7 +341,7 @@ func completeArms(sc *Scenario, pos Positions) {
 			a.Calibrated = proto.Radio().Calibrated
 		}
 		if !pos.Has(p+".name") && a.Name == "" {
-			a.Name = fmt.Sprintf("%s-%s", a.Protocol, strconv.FormatFloat(a.Adoption*100, 'f', -1, 64))
+			a.Name = AdoptionName(a.Protocol, a.Adoption)
 		}
 	}
 }

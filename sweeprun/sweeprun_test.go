@@ -207,7 +207,7 @@ func TestRunsTableContent(t *testing.T) {
 	if !strings.HasPrefix(sl[0], "point,arms_adoption,contact_preset,group,n,coverage_mean,coverage_ci_low,coverage_ci_high") {
 		t.Fatalf("summary header %q", sl[0])
 	}
-	if len(sl) != 1+4*4 || !strings.HasPrefix(sl[1], "0,0.1,cdc,bluezone-20,3,") {
+	if len(sl) != 1+4*4 || !strings.HasPrefix(sl[1], "0,0.1,cdc,bluezone,3,") {
 		t.Fatalf("summary:\n%s", summary)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/bluesim/bluesim/internal/outdir"
+	"github.com/bluesim/bluesim/scenarios"
 )
 
 // Exit codes, the contract scripts rely on (DESIGN.md, "Command line").
@@ -227,4 +228,12 @@ func (a *app) prepareOut(dir string) (*outdir.Folder, error) {
 		return nil, usagef("--out %s: %v", dir, err)
 	}
 	return f, nil
+}
+
+// noteRenames prints a line on stderr for each arm an override renamed
+// because its name gave a value the override changed.
+func (a *app) noteRenames(rs []scenarios.Rename) {
+	for _, r := range rs {
+		fmt.Fprintf(a.stderr, "note: %s\n", r)
+	}
 }

@@ -77,6 +77,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	if err := refuseSweep(l, arg); err != nil {
 		return err
 	}
+	a.noteRenames(l.Renamed)
 	sc := l.Scenario
 	workers := a.integer("workers")
 	if workers < 0 {

@@ -79,6 +79,8 @@ Slurm job array).`,
 			if err != nil {
 				return asUsage(err)
 			}
+			a.noteRenames(l.Renamed)
+			a.noteRenames(plan.Renamed)
 			if sweepRunner == nil {
 				return errors.New("sweep: this build has no simulator to run tasks with")
 			}

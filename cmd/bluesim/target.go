@@ -109,9 +109,12 @@ func metricHelp() string {
 
 // targetRun is what one search needs besides the search itself.
 type targetRun struct {
-	sc     scenarios.Scenario
-	arm    int
-	armN   string
+	sc   scenarios.Scenario
+	arm  int
+	armN string
+	// label names the arm in messages: its name, or its protocol when the
+	// name gives an adoption ("bluezone-20"), which the search varies.
+	label  string
 	goal   target.Goal
 	cfg    target.Config
 	dir    string
@@ -162,6 +165,10 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		return usagef("--arm: %v", err)
 	}
 	t.armN = t.sc.Arms[t.arm].Name
+	t.label = t.armN
+	if scenarios.NamedByAdoption(t.sc.Arms[t.arm]) {
+		t.label = t.sc.Arms[t.arm].Protocol
+	}
 	maxA, err := target.MaxAdoption(&t.sc)
 	if err != nil {
 		return asUsage(err)
@@ -185,7 +192,10 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if !a.changed(cmd, "arm") && len(t.sc.Arms) > 1 {
 		armNote = fmt.Sprintf(" (the first of %d arms; pick another with --arm)", len(t.sc.Arms))
 	}
-	fmt.Fprintf(a.stderr, "target %s: %s for arm %s%s\n", t.sc.Name, goal, t.armN, armNote)
+	if t.label != t.armN {
+		armNote = fmt.Sprintf(" (%s in the scenario, whose adoption the search varies)%s", t.armN, armNote)
+	}
+	fmt.Fprintf(a.stderr, "target %s: %s for arm %s%s\n", t.sc.Name, goal, t.label, armNote)
 	fmt.Fprintf(a.stderr, "searching adoption 0 to %s (smartphone ownership), %s per point, tolerance %v: %d people, %d days, seed %d -> %s\n",
 		t.adoption(maxA), plural(reps, "replicate"), tol, t.sc.Population.Size, t.sc.Days, t.sc.Seed, t.dir)
 	if l.Sweep != nil {
@@ -247,7 +257,7 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
 		b := out.Best
 		return &thresholdError{msg: fmt.Sprintf("target: %s for arm %s: not met at any adoption up to %s (the smartphone ownership cap); "+
-			"the best was %s %s (%s) at adoption %s", goal, t.armN, t.adoption(t.cfg.Max), goal.Metric.Name, t.value(b.Mean),
+			"the best was %s %s (%s) at adoption %s", goal, t.label, t.adoption(t.cfg.Max), goal.Metric.Name, t.value(b.Mean),
 			t.boundText(b), t.adoption(b.Adoption))}
 	}
 	p := out.At
@@ -259,7 +269,7 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if reps == 1 {
 		interval = "1 replicate: no confidence interval, the point value decides"
 	}
-	fmt.Fprintf(a.stdout, "target: %s for arm %s: adoption %s (%s); %s at %s = %s (%s)\n", goal, t.armN,
+	fmt.Fprintf(a.stdout, "target: %s for arm %s: adoption %s (%s); %s at %s = %s (%s)\n", goal, t.label,
 		t.adoption(out.Answer), bracket, goal.Metric.Name, t.adoption(out.Answer), t.value(p.Mean), interval)
 	if reps > 1 {
 		fmt.Fprintf(a.stdout, "the goal is judged on the %s: %s\n", t.boundName(), t.value(p.Bound))
@@ -385,7 +395,7 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 	name := t.goal.Metric.Name
 	c := plots.Curve{
 		Name:   targetCurvePlot,
-		Title:  fmt.Sprintf("%s against adoption, arm %s", name, t.armN),
+		Title:  fmt.Sprintf("%s against adoption, arm %s", name, t.label),
 		XLabel: "adoption (share of the population with the app)",
 		YLabel: name,
 		Caption: fmt.Sprintf("Each point is the mean of %d replicates at a probed adoption, with its %s interval; "+
@@ -394,7 +404,7 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 	}
 	top := t.goal.Value
 	for _, p := range byA {
-		c.Points = append(c.Points, plots.CurvePoint{Series: t.armN, X: p.Adoption, Y: p.Mean, Lo: p.Lo, Hi: p.Hi})
+		c.Points = append(c.Points, plots.CurvePoint{Series: t.label, X: p.Adoption, Y: p.Mean, Lo: p.Lo, Hi: p.Hi})
 		for _, y := range []float64{p.Mean, p.Hi} {
 			if !math.IsNaN(y) && !math.IsInf(y, 0) {
 				top = math.Max(top, y)
