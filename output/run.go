@@ -104,6 +104,9 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 			return nil, err
 		}
 		o.DiagnosedAmong = canon.Diagnosis.Among
+		if o.ArmSeries, err = ArmSeries(canon); err != nil {
+			return nil, err
+		}
 	}
 	tables := ResultTables(r, o)
 	var figs []Figure

@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 	"github.com/bluesim/bluesim/table"
 )
@@ -55,6 +58,57 @@ type Options struct {
 	// pair need the app, so coverage ≈ capture × a²; with index cases drawn
 	// from app users only the contact does, so coverage ≈ capture × a.
 	DiagnosedAmong string
+	// ArmSeries maps each arm's name to the curve it belongs to in the
+	// figures against adoption: arms that differ only in adoption (same
+	// protocol, calibration and rule) share one (see ArmSeries). Nil when
+	// the scenario is unknown: each arm is then a curve of its own.
+	ArmSeries map[string]string
+}
+
+// Series returns the label of the curve arm belongs to (the arm's own
+// name when ArmSeries does not say).
+func (o Options) Series(arm string) string {
+	if s, ok := o.ArmSeries[arm]; ok {
+		return s
+	}
+	return arm
+}
+
+// ArmSeries groups the scenario's arms into curves against adoption: arms
+// of one family (scenarios.Arm.Family: same protocol, calibration and
+// rule) form one curve, labelled with the protocol when it is the
+// protocol's only family in the run, else with its arms' names.
+func ArmSeries(sc scenarios.Scenario) (map[string]string, error) {
+	type family struct {
+		key, protocol string
+		arms          []string
+	}
+	var fams []*family
+	perProtocol := map[string]int{}
+	for _, a := range sc.Arms {
+		key, err := a.Family()
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(fams, func(f *family) bool { return f.key == key })
+		if i < 0 {
+			fams = append(fams, &family{key: key, protocol: a.Protocol})
+			perProtocol[a.Protocol]++
+			i = len(fams) - 1
+		}
+		fams[i].arms = append(fams[i].arms, a.Name)
+	}
+	out := map[string]string{}
+	for _, f := range fams {
+		label := f.protocol
+		if perProtocol[f.protocol] > 1 {
+			label = strings.Join(f.arms, ", ")
+		}
+		for _, a := range f.arms {
+			out[a] = label
+		}
+	}
+	return out, nil
 }
 
 func (o Options) among() string {

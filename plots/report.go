@@ -230,37 +230,83 @@ func cmpNum(a, b output.Num) int {
 	return 0
 }
 
-// delayReading gives the median delay of each arm.
+// delayReading gives each arm's median delay over every notification, of
+// true positives and of false alarms, and the share of censored delays.
 func delayReading(r *sim.Result) string {
-	var parts []string
+	var parts, censored []string
+	cens := -1
 	for _, a := range r.Arms {
-		var total int64
+		var rows []sim.DelayRow
 		for _, d := range r.Delays {
 			if d.Arm == a.Name {
-				total += d.Count
+				rows = append(rows, d)
 			}
 		}
-		if total == 0 {
+		slices.SortFunc(rows, func(x, y sim.DelayRow) int { return x.Hours - y.Hours })
+		all := medianDelay(rows, func(d sim.DelayRow) int64 { return d.TruePositives + d.FalseAlarms })
+		if all == "" {
 			continue
 		}
-		var run int64
-		for _, d := range r.Delays {
-			if d.Arm != a.Name {
-				continue
+		part := "for " + a.Name + " " + all
+		var apart []string
+		if tp := medianDelay(rows, func(d sim.DelayRow) int64 { return d.TruePositives }); tp != "" {
+			apart = append(apart, "true positives "+tp)
+		}
+		if fa := medianDelay(rows, func(d sim.DelayRow) int64 { return d.FalseAlarms }); fa != "" {
+			apart = append(apart, "false alarms "+fa)
+		}
+		if len(apart) > 0 {
+			part += " (" + strings.Join(apart, ", ") + ")"
+		}
+		parts = append(parts, part)
+		var total, late int64
+		for _, d := range rows {
+			total += d.TruePositives + d.FalseAlarms
+			if d.Censored {
+				late += d.TruePositives + d.FalseAlarms
+				cens = d.Hours
 			}
-			run += d.Count
-			if 2*run >= total {
-				parts = append(parts, fmt.Sprintf("%s within %d hours", a.Name, d.Hours+1))
-				break
-			}
+		}
+		if late > 0 {
+			censored = append(censored, fmt.Sprintf("%s %s", a.Name, pctFine(output.Num(output.Ratio(late, total)))))
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return "Half of the notifications came, counted from the first exposure the phone recorded: " +
-		strings.Join(parts, ", ") + ". Most of that wait is the time until the index case is diagnosed and " +
-		"shares keys, not the app."
+	text := "Counted from the first exposure the phone recorded, half of all the notifications, right and wrong " +
+		"alike, came " + strings.Join(parts, "; ") + ". Most of that wait is the time until the index " +
+		"case is diagnosed and shares keys, not the app."
+	if len(censored) > 0 {
+		text += fmt.Sprintf(" No key is published for the days before an index case's infectious window, so an "+
+			"exposure that began earlier is dated at the window's start and its delay is known only to be at least "+
+			"%d hours (censored): %s of the notifications.", cens, strings.Join(censored, ", "))
+	}
+	return text
+}
+
+// medianDelay is the median of the delays that count gives per bin, as
+// "within N hours", or "after N hours or more (censored)" when it falls in
+// the censored bin; "" when there are none. rows are sorted by hours.
+func medianDelay(rows []sim.DelayRow, count func(sim.DelayRow) int64) string {
+	var total int64
+	for _, d := range rows {
+		total += count(d)
+	}
+	if total == 0 {
+		return ""
+	}
+	var run int64
+	for _, d := range rows {
+		run += count(d)
+		if 2*run >= total {
+			if d.Censored {
+				return fmt.Sprintf("after %d hours or more (censored)", d.Hours)
+			}
+			return fmt.Sprintf("within %d hours", d.Hours+1)
+		}
+	}
+	return ""
 }
 
 // attenuationReading contrasts attenuation near and far.

@@ -3,9 +3,12 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/bluesim/bluesim/internal/strictyaml"
 )
 
 // Arm names never contradict their values. An arm whose name is the one
@@ -154,4 +157,20 @@ func renameSweptArms(sc *Scenario, axes Axes) []Rename {
 		}
 		return a.Protocol
 	})
+}
+
+// Family returns a key that two arms share when they differ only in their
+// name, adoption and install ramp: the same protocol, calibration and
+// rule. Arms of one family are points of one curve against adoption.
+func (a Arm) Family() (string, error) {
+	a.Name, a.Adoption, a.Ramp = "", 0, Ramp{}
+	n, err := newEncoder(false).Node(reflect.ValueOf(a))
+	if err != nil {
+		return "", err
+	}
+	b, err := strictyaml.MarshalNode(n)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }

@@ -65,6 +65,10 @@ type engine struct {
 	bands []map[bandKey]*BandRow
 	det   [][]DetectionRow
 	sums  []ArmSummary
+
+	// delayFP is delay's histogram for false alarms (delay's is of true
+	// positives).
+	delayFP [][]int64
 }
 
 // Run simulates sc and returns its results. It stops at the next day
@@ -177,11 +181,13 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	e.res = &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(pop.People), Days: sc.Days, Ownership: pop.Ownership}
 	na := len(sc.Arms)
 	e.delay = make([][]int64, na)
+	e.delayFP = make([][]int64, na)
 	e.bands = make([]map[bandKey]*BandRow, na)
 	e.det = make([][]DetectionRow, na)
 	e.sums = make([]ArmSummary, na)
 	for ai, a := range e.sc.Arms {
 		e.delay[ai] = make([]int64, 24*(e.k+2))
+		e.delayFP[ai] = make([]int64, 24*(e.k+2))
 		e.bands[ai] = map[bandKey]*BandRow{}
 		e.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
 		for b := range e.det[ai] {

@@ -293,6 +293,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					row.FP++
 					row.Notifications++
 					bump(&c, 1, true)
+					e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					b++
 				default:
 					c := &cs[a]
@@ -307,12 +308,11 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 						sum.CloseContacts++
 						sum.AppCloseContacts++
 						bump(c, 0, app)
-						h := int((endOfDay - ns[b].FirstExposure) / 3_600_000)
-						h = min(max(h, 0), len(e.delay[ai])-1)
-						e.delay[ai][h]++
+						e.delay[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					} else {
 						row.FP++
 						bump(c, 1, app)
+						e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					}
 					a++
 					b++
@@ -358,8 +358,9 @@ func (e *engine) finish() *Result {
 		}
 		r.Detection = append(r.Detection, e.det[ai]...)
 		for h, n := range e.delay[ai] {
-			if n > 0 {
-				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, Count: n})
+			if fp := e.delayFP[ai][h]; n > 0 || fp > 0 {
+				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, TruePositives: n,
+					FalseAlarms: fp, Censored: h == e.delayCap()})
 			}
 		}
 	}
@@ -380,6 +381,21 @@ func (e *engine) finish() *Result {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// delayCap is the last bin of the delay histograms: a first matched
+// exposure can be no earlier than the start of the index case's infectious
+// window, k days before the notification's day, so a delay of
+// 24·(k+1)−1 hours or more says the exposure began at or before the
+// window opened. That bin holds every such delay: they are censored
+// (known only to be at least that long).
+func (e *engine) delayCap() int { return 24*(e.k+1) - 1 }
+
+// delayBin is the histogram bin of a notification at the end of the day
+// (endOfDay, ms) whose first matched exposure was at first (ms): whole
+// hours, at most delayCap.
+func (e *engine) delayBin(endOfDay, first int64) int {
+	return min(max(int((endOfDay-first)/3_600_000), 0), e.delayCap())
+}
 
 func (e *engine) armIndex(name string) int {
 	for i, a := range e.sc.Arms {

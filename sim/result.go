@@ -29,7 +29,8 @@ type Result struct {
 	// attenuation) samples per arm group, for the attenuation plot.
 	Attenuation []AttenuationSample `json:"attenuation"`
 	// Delays is the histogram of hours from first matched exposure to
-	// notification, per arm.
+	// notification, per arm, of every notification (true positives and
+	// false alarms apart), the last bin censored.
 	Delays []DelayRow `json:"delays"`
 	// Epidemic holds the epidemic layer's run-wide outcomes (nil when the
 	// layer is off); each arm's own are in Arms[i].Epidemic.
@@ -240,12 +241,18 @@ type AttenuationSample struct {
 	AttenuationDB float64 `json:"attenuation_db"`
 }
 
-// DelayRow is one bin of the delay histogram: notifications whose first
-// matched exposure was Hours (rounded down) before the notification.
+// DelayRow is one bin of the delay histograms: notifications whose first
+// matched exposure was Hours (rounded down) before the notification, the
+// true positives and the false alarms apart. The last bin, Censored,
+// holds every delay of Hours or more: the exposure began at or before the
+// start of the index case's infectious window, before which no key was
+// published, so its real delay is known only to be at least Hours.
 type DelayRow struct {
-	Arm   string `json:"arm"`
-	Hours int    `json:"hours"`
-	Count int64  `json:"count"`
+	Arm           string `json:"arm"`
+	Hours         int    `json:"hours"`
+	TruePositives int64  `json:"true_positives"`
+	FalseAlarms   int64  `json:"false_alarms"`
+	Censored      bool   `json:"censored"`
 }
 
 // computeHash fills r.Hash from the deterministic fields.

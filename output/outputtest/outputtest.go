@@ -84,8 +84,9 @@ func Result() *sim.Result {
 				Detected: int64(float64(pairs) * (0.95 - 0.15*float64(i)))})
 		}
 		for h := 0; h < 30; h += 3 {
-			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, Count: int64(30 - h)})
+			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, TruePositives: int64(30 - h), FalseAlarms: int64(h / 3)})
 		}
+		r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: 71, TruePositives: 12, FalseAlarms: 4, Censored: true})
 	}
 	for _, g := range []string{"bluezone", "gaen"} {
 		for i := range 150 {
