@@ -43,6 +43,12 @@ order, runs them on --workers local workers and writes, in --out:
   manifest.json                          the sweep's hash, the tasks held and
                                          the folder's files
 
+Ctrl-C (or a failed task) keeps the finished tasks: the same command with
+--resume reads them back from the manifest and runs only the others, and
+the folder ends up byte for byte as an uninterrupted run writes it. With
+nothing to resume, --resume runs every task; a folder of another sweep (or
+shard) is refused.
+
 --out (the shard's folder) is checked before any task runs: it must be
 creatable and writable, and hold nothing but an earlier bluesim output (or
 --force replaces what it holds); afterwards it holds exactly the files the
@@ -104,16 +110,28 @@ Slurm job array).`,
 			if err != nil {
 				return err
 			}
+			var done []sweeprun.TaskResult
+			if a.boolean("resume") {
+				if done, err = sweeprun.Resume(dir, plan, shard); err != nil {
+					return usagef("--resume: %v", err)
+				}
+				if len(done) == 0 {
+					fmt.Fprintf(a.stderr, "--resume: no finished task in %s: running every task\n", dir)
+				} else {
+					fmt.Fprintf(a.stderr, "--resume: %d of %d tasks of shard %s already finished in %s: running the other %d\n",
+						len(done), len(mine), shard, dir, len(mine)-len(done))
+				}
+			}
 			fmt.Fprintf(a.stderr, "sweep %s: %d points x %d replicates = %d tasks; shard %s runs %d on %d workers\n",
-				plan.Name, plan.Points, plan.Replicates, len(plan.Tasks), shard, len(mine), workers)
-			prog := newProgress(a.stderr, len(mine))
+				plan.Name, plan.Points, plan.Replicates, len(plan.Tasks), shard, len(mine)-len(done), workers)
+			prog := newProgress(a.stderr, len(mine)-len(done))
 			run := sweepRunner(prog)
 			if workers > 1 {
 				// Parallel across tasks: each run gets one worker.
 				run = withEngineWorkers(run, 1)
 			}
 			results, runErr := sweeprun.Run(a.ctx, plan, run, sweeprun.Options{
-				Workers: workers, Shard: shard.Index, Shards: shard.Count,
+				Workers: workers, Shard: shard.Index, Shards: shard.Count, Done: done,
 			})
 			prog.wait()
 			m, err := sweeprun.WriteShard(dir, plan, shard, results, runErr == nil)
@@ -126,9 +144,9 @@ Slurm job array).`,
 			}
 			if runErr != nil {
 				if errors.Is(runErr, context.Canceled) {
-					return fmt.Errorf("interrupted: %d of %d tasks finished, written to %s", len(results), len(mine), dir)
+					return fmt.Errorf("interrupted: %d of %d tasks finished, written to %s; the same command with --resume runs the others", len(results), len(mine), dir)
 				}
-				return fmt.Errorf("%w (%d finished tasks written to %s)", runErr, len(results), dir)
+				return fmt.Errorf("%w (%d finished tasks written to %s; the same command with --resume runs the others)", runErr, len(results), dir)
 			}
 			fmt.Fprintf(a.stdout, "%s: %d tasks of shard %s written (scenario hash %.12s)\n", dir, len(results), shard, plan.Hash)
 			if shard.Count > 1 {
@@ -145,6 +163,7 @@ Slurm job array).`,
 	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	f.Bool("force", false, "replace what the output folder holds even where bluesim did not write it")
+	f.Bool("resume", false, "keep the tasks an interrupted run of the same sweep finished in the output folder and run the others")
 	return cmd
 }
 
