@@ -121,6 +121,14 @@ type fileDoc struct {
 // and validates the result. Every problem is reported in an ErrorList.
 func Load(path string, sets ...string) (*Loaded, error) {
 	data, err := os.ReadFile(path)
+	if fi, serr := os.Stat(path); err != nil && serr == nil && fi.IsDir() {
+		// A folder is never a scenario: a built-in of that name is meant
+		// (running `bluesim run town` where out/town or ./town exists).
+		if !strings.ContainsAny(path, `/\.`) && isBuiltin(path) {
+			return loadBuiltin(path, sets, nil)
+		}
+		return nil, ErrorList{{File: path, Msg: "is a folder, not a scenario file"}}
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(path, `/\.`) {
 			if isBuiltin(path) {

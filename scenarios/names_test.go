@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -163,5 +165,27 @@ func TestAdoptionName(t *testing.T) {
 		if got := AdoptionName(tc.protocol, tc.adoption); got != tc.want {
 			t.Errorf("AdoptionName(%s, %v) = %s, want %s", tc.protocol, tc.adoption, got, tc.want)
 		}
+	}
+}
+
+// TestLoadFolderNamedLikeABuiltin: a folder is never a scenario; where the
+// current folder holds one named like a built-in (an earlier run's
+// output, say), the name means the built-in; any other folder is refused
+// in words, not with a read error.
+func TestLoadFolderNamedLikeABuiltin(t *testing.T) {
+	tmp := t.TempDir()
+	t.Chdir(tmp)
+	for _, d := range []string{"town", "mine"} {
+		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := Load("town")
+	if err != nil || l.Scenario.Name != "town" || l.Source != "builtin:town.yaml" {
+		t.Fatalf("Load(town) with a town folder: %v", err)
+	}
+	_, err = Load("mine")
+	if err == nil || err.Error() != "mine: is a folder, not a scenario file" {
+		t.Fatalf("Load(mine): %v", err)
 	}
 }
