@@ -84,8 +84,6 @@ func attenuationFigure(r *sim.Result, _ output.Options) (Figure, error) {
 		p.Legend.Add(g, glyphKey{key})
 	}
 	p.X.Min = 0
-	p.Legend.Left = false
-	p.Legend.Top = false
 	f.Plot = p
 	return f, nil
 }
@@ -256,8 +254,6 @@ func delayFigure(r *sim.Result, _ output.Options) (Figure, error) {
 		p.Legend.Add("dotted: false alarms alone", key)
 	}
 	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, xMax, 0, 1.02
-	p.Legend.Left = false
-	p.Legend.Top = false
 	f.Plot = p
 	return f, nil
 }

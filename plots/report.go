@@ -67,7 +67,7 @@ func interval(lo, hi output.Num) string {
 	if !finite(float64(lo), float64(hi)) {
 		return ""
 	}
-	return fmt.Sprintf(" (95 %% interval %s to %s)", hundredths(lo), hundredths(hi))
+	return fmt.Sprintf(" (95 %% interval: %s to %s of every 100)", hundredths(lo), hundredths(hi))
 }
 
 // Reading returns the plain-language reading of a run: short paragraphs
@@ -89,16 +89,73 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 		out = append(out, p)
 	}
 	out = append(out, compareReadings(s)...)
+	if p := precisionReading(s); p != "" {
+		out = append(out, p)
+	}
 	if p := epidemicReading(s); p != "" {
 		out = append(out, p)
 	}
-	if p := delayReading(r); p != "" {
+	if p := unestimableReading(s); p != "" {
 		out = append(out, p)
 	}
-	if p := attenuationReading(r); p != "" {
+	if p := delayReading(s); p != "" {
+		out = append(out, p)
+	}
+	if p := attenuationReading(s); p != "" {
 		out = append(out, p)
 	}
 	return out
+}
+
+// quantityNames are the words the report uses for summary keys.
+var quantityNames = map[string]string{
+	"coverage": "coverage", "recall": "recall", "capture": "capture", "precision": "precision",
+	"false_positive_rate": "false-positive rate", "pairwise_coverage": "the pairwise law's coverage",
+	"epidemic.r_eff": "the effective reproduction number", "epidemic.averted": "the share of infections averted",
+}
+
+// unestimableReading says which numbers the run was too small or too
+// short to estimate, why, and what to enlarge; "" when there are none.
+// Numbers left out for the same reason are named together.
+func unestimableReading(s *output.Summary) string {
+	type group struct {
+		why   string
+		names []string
+	}
+	var groups []*group
+	for _, a := range s.Arms {
+		keys := make([]string, 0, len(a.Unestimable))
+		for k := range a.Unestimable {
+			if k != "recall" && k != "pairwise_coverage" { // they follow coverage and capture
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			name := quantityNames[k]
+			if name == "" {
+				name = k
+			}
+			name += " of " + a.Name
+			why := a.Unestimable[k]
+			i := slices.IndexFunc(groups, func(g *group) bool { return g.why == why })
+			if i < 0 {
+				groups = append(groups, &group{why: why})
+				i = len(groups) - 1
+			}
+			groups[i].names = append(groups[i].names, name)
+		}
+	}
+	if len(groups) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, g := range groups {
+		parts = append(parts, strings.Join(g.names, ", ")+" ("+g.why+")")
+	}
+	return "This run was too small or too short to estimate some numbers, so they are left blank (n/a) rather than " +
+		"shown with a misleading value: " + strings.Join(parts, "; ") + ". A larger population (population.size) " +
+		"or a longer run (days) gives more index cases, close contacts and infections to count."
 }
 
 // thousands writes n with commas between groups of three digits.
@@ -129,6 +186,11 @@ func armReading(a output.ArmSummary) string {
 		b.WriteString("had no close contacts of index cases to find, so its coverage is not defined.")
 		return b.String()
 	}
+	if !finite(float64(a.Coverage)) {
+		fmt.Fprintf(&b, "notified %d of %d close contacts of diagnosed people, too few index cases to estimate its coverage.",
+			a.TP, a.CloseContacts)
+		return b.String()
+	}
 	fmt.Fprintf(&b, "notified %s real close contacts of diagnosed people%s.",
 		per100(a.Coverage), interval(a.CoverageCILow, a.CoverageCIHigh))
 	if finite(float64(a.Capture)) {
@@ -137,14 +199,8 @@ func armReading(a output.ArmSummary) string {
 	if a.Notifications == 0 {
 		b.WriteString(" It sent no notifications.")
 	} else if finite(float64(a.Precision)) {
-		right, wrong := hundredths(a.Precision), hundredths(output.Num(1-float64(a.Precision)))
-		if strings.Contains(right, ".") || strings.Contains(wrong, ".") {
-			// Same precision on both sides, so that they add up to 100.
-			right = strconv.FormatFloat(100*float64(a.Precision), 'f', 1, 64)
-			wrong = strconv.FormatFloat(100-100*float64(a.Precision), 'f', 1, 64)
-		}
-		fmt.Fprintf(&b, " Of every 100 people it notified, %s really were close contacts; the other %s were false alarms.",
-			right, wrong)
+		fmt.Fprintf(&b, " %s of every 100 people it notified really were close contacts; the rest were false alarms.",
+			hundredths(a.Precision))
 	}
 	return b.String()
 }
@@ -170,12 +226,12 @@ func pairwiseReading(s *output.Summary) string {
 			pct(a.Adoption), 100*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
 	}
 	return fmt.Sprintf("Why coverage stays low: a contact can only be found when both people run the app. "+
-		"If %s of people have it, only about %.0f in 100 pairs of people have it on both phones (%.2f × %.2f), "+
-		"so even an app that caught every contact between two users would reach about %.0f in 100 close contacts. "+
+		"If %s of people have it, only a share of %.2f × %.2f of pairs of people have it on both phones, "+
+		"so even an app that caught every contact between two users would reach no more than that share of close contacts. "+
 		"%s caught %s in 100 of the contacts between two app users, so this pairwise law predicts a coverage of about "+
 		"%s; the run gave %s. A higher number means app users met each other more often than chance "+
 		"(families and friends tend to install together).",
-		pct(a.Adoption), 100*ad*ad, ad, ad, 100*ad*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
+		pct(a.Adoption), ad, ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
 }
 
 // compareReadings compares arms at the same adoption level.
@@ -230,45 +286,31 @@ func cmpNum(a, b output.Num) int {
 	return 0
 }
 
-// delayReading gives each arm's median delay over every notification, of
-// true positives and of false alarms, and the share of censored delays.
-func delayReading(r *sim.Result) string {
+// delayReading gives each arm's median delay over every notification and,
+// apart, of true positives and of false alarms, and the share of censored
+// delays (summary.json's arms[].median_delay_hours and its siblings, and
+// delay_censored_hours).
+func delayReading(s *output.Summary) string {
 	var parts, censored []string
-	cens := -1
-	for _, a := range r.Arms {
-		var rows []sim.DelayRow
-		for _, d := range r.Delays {
-			if d.Arm == a.Name {
-				rows = append(rows, d)
-			}
-		}
-		slices.SortFunc(rows, func(x, y sim.DelayRow) int { return x.Hours - y.Hours })
-		all := medianDelay(rows, func(d sim.DelayRow) int64 { return d.TruePositives + d.FalseAlarms })
+	for _, a := range s.Arms {
+		all := medianDelay(a.MedianDelayHours, a.MedianDelayCensored)
 		if all == "" {
 			continue
 		}
 		part := "for " + a.Name + " " + all
 		var apart []string
-		if tp := medianDelay(rows, func(d sim.DelayRow) int64 { return d.TruePositives }); tp != "" {
+		if tp := medianDelay(a.TruePositiveMedianDelayHours, a.TruePositiveMedianDelayCensored); tp != "" {
 			apart = append(apart, "true positives "+tp)
 		}
-		if fa := medianDelay(rows, func(d sim.DelayRow) int64 { return d.FalseAlarms }); fa != "" {
+		if fa := medianDelay(a.FalseAlarmMedianDelayHours, a.FalseAlarmMedianDelayCensored); fa != "" {
 			apart = append(apart, "false alarms "+fa)
 		}
 		if len(apart) > 0 {
 			part += " (" + strings.Join(apart, ", ") + ")"
 		}
 		parts = append(parts, part)
-		var total, late int64
-		for _, d := range rows {
-			total += d.TruePositives + d.FalseAlarms
-			if d.Censored {
-				late += d.TruePositives + d.FalseAlarms
-				cens = d.Hours
-			}
-		}
-		if late > 0 {
-			censored = append(censored, fmt.Sprintf("%s %s", a.Name, pctFine(output.Num(output.Ratio(late, total)))))
+		if sh := float64(a.CensoredDelayShare); finite(sh) && sh > 0 {
+			censored = append(censored, fmt.Sprintf("%s %s", a.Name, pctFine(a.CensoredDelayShare)))
 		}
 	}
 	if len(parts) == 0 {
@@ -277,61 +319,40 @@ func delayReading(r *sim.Result) string {
 	text := "Counted from the first exposure the phone recorded, half of all the notifications, right and wrong " +
 		"alike, came " + strings.Join(parts, "; ") + ". Most of that wait is the time until the index " +
 		"case is diagnosed and shares keys, not the app."
-	if len(censored) > 0 {
+	if h := float64(s.DelayCensoredHours); len(censored) > 0 && finite(h) {
 		text += fmt.Sprintf(" No key is published for the days before an index case's infectious window, so an "+
 			"exposure that began earlier is dated at the window's start and its delay is known only to be at least "+
-			"%d hours (censored): %s of the notifications.", cens, strings.Join(censored, ", "))
+			"%.0f hours (censored): %s of the notifications.", h, strings.Join(censored, ", "))
 	}
 	return text
 }
 
-// medianDelay is the median of the delays that count gives per bin, as
-// "within N hours", or "after N hours or more (censored)" when it falls in
-// the censored bin; "" when there are none. rows are sorted by hours.
-func medianDelay(rows []sim.DelayRow, count func(sim.DelayRow) int64) string {
-	var total int64
-	for _, d := range rows {
-		total += count(d)
-	}
-	if total == 0 {
+// medianDelay words a median delay of summary.json: "within N hours", or
+// "after N hours or more (censored)" when it fell in the censored bin; ""
+// when there is none.
+func medianDelay(h output.Num, censored bool) string {
+	if !finite(float64(h)) {
 		return ""
 	}
-	var run int64
-	for _, d := range rows {
-		run += count(d)
-		if 2*run >= total {
-			if d.Censored {
-				return fmt.Sprintf("after %d hours or more (censored)", d.Hours)
-			}
-			return fmt.Sprintf("within %d hours", d.Hours+1)
-		}
+	if censored {
+		return fmt.Sprintf("after %.0f hours or more (censored)", float64(h))
 	}
-	return ""
+	return fmt.Sprintf("within %.0f hours", float64(h))
 }
 
-// attenuationReading contrasts attenuation near and far.
-func attenuationReading(r *sim.Result) string {
-	var near, far []float64
-	for _, s := range r.Attenuation {
-		switch {
-		case s.DistanceM < 1:
-			near = append(near, s.AttenuationDB)
-		case s.DistanceM >= 2 && s.DistanceM < 4:
-			far = append(far, s.AttenuationDB)
-		}
-	}
-	if len(near) < 5 || len(far) < 5 {
+// attenuationReading contrasts attenuation near and far (summary.json's
+// attenuation).
+func attenuationReading(s *output.Summary) string {
+	at := s.Attenuation
+	if at == nil {
 		return ""
 	}
-	slices.Sort(near)
-	slices.Sort(far)
-	q := func(v []float64, p float64) float64 { return v[int(p*float64(len(v)-1))] }
 	return fmt.Sprintf("Phones cannot measure distance well. For people less than 1 m apart the median "+
 		"attenuation the phones saw was %.0f dB, and for people 2 to 4 m apart %.0f dB; but single readings "+
 		"spread widely (the middle 80 %% of near readings ran from %.0f to %.0f dB), so a near contact often "+
 		"looks far and a far one near. That is why the apps miss some close contacts and warn some people "+
 		"who were not close.",
-		median(near), median(far), q(near, 0.1), q(near, 0.9))
+		float64(at.NearMedianDB), float64(at.FarMedianDB), float64(at.NearP10DB), float64(at.NearP90DB))
 }
 
 // glossary explains the terms the report uses.
@@ -346,7 +367,8 @@ var glossary = []struct{ Term, Text string }{
 	{"False-positive rate", "Of the people within radio range of an index case who were not close contacts, the share notified anyway."},
 	{"Pairwise law (a²)", "If a share a of people install the app at random, about a × a of pairs have it on both phones, so coverage is roughly capture × a²."},
 	{"Attenuation", "How much weaker the Bluetooth signal arrived than it was sent, in decibels (dB). Apps use it to guess distance: more attenuation, farther away."},
-	{"95 % interval", "The range within which the true value lies with 95 % confidence, given how many contacts the run counted (Wilson score interval)."},
+	{"95 % interval", "If the same kind of town were simulated again (a new seed: new people, phones, installs and diagnoses), the value would fall in this range about 95 times in 100. It is worked out from how much the index cases differ from one another, each counted with all of its contacts, since the contacts of one person share that person's phone, household and places and are not independent; index cases who share a household, a class or workplace, or a bus are allowed to be alike too. A run with few index cases gets a wide range, and below 10 index cases a number is not given at all."},
+	{"Not estimated (n/a)", "A number the run was too small or too short to estimate: too few index cases with the contacts it needs, or, for the epidemic, too few days for infections to run their course. summary.json gives the reason under unestimable."},
 }
 
 type reportFigure struct {

@@ -23,8 +23,9 @@
 // both phones run an arm's app and are active does the engine walk the
 // scanner's scan windows (radio.Schedule) inside the overlap and ask the
 // radio model (radio.Model.Scan for a protocol that records scans, or
-// Records for an app's own records, of which the strongest per bucket is
-// kept) what it hears. What
+// Strongest for an app that keeps the strongest of its own records per
+// bucket; engine.exact_radio makes every record, Records, and folds them,
+// radio.KeepStrongest, with the same result) what it hears. What
 // is heard is stored compactly: one record per (receiver, advertiser, ID
 // rotation slot) holding the time and RSSI of each sighting; the ID bytes
 // are materialised through the protocol's real Device code (an 8-byte
@@ -39,7 +40,11 @@
 // expanded once (Protocol.Expand) and joined on ID bytes against the
 // observations of the infectious window; the protocol's own rule code
 // decides who is notified; and the verdicts are scored against the ground
-// truth of the index cases' contacts.
+// truth of the index cases' contacts. Besides the tables, the result keeps
+// every index case's own verdicts, and its part of each breakdown cell and
+// distance band (Result.IndexCases): an index case's contacts are not
+// independent of one another, so the index case is the unit the outputs'
+// intervals resample.
 //
 // With the scenario's epidemic layer on (package sim/epidemic), the index
 // cases are not drawn from diagnosis.daily_fraction but are each arm's

@@ -65,6 +65,7 @@ type engine struct {
 	bands []map[bandKey]*BandRow
 	det   [][]DetectionRow
 	sums  []ArmSummary
+	fps   map[fpCell]int64 // false alarms by arm, distance and exposure (falsepos.go)
 
 	// delayFP is delay's histogram for false alarms (delay's is of true
 	// positives).

@@ -69,6 +69,7 @@ type contact struct {
 	idx, other int32
 	close      bool
 	worstClose float32 // most minutes within the contact distance in one day
+	worstRange float32 // most minutes within radio range in one day
 	minDist    float32
 	kind       agents.Kind
 	env        radio.Environment
@@ -128,16 +129,18 @@ func (e *engine) contactsOf(d int, isIndex []bool) []contact {
 		for j < len(rs) && rs[j].idx == c.idx && rs[j].other == c.other {
 			// One day: sum the day's sites.
 			day := rs[j].day
-			var dayClose float32
+			var dayClose, dayRange float32
 			for j < len(rs) && rs[j].idx == c.idx && rs[j].other == c.other && rs[j].day == day {
 				t := rs[j].tr
 				dayClose += t.closeMin
+				dayRange += t.rangeMin
 				if t.minDist < c.minDist {
 					c.minDist, c.kind, c.env = t.minDist, t.kind, t.env
 				}
 				j++
 			}
 			c.worstClose = max(c.worstClose, dayClose)
+			c.worstRange = max(c.worstRange, dayRange)
 			if float64(dayClose) >= e.closeMin && dayClose > 0 {
 				c.close = true
 			}
@@ -193,6 +196,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 				row.Sightings += int64(r.n)
 			}
 		}
+		cb := e.res.cases()
 		sum := &e.sums[ai]
 		sum.IndexCases += row.IndexCases
 		sum.Uploads += row.Uploads
@@ -203,6 +207,9 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		// bump counts a verdict in every breakdown; app says whether both
 		// the index case and the contact had the arm's app.
 		bump := func(c *contact, verdict int, app bool) {
+			if verdict == 1 {
+				e.countFalsePositive(ai, c)
+			}
 			idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
 			idxApp := e.installedArm(ai, int(c.idx), d)
 			othApp := e.installedArm(ai, int(c.other), d)
@@ -222,6 +229,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
 					e.bands[ai][k] = br
 				}
+				cb.bump(br, verdict, app)
 				switch verdict {
 				case 0:
 					br.TP++
@@ -261,6 +269,8 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 			ns := nots[n0:ni]
 			_, up := slices.BinarySearch(ups, ix)
 			ixApp := e.installedArm(ai, int(ix), d)
+			cb.begin(IndexCase{Arm: int32(ai), Person: ix, Day: int16(d), App: ixApp, Uploaded: up}, len(e.det[ai]))
+			cur := cb.last()
 			// Merge contacts and notifications of ix by the other person.
 			a, b := 0, 0
 			for a < len(cs) || b < len(ns) {
@@ -271,20 +281,27 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					if up && app {
 						db := bandOf(m.DistanceBandsM, float64(c.minDist))
 						e.det[ai][db].Pairs++
-						if _, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other)); ok {
+						_, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other))
+						if ok {
 							e.det[ai][db].Detected++
 						}
+						cb.detect(db, ok)
 					}
 					if c.close {
 						row.CloseContacts++
 						row.FN++
 						sum.CloseContacts++
+						cur.CloseContacts++
+						cur.FN++
 						if app {
 							sum.AppCloseContacts++
+							cur.AppCloseContacts++
+							cur.AppFN++
 						}
 						bump(c, 2, app)
 					} else {
 						row.TN++
+						cur.TN++
 						bump(c, 3, app)
 					}
 					a++
@@ -292,6 +309,8 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
 					row.FP++
 					row.Notifications++
+					cur.FP++
+					cur.Notifications++
 					bump(&c, 1, true)
 					e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					b++
@@ -301,16 +320,25 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
 					e.det[ai][db].Pairs++
 					e.det[ai][db].Detected++
+					cb.detect(db, true)
 					row.Notifications++
+					cur.Notifications++
 					if c.close {
 						row.CloseContacts++
 						row.TP++
 						sum.CloseContacts++
 						sum.AppCloseContacts++
+						cur.CloseContacts++
+						cur.AppCloseContacts++
+						cur.TP++
+						if app {
+							cur.AppTP++
+						}
 						bump(c, 0, app)
 						e.delay[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					} else {
 						row.FP++
+						cur.FP++
 						bump(c, 1, app)
 						e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					}
@@ -318,6 +346,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					b++
 				}
 			}
+			cb.end()
 		}
 		sum.Counts.add(row.Counts)
 		sum.Notifications += row.Notifications
@@ -333,6 +362,7 @@ func (e *engine) finish() *Result {
 	slices.SortStableFunc(r.Daily, func(a, b DayRow) int {
 		return cmp.Or(cmp.Compare(e.armIndex(a.Arm), e.armIndex(b.Arm)), cmp.Compare(a.Day, b.Day))
 	})
+	rowOf := map[*BandRow]int32{}
 	for ai := range e.sc.Arms {
 		s := e.sums[ai]
 		s.Precision = s.Counts.Precision()
@@ -354,6 +384,7 @@ func (e *engine) finish() *Result {
 		}
 		slices.SortFunc(keys, func(a, b bandKey) int { return cmp.Or(cmp.Compare(a.dim, b.dim), cmp.Compare(a.band, b.band)) })
 		for _, k := range keys {
+			rowOf[e.bands[ai][k]] = int32(len(r.Bands))
 			r.Bands = append(r.Bands, *e.bands[ai][k])
 		}
 		r.Detection = append(r.Detection, e.det[ai]...)
@@ -364,6 +395,8 @@ func (e *engine) finish() *Result {
 			}
 		}
 	}
+	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1)
+	r.build = nil
 	for _, s := range e.att.s {
 		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[s.group].label, Environment: s.env.String(),
 			DistanceM: round3(float64(s.dist)), AttenuationDB: round3(float64(s.att))})
@@ -374,6 +407,7 @@ func (e *engine) finish() *Result {
 			return r
 		}
 	}
+	r.FalsePositives = e.falsePositiveRows()
 	if err := r.computeHash(); err != nil {
 		r.Hash = fmt.Sprintf("error: %v", err)
 	}

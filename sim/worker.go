@@ -38,6 +38,7 @@ type worker struct {
 	trs   []truthRec
 	wins  []radio.ScanWindow
 	recs  []radio.Record
+	kept  []radio.Record // the strongest record of each bucket of a window
 	out   *chunkOut
 	cut   uint64 // reservoir cutoff of the current chunk
 	// rbuf and ebuf hold the day's records and entries of every chunk the
@@ -166,7 +167,11 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 			occ += float32(min(int(st.End), e1)-max(int(st.Start), e0)) / float32(epoch)
 		}
 		density := occ / max(area, 1)
-		w.pairsInEpoch(site, stays, e0, e1, density)
+		if e.cfg.allPairs {
+			w.allPairsInEpoch(site, stays, e0, e1, density)
+		} else {
+			w.pairsInEpoch(site, stays, e0, e1, density)
+		}
 		if w.out.err != nil {
 			return
 		}
@@ -347,24 +352,16 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 		if g.record == tracing.RecordStrongest {
 			// The app stores a record per peer every few seconds; keep the
 			// strongest record of each bucket of wall-clock time, which is
-			// all the protocol's rules read (tracing.RecordStrongest).
-			w.recs = e.model.Records(link, win, key, w.recs[:0])
-			lastMin := int64(-1)
-			for _, r := range w.recs {
-				if r.T >= to {
-					break
-				}
-				mn := int64(r.T / g.bucketS)
-				if mn == lastMin {
-					en := &w.ebuf[gi][len(w.ebuf[gi])-1]
-					if rs := rssi8(r.RSSI); rs > en.rssi {
-						last := &w.rbuf[gi][len(w.rbuf[gi])-1]
-						en.rssi = rs
-						en.off = uint16(tenths(r.T) - int64(last.t0)*10)
-					}
-					continue
-				}
-				lastMin = mn
+			// all the protocol's rules read (tracing.RecordStrongest). The
+			// radio makes those directly; engine.exact_radio makes every
+			// record and folds them (the reference: the same records).
+			if e.sc.Engine.ExactRadio {
+				w.recs = e.model.Records(link, win, key, w.recs[:0])
+				w.kept = radio.KeepStrongest(w.recs, g.bucketS, to, w.kept[:0])
+			} else {
+				w.kept = e.model.Strongest(link, win, key, g.bucketS, to, w.kept[:0])
+			}
+			for _, r := range w.kept {
 				// The attenuation the app could compute: the advertised TX
 				// level less the RSSI (corrected when calibrated), as GAEN's
 				// (radio.ScanReport.TypicalAttenDB); Bluezone advertises no

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/table"
 )
 
@@ -72,14 +73,21 @@ func ReadFolder(dir string) (*Folder, error) {
 		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, ManifestFile), err)
 	}
 	m := &f.Manifest
-	if m.Format != Format {
+	switch m.Format {
+	case Format:
+	case FormatV1:
+		// Shards counted from 0 then.
+		m.Format = Format
+		m.Shard.Index++
+	default:
 		return nil, fmt.Errorf("%s: manifest format %q, want %q", dir, m.Format, Format)
+	}
+	if err := m.Shard.Check(); err != nil {
+		return nil, fmt.Errorf("%s: manifest: %v", dir, err)
 	}
 	switch {
 	case m.TotalTasks < 0 || m.TotalTasks > scenarios.MaxTasks:
 		return nil, fmt.Errorf("%s: manifest total_tasks %d is out of range", dir, m.TotalTasks)
-	case m.Shard.Count < 1 || m.Shard.Index < 0 || m.Shard.Index >= m.Shard.Count:
-		return nil, fmt.Errorf("%s: manifest shard %s is not a shard", dir, m.Shard)
 	case len(m.Tasks) > m.TotalTasks:
 		return nil, fmt.Errorf("%s: manifest lists %d tasks of a %d-task sweep", dir, len(m.Tasks), m.TotalTasks)
 	}
@@ -93,7 +101,18 @@ func ReadFolder(dir string) (*Folder, error) {
 			return nil, fmt.Errorf("%s: manifest axis %q has no column", dir, a.Path)
 		}
 	}
-	f.data = &runsData{axes: m.Axes, metrics: m.Metrics}
+	if _, err := scenarios.ParseGoals(m.Goals); err != nil {
+		return nil, fmt.Errorf("%s: manifest goals: %v", dir, err)
+	}
+	if len(m.MetricScales) != 0 && len(m.MetricScales) != len(m.Metrics) {
+		return nil, fmt.Errorf("%s: manifest has %d metric scales for %d metrics", dir, len(m.MetricScales), len(m.Metrics))
+	}
+	for _, sc := range m.MetricScales {
+		if _, err := stats.ParseScale(string(sc)); err != nil {
+			return nil, fmt.Errorf("%s: manifest metric_scales: %v", dir, err)
+		}
+	}
+	f.data = &runsData{axes: m.Axes, metrics: m.Metrics, scales: m.MetricScales}
 	path := filepath.Join(dir, TablesDir, RunsTable+".csv")
 	file, err := os.Open(path)
 	if err != nil {
@@ -174,6 +193,7 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 	first := folders[0]
 	fm := &first.Manifest
 	var metrics []string
+	var scales []stats.Scale
 	var metricsFrom string
 	owner := map[int]*Folder{}
 	for _, f := range folders {
@@ -185,11 +205,17 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 		if m.TotalTasks != fm.TotalTasks || !reflect.DeepEqual(m.Axes, fm.Axes) {
 			return nil, fmt.Errorf("%s and %s disagree on the sweep's tasks or axes", first.Dir, f.Dir)
 		}
+		if !slices.Equal(m.Goals, fm.Goals) {
+			return nil, fmt.Errorf("%s and %s have different goals (%s and %s): run every shard with the same sweep.goals",
+				first.Dir, f.Dir, strings.Join(fm.Goals, ", "), strings.Join(m.Goals, ", "))
+		}
 		if len(m.Tasks) > 0 {
 			if metrics == nil {
-				metrics, metricsFrom = m.Metrics, f.Dir
+				metrics, scales, metricsFrom = m.Metrics, m.MetricScales, f.Dir
 			} else if !slices.Equal(metrics, m.Metrics) {
 				return nil, fmt.Errorf("%s and %s have different metric columns", metricsFrom, f.Dir)
+			} else if !slices.Equal(scales, m.MetricScales) {
+				return nil, fmt.Errorf("%s and %s have different metric scales (written by different bluesim versions?)", metricsFrom, f.Dir)
 			}
 		}
 		for _, t := range m.Tasks {
@@ -219,17 +245,18 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 		}
 		hint := ""
 		if n := fm.Shard.Count; n > 1 {
-			hint = fmt.Sprintf("; task %d belongs to shard %d/%d", first, first%n, n)
+			hint = fmt.Sprintf("; task %d belongs to shard %s", first, ShardOf(first, n))
 		}
 		return nil, fmt.Errorf("%d of %d tasks are missing (%s)%s: run the missing shards (or rerun the interrupted ones) and merge again",
 			nMissing, fm.TotalTasks, strings.Join(shown, ", "), hint)
 	}
 
-	data := &runsData{axes: fm.Axes, metrics: metrics}
+	data := &runsData{axes: fm.Axes, metrics: metrics, scales: scales}
 	merged := &Manifest{
-		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: ShardID{0, 1},
+		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: Whole,
 		TotalTasks: fm.TotalTasks, Points: fm.Points, Replicates: fm.Replicates, Axes: fm.Axes,
-		Metrics: metrics, Complete: true, Tasks: []scenarios.Task{},
+		Metrics: metrics, MetricScales: scales, Complete: true, Tasks: []scenarios.Task{}, Goals: fm.Goals,
+		DiagnosedAmong: fm.DiagnosedAmong,
 	}
 	byTask := map[int][]record{}
 	tasks := map[int]scenarios.Task{}
@@ -247,6 +274,9 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 	}
 	if merged.Metrics == nil {
 		merged.Metrics = []string{}
+	}
+	if merged.MetricScales == nil {
+		merged.MetricScales = []stats.Scale{}
 	}
 	if err := writeFolder(out, merged, data); err != nil {
 		return nil, err

@@ -37,18 +37,23 @@ func Resume(dir string, plan *scenarios.Plan, shard ShardID) ([]TaskResult, erro
 		return nil, fmt.Errorf("%s holds shard %s, not %s", dir, m.Shard, shard)
 	case m.TotalTasks != len(plan.Tasks):
 		return nil, fmt.Errorf("%s holds a sweep of %d tasks, this one has %d", dir, m.TotalTasks, len(plan.Tasks))
+	case len(m.Tasks) > 0 && len(m.MetricScales) != len(m.Metrics):
+		// Written before the manifest recorded metric scales: its rows
+		// cannot be told apart from this version's, so they are not reused.
+		return nil, fmt.Errorf("%s was written by an older bluesim (its manifest has no metric_scales): "+
+			"run the sweep again without --resume, or choose another --out", dir)
 	}
 	byTask := map[int][]Row{}
 	for _, r := range f.data.records {
 		row := Row{Group: r.group, Metrics: make([]Metric, len(r.values))}
 		for i, v := range r.values {
-			row.Metrics[i] = Metric{Name: m.Metrics[i], Value: v}
+			row.Metrics[i] = Metric{Name: m.Metrics[i], Value: v, Scale: m.MetricScales[i]}
 		}
 		byTask[r.task.Index] = append(byTask[r.task.Index], row)
 	}
 	var out []TaskResult
 	for _, t := range m.Tasks {
-		if t.Index%shard.Count != shard.Index {
+		if ShardOf(t.Index, shard.Count) != shard {
 			return nil, fmt.Errorf("%s: task %d is not in shard %s", dir, t.Index, shard)
 		}
 		out = append(out, TaskResult{Task: t, Rows: byTask[t.Index]})

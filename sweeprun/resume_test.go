@@ -3,6 +3,7 @@ package sweeprun
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -26,16 +27,16 @@ func TestResume(t *testing.T) {
 		workers int
 		k       int // tasks finished before the interruption
 	}{
-		{"whole, one worker, after 1", ShardID{0, 1}, 1, 1},
-		{"whole, one worker, after 7", ShardID{0, 1}, 1, 7},
-		{"whole, three workers, after 5", ShardID{0, 1}, 3, 5},
-		{"whole, nothing finished", ShardID{0, 1}, 1, 0},
-		{"shard 1/3, after 2", ShardID{1, 3}, 2, 2},
+		{"whole, one worker, after 1", Whole, 1, 1},
+		{"whole, one worker, after 7", Whole, 1, 7},
+		{"whole, three workers, after 5", Whole, 3, 5},
+		{"whole, nothing finished", Whole, 1, 0},
+		{"shard 2/3, after 2", ShardID{2, 3}, 2, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			want := t.TempDir()
-			res, err := Run(ctx, plan, fakeRun, Options{Workers: tc.workers, Shard: tc.shard.Index, Shards: tc.shard.Count})
+			res, err := Run(ctx, plan, fakeRun, Options{Workers: tc.workers, Shard: tc.shard})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,7 +49,7 @@ func TestResume(t *testing.T) {
 			cctx, cancel := context.WithCancel(ctx)
 			defer cancel()
 			var ran atomic.Int32
-			opts := Options{Workers: tc.workers, Shard: tc.shard.Index, Shards: tc.shard.Count,
+			opts := Options{Workers: tc.workers, Shard: tc.shard,
 				Progress: func(done, _ int, _ scenarios.Task) {
 					if done >= tc.k {
 						cancel()
@@ -85,7 +86,7 @@ func TestResume(t *testing.T) {
 				t.Fatalf("Resume found %d tasks, the interrupted run wrote %d", len(done), len(partial))
 			}
 			before := ran.Load()
-			res, err = Run(ctx, plan, counting, Options{Workers: tc.workers, Shard: tc.shard.Index, Shards: tc.shard.Count, Done: done})
+			res, err = Run(ctx, plan, counting, Options{Workers: tc.workers, Shard: tc.shard, Done: done})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,34 +107,59 @@ func TestResume(t *testing.T) {
 	}
 }
 
-// TestResumeRefuses: nothing to resume is not an error; another sweep or
-// another shard is.
+// TestResumeRefuses: nothing to resume is not an error; another sweep,
+// another shard, or a folder whose manifest has no metric scales (an
+// older bluesim's) is.
 func TestResumeRefuses(t *testing.T) {
 	plan := testPlan(t, sweepYAML)
-	if done, err := Resume(t.TempDir(), plan, ShardID{0, 1}); err != nil || done != nil {
+	if done, err := Resume(t.TempDir(), plan, Whole); err != nil || done != nil {
 		t.Fatalf("empty folder: %v, %v", done, err)
 	}
 	dir := t.TempDir()
-	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 1, Shard: 0, Shards: 2})
+	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 1, Shard: ShardID{1, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteShard(dir, plan, ShardID{0, 2}, res[:2], false); err != nil {
+	if _, err := WriteShard(dir, plan, ShardID{1, 2}, res[:2], false); err != nil {
 		t.Fatal(err)
 	}
 	other := testPlan(t, strings.Replace(sweepYAML, "days: 3", "days: 4", 1))
+	old := t.TempDir()
+	if err := os.CopyFS(old, os.DirFS(dir)); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(old, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "metric_scales")
+	if b, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(old, ManifestFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
+		dir   string
 		plan  *scenarios.Plan
 		shard ShardID
 		want  string
 	}{
-		{"another sweep", other, ShardID{0, 2}, "holds another sweep (scenario hash"},
-		{"another shard", plan, ShardID{1, 2}, "holds shard 0/2, not 1/2"},
+		{"another sweep", dir, other, ShardID{1, 2}, "holds another sweep (scenario hash"},
+		{"another shard", dir, plan, ShardID{2, 2}, "holds shard 1/2, not 2/2"},
+		{"no metric scales", old, plan, ShardID{1, 2}, "written by an older bluesim"},
 	} {
-		if _, err := Resume(dir, tc.plan, tc.shard); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := Resume(tc.dir, tc.plan, tc.shard); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error with %q", tc.name, err, tc.want)
 		}
+	}
+	if done, err := Resume(dir, plan, ShardID{1, 2}); err != nil || len(done) != 2 {
+		t.Errorf("the shard's own folder: %d tasks, %v; want 2", len(done), err)
 	}
 }
 

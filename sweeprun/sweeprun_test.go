@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/stats"
 )
 
 const sweepYAML = `
@@ -55,9 +56,9 @@ func fakeRun(ctx context.Context, sc scenarios.Scenario) ([]Row, error) {
 	for _, a := range sc.Arms {
 		d, _, _ := sc.Contact.Resolved()
 		rows = append(rows, Row{Group: a.Name, Metrics: []Metric{
-			{"coverage", a.Adoption * a.Adoption * (1 + 0.1*rng.NormFloat64()) / d},
-			{"notifications", math.Floor(100 * a.Adoption * rng.Float64())},
-			{"precision", undefinedSometimes(rng.Float64())},
+			{"coverage", a.Adoption * a.Adoption * (1 + 0.1*rng.NormFloat64()) / d, stats.ScaleShare},
+			{"notifications", math.Floor(100 * a.Adoption * rng.Float64()), stats.ScaleCount},
+			{"precision", undefinedSometimes(rng.Float64()), stats.ScaleShare},
 		}})
 	}
 	return rows, nil
@@ -100,13 +101,13 @@ func TestShardsMergeToWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteShard(whole, plan, ShardID{0, 1}, res, true); err != nil {
+	if _, err := WriteShard(whole, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 
 	parent := t.TempDir()
-	for i := range 3 {
-		res, err := Run(ctx, plan, fakeRun, Options{Workers: 2, Shard: i, Shards: 3})
+	for i := 1; i <= 3; i++ {
+		res, err := Run(ctx, plan, fakeRun, Options{Workers: 2, Shard: ShardID{i, 3}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +115,7 @@ func TestShardsMergeToWhole(t *testing.T) {
 			t.Fatalf("shard %d ran %d tasks, want 4", i, len(res))
 		}
 		for _, r := range res {
-			if r.Task.Index%3 != i {
+			if r.Task.Index%3 != i-1 {
 				t.Fatalf("shard %d ran task %d", i, r.Task.Index)
 			}
 		}
@@ -160,7 +161,7 @@ func TestRunsTableContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, TablesDir, RunsTable+".csv"))
@@ -212,18 +213,32 @@ func TestRunsTableContent(t *testing.T) {
 	}
 }
 
-func TestMeanCI(t *testing.T) {
-	mean, lo, hi := meanCI([]float64{1, 2, 3, 4, 5}, 0.95)
-	// s = sqrt(2.5), t(0.975, 4) = 2.776445, half = t*s/sqrt(5).
-	half := 2.7764451051977987 * math.Sqrt(2.5) / math.Sqrt(5)
-	if mean != 3 || math.Abs(lo-(3-half)) > 1e-9 || math.Abs(hi-(3+half)) > 1e-9 {
-		t.Fatalf("got %v [%v, %v], want 3 ± %v", mean, lo, hi, half)
+// TestSummaryScales checks that the summary builds each metric's interval
+// on its scale: a share near 0 and a count near 0 never get a negative
+// bound, a value may, and undefined replicates are left out.
+func TestSummaryScales(t *testing.T) {
+	d := &runsData{metrics: []string{"share", "count", "value"},
+		scales: []stats.Scale{stats.ScaleShare, stats.ScaleCount, stats.ScaleValue}}
+	for i, v := range [][3]float64{{0, 0, -1}, {0.02, 1, 0}, {0.01, 0, 1}, {math.NaN(), 3, 0.5}} {
+		d.records = append(d.records, record{task: scenarios.Task{Index: i, Replicate: i}, group: "g", values: v[:]})
 	}
-	if m, lo, hi := meanCI([]float64{7}, 0.95); m != 7 || !math.IsNaN(lo) || !math.IsNaN(hi) {
-		t.Fatalf("one replicate: %v %v %v", m, lo, hi)
+	s := summarize(d)
+	if len(s.Rows) != 1 {
+		t.Fatalf("%d summary rows", len(s.Rows))
 	}
-	if m, lo, hi := meanCI([]float64{2, 2, 2}, 0.95); m != 2 || lo != 2 || hi != 2 {
-		t.Fatalf("no spread: %v %v %v", m, lo, hi)
+	row := s.Rows[0] // point, group, n, then mean, lo, hi per metric
+	cell := func(i int) float64 { return row[3+i].(float64) }
+	if m := cell(0); math.Abs(m-0.01) > 1e-12 {
+		t.Fatalf("share mean %v: want 0.01 over the three defined replicates", m)
+	}
+	if lo, hi := cell(1), cell(2); !(lo > 0 && lo < 0.01 && hi > 0.01 && hi < 1) {
+		t.Fatalf("share interval [%v, %v]: want inside (0, 1) around 0.01", lo, hi)
+	}
+	if lo := cell(4); !(lo > 0) {
+		t.Fatalf("count interval low %v: want above 0", lo)
+	}
+	if lo := cell(7); !(lo < 0) {
+		t.Fatalf("value interval low %v: want the plain t interval, below 0 here", lo)
 	}
 }
 
@@ -233,7 +248,7 @@ func TestMergeErrors(t *testing.T) {
 	ctx := context.Background()
 	parent := t.TempDir()
 	write := func(p *scenarios.Plan, name string, i, n int) string {
-		res, err := Run(ctx, p, fakeRun, Options{Workers: 2, Shard: i, Shards: n})
+		res, err := Run(ctx, p, fakeRun, Options{Workers: 2, Shard: ShardID{i, n}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,17 +258,17 @@ func TestMergeErrors(t *testing.T) {
 		}
 		return dir
 	}
-	s0 := write(plan, "s0", 0, 3)
-	s1 := write(plan, "s1", 1, 3)
-	s2 := write(plan, "s2", 2, 3)
-	o2 := write(other, "o2", 2, 3)
-	whole := write(plan, "whole", 0, 1)
+	s0 := write(plan, "s0", 1, 3)
+	s1 := write(plan, "s1", 2, 3)
+	s2 := write(plan, "s2", 3, 3)
+	o2 := write(other, "o2", 3, 3)
+	whole := write(plan, "whole", 1, 1)
 	for _, tt := range []struct {
 		name string
 		dirs []string
 		want string
 	}{
-		{"missing shard", []string{s0, s1}, "4 of 12 tasks are missing (2, 5, 8, 11); task 2 belongs to shard 2/3"},
+		{"missing shard", []string{s0, s1}, "4 of 12 tasks are missing (2, 5, 8, 11); task 2 belongs to shard 3/3"},
 		{"duplicate", []string{s0, s1, s2, whole}, "task 0 (point 0, replicate 0) is in both"},
 		{"different sweep", []string{s0, s1, o2}, "are different sweeps"},
 		{"not a sweep", []string{t.TempDir()}, "no manifest.json"},
@@ -311,8 +326,10 @@ func TestRunStopsOnErrorAndCancel(t *testing.T) {
 			t.Fatalf("results not sorted: %d at %d", r.Task.Index, i)
 		}
 	}
-	if _, err := Run(context.Background(), plan, fakeRun, Options{Shard: 3, Shards: 3}); err == nil {
-		t.Fatal("shard 3/3 accepted")
+	for _, bad := range []ShardID{{0, 3}, {4, 3}, {1, 0}, {-1, 2}} {
+		if _, err := Run(context.Background(), plan, fakeRun, Options{Shard: bad}); err == nil {
+			t.Fatalf("shard %s accepted", bad)
+		}
 	}
 }
 
@@ -321,7 +338,7 @@ func TestBadRows(t *testing.T) {
 	for _, rows := range [][]Row{
 		nil,
 		{{Group: "a"}, {Group: "a"}},
-		{{Group: "a", Metrics: []Metric{{"x", 1}}}, {Group: "b", Metrics: []Metric{{"y", 1}}}},
+		{{Group: "a", Metrics: []Metric{{"x", 1, ""}}}, {Group: "b", Metrics: []Metric{{"y", 1, ""}}}},
 	} {
 		_, err := Run(context.Background(), plan, func(context.Context, scenarios.Scenario) ([]Row, error) {
 			return rows, nil
@@ -348,7 +365,7 @@ func BenchmarkWriteShard(b *testing.B) {
 	dir := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+		if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -376,7 +393,7 @@ func TestUndefinedValues(t *testing.T) {
 		t.Fatal("fakeRun gave no undefined precision: the test checks nothing")
 	}
 	dir := t.TempDir()
-	if _, err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	files := readAll(t, dir)

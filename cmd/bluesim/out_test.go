@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/sweeprun"
 )
 
 // folderFiles lists every file under dir, relative and slash-separated,
@@ -127,5 +131,69 @@ func TestOutUnwritable(t *testing.T) {
 		if strings.Contains(got.stderr, "day 1/") || strings.Contains(got.stderr, "probe 1") {
 			t.Errorf("%s: the simulation started:\n%s", strings.Join(args, " "), got.stderr)
 		}
+	}
+}
+
+// TestSweepOutFolderHoldsOneSweep: a whole sweep's folder holds exactly
+// the files its summary.json lists (the manifest's tables and the report);
+// the same sweep again is accepted (its report is bluesim's, not a
+// stranger's) and leaves the same list; an interrupted sweep into it
+// leaves exactly the manifest's files, the earlier report removed.
+func TestSweepOutFolderHoldsOneSweep(t *testing.T) {
+	withFakeSim(t)
+	file := writeSweepFile(t)
+	dir := filepath.Join(t.TempDir(), "out")
+	listed := func() []string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, output.SummaryFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := output.ReadSweepSummary(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Files
+	}
+	var first []string
+	for i := range 2 {
+		r := runCLI(t, "sweep", file, "--out", dir, "--workers", "1")
+		if r.code != 0 {
+			t.Fatalf("sweep %d: exit %d\n%s", i+1, r.code, r.stderr)
+		}
+		files := listed()
+		if got := folderFiles(t, dir); !slices.Equal(got, files) {
+			t.Fatalf("after sweep %d the folder holds\n%q\nsummary.json lists\n%q", i+1, got, files)
+		}
+		if !slices.Contains(files, output.ReportFile) || !slices.Contains(files, "manifest.json") {
+			t.Fatalf("summary.json lists %q", files)
+		}
+		if i == 0 {
+			first = files
+		} else if !slices.Equal(files, first) {
+			t.Errorf("the second sweep lists %q, the first %q", files, first)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sweepRunner = func(*progress) sweeprun.RunFunc {
+		return func(ctx context.Context, sc scenarios.Scenario) ([]sweeprun.Row, error) {
+			cancel()
+			return fakeSweepRun(ctx, sc)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := exitCode(run(ctx, []string{"sweep", file, "--out", dir, "--workers", "1"}, &stdout, &stderr), &stderr); code != exitFailure {
+		t.Fatalf("interrupted sweep: exit %d\n%s", code, stderr.String())
+	}
+	f, err := sweeprun.ReadFolder(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Manifest.Complete || slices.Contains(f.Manifest.Files, output.ReportFile) {
+		t.Fatalf("interrupted manifest: complete %v, files %q", f.Manifest.Complete, f.Manifest.Files)
+	}
+	if got := folderFiles(t, dir); !slices.Equal(got, f.Manifest.Files) {
+		t.Errorf("after the interrupted sweep the folder holds\n%q\nits manifest lists\n%q", got, f.Manifest.Files)
 	}
 }

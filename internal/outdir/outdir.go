@@ -223,7 +223,10 @@ func readListing(file, name string) (files []string, ok bool) {
 		}
 	case name == "summary.json" && l.Format != nil && *l.Format == "bluesim-run/1":
 		files = append(append(slices.Clone(legacy[name]), l.Tables...), l.Plots...)
-	case name == "manifest.json" && l.Format != nil && *l.Format == "bluesim-sweep/1":
+	case name == "summary.json" && l.Format != nil && *l.Format == "bluesim-sweep-summary/1":
+		// A whole sweep's report: its summary lists its tables and plots.
+		files = append(append([]string{"summary.json", "report.html"}, l.Tables...), l.Plots...)
+	case name == "manifest.json" && l.Format != nil && (*l.Format == "bluesim-sweep/1" || *l.Format == "bluesim-sweep/2"):
 		files = legacy[name]
 	case name == "target.json" && l.Goal != nil:
 		files = legacy[name]

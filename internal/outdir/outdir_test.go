@@ -95,6 +95,14 @@ func TestPrepareAndFinish(t *testing.T) {
 			after:    []string{"report.html", "summary.json", "tables/a.csv", "tables/new.csv"},
 		},
 		{
+			name: "earlier whole sweep with its report, before the files key",
+			before: map[string]string{"manifest.json": `{"format": "bluesim-sweep/2"}`,
+				"summary.json":          `{"format": "bluesim-sweep-summary/1", "tables": ["tables/sweep_runs.csv"], "plots": ["plots/c.png"]}`,
+				"tables/sweep_runs.csv": "", "plots/c.png": "", "report.html": ""},
+			previous: []string{"manifest.json", "plots/c.png", "report.html", "summary.json", "tables/sweep_runs.csv"},
+			after:    []string{"report.html", "summary.json", "tables/a.csv", "tables/new.csv"},
+		},
+		{
 			name:    "a file bluesim did not write",
 			before:  map[string]string{"summary.json": summaryA, "tables/a.csv": "", "notes.txt": "mine"},
 			wantErr: "the folder holds files bluesim did not write (notes.txt): choose a new or empty folder, or give --force",
