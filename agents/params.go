@@ -98,8 +98,8 @@ type Phones struct {
 	// Vietnam 2020 (web-traffic market shares put iOS near one third).
 	IOSShare float64 `yaml:"ios_share"`
 	// Carriage is the share of phones carried in the hand, front pocket,
-	// back pocket, shirt pocket and bag, in that order (radio.Carriages).
-	// Assumption.
+	// back pocket, shirt pocket and bag, in that order (the first five of
+	// radio.Carriages). Assumption.
 	Carriage []float64 `yaml:"carriage"`
 	// Models is the number of distinct Android phone models; iPhones come
 	// from a fifth as many. Every phone of a model shares its radio

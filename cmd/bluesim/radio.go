@@ -64,7 +64,7 @@ applies to both. Parameters are the defaults of shared/reference/radio.md §5.`,
 	f.Float64("from", 0.5, "first distance, metres (> 0)")
 	f.Float64("to", 10, "last distance, metres (>= --from)")
 	f.Float64("step", 0.5, "distance step, metres (> 0)")
-	f.StringSlice("carriage", []string{"hand"}, "carriage of advertiser[,scanner]: hand, front-pocket, back-pocket, shirt-pocket, bag")
+	f.StringSlice("carriage", []string{"hand"}, "carriage of advertiser[,scanner]: hand, front-pocket, back-pocket, shirt-pocket, bag, table")
 	f.String("protocol", "gaen", "protocol whose schedule and calibration apply: gaen or bluezone")
 	f.Int("samples", 1000, "independent encounters per distance (1..1000000)")
 	f.Uint64("seed", 1, "random seed")
