@@ -40,7 +40,11 @@
 // expanded once (Protocol.Expand) and joined on ID bytes against the
 // observations of the infectious window; the protocol's own rule code
 // decides who is notified; and the verdicts are scored against the ground
-// truth of the index cases' contacts.
+// truth of the index cases' contacts. Besides the tables, the result keeps
+// every index case's own verdicts, and its part of each breakdown cell and
+// distance band (Result.IndexCases): an index case's contacts are not
+// independent of one another, so the index case is the unit the outputs'
+// intervals resample.
 //
 // With the scenario's epidemic layer on (package sim/epidemic), the index
 // cases are not drawn from diagnosis.daily_fraction but are each arm's

@@ -193,6 +193,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 				row.Sightings += int64(r.n)
 			}
 		}
+		cb := e.res.cases()
 		sum := &e.sums[ai]
 		sum.IndexCases += row.IndexCases
 		sum.Uploads += row.Uploads
@@ -222,6 +223,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
 					e.bands[ai][k] = br
 				}
+				cb.bump(br, verdict, app)
 				switch verdict {
 				case 0:
 					br.TP++
@@ -261,6 +263,8 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 			ns := nots[n0:ni]
 			_, up := slices.BinarySearch(ups, ix)
 			ixApp := e.installedArm(ai, int(ix), d)
+			cb.begin(IndexCase{Arm: int32(ai), Person: ix, Day: int16(d), App: ixApp, Uploaded: up}, len(e.det[ai]))
+			cur := cb.last()
 			// Merge contacts and notifications of ix by the other person.
 			a, b := 0, 0
 			for a < len(cs) || b < len(ns) {
@@ -271,20 +275,27 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					if up && app {
 						db := bandOf(m.DistanceBandsM, float64(c.minDist))
 						e.det[ai][db].Pairs++
-						if _, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other)); ok {
+						_, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other))
+						if ok {
 							e.det[ai][db].Detected++
 						}
+						cb.detect(db, ok)
 					}
 					if c.close {
 						row.CloseContacts++
 						row.FN++
 						sum.CloseContacts++
+						cur.CloseContacts++
+						cur.FN++
 						if app {
 							sum.AppCloseContacts++
+							cur.AppCloseContacts++
+							cur.AppFN++
 						}
 						bump(c, 2, app)
 					} else {
 						row.TN++
+						cur.TN++
 						bump(c, 3, app)
 					}
 					a++
@@ -292,6 +303,8 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
 					row.FP++
 					row.Notifications++
+					cur.FP++
+					cur.Notifications++
 					bump(&c, 1, true)
 					b++
 				default:
@@ -300,24 +313,34 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
 					e.det[ai][db].Pairs++
 					e.det[ai][db].Detected++
+					cb.detect(db, true)
 					row.Notifications++
+					cur.Notifications++
 					if c.close {
 						row.CloseContacts++
 						row.TP++
 						sum.CloseContacts++
 						sum.AppCloseContacts++
+						cur.CloseContacts++
+						cur.AppCloseContacts++
+						cur.TP++
+						if app {
+							cur.AppTP++
+						}
 						bump(c, 0, app)
 						h := int((endOfDay - ns[b].FirstExposure) / 3_600_000)
 						h = min(max(h, 0), len(e.delay[ai])-1)
 						e.delay[ai][h]++
 					} else {
 						row.FP++
+						cur.FP++
 						bump(c, 1, app)
 					}
 					a++
 					b++
 				}
 			}
+			cb.end()
 		}
 		sum.Counts.add(row.Counts)
 		sum.Notifications += row.Notifications
@@ -333,6 +356,7 @@ func (e *engine) finish() *Result {
 	slices.SortStableFunc(r.Daily, func(a, b DayRow) int {
 		return cmp.Or(cmp.Compare(e.armIndex(a.Arm), e.armIndex(b.Arm)), cmp.Compare(a.Day, b.Day))
 	})
+	rowOf := map[*BandRow]int32{}
 	for ai := range e.sc.Arms {
 		s := e.sums[ai]
 		s.Precision = s.Counts.Precision()
@@ -354,6 +378,7 @@ func (e *engine) finish() *Result {
 		}
 		slices.SortFunc(keys, func(a, b bandKey) int { return cmp.Or(cmp.Compare(a.dim, b.dim), cmp.Compare(a.band, b.band)) })
 		for _, k := range keys {
+			rowOf[e.bands[ai][k]] = int32(len(r.Bands))
 			r.Bands = append(r.Bands, *e.bands[ai][k])
 		}
 		r.Detection = append(r.Detection, e.det[ai]...)
@@ -363,6 +388,8 @@ func (e *engine) finish() *Result {
 			}
 		}
 	}
+	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1)
+	r.build = nil
 	for _, s := range e.att.s {
 		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[s.group].label, Environment: s.env.String(),
 			DistanceM: round3(float64(s.dist)), AttenuationDB: round3(float64(s.att))})
