@@ -53,6 +53,11 @@ type Params struct {
 	BusCapacity int `yaml:"bus_capacity"`
 	// BusMinutes is the mean one-way bus ride in minutes.
 	BusMinutes float64 `yaml:"bus_minutes"`
+	// BusRides is how many bus rides a bus commuter takes on a weekday: 2
+	// (to school or work and back), 1 (the morning ride only), 0 (none),
+	// or 4, 6 or 8: the extra rides are round trips out of school or work
+	// and back at midday (an errand, a client visit), on the same bus.
+	BusRides int `yaml:"bus_rides"`
 	// MarketDaily is the probability that a household shopper goes to the
 	// market on a given day (wet markets are visited daily in Vietnam;
 	// assumption 0.7).
@@ -75,6 +80,9 @@ type Params struct {
 	VisitNeighbours float64 `yaml:"visit_neighbours"`
 	// Phones are the phone and app-behaviour parameters.
 	Phones Phones `yaml:"phones"`
+	// Venues switches venue types on and off: stays at a venue type that
+	// is off are not simulated (everything on by default).
+	Venues Venues `yaml:"venues"`
 }
 
 // SizeShare is one class of a size distribution.
@@ -145,6 +153,7 @@ func Default(size int) Params {
 		BusShare:        0.1,
 		BusCapacity:     40,
 		BusMinutes:      25,
+		BusRides:        2,
 		MarketDaily:     0.7,
 		MarketMinutes:   40,
 		PeoplePerMarket: 5000,
@@ -153,6 +162,7 @@ func Default(size int) Params {
 		CafeMinutes:     50,
 		PeoplePerCafe:   150,
 		VisitNeighbours: 0.15,
+		Venues:          AllVenues(),
 		Phones: Phones{
 			OwnershipByAge:   []float64{0.09, 0.80, 0.97, 0.96, 0.94, 0.86, 0.70, 0.48, 0.32},
 			IOSShare:         0.33,

@@ -351,6 +351,8 @@ func FuzzLoad(f *testing.F) {
 		"", "days: 3\n", "arms:\n  - protocol: gaen\n", "base: town\n", "a: &a [1]\nb: *a\n",
 		"sweep:\n  replicates: 2\n  axes:\n    days: {from: 1, to: 3, step: 1}\n",
 		"population: {size: 1e3}\n", "start: 2020-01-01\n", "- x\n", "{",
+		"base: experiment\nexperiment: {handsets: [{name: a, x: 1, y: 1, model: m}, {name: b, x: 9, y: 1, model: m}]}\n",
+		"population: {venues: {homes: false}, bus_rides: 4}\n",
 	} {
 		f.Add([]byte(s), "days=2")
 	}

@@ -35,6 +35,15 @@ type Scenario struct {
 	Start Date `yaml:"start"`
 	// Population describes the people, places and phones.
 	Population agents.Params `yaml:"population"`
+	// Experiment, when given, replaces the synthesised town (population
+	// is then unused): named handsets at given positions in one venue,
+	// each with its phone model, OS and carriage, for sessions of given
+	// length, per_day sessions a day, each session a fresh set of people
+	// and radio draws. Every handset is an index case on its session's
+	// day, so every pair is scored both ways, against the ground truth of
+	// the set geometry. The built-ins tram, queue, restaurant and room are
+	// experiments.
+	Experiment *agents.Experiment `yaml:"experiment"`
 	// Radio is the BLE link model and the advertising/scanning schedules.
 	// The arms' own Calibrated flags decide calibration per arm.
 	Radio radio.Params `yaml:"radio"`

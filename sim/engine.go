@@ -121,7 +121,12 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pop, err := agents.Build(sc.Population, sc.Radio, sc.Seed)
+	var pop *agents.Population
+	if sc.Experiment != nil {
+		pop, err = agents.BuildExperiment(*sc.Experiment, sc.Days, sc.Radio, sc.Seed)
+	} else {
+		pop, err = agents.Build(sc.Population, sc.Radio, sc.Seed)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +220,12 @@ func (e *engine) diagnosedMax(i, d int) bool {
 // depend on any arm, so every arm sees the same index cases.
 func (e *engine) drawDiagnoses() {
 	e.diagDay = make([]int16, len(e.pop.People))
+	if e.pop.IndexDay != nil {
+		// An experiment fixes its index cases: every handset on its
+		// session's day.
+		copy(e.diagDay, e.pop.IndexDay)
+		return
+	}
 	for i := range e.diagDay {
 		e.diagDay[i] = -1
 		for d := e.sc.Diagnosis.FirstDay; d < e.sc.Days; d++ {
@@ -224,6 +235,15 @@ func (e *engine) drawDiagnoses() {
 			}
 		}
 	}
+}
+
+// firstDay is the first day with diagnoses: diagnosis.first_day, or 0 in
+// an experiment, whose handsets are index cases from the first session on.
+func (e *engine) firstDay() int {
+	if e.pop.IndexDay != nil {
+		return 0
+	}
+	return e.sc.Diagnosis.FirstDay
 }
 
 // installedArm reports whether person i has arm ai's app on day d.

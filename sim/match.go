@@ -81,7 +81,7 @@ func (e *engine) matchDay(d int) error {
 			return err
 		}
 	}
-	if e.epi != nil || d >= e.sc.Diagnosis.FirstDay {
+	if e.epi != nil || d >= e.firstDay() {
 		// Groups share nothing (own devices, own arms), so they match in
 		// parallel; each writes only its own arms' slices.
 		errs := make([]error, len(e.groups))

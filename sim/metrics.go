@@ -168,7 +168,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 				isIndex[p] = true
 			}
 		}
-	} else if d >= sc.Diagnosis.FirstDay {
+	} else if d >= e.firstDay() {
 		for i := range e.pop.People {
 			if !e.diagnosedMax(i, d) {
 				continue

@@ -238,7 +238,8 @@ func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int
 					if t1 <= t0 {
 						continue
 					}
-					w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density)
+					w.pair(site, sa, sb, agents.Pos{X: w.px[i], Y: w.py[i]}, agents.Pos{X: w.px[j], Y: w.py[j]},
+						float32(math.Sqrt(float64(d2))), t0, t1, density)
 					if w.out.err != nil {
 						return
 					}
@@ -250,7 +251,7 @@ func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int
 
 // pair records ground truth and samples the radio for one pair over
 // [t0, t1) minutes of the day at distance d.
-func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 int, density float32) {
+func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, posA, posB agents.Pos, d float32, t0, t1 int, density float32) {
 	e := w.e
 	a, b := sa.Person, sb.Person
 	if a > b {
@@ -289,7 +290,7 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 			tr.minDist = d
 		}
 	}
-	people := int(density * d * 0.5) // bodies in a 0.5 m corridor between the phones
+	people := site.PeopleBetween(posA, posB, d, density) // bodies in a 0.5 m corridor between the phones
 	link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
 	all := e.sc.Engine.AllSightings
 	adv := e.tracked
