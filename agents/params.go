@@ -127,6 +127,11 @@ type Phones struct {
 	// foreground on an iPhone, the only time it can advertise and scan
 	// freely (radio.md §2.4; value an assumption).
 	Foreground float64 `yaml:"foreground"`
+	// CarriageByActivity, when enabled, draws where the phone is for
+	// every stay from shares by activity (in bed, at home, on the bus, at
+	// a desk, at the market or café) instead of using Carriage for the
+	// whole run (ActivityCarriage has the shares' sources).
+	CarriageByActivity ActivityCarriage `yaml:"carriage_by_activity"`
 }
 
 // Default returns the Vietnamese-town defaults for size people.
@@ -164,13 +169,14 @@ func Default(size int) Params {
 		VisitNeighbours: 0.15,
 		Venues:          AllVenues(),
 		Phones: Phones{
-			OwnershipByAge:   []float64{0.09, 0.80, 0.97, 0.96, 0.94, 0.86, 0.70, 0.48, 0.32},
-			IOSShare:         0.33,
-			Carriage:         []float64{0.25, 0.35, 0.15, 0.05, 0.20},
-			Models:           200,
-			BluetoothOff:     0.05,
-			BatterySaverKill: 0.1,
-			Foreground:       0.1,
+			OwnershipByAge:     []float64{0.09, 0.80, 0.97, 0.96, 0.94, 0.86, 0.70, 0.48, 0.32},
+			IOSShare:           0.33,
+			Carriage:           []float64{0.25, 0.35, 0.15, 0.05, 0.20},
+			Models:             200,
+			BluetoothOff:       0.05,
+			BatterySaverKill:   0.1,
+			Foreground:         0.1,
+			CarriageByActivity: DefaultActivityCarriage(),
 		},
 	}
 }

@@ -215,6 +215,7 @@ func (p Params) Validate() error {
 	l.Fraction(g+"bluetooth_off", ph.BluetoothOff)
 	l.Fraction(g+"battery_saver_kill", ph.BatterySaverKill)
 	l.Fraction(g+"foreground", ph.Foreground)
+	ph.CarriageByActivity.validate(l, g+"carriage_by_activity")
 	return l.Err()
 }
 
