@@ -71,6 +71,15 @@ type Scenario struct {
 	Epidemic epidemic.Params `yaml:"epidemic"`
 }
 
+// People is how many people the run simulates: population.size, or for
+// an experiment one per handset and session.
+func (sc *Scenario) People() int {
+	if e := sc.Experiment; e != nil {
+		return sc.Days * e.Sessions.PerDay * len(e.Handsets)
+	}
+	return sc.Population.Size
+}
+
 // Contact presets (radio.md §3.1).
 const (
 	ContactCDC       = "cdc"       // within 6 ft (1.83 m), cumulative 15 min in a day
@@ -272,6 +281,11 @@ type Metrics struct {
 	// AttenuationSamples is the size of the reservoir of (true distance,
 	// observed attenuation) samples kept for the attenuation plot.
 	AttenuationSamples int `yaml:"attenuation_samples"`
+	// PairScores writes tables/pair_scores: per arm and (index case,
+	// contact) pair the arm's rule could score, the protocol's exposure
+	// summary, the ground truth and the verdict (one row per pair: large
+	// for a big town). The ROC curves and the AUC are computed either way.
+	PairScores bool `yaml:"pair_scores"`
 }
 
 // Engine holds the simulator's resolution and parallelism.

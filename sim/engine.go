@@ -46,6 +46,13 @@ type engine struct {
 	groups   []*group
 	armGroup []int
 	rules    []tracing.Rule
+	// Per-pair scores (pairs.go): each arm's rule as a Scorer, the summary
+	// of an empty exposure, the day's exposure summaries, and the pairs
+	// scored so far.
+	scorers  []tracing.Scorer
+	zero     []tracing.Score
+	exps     [][]exposureScore
+	pairs    []PairScore
 	maxAdopt float64
 
 	// Per-day state.
@@ -162,6 +169,9 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		g.maxAdopt = math.Max(g.maxAdopt, a.Adoption)
 		e.maxAdopt = math.Max(e.maxAdopt, a.Adoption)
 		e.armGroup = append(e.armGroup, gi)
+	}
+	if err := e.setupScores(); err != nil {
+		return nil, err
 	}
 	for gi, g := range e.groups {
 		if err := g.setupDevices(pop, model, sc.Seed, gi, e.start, sc.Radio); err != nil {

@@ -31,6 +31,11 @@ type Result struct {
 	// Delays is the histogram of hours from first matched exposure to
 	// notification, per arm.
 	Delays []DelayRow `json:"delays"`
+	// Pairs are the (index case, contact) pairs each arm's rule scored or
+	// could have scored, with the rule's exposure summary, the ground truth
+	// and the verdict (PairScore), arm by arm, then by day of diagnosis,
+	// index case and contact: the ROC curves and the AUC come from them.
+	Pairs []PairScore `json:"pairs"`
 	// IndexCases are every arm's index cases with their own verdicts, in
 	// (arm, day, person) order: the clusters the intervals resample.
 	IndexCases []IndexCase `json:"index_cases"`
@@ -294,8 +299,9 @@ func (r *Result) computeHash() error {
 		CaseBands   []IndexCaseBand
 		CaseDetect  []IndexCaseDetection
 		Epidemic    *EpidemicResult `json:",omitempty"`
+		Pairs       []PairScore     `json:",omitempty"`
 	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.Pairs}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err
