@@ -133,9 +133,8 @@ func (p RuleParams) NewRule() (tracing.Rule, error) {
 // goroutine at a time), so that it allocates nothing in steady state.
 type configRule struct {
 	cfg Config
-	win windowScratch
+	sc  windowScratch
 	dec decideScratch
-	aem aemCache
 }
 
 func (r *configRule) Decide(x *tracing.Exposure) (bool, error) { return r.Score(x, nil) }
@@ -145,7 +144,7 @@ func (r *configRule) Decide(x *tracing.Exposure) (bool, error) { return r.Score(
 // rule's attenuation buckets, its weighted minutes and the decision
 // statistic (weighted minutes, risk score, score sum or window risk).
 func (r *configRule) Score(x *tracing.Exposure, s *tracing.Score) (bool, error) {
-	ws, err := r.win.exposureWindows(x.Keys, x.Sightings, x.Matches, x.RSSICorrectionDB, WindowOptions{}, &r.aem)
+	ws, err := r.sc.exposureWindows(x.Keys, x.Sightings, x.Matches, x.RSSICorrectionDB, WindowOptions{})
 	if err != nil {
 		return false, err
 	}

@@ -198,7 +198,7 @@ type WindowOptions struct {
 // GroupWindows, with each window's key data filled in.
 func ExposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
 	var w windowScratch
-	return w.exposureWindows(keys, store, matches, rssiCorrection, opt, nil)
+	return w.exposureWindows(keys, store, matches, rssiCorrection, opt)
 }
 
 // windowScratch holds the arrays that building exposure windows needs,
@@ -209,12 +209,13 @@ type windowScratch struct {
 	windows []ExposureWindow
 	inst    []ScanInstance // every window's scan instances, back to back
 	starts  []int          // where each window's instances start in inst
+	aem     aemCache       // the AEM ciphers of the last keys seen
 }
 
-// exposureWindows is ExposureWindows with the arrays of w (and AEM ciphers
-// from cache, which may be nil).
-func (w *windowScratch) exposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions, cache *aemCache) ([]ExposureWindow, error) {
-	obs, err := appendObservations(w.obs[:0], keys, store, matches, rssiCorrection, cache)
+// exposureWindows is ExposureWindows with the arrays and the AEM ciphers
+// of w.
+func (w *windowScratch) exposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
+	obs, err := appendObservations(w.obs[:0], keys, store, matches, rssiCorrection, &w.aem)
 	if err != nil {
 		return nil, err
 	}
