@@ -33,7 +33,10 @@ const (
 //   - notification_delays: hours from first matched exposure to
 //     notification, with the cumulative share;
 //   - attenuation_samples: the engine's reservoir of (true distance,
-//     observed attenuation) samples.
+//     observed attenuation) samples;
+//   - false_positives: each arm's false alarms by the true distance band
+//     of the pair's closest approach and the band of the most minutes
+//     they spent within radio range on one day, with each cell's share.
 //
 // With the epidemic layer on, three more follow:
 //
@@ -49,7 +52,8 @@ const (
 // arm's rule could score, the protocol's exposure summary, the ground
 // truth and the verdict.
 func ResultTables(r *sim.Result, o Options) []table.Table {
-	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
+	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r),
+		falsePositivesTable(r)}
 	if r.Epidemic != nil {
 		ts = append(ts, epidemicArmsTable(r), epidemicDailyTable(r), epidemicRtTable(r))
 	}

@@ -114,6 +114,9 @@ type Summary struct {
 	// Epidemic is the epidemic layer's run-wide outcome, absent when the
 	// scenario's epidemic is off.
 	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
+	// Attenuation contrasts the attenuation the phones saw near and far
+	// (findings.go); absent with too few samples.
+	Attenuation *AttenuationReading `json:"attenuation,omitempty"`
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
@@ -185,6 +188,13 @@ type ArmSummary struct {
 	// its notifications, against the paired run without the app); absent
 	// when the scenario's epidemic is off.
 	Epidemic *ArmEpidemic `json:"epidemic,omitempty"`
+	// FalseAlarms breaks the false positives down by true distance and
+	// exposure (findings.go); absent without false positives.
+	FalseAlarms *FalseAlarms `json:"false_alarms,omitempty"`
+	// MedianDelayHours is the hours within which half of the arm's
+	// notifications came, from the first matched exposure; null without
+	// notifications.
+	MedianDelayHours Num `json:"median_delay_hours"`
 }
 
 // EpidemicSummary is summary.json's "epidemic" object.
@@ -258,8 +268,11 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	if why, ok := s.Unestimable["coverage"]; ok {
 		s.Unestimable["recall"] = why
 	}
+	s.AUC, s.AUCCILow, s.AUCCIHigh = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
 	for i := range r.Arms {
-		if r.Arms[i].Name == a.Name {
+		// A result without any pair scores (one built by hand, not by
+		// the engine) has no AUC to speak of: null, without a reason.
+		if r.Arms[i].Name == a.Name && len(r.Pairs) > 0 {
 			e := aucEstimate(r, i)
 			s.AUC, s.AUCCILow, s.AUCCIHigh = Num(e.value), Num(e.lo), Num(e.hi)
 			if e.why != "" {
@@ -271,6 +284,8 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	if why, ok := s.Unestimable["capture"]; ok {
 		s.Unestimable["pairwise_coverage"] = why
 	}
+	s.FalseAlarms = falseAlarms(r, a.Name)
+	s.MedianDelayHours = medianDelayHours(r, a.Name)
 	return s
 }
 
@@ -319,6 +334,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		s.Epidemic = &EpidemicSummary{Beta: Num(e.Beta), TargetR0: Num(e.TargetR0), NoApp: *noApp,
 			SeedDay: e.SeedDay, GenerationDays: Num(e.GenerationDays), DaysNeeded: r.EpidemicDaysNeeded(), Unestimable: why}
 	}
+	s.Attenuation = attenuationReading(r)
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {
 		s.BytesPerAgent = Num(float64(s.PeakRSSBytes) / float64(r.Agents))

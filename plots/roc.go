@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
@@ -56,7 +55,7 @@ func armCurves(r *sim.Result) []armCurve {
 
 // curveFigure draws each arm's sweep as a line of xy over its points and
 // the deployed rule as a marked point, colour by arm.
-func curveFigure(p *plot.Plot, curves []armCurve, xy func(stats.ROCPoint) (float64, float64)) error {
+func curveFigure(p *Plot, curves []armCurve, xy func(stats.ROCPoint) (float64, float64)) error {
 	for i, c := range curves {
 		var line plotter.XYs
 		for _, pt := range c.points {
@@ -105,8 +104,6 @@ func rocFigure(r *sim.Result, o output.Options) (Figure, error) {
 	p.Add(diag)
 	p.Legend.Add("chance", diag)
 	p.X.Min, p.Y.Min, p.X.Max, p.Y.Max = 0, 0, 1, 1
-	p.Legend.Left = false
-	p.Legend.Top = false
 	f.Plot = p
 	return f, nil
 }
@@ -121,7 +118,6 @@ func prFigure(r *sim.Result, o output.Options) (Figure, error) {
 		return f, err
 	}
 	p.X.Min, p.Y.Min, p.X.Max, p.Y.Max = 0, 0, 1, 1
-	p.Legend.Left = false
 	f.Plot = p
 	return f, nil
 }

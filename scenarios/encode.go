@@ -93,6 +93,17 @@ func encodeSweep(sw *Sweep, comments bool) (k, v *yaml.Node) {
 		axes.Content = append(axes.Content, strictyaml.Scalar("!!str", a.Path), vals)
 	}
 	v.Content = append(v.Content, rk, strictyaml.Scalar("!!int", strconv.Itoa(sw.Replicates)), ak, axes)
+	if len(sw.Goals) > 0 {
+		gk := strictyaml.Scalar("!!str", "goals")
+		if comments {
+			gk.HeadComment = strictyaml.CommentText(fieldDoc(reflect.TypeFor[Sweep](), "Goals"))
+		}
+		goals := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+		for _, g := range sw.Goals {
+			goals.Content = append(goals.Content, strictyaml.Scalar("!!str", g))
+		}
+		v.Content = append(v.Content, gk, goals)
+	}
 	return k, v
 }
 

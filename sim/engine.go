@@ -72,6 +72,7 @@ type engine struct {
 	bands []map[bandKey]*BandRow
 	det   [][]DetectionRow
 	sums  []ArmSummary
+	fps   map[fpCell]int64 // false alarms by arm, distance and exposure (falsepos.go)
 }
 
 // Run simulates sc and returns its results. It stops at the next day

@@ -69,6 +69,7 @@ type contact struct {
 	idx, other int32
 	close      bool
 	worstClose float32 // most minutes within the contact distance in one day
+	worstRange float32 // most minutes within radio range in one day
 	minDist    float32
 	kind       agents.Kind
 	env        radio.Environment
@@ -128,16 +129,18 @@ func (e *engine) contactsOf(d int, isIndex []bool) []contact {
 		for j < len(rs) && rs[j].idx == c.idx && rs[j].other == c.other {
 			// One day: sum the day's sites.
 			day := rs[j].day
-			var dayClose float32
+			var dayClose, dayRange float32
 			for j < len(rs) && rs[j].idx == c.idx && rs[j].other == c.other && rs[j].day == day {
 				t := rs[j].tr
 				dayClose += t.closeMin
+				dayRange += t.rangeMin
 				if t.minDist < c.minDist {
 					c.minDist, c.kind, c.env = t.minDist, t.kind, t.env
 				}
 				j++
 			}
 			c.worstClose = max(c.worstClose, dayClose)
+			c.worstRange = max(c.worstRange, dayRange)
 			if float64(dayClose) >= e.closeMin && dayClose > 0 {
 				c.close = true
 			}
@@ -205,6 +208,9 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		// bump counts a verdict in every breakdown; app says whether both
 		// the index case and the contact had the arm's app.
 		bump := func(c *contact, verdict int, app bool) {
+			if verdict == 1 {
+				e.countFalsePositive(ai, c)
+			}
 			idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
 			idxApp := e.installedArm(ai, int(c.idx), d)
 			othApp := e.installedArm(ai, int(c.other), d)
@@ -409,6 +415,7 @@ func (e *engine) finish() *Result {
 			return r
 		}
 	}
+	r.FalsePositives = e.falsePositiveRows()
 	if err := r.computeHash(); err != nil {
 		r.Hash = fmt.Sprintf("error: %v", err)
 	}

@@ -25,6 +25,9 @@ type Result struct {
 	// Detection is the share of app-to-app pairs in range of an index case
 	// whose phones matched at least one sighting, by distance band.
 	Detection []DetectionRow `json:"detection"`
+	// FalsePositives breaks each arm's false alarms down by true distance
+	// band and exposure duration.
+	FalsePositives []FalsePositiveRow `json:"false_positives"`
 	// Attenuation is a bounded reservoir of (true distance, observed
 	// attenuation) samples per arm group, for the attenuation plot.
 	Attenuation []AttenuationSample `json:"attenuation"`
@@ -299,9 +302,10 @@ func (r *Result) computeHash() error {
 		CaseBands   []IndexCaseBand
 		CaseDetect  []IndexCaseDetection
 		Epidemic    *EpidemicResult `json:",omitempty"`
-		Pairs       []PairScore     `json:",omitempty"`
+		FalsePos    []FalsePositiveRow
+		Pairs       []PairScore `json:",omitempty"`
 	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.Pairs}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err

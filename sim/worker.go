@@ -167,7 +167,11 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 			occ += float32(min(int(st.End), e1)-max(int(st.Start), e0)) / float32(epoch)
 		}
 		density := occ / max(area, 1)
-		w.pairsInEpoch(site, stays, e0, e1, density)
+		if e.cfg.allPairs {
+			w.allPairsInEpoch(site, stays, e0, e1, density)
+		} else {
+			w.pairsInEpoch(site, stays, e0, e1, density)
+		}
 		if w.out.err != nil {
 			return
 		}

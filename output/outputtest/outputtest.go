@@ -88,6 +88,7 @@ func Result() *sim.Result {
 		for h := 0; h < 30; h += 3 {
 			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, Count: int64(30 - h)})
 		}
+		r.FalsePositives = append(r.FalsePositives, falsePositives(a.name, fp)...)
 	}
 	addIndexCases(r, rand.New(rand.NewPCG(3, 4)))
 	addPairs(r, rand.New(rand.NewPCG(5, 6)))
@@ -273,4 +274,33 @@ func EpidemicResult() *sim.Result {
 	e.GenerationDays = 6.4
 	r.Epidemic = e
 	return r
+}
+
+// falsePositives splits an arm's fp false alarms over true distance and
+// exposure the way the simulator's tend to fall: mostly pairs just beyond
+// the close-contact distance who stayed long in radio range.
+func falsePositives(arm string, fp int64) []sim.FalsePositiveRow {
+	cells := []struct {
+		dist, dur string
+		share     float64
+	}{
+		{"1-2m", "<5min", 0.05}, {"2-3m", "15-30min", 0.15}, {"2-3m", ">=60min", 0.4},
+		{"3-5m", "30-60min", 0.15}, {"3-5m", ">=60min", 0.15}, {">=5m", ">=60min", 0.05},
+	}
+	var out []sim.FalsePositiveRow
+	left := fp
+	for i, c := range cells {
+		n := int64(math.Round(float64(fp) * c.share))
+		if i == len(cells)-1 {
+			n = left
+		}
+		left -= n
+		if n > 0 {
+			out = append(out, sim.FalsePositiveRow{Arm: arm, DistanceBand: c.dist, DurationBand: c.dur, FP: n})
+		}
+	}
+	if left > 0 {
+		out = append(out, sim.FalsePositiveRow{Arm: arm, DistanceBand: "none", DurationBand: "none", FP: left})
+	}
+	return out
 }
