@@ -1,6 +1,8 @@
 package bluezone
 
 import (
+	"cmp"
+	"math"
 	"slices"
 
 	"github.com/bluesim/bluesim/check"
@@ -144,25 +146,50 @@ func (r *Rule) Score(x *tracing.Exposure, s *tracing.Score) (bool, error) {
 	if f1 {
 		th, minMinutes = r.p.RSSI.For(pair), r.p.MinMinutes
 	}
+	// Distinct minutes of the kept sightings and of all of them: counted
+	// in one pass when the sightings come in time order (as a simulator
+	// gives them), else collected, sorted and counted.
+	inOrder := slices.IsSortedFunc(x.Sightings, func(a, b tracing.Sighting) int { return cmp.Compare(a.Time, b.Time) })
+	var nKept, nAll int
+	first := int64(0)
+	lastKept, lastAll := int64(math.MinInt64), int64(math.MinInt64)
 	kept, all := r.kept[:0], r.all[:0]
 	for i := range x.Sightings {
 		sg := &x.Sightings[i]
 		m := floorDiv(sg.Time, 60_000)
-		all = append(all, m)
-		if !f1 || int(sg.RSSI) >= th {
-			kept = append(kept, m)
+		keep := !f1 || int(sg.RSSI) >= th
+		if keep && (nKept == 0 || m < first) {
+			first = m
+		}
+		switch {
+		case !inOrder:
+			all = append(all, m)
+			if keep {
+				kept = append(kept, m)
+			}
+			nKept += b2i(keep)
+		default:
+			if m != lastAll {
+				nAll, lastAll = nAll+1, m
+			}
+			if keep && m != lastKept {
+				nKept, lastKept = nKept+1, m
+			}
 		}
 	}
-	slices.Sort(kept)
-	slices.Sort(all)
-	kept, all = slices.Compact(kept), slices.Compact(all)
+	if !inOrder {
+		slices.Sort(kept)
+		slices.Sort(all)
+		kept, all = slices.Compact(kept), slices.Compact(all)
+		nKept, nAll = len(kept), len(all)
+	}
 	r.kept, r.all = kept, all
-	notify := len(kept) > 0 && len(kept) >= minMinutes
+	notify := nKept > 0 && nKept >= minMinutes
 	if s != nil {
-		*s = tracing.Score{Value: float64(len(kept)), Threshold: float64(max(1, minMinutes)), Sightings: len(x.Sightings)}
-		s.Minutes[0], s.Minutes[1] = float64(len(kept)), float64(len(all)-len(kept))
-		if len(kept) > 0 {
-			s.DayMillis = floorDiv(kept[0]*60_000, 86_400_000) * 86_400_000
+		*s = tracing.Score{Value: float64(nKept), Threshold: float64(max(1, minMinutes)), Sightings: len(x.Sightings)}
+		s.Minutes[0], s.Minutes[1] = float64(nKept), float64(nAll-nKept)
+		if nKept > 0 {
+			s.DayMillis = floorDiv(first*60_000, 86_400_000) * 86_400_000
 		}
 	}
 	return notify, nil
@@ -213,4 +240,11 @@ func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence
 	slices.Sort(minutes)
 	ev.Minutes = len(slices.Compact(minutes))
 	return ev.Kept > 0 && ev.Minutes >= minMinutes, ev
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

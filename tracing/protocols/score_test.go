@@ -134,8 +134,9 @@ func TestRulesScore(t *testing.T) {
 }
 
 // BenchmarkRuleScore measures one evaluation of each protocol's deployed
-// rule on a 25-minute exposure, through Score (the engine's path when it
-// keeps per-pair scores) and Decide.
+// rule on a 25-minute exposure, through Score (the engine's path: it keeps
+// per-pair scores) and Decide, and of GAEN's nhs preset, whose smoother
+// steps through every second of an exposure window.
 func BenchmarkRuleScore(b *testing.B) {
 	for _, p := range protocols.All()[:4] {
 		x := exposureOf(b, p, 4, 25, -50, -70, -85, -95)
@@ -160,5 +161,20 @@ func BenchmarkRuleScore(b *testing.B) {
 				}
 			}
 		})
+		if p.Name() == "gaen" {
+			nhs, err := gaen.RuleParams{Preset: "nhs"}.NewRule()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run("gaen-nhs/score", func(b *testing.B) {
+				var s tracing.Score
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := nhs.(tracing.Scorer).Score(x, &s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
