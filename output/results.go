@@ -48,11 +48,18 @@ const (
 //     positives, uploads, notifications and people confined;
 //   - epidemic_rt: per run and infection day, the cohort reproduction
 //     number (complete = the cohort has finished being infectious).
+//
+// With Options.PairScores, pair_scores comes last: per arm and pair the
+// arm's rule could score, the protocol's exposure summary, the ground
+// truth and the verdict.
 func ResultTables(r *sim.Result, o Options) []table.Table {
 	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r),
 		falsePositivesTable(r)}
 	if r.Epidemic != nil {
 		ts = append(ts, epidemicArmsTable(r), epidemicDailyTable(r), epidemicRtTable(r))
+	}
+	if o.PairScores {
+		ts = append(ts, pairsTable(r))
 	}
 	return ts
 }
@@ -130,7 +137,8 @@ func armsTable(r *sim.Result, o Options) table.Table {
 		"coverage", table.Float, "coverage_ci_low", table.Float, "coverage_ci_high", table.Float,
 		"pairwise_coverage", table.Float, "false_positive_rate", table.Float,
 		"false_positive_rate_ci_low", table.Float, "false_positive_rate_ci_high", table.Float,
-		"matched_sightings", table.Int, "sightings", table.Int)}
+		"matched_sightings", table.Int, "sightings", table.Int,
+		"auc", table.Float, "auc_ci_low", table.Float, "auc_ci_high", table.Float)}
 	for _, a := range r.Arms {
 		s := Arm(r, a, o)
 		t.Rows = append(t.Rows, []any{s.Name, s.Protocol, float64(s.Adoption),
@@ -142,7 +150,8 @@ func armsTable(r *sim.Result, o Options) table.Table {
 			float64(s.Coverage), float64(s.CoverageCILow), float64(s.CoverageCIHigh),
 			float64(s.PairwiseCoverage), float64(s.FalsePositiveRate),
 			float64(s.FalsePositiveRateCILow), float64(s.FalsePositiveRateCIHigh),
-			s.MatchedSightings, s.Sightings})
+			s.MatchedSightings, s.Sightings,
+			float64(s.AUC), float64(s.AUCCILow), float64(s.AUCCIHigh)})
 	}
 	return t
 }

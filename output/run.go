@@ -107,6 +107,7 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 		if o.ArmSeries, err = ArmSeries(canon); err != nil {
 			return nil, err
 		}
+		o.PairScores = canon.Metrics.PairScores
 	}
 	tables := ResultTables(r, o)
 	var figs []Figure

@@ -64,6 +64,9 @@ type Options struct {
 	// protocol, calibration and rule) share one (see ArmSeries). Nil when
 	// the scenario is unknown: each arm is then a curve of its own.
 	ArmSeries map[string]string
+	// PairScores writes tables/pair_scores (scenario key
+	// metrics.pair_scores); the AUC is reported either way.
+	PairScores bool
 }
 
 // Series returns the label of the curve arm belongs to (the arm's own
@@ -160,6 +163,8 @@ type Summary struct {
 	// ArmSummary.Unestimable).
 	CIMethod      string `json:"ci_method"`
 	MinIndexCases int    `json:"min_index_cases"`
+	// AUCMethod names how the arms' AUC intervals were computed.
+	AUCMethod string `json:"auc_method"`
 	// Epidemic is the epidemic layer's run-wide outcome, absent when the
 	// scenario's epidemic is off.
 	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
@@ -230,6 +235,14 @@ type ArmSummary struct {
 	FalsePositiveRateCIHigh Num   `json:"false_positive_rate_ci_high"`
 	MatchedSightings        int64 `json:"matched_sightings"`
 	Sightings               int64 `json:"sightings"`
+	// AUC is the area under the ROC curve of the arm's rule: the chance
+	// that a close contact's score (the rule's decision statistic, see
+	// sim.PairScore) is above that of a pair that was not one, over the
+	// pairs the rule could score; AUCCILow and AUCCIHigh its 95 %
+	// bootstrap interval over index cases (AUCMethod).
+	AUC       Num `json:"auc"`
+	AUCCILow  Num `json:"auc_ci_low"`
+	AUCCIHigh Num `json:"auc_ci_high"`
 	// Unestimable names each quantity that is null because the run is too
 	// small to estimate it, with the reason and what to enlarge
 	// ("capture": "only 3 index cases with close contacts where both had
@@ -334,6 +347,18 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	if why, ok := s.Unestimable["coverage"]; ok {
 		s.Unestimable["recall"] = why
 	}
+	s.AUC, s.AUCCILow, s.AUCCIHigh = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
+	for i := range r.Arms {
+		// A result without any pair scores (one built by hand, not by
+		// the engine) has no AUC to speak of: null, without a reason.
+		if r.Arms[i].Name == a.Name && len(r.Pairs) > 0 {
+			e := aucEstimate(r, i)
+			s.AUC, s.AUCCILow, s.AUCCIHigh = Num(e.value), Num(e.lo), Num(e.hi)
+			if e.why != "" {
+				s.Unestimable["auc"] = e.why
+			}
+		}
+	}
 	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
 	if why, ok := s.Unestimable["capture"]; ok {
 		s.Unestimable["pairwise_coverage"] = why
@@ -372,7 +397,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
 		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
 		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{}, Files: []string{},
-		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases,
+		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases, AUCMethod: AUCMethod,
 	}
 	for _, d := range r.Daily {
 		if d.Day == 0 {

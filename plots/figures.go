@@ -320,96 +320,9 @@ func precisionFigure(r *sim.Result, o output.Options) (Figure, error) {
 	return f, nil
 }
 
-// operatingPoints draws one labelled point per arm.
-func operatingPoints(p *Plot, r *sim.Result, o output.Options, xy func(output.ArmSummary) (float64, float64)) error {
-	arms := armSummaries(r, o)
-	protos := protocols(r)
-	var all plotter.XYs
-	var labels []string
-	for pi, proto := range protos {
-		var pts plotter.XYs
-		for _, a := range arms {
-			if a.Protocol != proto {
-				continue
-			}
-			x, y := xy(a)
-			if !finite(x, y) {
-				continue
-			}
-			pts = append(pts, plotter.XY{X: x, Y: y})
-			all = append(all, plotter.XY{X: x, Y: y})
-			labels = append(labels, " "+a.Name)
-		}
-		if len(pts) == 0 {
-			continue
-		}
-		s, err := plotter.NewScatter(pts)
-		if err != nil {
-			return err
-		}
-		s.Color = col(pi)
-		s.Shape = glyph(pi)
-		s.Radius = vg.Points(4)
-		p.Add(s)
-		p.Legend.Add(proto, s)
-	}
-	if len(all) > 0 {
-		l, err := plotter.NewLabels(plotter.XYLabels{XYs: all, Labels: labels})
-		if err != nil {
-			return err
-		}
-		for i := range l.TextStyle {
-			l.TextStyle[i].Font.Size = vg.Points(8)
-		}
-		p.Add(l)
-	}
-	return nil
-}
-
-func rocFigure(r *sim.Result, o output.Options) (Figure, error) {
-	f := Figure{Name: FigROC, Title: "True-positive rate against false-positive rate",
-		Caption: "Each point is one arm, an operating point of its protocol's rule: the share of close contacts " +
-			"notified (recall) against the share of non-contacts within radio range who were notified anyway " +
-			"(false-positive rate). The result holds no per-pair scores, so the curve over a rule's threshold " +
-			"is traced by arms with different rules, not by sweeping a score. Up and to the left is better."}
-	p := newPlot(f.Title, "false-positive rate", "recall (true-positive rate)")
-	if err := operatingPoints(p, r, o, func(a output.ArmSummary) (float64, float64) {
-		return float64(a.FalsePositiveRate), float64(a.Recall)
-	}); err != nil {
-		return f, err
-	}
-	diag := plotter.NewFunction(func(x float64) float64 { return x })
-	diag.Color = color2(0.6)
-	diag.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
-	p.Add(diag)
-	p.Legend.Add("chance", diag)
-	p.X.Min, p.Y.Min = 0, 0
-	p.X.Max = math.Max(p.X.Max*1.25, 0.05)
-	p.Y.Max = math.Max(p.Y.Max*1.15, 0.05)
-	f.Plot = p
-	return f, nil
-}
-
 func color2(gray float64) color.Color {
 	g := uint8(255 * gray)
 	return color.RGBA{g, g, g, 255}
-}
-
-func prFigure(r *sim.Result, o output.Options) (Figure, error) {
-	f := Figure{Name: FigPR, Title: "Precision against recall",
-		Caption: "Each point is one arm: how many notifications were right (precision) against how many close " +
-			"contacts were found (recall). As for the ROC figure, arms stand for operating points of the rules. " +
-			"Up and to the right is better."}
-	p := newPlot(f.Title, "recall (share of close contacts notified)", "precision")
-	if err := operatingPoints(p, r, o, func(a output.ArmSummary) (float64, float64) {
-		return float64(a.Recall), float64(a.Precision)
-	}); err != nil {
-		return f, err
-	}
-	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1
-	p.X.Max = math.Max(p.X.Max*1.3, 0.05)
-	f.Plot = p
-	return f, nil
 }
 
 func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {

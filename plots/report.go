@@ -366,6 +366,7 @@ var glossary = []struct{ Term, Text string }{
 	{"Recall", "Another name for the share of close contacts found; here it equals coverage."},
 	{"False-positive rate", "Of the people within radio range of an index case who were not close contacts, the share notified anyway."},
 	{"Pairwise law (a²)", "If a share a of people install the app at random, about a × a of pairs have it on both phones, so coverage is roughly capture × a²."},
+	{"AUC", "Area under the ROC curve: the chance that the app's own score for a real close contact (for example the weighted minutes of the German rule) is higher than for someone in radio range who was not one. 0.5 is no better than picking people at random, 1 a perfect separation, whatever threshold the app sets."},
 	{"Attenuation", "How much weaker the Bluetooth signal arrived than it was sent, in decibels (dB). Apps use it to guess distance: more attenuation, farther away."},
 	{"95 % interval", "If the same kind of town were simulated again (a new seed: new people, phones, installs and diagnoses), the value would fall in this range about 95 times in 100. It is worked out from how much the index cases differ from one another, each counted with all of its contacts, since the contacts of one person share that person's phone, household and places and are not independent; index cases who share a household, a class or workplace, or a bus are allowed to be alike too. A run with few index cases gets a wide range, and below 10 index cases a number is not given at all."},
 	{"Not estimated (n/a)", "A number the run was too small or too short to estimate: too few index cases with the contacts it needs, or, for the epidemic, too few days for infections to run their course. summary.json gives the reason under unestimable."},
@@ -441,8 +442,8 @@ Output hash <code>{{.S.OutputHash}}</code>.</p>
 {{end}}
 <h2>The numbers</h2>
 <table>
-<tr><th>Arm</th><th>App</th><th>Adoption</th><th>Close contacts</th><th>Notified</th><th>Coverage</th><th>Capture</th><th>Precision</th><th>False-positive rate</th></tr>
-{{range .S.Arms}}<tr><td>{{.Name}}</td><td class="l">{{proto .Protocol}}</td><td>{{pct .Adoption}}</td><td>{{.CloseContacts}}</td><td>{{.Notifications}}</td><td>{{pct .Coverage}}</td><td>{{pct .Capture}}</td><td>{{pct .Precision}}</td><td>{{num .FalsePositiveRate 3}}</td></tr>
+<tr><th>Arm</th><th>App</th><th>Adoption</th><th>Close contacts</th><th>Notified</th><th>Coverage</th><th>Capture</th><th>Precision</th><th>False-positive rate</th><th>AUC</th></tr>
+{{range .S.Arms}}<tr><td>{{.Name}}</td><td class="l">{{proto .Protocol}}</td><td>{{pct .Adoption}}</td><td>{{.CloseContacts}}</td><td>{{.Notifications}}</td><td>{{pct .Coverage}}</td><td>{{pct .Capture}}</td><td>{{pct .Precision}}</td><td>{{num .FalsePositiveRate 3}}</td><td>{{num .AUC 2}}</td></tr>
 {{end}}</table>
 <p class="facts">Close contacts are pairs (index case, contact) in the index case's infectious window.
 The tables behind every figure are in <code>tables/</code> (CSV and Parquet); the figures alone in <code>plots/</code>.</p>

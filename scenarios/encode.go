@@ -40,6 +40,10 @@ func newEncoder(comments bool) *strictyaml.Encoder {
 			// detection-only scenarios keep the encoding (and hash) they
 			// had before the layer existed; reading it back gives the same
 			// defaults.
+			if f.Owner == scenarioType && f.Name == "experiment" {
+				// A population run has no experiment block.
+				return v.IsNil()
+			}
 			return f.Owner == scenarioType && f.Name == "epidemic" && v.Interface() == any(epidemic.DefaultParams())
 		},
 	}

@@ -46,6 +46,13 @@ type engine struct {
 	groups   []*group
 	armGroup []int
 	rules    []tracing.Rule
+	// Per-pair scores (pairs.go): each arm's rule as a Scorer, the summary
+	// of an empty exposure, the day's exposure summaries, and the pairs
+	// scored so far.
+	scorers  []tracing.Scorer
+	zero     []tracing.Score
+	exps     [][]exposureScore
+	pairs    []PairScore
 	maxAdopt float64
 
 	// Per-day state.
@@ -126,7 +133,12 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pop, err := agents.Build(sc.Population, sc.Radio, sc.Seed)
+	var pop *agents.Population
+	if sc.Experiment != nil {
+		pop, err = agents.BuildExperiment(*sc.Experiment, sc.Days, sc.Radio, sc.Seed)
+	} else {
+		pop, err = agents.Build(sc.Population, sc.Radio, sc.Seed)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +174,9 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		g.maxAdopt = math.Max(g.maxAdopt, a.Adoption)
 		e.maxAdopt = math.Max(e.maxAdopt, a.Adoption)
 		e.armGroup = append(e.armGroup, gi)
+	}
+	if err := e.setupScores(); err != nil {
+		return nil, err
 	}
 	for gi, g := range e.groups {
 		if err := g.setupDevices(pop, model, sc.Seed, gi, e.start, sc.Radio); err != nil {
@@ -222,6 +237,12 @@ func (e *engine) diagnosedMax(i, d int) bool {
 // depend on any arm, so every arm sees the same index cases.
 func (e *engine) drawDiagnoses() {
 	e.diagDay = make([]int16, len(e.pop.People))
+	if e.pop.IndexDay != nil {
+		// An experiment fixes its index cases: every handset on its
+		// session's day.
+		copy(e.diagDay, e.pop.IndexDay)
+		return
+	}
 	for i := range e.diagDay {
 		e.diagDay[i] = -1
 		for d := e.sc.Diagnosis.FirstDay; d < e.sc.Days; d++ {
@@ -231,6 +252,15 @@ func (e *engine) drawDiagnoses() {
 			}
 		}
 	}
+}
+
+// firstDay is the first day with diagnoses: diagnosis.first_day, or 0 in
+// an experiment, whose handsets are index cases from the first session on.
+func (e *engine) firstDay() int {
+	if e.pop.IndexDay != nil {
+		return 0
+	}
+	return e.sc.Diagnosis.FirstDay
 }
 
 // installedArm reports whether person i has arm ai's app on day d.

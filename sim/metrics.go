@@ -171,7 +171,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 				isIndex[p] = true
 			}
 		}
-	} else if d >= sc.Diagnosis.FirstDay {
+	} else if d >= e.firstDay() {
 		for i := range e.pop.People {
 			if !e.diagnosedMax(i, d) {
 				continue
@@ -203,6 +203,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		sum.Sightings += row.Sightings
 		nots := notified[ai]
 		det := detected[ai]
+		e.sortScores(ai)
 		ups := uploaded[ai]
 		// bump counts a verdict in every breakdown; app says whether both
 		// the index case and the contact had the arm's app.
@@ -287,6 +288,9 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 						}
 						cb.detect(db, ok)
 					}
+					if up && app {
+						e.addPair(ai, ix, c, true, false, d)
+					}
 					if c.close {
 						row.CloseContacts++
 						row.FN++
@@ -307,6 +311,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					a++
 				case a >= len(cs) || ns[b].Person < cs[a].other:
 					c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
+					e.addPair(ai, ix, &c, false, true, d)
 					row.FP++
 					row.Notifications++
 					cur.FP++
@@ -317,6 +322,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 				default:
 					c := &cs[a]
 					app := ixApp && e.installedArm(ai, int(c.other), d)
+					e.addPair(ai, ix, c, true, true, d)
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
 					e.det[ai][db].Pairs++
 					e.det[ai][db].Detected++
@@ -395,6 +401,9 @@ func (e *engine) finish() *Result {
 			}
 		}
 	}
+	// Pairs were recorded day by day; present them arm by arm.
+	slices.SortStableFunc(e.pairs, func(a, b PairScore) int { return cmp.Compare(a.Arm, b.Arm) })
+	r.Pairs, e.pairs = e.pairs, nil
 	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1)
 	r.build = nil
 	for _, s := range e.att.s {

@@ -35,6 +35,11 @@ type Result struct {
 	// notification, per arm, of every notification (true positives and
 	// false alarms apart), the last bin censored.
 	Delays []DelayRow `json:"delays"`
+	// Pairs are the (index case, contact) pairs each arm's rule scored or
+	// could have scored, with the rule's exposure summary, the ground truth
+	// and the verdict (PairScore), arm by arm, then by day of diagnosis,
+	// index case and contact: the ROC curves and the AUC come from them.
+	Pairs []PairScore `json:"pairs"`
 	// IndexCases are every arm's index cases with their own verdicts, in
 	// (arm, day, person) order: the clusters the intervals resample.
 	IndexCases []IndexCase `json:"index_cases"`
@@ -305,8 +310,9 @@ func (r *Result) computeHash() error {
 		CaseDetect  []IndexCaseDetection
 		Epidemic    *EpidemicResult `json:",omitempty"`
 		FalsePos    []FalsePositiveRow
+		Pairs       []PairScore `json:",omitempty"`
 	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err
