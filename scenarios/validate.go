@@ -201,7 +201,9 @@ func (v *validator) arms(sc *Scenario) {
 			names[a.Name] = i
 		}
 		v.Fraction(f+".adoption", a.Adoption)
-		if sc.Population.Geographic() {
+		if sc.Population.Geographic() && sc.Experiment == nil {
+			// (An experiment with population.area is refused once, by
+			// the experiment check: its people are the handsets.)
 			v.areaAdoption(sc, a, f)
 		} else if own, ok := Ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
 			v.errorf(f+".adoption", "is %v, but only %.3f of the population own a smartphone "+
