@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/radio"
@@ -20,10 +21,15 @@ const (
 	Market
 	Cafe
 	Bus
+	// Tram, Queue and Room are the venues of experiment set-ups
+	// (Experiment); a synthesised town has none.
+	Tram
+	Queue
+	Room
 	NumKinds
 )
 
-var kindNames = [...]string{"home", "school", "work", "market", "cafe", "bus"}
+var kindNames = [...]string{"home", "school", "work", "market", "cafe", "bus", "tram", "queue", "room"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -33,7 +39,29 @@ func (k Kind) String() string {
 }
 
 // Kinds lists every venue type in order.
-func Kinds() []Kind { return []Kind{Home, School, Work, Market, Cafe, Bus} }
+func Kinds() []Kind { return []Kind{Home, School, Work, Market, Cafe, Bus, Tram, Queue, Room} }
+
+// ParseKind parses a venue type's name ("home", ..., "room").
+func ParseKind(s string) (Kind, error) {
+	for i, n := range kindNames {
+		if s == n {
+			return Kind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown venue kind %q (want one of %s)", s, strings.Join(kindNames[:], ", "))
+}
+
+// MarshalText implements encoding.TextMarshaler (YAML, JSON).
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler (YAML, JSON).
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := ParseKind(string(b))
+	if err == nil {
+		*k = v
+	}
+	return err
+}
 
 // Site is a building or place: Rooms rooms of RoomW x RoomD metres side by
 // side along x, one wall between neighbours (a row of tube houses, one floor
@@ -63,6 +91,10 @@ type Site struct {
 	// coordinates; the engine's contacts never read it (people meet
 	// inside a site), the adversary's sniffers do.
 	X, Y float32
+	// Layout, when not nil, places the seats and bodies by hand (an
+	// experiment's venue): SeatPos reads it, and PeopleBetween counts its
+	// bodies instead of estimating them from the density.
+	Layout *Layout
 }
 
 // Person flags.
@@ -126,6 +158,14 @@ type Population struct {
 	Clusters []Cluster
 	// travel is the day-trip plan of a multi-province area (nil: none).
 	travel *travelPlan
+	// IndexDay, when not nil, fixes who is an index case: person i on day
+	// IndexDay[i] (-1: never), in place of the scenario's diagnosis draws.
+	// An experiment makes every handset an index case on its session's
+	// day.
+	IndexDay []int16
+	// sessions, when not nil, are the stays of each day (an experiment's
+	// schedule), in place of the synthesised schedules.
+	sessions [][]Stay
 }
 
 // Validate reports every parameter out of range, each as a *check.Error
@@ -169,6 +209,9 @@ func (p Params) Validate() error {
 	l.Fraction("bus_share", p.BusShare)
 	l.IntBetween("bus_capacity", p.BusCapacity, 1, 200)
 	l.Between("bus_minutes", p.BusMinutes, 1, 240)
+	if p.BusRides != 0 && p.BusRides != 1 && (p.BusRides%2 != 0 || p.BusRides > 8) {
+		l.Add("bus_rides", "want 0, 1, 2, 4, 6 or 8 rides a day (beyond 2, round trips at midday), got %d", p.BusRides)
+	}
 	l.Fraction("market_daily", p.MarketDaily)
 	l.Between("market_minutes", p.MarketMinutes, 1, 240)
 	l.IntBetween("people_per_market", p.PeoplePerMarket, 10, 1<<30)
@@ -192,6 +235,7 @@ func (p Params) Validate() error {
 	l.Fraction(g+"bluetooth_off", ph.BluetoothOff)
 	l.Fraction(g+"battery_saver_kill", ph.BatterySaverKill)
 	l.Fraction(g+"foreground", ph.Foreground)
+	ph.CarriageByActivity.validate(l, g+"carriage_by_activity")
 	return l.Err()
 }
 

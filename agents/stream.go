@@ -22,6 +22,9 @@ const (
 	SubUpload
 	SubKeys
 	SubSampling
+	// SubCarriage draws where a phone is during each stay
+	// (Phones.CarriageByActivity).
+	SubCarriage
 	// SubGeo keys a census population's placement of clusters and sites.
 	SubGeo
 	// SubTravel keys inter-province day trips.

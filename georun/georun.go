@@ -140,6 +140,9 @@ type Manifest struct {
 	Provinces []string `json:"provinces"`
 	// Parts are the provinces this folder holds, each with its file.
 	Parts []ManifestPart `json:"parts"`
+	// Files are the folder's files, this one included, relative to it
+	// and sorted (the listing package internal/outdir reads).
+	Files []string `json:"files"`
 }
 
 // ManifestPart is one province a shard folder holds.
@@ -154,44 +157,48 @@ type ManifestPart struct {
 }
 
 // WriteShard writes a shard's finished results in dir (by convention
-// shard.Dir() under the run's folder): each province's
-// result as provinces/SLUG.json, the whole scenario as scenario.yaml, then
-// the manifest, last, so that a folder with a manifest is complete.
-func WriteShard(dir string, p *Plan, shard sweeprun.ShardID, parts []scenarios.ProvincePart, results []*sim.Result) error {
+// shard.Dir() under the run's folder): each province's result as
+// provinces/SLUG.json, the whole scenario as scenario.yaml, then the
+// manifest, last, so that a folder with a manifest is complete. It
+// returns the manifest.
+func WriteShard(dir string, p *Plan, shard sweeprun.ShardID, parts []scenarios.ProvincePart, results []*sim.Result) (*Manifest, error) {
 	if len(parts) != len(results) {
-		return fmt.Errorf("%d results for %d provinces", len(results), len(parts))
+		return nil, fmt.Errorf("%d results for %d provinces", len(results), len(parts))
 	}
-	m := &Manifest{Format: Format, Scenario: p.Scenario.Name, ScenarioHash: p.Hash, Shard: shard, Parts: []ManifestPart{}}
+	m := &Manifest{Format: Format, Scenario: p.Scenario.Name, ScenarioHash: p.Hash, Shard: shard, Parts: []ManifestPart{},
+		Files: []string{ManifestFile, ScenarioFile}}
 	for _, pt := range p.Parts {
 		m.Provinces = append(m.Provinces, pt.Province)
 	}
 	if err := os.MkdirAll(filepath.Join(dir, PartsDir), 0o755); err != nil {
-		return err
+		return nil, err
 	}
 	yml, err := scenarios.Encode(p.Scenario, nil, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(dir, ScenarioFile), yml, atomicfile.Output); err != nil {
-		return err
+		return nil, err
 	}
 	for i, pt := range parts {
 		b, err := json.Marshal(results[i])
 		if err != nil {
-			return err
+			return nil, err
 		}
 		file := filepath.Join(PartsDir, pt.Province+".json")
 		if err := atomicfile.WriteBytes(filepath.Join(dir, file), append(b, '\n'), atomicfile.Output); err != nil {
-			return err
+			return nil, err
 		}
 		m.Parts = append(m.Parts, ManifestPart{Index: pt.Index, Province: pt.Province, People: pt.People,
 			Seed: pt.Scenario.Seed, File: filepath.ToSlash(file), WallSeconds: results[i].WallSeconds})
+		m.Files = append(m.Files, filepath.ToSlash(file))
 	}
+	slices.Sort(m.Files)
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return atomicfile.WriteBytes(filepath.Join(dir, ManifestFile), append(b, '\n'), atomicfile.Output)
+	return m, atomicfile.WriteBytes(filepath.Join(dir, ManifestFile), append(b, '\n'), atomicfile.Output)
 }
 
 // IsShard reports whether dir holds a province shard's manifest.

@@ -66,7 +66,7 @@ func TestShardsEqualWhole(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := filepath.Join(dir, "shard-"+parts[0].Province)
-		if err := WriteShard(d, plan, sweeprun.ShardID{Index: i, Count: 2}, parts, rs); err != nil {
+		if _, err := WriteShard(d, plan, sweeprun.ShardID{Index: i, Count: 2}, parts, rs); err != nil {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, d)
@@ -176,7 +176,7 @@ func TestMergeRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := filepath.Join(dir, name)
-		if err := WriteShard(d, p, sweeprun.ShardID{Index: i, Count: 2}, parts, rs); err != nil {
+		if _, err := WriteShard(d, p, sweeprun.ShardID{Index: i, Count: 2}, parts, rs); err != nil {
 			t.Fatal(err)
 		}
 		return d

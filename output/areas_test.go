@@ -137,6 +137,3 @@ func TestCensusSummary(t *testing.T) {
 		}
 	}
 }
-
-// sameFloat says two values are equal or both NaN.
-func sameFloat(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }

@@ -31,7 +31,8 @@ const (
 //   - app_detection_by_distance: share of app-to-app pairs in range of an
 //     index case whose phones matched a sighting, by distance band;
 //   - notification_delays: hours from first matched exposure to
-//     notification, with the cumulative share;
+//     notification, of every notification and of true positives and false
+//     alarms apart, with the cumulative shares; the last bin is censored;
 //   - attenuation_samples: the engine's reservoir of (true distance,
 //     observed attenuation) samples;
 //   - false_positives: each arm's false alarms by the true distance band
@@ -53,7 +54,8 @@ const (
 //   - by_area: per arm and area (district or province), the people and
 //     their installs, index cases, close contacts, verdicts and
 //     notifications counted where the person concerned lives, with
-//     coverage, capture and precision and their 95 % Wilson intervals.
+//     coverage, capture and precision and their 95 % intervals (each
+//     index case a cluster of its verdicts about the area's residents).
 //
 // With the adversary on (scenario key adversary), one more:
 //
@@ -61,6 +63,10 @@ const (
 //     key (sniffers, app users in range, linked-time share, mean track
 //     minutes, uploaders traced, homes identified, each share with its
 //     95 % Wilson interval), the sniffer log's size and the export read.
+//
+// With Options.PairScores, pair_scores comes last (after by_area and
+// privacy): per arm and pair the arm's rule could score, the protocol's
+// exposure summary, the ground truth and the verdict.
 func ResultTables(r *sim.Result, o Options) []table.Table {
 	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r),
 		falsePositivesTable(r)}
@@ -72,6 +78,9 @@ func ResultTables(r *sim.Result, o Options) []table.Table {
 	}
 	if r.Privacy != nil {
 		ts = append(ts, privacyTable(r))
+	}
+	if o.PairScores {
+		ts = append(ts, pairsTable(r))
 	}
 	return ts
 }
@@ -149,7 +158,8 @@ func armsTable(r *sim.Result, o Options) table.Table {
 		"coverage", table.Float, "coverage_ci_low", table.Float, "coverage_ci_high", table.Float,
 		"pairwise_coverage", table.Float, "false_positive_rate", table.Float,
 		"false_positive_rate_ci_low", table.Float, "false_positive_rate_ci_high", table.Float,
-		"matched_sightings", table.Int, "sightings", table.Int)}
+		"matched_sightings", table.Int, "sightings", table.Int,
+		"auc", table.Float, "auc_ci_low", table.Float, "auc_ci_high", table.Float)}
 	for _, a := range r.Arms {
 		s := Arm(r, a, o)
 		t.Rows = append(t.Rows, []any{s.Name, s.Protocol, float64(s.Adoption),
@@ -161,7 +171,8 @@ func armsTable(r *sim.Result, o Options) table.Table {
 			float64(s.Coverage), float64(s.CoverageCILow), float64(s.CoverageCIHigh),
 			float64(s.PairwiseCoverage), float64(s.FalsePositiveRate),
 			float64(s.FalsePositiveRateCILow), float64(s.FalsePositiveRateCIHigh),
-			s.MatchedSightings, s.Sightings})
+			s.MatchedSightings, s.Sightings,
+			float64(s.AUC), float64(s.AUCCILow), float64(s.AUCCIHigh)})
 	}
 	return t
 }
@@ -212,21 +223,36 @@ func detectionTable(r *sim.Result) table.Table {
 	return t
 }
 
+// delaysTable is the delay histogram of every notification: per arm and
+// hour, the notifications, of them true positives and false alarms, and
+// the cumulative share of each; censored marks the last bin, which holds
+// every delay of that many hours or more.
 func delaysTable(r *sim.Result) table.Table {
 	t := table.Table{Name: TableDelays, Columns: cols(
-		"arm", table.String, "hours", table.Int, "count", table.Int, "cumulative_share", table.Float)}
-	totals := map[string]int64{}
+		"arm", table.String, "hours", table.Int, "censored", table.Int,
+		"notifications", table.Int, "true_positives", table.Int, "false_alarms", table.Int,
+		"cumulative_share", table.Float, "true_positive_cumulative_share", table.Float,
+		"false_alarm_cumulative_share", table.Float)}
+	type sums struct{ all, tp, fp int64 }
+	totals := map[string]sums{}
 	for _, d := range r.Delays {
-		totals[d.Arm] += d.Count
+		s := totals[d.Arm]
+		totals[d.Arm] = sums{s.all + d.TruePositives + d.FalseAlarms, s.tp + d.TruePositives, s.fp + d.FalseAlarms}
 	}
-	var run int64
+	var run sums
 	prev := ""
 	for _, d := range r.Delays {
 		if d.Arm != prev {
-			run, prev = 0, d.Arm
+			run, prev = sums{}, d.Arm
 		}
-		run += d.Count
-		t.Rows = append(t.Rows, []any{d.Arm, d.Hours, d.Count, Ratio(run, totals[d.Arm])})
+		run = sums{run.all + d.TruePositives + d.FalseAlarms, run.tp + d.TruePositives, run.fp + d.FalseAlarms}
+		tot := totals[d.Arm]
+		censored := 0
+		if d.Censored {
+			censored = 1
+		}
+		t.Rows = append(t.Rows, []any{d.Arm, d.Hours, censored, d.TruePositives + d.FalseAlarms, d.TruePositives, d.FalseAlarms,
+			Ratio(run.all, tot.all), Ratio(run.tp, tot.tp), Ratio(run.fp, tot.fp)})
 	}
 	return t
 }

@@ -5,12 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"github.com/bluesim/bluesim/privacy"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/privacy"
 	"github.com/bluesim/bluesim/sim"
 	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/table"
@@ -61,6 +63,60 @@ type Options struct {
 	// Census is the scenario's census area, scale and level (nil for a
 	// town); WriteRun fills it from the scenario.
 	Census *Census
+	// ArmSeries maps each arm's name to the curve it belongs to in the
+	// figures against adoption: arms that differ only in adoption (same
+	// protocol, calibration and rule) share one (see ArmSeries). Nil when
+	// the scenario is unknown: each arm is then a curve of its own.
+	ArmSeries map[string]string
+	// PairScores writes tables/pair_scores (scenario key
+	// metrics.pair_scores); the AUC is reported either way.
+	PairScores bool
+}
+
+// Series returns the label of the curve arm belongs to (the arm's own
+// name when ArmSeries does not say).
+func (o Options) Series(arm string) string {
+	if s, ok := o.ArmSeries[arm]; ok {
+		return s
+	}
+	return arm
+}
+
+// ArmSeries groups the scenario's arms into curves against adoption: arms
+// of one family (scenarios.Arm.Family: same protocol, calibration and
+// rule) form one curve, labelled with the protocol when it is the
+// protocol's only family in the run, else with its arms' names.
+func ArmSeries(sc scenarios.Scenario) (map[string]string, error) {
+	type family struct {
+		key, protocol string
+		arms          []string
+	}
+	var fams []*family
+	perProtocol := map[string]int{}
+	for _, a := range sc.Arms {
+		key, err := a.Family()
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(fams, func(f *family) bool { return f.key == key })
+		if i < 0 {
+			fams = append(fams, &family{key: key, protocol: a.Protocol})
+			perProtocol[a.Protocol]++
+			i = len(fams) - 1
+		}
+		fams[i].arms = append(fams[i].arms, a.Name)
+	}
+	out := map[string]string{}
+	for _, f := range fams {
+		label := f.protocol
+		if perProtocol[f.protocol] > 1 {
+			label = strings.Join(f.arms, ", ")
+		}
+		for _, a := range f.arms {
+			out[a] = label
+		}
+	}
+	return out, nil
 }
 
 func (o Options) among() string {
@@ -111,18 +167,30 @@ type Summary struct {
 	// ArmSummary.Unestimable).
 	CIMethod      string `json:"ci_method"`
 	MinIndexCases int    `json:"min_index_cases"`
+	// AUCMethod names how the arms' AUC intervals were computed.
+	AUCMethod string `json:"auc_method"`
 	// Epidemic is the epidemic layer's run-wide outcome, absent when the
 	// scenario's epidemic is off.
 	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
 	// Attenuation contrasts the attenuation the phones saw near and far
 	// (findings.go); absent with too few samples.
 	Attenuation *AttenuationReading `json:"attenuation,omitempty"`
+	// DelayCensoredHours is the hours of the delay histograms' last bin,
+	// which holds every delay of that many hours or more: the exposure
+	// began at or before the start of the index case's infectious window,
+	// before which no key is published, so its delay is censored (known
+	// only to be at least that). Null when no notification fell in it.
+	DelayCensoredHours Num `json:"delay_censored_hours"`
 	// Census describes a census population (scenario key
 	// population.area), absent for a synthetic town.
 	Census *Census `json:"census,omitempty"`
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
+	// Files lists every file of the folder, this one included, relative
+	// to it and sorted: after a run the folder holds exactly these (an
+	// earlier run's other files are removed).
+	Files []string `json:"files"`
 
 	// Not deterministic: how the run went on this machine.
 	Workers            int    `json:"workers"`
@@ -174,6 +242,14 @@ type ArmSummary struct {
 	FalsePositiveRateCIHigh Num   `json:"false_positive_rate_ci_high"`
 	MatchedSightings        int64 `json:"matched_sightings"`
 	Sightings               int64 `json:"sightings"`
+	// AUC is the area under the ROC curve of the arm's rule: the chance
+	// that a close contact's score (the rule's decision statistic, see
+	// sim.PairScore) is above that of a pair that was not one, over the
+	// pairs the rule could score; AUCCILow and AUCCIHigh its 95 %
+	// bootstrap interval over index cases (AUCMethod).
+	AUC       Num `json:"auc"`
+	AUCCILow  Num `json:"auc_ci_low"`
+	AUCCIHigh Num `json:"auc_ci_high"`
 	// Unestimable names each quantity that is null because the run is too
 	// small to estimate it, with the reason and what to enlarge
 	// ("capture": "only 3 index cases with close contacts where both had
@@ -187,9 +263,24 @@ type ArmSummary struct {
 	// exposure (findings.go); absent without false positives.
 	FalseAlarms *FalseAlarms `json:"false_alarms,omitempty"`
 	// MedianDelayHours is the hours within which half of the arm's
-	// notifications came, from the first matched exposure; null without
-	// notifications.
-	MedianDelayHours Num `json:"median_delay_hours"`
+	// notifications, true positives and false alarms alike (every
+	// notification, as tables/notification_delays.csv's cumulative_share),
+	// came, counted from the first matched exposure; null without
+	// notifications. When the median falls in the censored last bin
+	// (Summary.DelayCensoredHours) MedianDelayCensored is true and the
+	// value is that bin's hours: the median is at least that.
+	MedianDelayHours    Num  `json:"median_delay_hours"`
+	MedianDelayCensored bool `json:"median_delay_censored"`
+	// TruePositiveMedianDelayHours and FalseAlarmMedianDelayHours are the
+	// same median of the true positives alone and of the false alarms
+	// alone, each with its censored flag.
+	TruePositiveMedianDelayHours    Num  `json:"true_positive_median_delay_hours"`
+	TruePositiveMedianDelayCensored bool `json:"true_positive_median_delay_censored"`
+	FalseAlarmMedianDelayHours      Num  `json:"false_alarm_median_delay_hours"`
+	FalseAlarmMedianDelayCensored   bool `json:"false_alarm_median_delay_censored"`
+	// CensoredDelayShare is the share of the arm's notifications in the
+	// censored last bin; null without notifications.
+	CensoredDelayShare Num `json:"censored_delay_share"`
 	// Privacy is what the scenario's adversary learnt about the arm's
 	// users (package privacy; keys privacy.* in the README); absent when
 	// the adversary is off. Its null values are named in Unestimable
@@ -273,6 +364,18 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	if why, ok := s.Unestimable["coverage"]; ok {
 		s.Unestimable["recall"] = why
 	}
+	s.AUC, s.AUCCILow, s.AUCCIHigh = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
+	for i := range r.Arms {
+		// A result without any pair scores (one built by hand, not by
+		// the engine) has no AUC to speak of: null, without a reason.
+		if r.Arms[i].Name == a.Name && len(r.Pairs) > 0 {
+			e := aucEstimate(r, i)
+			s.AUC, s.AUCCILow, s.AUCCIHigh = Num(e.value), Num(e.lo), Num(e.hi)
+			if e.why != "" {
+				s.Unestimable["auc"] = e.why
+			}
+		}
+	}
 	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
 	if why, ok := s.Unestimable["capture"]; ok {
 		s.Unestimable["pairwise_coverage"] = why
@@ -285,7 +388,7 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 		}
 	}
 	s.FalseAlarms = falseAlarms(r, a.Name)
-	s.MedianDelayHours = medianDelayHours(r, a.Name)
+	setDelays(&s, r)
 	return s
 }
 
@@ -317,8 +420,8 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		DiagnosedAmong:      o.among(),
 		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
 		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
-		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{},
-		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases,
+		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{}, Files: []string{},
+		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases, AUCMethod: AUCMethod,
 	}
 	for _, d := range r.Daily {
 		if d.Day == 0 {
@@ -336,6 +439,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 	}
 	s.Attenuation = attenuationReading(r)
 	s.Census = censusSummary(r, o)
+	s.DelayCensoredHours = delayCensoredHours(r)
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {
 		s.BytesPerAgent = Num(float64(s.PeakRSSBytes) / float64(r.Agents))

@@ -294,21 +294,58 @@ func cmpNum(a, b output.Num) int {
 	return 0
 }
 
-// delayReading gives the median delay of each arm (summary.json's
-// arms[].median_delay_hours).
+// delayReading gives each arm's median delay over every notification and,
+// apart, of true positives and of false alarms, and the share of censored
+// delays (summary.json's arms[].median_delay_hours and its siblings, and
+// delay_censored_hours).
 func delayReading(s *output.Summary) string {
-	var parts []string
+	var parts, censored []string
 	for _, a := range s.Arms {
-		if h := float64(a.MedianDelayHours); finite(h) {
-			parts = append(parts, fmt.Sprintf("%s within %.0f hours", a.Name, h))
+		all := medianDelay(a.MedianDelayHours, a.MedianDelayCensored)
+		if all == "" {
+			continue
+		}
+		part := "for " + a.Name + " " + all
+		var apart []string
+		if tp := medianDelay(a.TruePositiveMedianDelayHours, a.TruePositiveMedianDelayCensored); tp != "" {
+			apart = append(apart, "true positives "+tp)
+		}
+		if fa := medianDelay(a.FalseAlarmMedianDelayHours, a.FalseAlarmMedianDelayCensored); fa != "" {
+			apart = append(apart, "false alarms "+fa)
+		}
+		if len(apart) > 0 {
+			part += " (" + strings.Join(apart, ", ") + ")"
+		}
+		parts = append(parts, part)
+		if sh := float64(a.CensoredDelayShare); finite(sh) && sh > 0 {
+			censored = append(censored, fmt.Sprintf("%s %s", a.Name, pctFine(a.CensoredDelayShare)))
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return "Half of the notifications came, counted from the first exposure the phone recorded: " +
-		strings.Join(parts, ", ") + ". Most of that wait is the time until the index case is diagnosed and " +
-		"shares keys, not the app."
+	text := "Counted from the first exposure the phone recorded, half of all the notifications, right and wrong " +
+		"alike, came " + strings.Join(parts, "; ") + ". Most of that wait is the time until the index " +
+		"case is diagnosed and shares keys, not the app."
+	if h := float64(s.DelayCensoredHours); len(censored) > 0 && finite(h) {
+		text += fmt.Sprintf(" No key is published for the days before an index case's infectious window, so an "+
+			"exposure that began earlier is dated at the window's start and its delay is known only to be at least "+
+			"%.0f hours (censored): %s of the notifications.", h, strings.Join(censored, ", "))
+	}
+	return text
+}
+
+// medianDelay words a median delay of summary.json: "within N hours", or
+// "after N hours or more (censored)" when it fell in the censored bin; ""
+// when there is none.
+func medianDelay(h output.Num, censored bool) string {
+	if !finite(float64(h)) {
+		return ""
+	}
+	if censored {
+		return fmt.Sprintf("after %.0f hours or more (censored)", float64(h))
+	}
+	return fmt.Sprintf("within %.0f hours", float64(h))
 }
 
 // attenuationReading contrasts attenuation near and far (summary.json's
@@ -337,6 +374,7 @@ var glossary = []struct{ Term, Text string }{
 	{"Recall", "Another name for the share of close contacts found; here it equals coverage."},
 	{"False-positive rate", "Of the people within radio range of an index case who were not close contacts, the share notified anyway."},
 	{"Pairwise law (a²)", "If a share a of people install the app at random, about a × a of pairs have it on both phones, so coverage is roughly capture × a²."},
+	{"AUC", "Area under the ROC curve: the chance that the app's own score for a real close contact (for example the weighted minutes of the German rule) is higher than for someone in radio range who was not one. 0.5 is no better than picking people at random, 1 a perfect separation, whatever threshold the app sets."},
 	{"Attenuation", "How much weaker the Bluetooth signal arrived than it was sent, in decibels (dB). Apps use it to guess distance: more attenuation, farther away."},
 	{"95 % interval", "If the same kind of town were simulated again (a new seed: new people, phones, installs and diagnoses), the value would fall in this range about 95 times in 100. It is worked out from how much the index cases differ from one another, each counted with all of its contacts, since the contacts of one person share that person's phone, household and places and are not independent; index cases who share a household, a class or workplace, or a bus are allowed to be alike too. A run with few index cases gets a wide range, and below 10 index cases a number is not given at all."},
 	{"Not estimated (n/a)", "A number the run was too small or too short to estimate: too few index cases with the contacts it needs, or, for the epidemic, too few days for infections to run their course. summary.json gives the reason under unestimable."},
@@ -412,8 +450,8 @@ Output hash <code>{{.S.OutputHash}}</code>.</p>
 {{end}}
 <h2>The numbers</h2>
 <table>
-<tr><th>Arm</th><th>App</th><th>Adoption</th><th>Close contacts</th><th>Notified</th><th>Coverage</th><th>Capture</th><th>Precision</th><th>False-positive rate</th></tr>
-{{range .S.Arms}}<tr><td>{{.Name}}</td><td class="l">{{proto .Protocol}}</td><td>{{pct .Adoption}}</td><td>{{.CloseContacts}}</td><td>{{.Notifications}}</td><td>{{pct .Coverage}}</td><td>{{pct .Capture}}</td><td>{{pct .Precision}}</td><td>{{num .FalsePositiveRate 3}}</td></tr>
+<tr><th>Arm</th><th>App</th><th>Adoption</th><th>Close contacts</th><th>Notified</th><th>Coverage</th><th>Capture</th><th>Precision</th><th>False-positive rate</th><th>AUC</th></tr>
+{{range .S.Arms}}<tr><td>{{.Name}}</td><td class="l">{{proto .Protocol}}</td><td>{{pct .Adoption}}</td><td>{{.CloseContacts}}</td><td>{{.Notifications}}</td><td>{{pct .Coverage}}</td><td>{{pct .Capture}}</td><td>{{pct .Precision}}</td><td>{{num .FalsePositiveRate 3}}</td><td>{{num .AUC 2}}</td></tr>
 {{end}}</table>
 <p class="facts">Close contacts are pairs (index case, contact) in the index case's infectious window.
 The tables behind every figure are in <code>tables/</code> (CSV and Parquet); the figures alone in <code>plots/</code>.</p>

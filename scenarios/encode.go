@@ -40,6 +40,9 @@ func newEncoder(comments bool, sc *Scenario) *strictyaml.Encoder {
 		Doc:      fieldDoc,
 		Omit: func(f strictyaml.Field, v reflect.Value) bool {
 			switch {
+			case f.Owner == scenarioType && f.Name == "experiment":
+				// A population run has no experiment block.
+				return v.IsNil()
 			case f.Owner == scenarioType && f.Name == "epidemic":
 				// The epidemic layer off at its defaults is left out, so
 				// detection-only scenarios keep the encoding (and hash)
@@ -144,5 +147,3 @@ var (
 // rural blocks.
 var townOnlyKeys = []string{"household_size", "age_shares", "apartment_share", "house_width_m", "bus_share",
 	"people_per_market", "people_per_cafe"}
-
-var ()

@@ -8,7 +8,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -99,6 +98,10 @@ type Loaded struct {
 	Base string
 	// Positions maps each field path that some layer set to where.
 	Positions Positions
+	// Renamed lists the arms a --set override renamed because their names
+	// gave a value it changed (see AdoptionName), for the command line to
+	// report.
+	Renamed []Rename
 }
 
 // fileDoc is the top level of a scenario file: the scenario's own keys plus
@@ -118,6 +121,14 @@ type fileDoc struct {
 // and validates the result. Every problem is reported in an ErrorList.
 func Load(path string, sets ...string) (*Loaded, error) {
 	data, err := os.ReadFile(path)
+	if fi, serr := os.Stat(path); err != nil && serr == nil && fi.IsDir() {
+		// A folder is never a scenario: a built-in of that name is meant
+		// (running `bluesim run town` where out/town or ./town exists).
+		if !strings.ContainsAny(path, `/\.`) && isBuiltin(path) {
+			return loadBuiltin(path, sets, nil)
+		}
+		return nil, ErrorList{{File: path, Msg: "is a folder, not a scenario file"}}
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(path, `/\.`) {
 			if isBuiltin(path) {
@@ -250,6 +261,7 @@ func (l *Loaded) applySet(s string) ErrorList {
 	if rest, ok := strings.CutPrefix(path, "sweep."); ok {
 		return l.setSweep(flag, rest, n)
 	}
+	before := armKeys(l.Scenario.Arms)
 	if err := d.SetPath(reflect.ValueOf(&l.Scenario).Elem(), path, n); err != nil {
 		return ErrorList{strictyaml.PathErrorAt(err, flag, Pos{}, path)}
 	}
@@ -259,6 +271,9 @@ func (l *Loaded) applySet(s string) ErrorList {
 		d.Pos[path] = Pos{File: flag}
 	}
 	complete(&l.Scenario, d.Pos)
+	if len(d.Errs) == 0 {
+		l.Renamed = append(l.Renamed, renameArms(l.Scenario.Arms, before, flag)...)
+	}
 	// The flag set this path (and everything under it).
 	d.Pos[path] = Pos{File: flag}
 	l.Positions.Overlay(d.Pos)
@@ -347,7 +362,7 @@ func completeArms(sc *Scenario, pos Positions) {
 			a.Calibrated = proto.Radio().Calibrated
 		}
 		if !pos.Has(p+".name") && a.Name == "" {
-			a.Name = fmt.Sprintf("%s-%s", a.Protocol, strconv.FormatFloat(a.Adoption*100, 'f', -1, 64))
+			a.Name = AdoptionName(a.Protocol, a.Adoption)
 		}
 	}
 }

@@ -69,6 +69,7 @@ func (v *validator) scenario(sc *Scenario) {
 		v.errorf("start", "must be a date (YYYY-MM-DD)")
 	}
 	v.population(sc)
+	v.experiment(sc)
 	v.radio(sc)
 	v.contact(sc)
 	v.arms(sc)
@@ -96,6 +97,9 @@ func (v *validator) adversary(sc *Scenario) {
 	}
 	if !a.Enabled {
 		return
+	}
+	if sc.Experiment != nil {
+		v.errorf("adversary.enabled", "must be false in an experiment: its handsets stand in one venue, with no town around them for sniffers to stand in")
 	}
 	if maxDays := int(privacy.MaxSpanMs / 86_400_000); sc.Days > maxDays {
 		v.errorf("adversary.enabled", "a sniffer log spans at most %d days (its records' clock is 32-bit milliseconds), but the run has %d", maxDays, sc.Days)
@@ -145,6 +149,30 @@ func (v *validator) population(sc *Scenario) {
 	if own, ok := Ownership(sc); ok && v.Len() == before && !(own > 0) {
 		v.errorf("population.phones.ownership_by_age",
 			"nobody would own a smartphone (population.age_shares x ownership_by_age is %v), so nobody could install an app", own)
+	}
+}
+
+// experiment checks an experiment set-up (agents.Experiment.Validate) and
+// what it needs from the rest of the scenario: every handset is an index
+// case on its session's day (diagnosis.daily_fraction, among and first_day
+// do not apply), so the epidemic layer, which draws its own index cases,
+// must be off.
+func (v *validator) experiment(sc *Scenario) {
+	e := sc.Experiment
+	if e == nil {
+		return
+	}
+	v.checkErrors("", e.Validate())
+	if sc.Epidemic.Enabled {
+		v.errorf("epidemic.enabled", "must be false in an experiment: its index cases are the handsets, not an epidemic's")
+	}
+	if sc.Population.Area != "" {
+		v.errorf("population.area", "is %s, but an experiment has no census population: its people are the handsets (remove population.area or the experiment block)",
+			sc.Population.Area)
+	}
+	if n := sc.Days * e.Sessions.PerDay * len(e.Handsets); sc.Days >= 1 && n > 5_000_000 {
+		v.errorf("experiment.sessions.per_day", "%d days × %d sessions × %d handsets is %d people, more than 5000000",
+			sc.Days, e.Sessions.PerDay, len(e.Handsets), n)
 	}
 }
 
@@ -213,7 +241,9 @@ func (v *validator) arms(sc *Scenario) {
 			names[a.Name] = i
 		}
 		v.Fraction(f+".adoption", a.Adoption)
-		if sc.Population.Geographic() {
+		if sc.Population.Geographic() && sc.Experiment == nil {
+			// (An experiment with population.area is refused once, by
+			// the experiment check: its people are the handsets.)
 			v.areaAdoption(sc, a, f)
 		} else if own, ok := Ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
 			v.errorf(f+".adoption", "is %v, but only %.3f of the population own a smartphone "+
@@ -320,11 +350,15 @@ type AreaInfo = agents.AreaInfo
 // Ownership is the expected share of people who own a smartphone: the age
 // shares weighted by ownership in each age band. It is the validator's limit
 // on an arm's adoption, since only owners can install the app; false when
-// the two lists do not line up. For a census population (population.area)
-// it is the least of the areas' expected ownership: each area gets the
-// arm's adoption as a share of its own people, so no higher adoption fits
-// every area.
+// the two lists do not line up. In an experiment every handset is a
+// smartphone: 1. For a census population (population.area) it is the
+// least of the areas' expected ownership: each area gets the arm's
+// adoption as a share of its own people, so no higher adoption fits every
+// area.
 func Ownership(sc *Scenario) (float64, bool) {
+	if sc.Experiment != nil {
+		return 1, true
+	}
 	if sc.Population.Geographic() {
 		infos, err := sc.Population.AreaInfos()
 		if err != nil || len(infos) == 0 || len(sc.Population.Phones.OwnershipByAge) != 9 {

@@ -24,10 +24,12 @@ import (
 //
 // The index cases of the parts (the clusters every interval resamples)
 // are kept, each with its verdicts in the breakdown cells, detection
-// bands and areas re-pointed at the combined tables; a part's people are
-// numbered after those of the parts before it, so that a combined
-// IndexCase.Person names one person of the whole area. The false alarms'
-// breakdown adds up cell by cell.
+// bands and areas re-pointed at the combined tables, and so are the pairs
+// the arms' rules scored (for the ROC curves and the AUC); a part's people
+// are numbered after those of the parts before it, so that a combined
+// IndexCase.Person or PairScore.Index names one person of the whole area.
+// The false alarms' breakdown and the delay histograms add up cell by
+// cell.
 func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) (*Result, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("combine: no results")
@@ -49,7 +51,7 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 		arm   string
 		hours int
 	}
-	delays := map[delayKey]int64{}
+	delays := map[delayKey]*DelayRow{}
 	type sample struct {
 		prio uint64
 		part int
@@ -122,7 +124,17 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 			}
 		}
 		for _, d := range r.Delays {
-			delays[delayKey{d.Arm, d.Hours}] += d.Count
+			k := delayKey{d.Arm, d.Hours}
+			if row := delays[k]; row != nil {
+				if row.Censored != d.Censored {
+					return nil, fmt.Errorf("combine: part %d's delay bin of %d hours (arm %s) is censored in one part and not in another", pi, d.Hours, d.Arm)
+				}
+				row.TruePositives += d.TruePositives
+				row.FalseAlarms += d.FalseAlarms
+			} else {
+				d := d
+				delays[k] = &d
+			}
 		}
 		for _, f := range r.FalsePositives {
 			fps[fpKey{f.Arm, f.DistanceBand, f.DurationBand}] += f.FP
@@ -173,8 +185,8 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 		return nil, err
 	}
 	combineCases(out, parts, areaPos)
-	for k, n := range delays {
-		out.Delays = append(out.Delays, DelayRow{Arm: k.arm, Hours: k.hours, Count: n})
+	for _, d := range delays {
+		out.Delays = append(out.Delays, *d)
 	}
 	slices.SortFunc(out.Delays, func(a, b DelayRow) int {
 		return cmp.Or(cmp.Compare(armIndex(a.Arm), armIndex(b.Arm)), cmp.Compare(a.Hours, b.Hours))
@@ -276,6 +288,19 @@ func combineCases(out *Result, parts []*Result, areaPos [][]int32) {
 	for pi, r := range parts {
 		newPos[pi] = make([]int32, len(r.IndexCases))
 	}
+	// The pairs scored, arm by arm, then by day, index case and contact,
+	// with the people renumbered as the index cases are.
+	out.Pairs = []PairScore{}
+	for pi, r := range parts {
+		for _, p := range r.Pairs {
+			p.Index += offset[pi]
+			p.Contact += offset[pi]
+			out.Pairs = append(out.Pairs, p)
+		}
+	}
+	slices.SortStableFunc(out.Pairs, func(a, b PairScore) int {
+		return cmp.Or(cmp.Compare(a.Arm, b.Arm), cmp.Compare(a.Day, b.Day), cmp.Compare(a.Index, b.Index), cmp.Compare(a.Contact, b.Contact))
+	})
 	out.IndexCases = make([]IndexCase, len(all))
 	for to, x := range all {
 		out.IndexCases[to] = caseOf(x)

@@ -46,6 +46,13 @@ type engine struct {
 	groups   []*group
 	armGroup []int
 	rules    []tracing.Rule
+	// Per-pair scores (pairs.go): each arm's rule as a Scorer, the summary
+	// of an empty exposure, the day's exposure summaries, and the pairs
+	// scored so far.
+	scorers  []tracing.Scorer
+	zero     []tracing.Score
+	exps     [][]exposureScore
+	pairs    []PairScore
 	maxAdopt float64
 	// Census populations (areas.go): each arm's adoption per area (nil
 	// without adoption_by_area), the largest over the arms, and the
@@ -73,6 +80,10 @@ type engine struct {
 	det   [][]DetectionRow
 	sums  []ArmSummary
 	fps   map[fpCell]int64 // false alarms by arm, distance and exposure (falsepos.go)
+
+	// delayFP is delay's histogram for false alarms (delay's is of true
+	// positives).
+	delayFP [][]int64
 }
 
 // Run simulates sc and returns its results. It stops at the next day
@@ -136,7 +147,12 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pop, err := agents.Build(sc.Population, sc.Radio, sc.Seed)
+	var pop *agents.Population
+	if sc.Experiment != nil {
+		pop, err = agents.BuildExperiment(*sc.Experiment, sc.Days, sc.Radio, sc.Seed)
+	} else {
+		pop, err = agents.Build(sc.Population, sc.Radio, sc.Seed)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +190,9 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		e.armGroup = append(e.armGroup, gi)
 	}
 	e.setupAreas()
+	if err := e.setupScores(); err != nil {
+		return nil, err
+	}
 	for gi, g := range e.groups {
 		if err := g.setupDevices(pop, model, sc.Seed, gi, e.start, sc.Radio); err != nil {
 			return nil, err
@@ -193,11 +212,13 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	e.res = &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(pop.People), Days: sc.Days, Ownership: pop.Ownership}
 	na := len(sc.Arms)
 	e.delay = make([][]int64, na)
+	e.delayFP = make([][]int64, na)
 	e.bands = make([]map[bandKey]*BandRow, na)
 	e.det = make([][]DetectionRow, na)
 	e.sums = make([]ArmSummary, na)
 	for ai, a := range e.sc.Arms {
 		e.delay[ai] = make([]int64, 24*(e.k+2))
+		e.delayFP[ai] = make([]int64, 24*(e.k+2))
 		e.bands[ai] = map[bandKey]*BandRow{}
 		e.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
 		for b := range e.det[ai] {
@@ -234,6 +255,12 @@ func (e *engine) diagnosedMax(i, d int) bool {
 // depend on any arm, so every arm sees the same index cases.
 func (e *engine) drawDiagnoses() {
 	e.diagDay = make([]int16, len(e.pop.People))
+	if e.pop.IndexDay != nil {
+		// An experiment fixes its index cases: every handset on its
+		// session's day.
+		copy(e.diagDay, e.pop.IndexDay)
+		return
+	}
 	for i := range e.diagDay {
 		e.diagDay[i] = -1
 		for d := e.sc.Diagnosis.FirstDay; d < e.sc.Days; d++ {
@@ -243,6 +270,15 @@ func (e *engine) drawDiagnoses() {
 			}
 		}
 	}
+}
+
+// firstDay is the first day with diagnoses: diagnosis.first_day, or 0 in
+// an experiment, whose handsets are index cases from the first session on.
+func (e *engine) firstDay() int {
+	if e.pop.IndexDay != nil {
+		return 0
+	}
+	return e.sc.Diagnosis.FirstDay
 }
 
 // installedArm reports whether person i has arm ai's app on day d.

@@ -81,7 +81,8 @@ func (e *engine) matchDay(d int) error {
 			return err
 		}
 	}
-	if e.epi != nil || d >= e.sc.Diagnosis.FirstDay {
+	e.beginScores()
+	if e.epi != nil || d >= e.firstDay() {
 		// Groups share nothing (own devices, own arms), so they match in
 		// parallel; each writes only its own arms' slices.
 		errs := make([]error, len(e.groups))
@@ -238,7 +239,7 @@ func (e *engine) matchGroup(d, gi int, g *group, notified [][]Notification, dete
 			x = tracing.Exposure{Keys: up.keys, Sightings: sub, Matches: matches,
 				ReceiverIOS: rxP.OS == radio.IOS, SenderIOS: txP.OS == radio.IOS,
 				TXPowerDBm: int(g.advPower[up.phone]), RSSICorrectionDB: int(g.rssiCorr[ms[i].rx]), NowMillis: to.UnixMilli()}
-			ok, err := e.rules[ai].Decide(&x)
+			ok, err := e.decide(ai, &x, up.person, rxPerson)
 			if err != nil {
 				return fmt.Errorf("arm %q rule: %w", sc.Arms[ai].Name, err)
 			}

@@ -171,7 +171,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 				isIndex[p] = true
 			}
 		}
-	} else if d >= sc.Diagnosis.FirstDay {
+	} else if d >= e.firstDay() {
 		for i := range e.pop.People {
 			if !e.diagnosedMax(i, d) {
 				continue
@@ -203,6 +203,7 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 		sum.Sightings += row.Sightings
 		nots := notified[ai]
 		det := detected[ai]
+		e.sortScores(ai)
 		ups := uploaded[ai]
 		// bump counts a verdict in every breakdown; app says whether both
 		// the index case and the contact had the arm's app.
@@ -289,6 +290,9 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 						}
 						cb.detect(db, ok)
 					}
+					if up && app {
+						e.addPair(ai, ix, c, true, false, d)
+					}
 					if c.close {
 						row.CloseContacts++
 						row.FN++
@@ -309,15 +313,18 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 					a++
 				case a >= len(cs) || ns[b].Person < cs[a].other:
 					c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
+					e.addPair(ai, ix, &c, false, true, d)
 					row.FP++
 					row.Notifications++
 					cur.FP++
 					cur.Notifications++
 					bump(&c, 1, true)
+					e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					b++
 				default:
 					c := &cs[a]
 					app := ixApp && e.installedArm(ai, int(c.other), d)
+					e.addPair(ai, ix, c, true, true, d)
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
 					e.det[ai][db].Pairs++
 					e.det[ai][db].Detected++
@@ -336,13 +343,12 @@ func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, up
 							cur.AppTP++
 						}
 						bump(c, 0, app)
-						h := int((endOfDay - ns[b].FirstExposure) / 3_600_000)
-						h = min(max(h, 0), len(e.delay[ai])-1)
-						e.delay[ai][h]++
+						e.delay[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					} else {
 						row.FP++
 						cur.FP++
 						bump(c, 1, app)
+						e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 					}
 					a++
 					b++
@@ -391,11 +397,15 @@ func (e *engine) finish() *Result {
 		}
 		r.Detection = append(r.Detection, e.det[ai]...)
 		for h, n := range e.delay[ai] {
-			if n > 0 {
-				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, Count: n})
+			if fp := e.delayFP[ai][h]; n > 0 || fp > 0 {
+				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, TruePositives: n,
+					FalseAlarms: fp, Censored: h == e.delayCap()})
 			}
 		}
 	}
+	// Pairs were recorded day by day; present them arm by arm.
+	slices.SortStableFunc(e.pairs, func(a, b PairScore) int { return cmp.Compare(a.Arm, b.Arm) })
+	r.Pairs, e.pairs = e.pairs, nil
 	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1, len(e.pop.Areas))
 	r.build = nil
 	r.Areas = e.finishAreas()
@@ -417,6 +427,21 @@ func (e *engine) finish() *Result {
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// delayCap is the last bin of the delay histograms: a first matched
+// exposure can be no earlier than the start of the index case's infectious
+// window, k days before the notification's day, so a delay of
+// 24·(k+1)−1 hours or more says the exposure began at or before the
+// window opened. That bin holds every such delay: they are censored
+// (known only to be at least that long).
+func (e *engine) delayCap() int { return 24*(e.k+1) - 1 }
+
+// delayBin is the histogram bin of a notification at the end of the day
+// (endOfDay, ms) whose first matched exposure was at first (ms): whole
+// hours, at most delayCap.
+func (e *engine) delayBin(endOfDay, first int64) int {
+	return min(max(int((endOfDay-first)/3_600_000), 0), e.delayCap())
+}
 
 func (e *engine) armIndex(name string) int {
 	for i, a := range e.sc.Arms {

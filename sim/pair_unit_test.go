@@ -58,7 +58,7 @@ func TestPairTruthAtTheCloseDistance(t *testing.T) {
 		clear(w.pairs)
 		sa := agents.Stay{Person: 0, Site: e.pop.People[0].HomeSite, Seat: -1, Start: 600, End: 660}
 		sb := agents.Stay{Person: 1, Site: e.pop.People[0].HomeSite, Seat: -1, Start: 600, End: 700}
-		w.pair(site, &sa, &sb, tc.d, 600, 660, 0)
+		w.pair(site, &sa, &sb, agents.Pos{}, agents.Pos{X: tc.d}, tc.d, 600, 660, 0)
 		if len(w.trs) != 1 || w.trs[0].closeMin != tc.close || w.trs[0].rangeMin != 60 || w.trs[0].minDist != tc.d {
 			t.Errorf("pair at %v m (close distance %v m): truth %+v, want %v close minutes of 60 in range", tc.d, e.closeD, w.trs, tc.close)
 		}
@@ -80,7 +80,7 @@ func TestPairBodiesBetween(t *testing.T) {
 		w.rbuf[0], w.ebuf[0] = w.rbuf[0][:0], w.ebuf[0][:0]
 		sa := agents.Stay{Person: a, Site: e.pop.People[a].HomeSite, Seat: -1, Start: 600, End: 660}
 		sb := agents.Stay{Person: b, Site: e.pop.People[a].HomeSite, Seat: -1, Start: 600, End: 660}
-		w.pair(site, &sa, &sb, d, 600, 660, density)
+		w.pair(site, &sa, &sb, agents.Pos{}, agents.Pos{X: d}, d, 600, 660, density)
 		people := math.Floor(float64(density) * d * 0.5)
 		want := p.P1mDBm - 10*p.NIndoor*math.Log10(d) - p.BodyLossDB.Of(e.pop.People[a].Carriage) -
 			p.BodyLossDB.Of(e.pop.People[b].Carriage) - people*p.PersonBetweenDB

@@ -39,7 +39,8 @@ func (w *worker) allPairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 
 			if t1 <= t0 {
 				continue
 			}
-			w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density)
+			w.pair(site, sa, sb, agents.Pos{X: w.px[i], Y: w.py[i]}, agents.Pos{X: w.px[j], Y: w.py[j]},
+				float32(math.Sqrt(float64(d2))), t0, t1, density)
 			if w.out.err != nil {
 				return
 			}

@@ -32,8 +32,14 @@ type Result struct {
 	// attenuation) samples per arm group, for the attenuation plot.
 	Attenuation []AttenuationSample `json:"attenuation"`
 	// Delays is the histogram of hours from first matched exposure to
-	// notification, per arm.
+	// notification, per arm, of every notification (true positives and
+	// false alarms apart), the last bin censored.
 	Delays []DelayRow `json:"delays"`
+	// Pairs are the (index case, contact) pairs each arm's rule scored or
+	// could have scored, with the rule's exposure summary, the ground truth
+	// and the verdict (PairScore), arm by arm, then by day of diagnosis,
+	// index case and contact: the ROC curves and the AUC come from them.
+	Pairs []PairScore `json:"pairs"`
 	// IndexCases are every arm's index cases with their own verdicts, in
 	// (arm, day, person) order: the clusters the intervals resample.
 	IndexCases []IndexCase `json:"index_cases"`
@@ -282,12 +288,18 @@ type AttenuationSample struct {
 	AttenuationDB float64 `json:"attenuation_db"`
 }
 
-// DelayRow is one bin of the delay histogram: notifications whose first
-// matched exposure was Hours (rounded down) before the notification.
+// DelayRow is one bin of the delay histograms: notifications whose first
+// matched exposure was Hours (rounded down) before the notification, the
+// true positives and the false alarms apart. The last bin, Censored,
+// holds every delay of Hours or more: the exposure began at or before the
+// start of the index case's infectious window, before which no key was
+// published, so its real delay is known only to be at least Hours.
 type DelayRow struct {
-	Arm   string `json:"arm"`
-	Hours int    `json:"hours"`
-	Count int64  `json:"count"`
+	Arm           string `json:"arm"`
+	Hours         int    `json:"hours"`
+	TruePositives int64  `json:"true_positives"`
+	FalseAlarms   int64  `json:"false_alarms"`
+	Censored      bool   `json:"censored"`
 }
 
 // computeHash fills r.Hash from the deterministic fields.
@@ -309,11 +321,12 @@ func (r *Result) computeHash() error {
 		CaseDetect  []IndexCaseDetection
 		Epidemic    *EpidemicResult `json:",omitempty"`
 		FalsePos    []FalsePositiveRow
+		Pairs       []PairScore     `json:",omitempty"`
 		Areas       []AreaRow       `json:",omitempty"`
 		CaseAreas   []IndexCaseArea `json:",omitempty"`
 		Privacy     []PrivacyRow    `json:",omitempty"`
 	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Areas, r.IndexCaseAreas, r.Privacy}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs, r.Areas, r.IndexCaseAreas, r.Privacy}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err

@@ -385,7 +385,8 @@ func (sc *sniffScan) site(si int32, stays []agents.Stay) {
 			if len(sc.wins) == 0 {
 				continue
 			}
-			tx := sc.wk.phoneOf(g, ph, from)
+			// Where the phone is during the stay, as the engine has it.
+			tx := sc.wk.phoneOf(g, ph, from, e.pop.StayCarriage(st, sc.day))
 			for _, sn := range near {
 				dist := pos.Dist(ag.pos[sn])
 				if dist > e.adv.maxRange {

@@ -242,7 +242,8 @@ func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int
 					if t1 <= t0 {
 						continue
 					}
-					w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density)
+					w.pair(site, sa, sb, agents.Pos{X: w.px[i], Y: w.py[i]}, agents.Pos{X: w.px[j], Y: w.py[j]},
+						float32(math.Sqrt(float64(d2))), t0, t1, density)
 					if w.out.err != nil {
 						return
 					}
@@ -254,7 +255,7 @@ func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int
 
 // pair records ground truth and samples the radio for one pair over
 // [t0, t1) minutes of the day at distance d.
-func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 int, density float32) {
+func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, posA, posB agents.Pos, d float32, t0, t1 int, density float32) {
 	e := w.e
 	a, b := sa.Person, sb.Person
 	if a > b {
@@ -293,23 +294,30 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 			tr.minDist = d
 		}
 	}
-	people := int(density * d * 0.5) // bodies in a 0.5 m corridor between the phones
+	people := site.PeopleBetween(posA, posB, d, density) // bodies in a 0.5 m corridor between the phones
 	link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
 	all := e.sc.Engine.AllSightings
 	adv := e.tracked
 	if e.epi != nil {
 		adv = e.epi.advertise
 	}
+	carried := false
+	var ca, cb radio.Carriage
 	for gi, g := range e.groups {
 		pa, pb := g.phone[a], g.phone[b]
 		if pa < 0 || pb < 0 || !e.active[gi][pa] || !e.active[gi][pb] {
 			continue
 		}
+		if !carried {
+			// Where each phone is during its stay (the person's carriage,
+			// or a draw by activity: population.phones.carriage_by_activity).
+			ca, cb, carried = e.pop.StayCarriage(sa, e.day), e.pop.StayCarriage(sb, e.day), true
+		}
 		if all || adv[b] {
-			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
+			w.scan(gi, g, link, pb, pa, cb, ca, t0, t1) // a scans, b advertises
 		}
 		if all || adv[a] {
-			w.scan(gi, g, link, pa, pb, t0, t1) // b scans, a advertises
+			w.scan(gi, g, link, pa, pb, ca, cb, t0, t1) // b scans, a advertises
 		}
 		if w.out.err != nil {
 			return
@@ -317,26 +325,28 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 	}
 }
 
-// phoneOf fills a radio.Phone for phone ph of group g at second sec.
-func (w *worker) phoneOf(g *group, ph int32, sec float64) radio.Phone {
+// phoneOf fills a radio.Phone for phone ph of group g at second sec,
+// carried as c.
+func (w *worker) phoneOf(g *group, ph int32, sec float64, c radio.Carriage) radio.Phone {
 	e := w.e
 	pi := g.person[ph]
 	p := &e.pop.People[pi]
 	hour := uint64(sec / 3600)
 	fg := agents.Uniform(e.sc.Seed, agents.SubActivity, uint64(pi), hour, 3) < e.pop.Params.Phones.Foreground
-	return radio.Phone{Offsets: p.Offsets, Sched: &g.scheds[ph], OS: p.OS, Carriage: p.Carriage,
+	return radio.Phone{Offsets: p.Offsets, Sched: &g.scheds[ph], OS: p.OS, Carriage: c,
 		Calibrated: g.calibrated, Foreground: fg}
 }
 
 // scan walks the receiver rx's scan windows that start while both are
-// present and stores what it hears of tx.
-func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 int) {
+// present and stores what it hears of tx; cTx and cRx are where the two
+// phones are carried.
+func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx radio.Carriage, t0, t1 int) {
 	e := w.e
 	base := float64(e.day) * 86400
 	from, to := base+float64(t0)*60, base+float64(t1)*60
-	rxPhone := w.phoneOf(g, rx, from)
+	rxPhone := w.phoneOf(g, rx, from, cRx)
 	link.Rx = rxPhone
-	link.Tx = w.phoneOf(g, tx, from)
+	link.Tx = w.phoneOf(g, tx, from, cTx)
 	if e.model.Silent(&link) {
 		// Two backgrounded iPhones of an app never hear each other when
 		// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model
@@ -362,7 +372,12 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 				w.kept = e.model.Strongest(link, win, key, g.bucketS, to, w.kept[:0])
 			}
 			for _, r := range w.kept {
-				w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), float64(link.DistanceM), link.Env, 0, false)
+				// The attenuation the app could compute: the advertised TX
+				// level less the RSSI (corrected when calibrated), as GAEN's
+				// (radio.ScanReport.TypicalAttenDB); Bluezone advertises no
+				// TX power, so its level is the nominal one.
+				att := math.Max(0, float64(g.advPower[tx])-(float64(r.RSSI)+float64(g.rssiCorr[rx])))
+				w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), float64(link.DistanceM), link.Env, att, true)
 			}
 			continue
 		}

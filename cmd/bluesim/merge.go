@@ -67,7 +67,8 @@ the run without shards writes.`,
 			}
 			fmt.Fprintf(a.stdout, "merged %d folders: %d tasks (%d points x %d replicates) of %s into %s\n",
 				len(dirs), m.TotalTasks, m.Points, m.Replicates, m.Scenario, filepath.Join(out, sweeprun.TablesDir))
-			return a.writeSweepReport(out)
+			_, err = a.writeSweepReport(out)
+			return err
 		},
 	}
 	cmd.Flags().String("out", "", "folder for the merged tables (default: the DIR, when only one is given)")

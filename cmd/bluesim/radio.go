@@ -89,7 +89,7 @@ against the simulator). Without them a note on standard error says so.`,
 	f.Float64("from", 0.5, "first distance, metres (> 0)")
 	f.Float64("to", 10, "last distance, metres (>= --from)")
 	f.Float64("step", 0.5, "distance step, metres (> 0)")
-	f.StringSlice("carriage", []string{"hand"}, "carriage of advertiser[,scanner]: hand, front-pocket, back-pocket, shirt-pocket, bag, or population (drawn per phone from the population's mix, as the simulator does)")
+	f.StringSlice("carriage", []string{"hand"}, "carriage of advertiser[,scanner]: hand, front-pocket, back-pocket, shirt-pocket, bag, table, or population (drawn per phone from the population's mix, as the simulator does)")
 	f.String("os", "android", "phones' OS: android, ios, or population (drawn per phone from the population's iPhone share, as the simulator does)")
 	f.String("statistic", "packet", "attenuation statistic: packet (every packet) or scan (GAEN's per-scan typical attenuation, what the simulator's attenuation_samples hold)")
 	f.String("scenario", "", "take the radio parameters and the phone mix (carriage, iPhone share) from this scenario file or built-in (default: the built-in defaults)")

@@ -33,11 +33,16 @@ and writes, in --out (default out/<scenario>):
   plots/         the figures (PNG and SVG)
   report.html    one self-contained page: figures and a plain-language reading
 
-Every file is written atomically. Progress goes to stderr: bars on a
-terminal, a line every 2 s otherwise. Ctrl-C stops at the next day and
-leaves earlier outputs in --out untouched.
+Every file is written atomically. --out is checked before the simulation:
+it must be creatable and writable, and hold nothing but an earlier
+bluesim output (or --force replaces what it holds). After the run it holds
+exactly the files summary.json lists: an earlier run's other files are
+removed. Progress goes to stderr: bars on a terminal, a line every 2 s
+otherwise. Ctrl-C stops at the next day and leaves earlier outputs in
+--out untouched.
 
-The same seed gives the same output_hash for any --workers.
+The same seed gives the same output_hash for any --workers. A scenario with a
+sweep: block is refused (exit 2): run it with bluesim sweep.
 
 A census area simulated province by province (population.area with
 several provinces and population.travel.mixing: separate, such as the
@@ -62,6 +67,7 @@ run without shards writes.`,
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	f.String("shard", "", "for an area simulated province by province (vietnam): run shard i of n (\"i/n\", counted from 1) of its provinces")
 	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
+	f.Bool("force", false, "replace what --out holds even where bluesim did not write it")
 	return cmd
 }
 
@@ -83,6 +89,10 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	if err != nil {
 		return asUsage(err)
 	}
+	if err := refuseSweep(l, arg); err != nil {
+		return err
+	}
+	a.noteRenames(l.Renamed)
 	sc := l.Scenario
 	workers := a.integer("workers")
 	if workers < 0 {
@@ -102,8 +112,12 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	if a.str("shard") != "" {
 		return usagef("--shard splits a census area simulated province by province (such as vietnam); %s is one run", sc.Name)
 	}
+	folder, err := a.prepareOut(dir)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stderr, "run %s: %d people, %d days, %d arms, seed %d -> %s\n",
-		sc.Name, sc.Population.Size, sc.Days, len(sc.Arms), sc.Seed, dir)
+		sc.Name, sc.People(), sc.Days, len(sc.Arms), sc.Seed, dir)
 
 	prog := newProgress(a.stderr, 1)
 	rp := prog.startRun("", sc.Days)
@@ -116,7 +130,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		}
 		return err
 	}
-	return a.writeRun(dir, sc, r)
+	return a.writeRun(dir, sc, r, folder)
 }
 
 // printRunSummary prints the arms' headline numbers and where the files
@@ -154,6 +168,25 @@ func pctText(x output.Num) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f %%", 100*f)
+}
+
+// refuseSweep refuses a scenario with a sweep block: run simulates one
+// scenario, and running one point of a sweep silently would answer a
+// question nobody asked.
+func refuseSweep(l *scenarios.Loaded, arg string) error {
+	if l.Sweep == nil {
+		return nil
+	}
+	if arg == "" {
+		arg = scenarios.DefaultName
+	}
+	size := ""
+	if plan, err := l.Plan(); err == nil {
+		size = fmt.Sprintf(" (%s x %s = %s)", plural(plan.Points, "point"), plural(plan.Replicates, "replicate"),
+			plural(len(plan.Tasks), "run"))
+	}
+	return usagef("%s has a sweep: block%s, and bluesim run simulates one scenario: run the sweep with "+
+		"\"bluesim sweep %s\", or remove the sweep: block from a copy of the file to run one point", arg, size, arg)
 }
 
 // unestimableWarning is the one warning line for a run too small to

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bluesim/bluesim/georun"
+	"github.com/bluesim/bluesim/internal/outdir"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
@@ -43,6 +44,16 @@ func (a *app) runProvinces(cmd *cobra.Command, sc scenarios.Scenario, dir string
 	for _, p := range parts {
 		people += p.People
 	}
+	// The folder is checked before any simulation: a shard's own, or the
+	// whole area's run folder.
+	out := dir
+	if shard.Count > 1 {
+		out = filepath.Join(dir, shard.Dir())
+	}
+	folder, err := a.prepareOut(out)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintf(a.stderr, "run %s: %d of %d provinces (shard %s), %d people, %d days, %d arms -> %s\n",
 		sc.Name, len(parts), len(plan.Parts), shard, people, sc.Days, len(sc.Arms), dir)
 	prog := newProgress(a.stderr, len(parts))
@@ -60,11 +71,15 @@ func (a *app) runProvinces(cmd *cobra.Command, sc scenarios.Scenario, dir string
 		return err
 	}
 	if shard.Count > 1 {
-		sdir := filepath.Join(dir, shard.Dir())
-		if err := georun.WriteShard(sdir, plan, shard, parts, results); err != nil {
+		m, err := georun.WriteShard(out, plan, shard, parts, results)
+		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "%s: %d provinces of shard %s written (scenario hash %.12s)\n", sdir, len(parts), shard, plan.Hash)
+		// The manifest is written: an earlier output's other files go.
+		if err := folder.Finish(m.Files); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.stdout, "%s: %d provinces of shard %s written (scenario hash %.12s)\n", out, len(parts), shard, plan.Hash)
 		fmt.Fprintf(a.stdout, "when every shard has finished: bluesim merge %s\n", dir)
 		return nil
 	}
@@ -72,12 +87,19 @@ func (a *app) runProvinces(cmd *cobra.Command, sc scenarios.Scenario, dir string
 	if err != nil {
 		return err
 	}
-	return a.writeRun(dir, sc, r)
+	return a.writeRun(dir, sc, r, folder)
 }
 
-// writeRun writes a run folder and prints its summary.
-func (a *app) writeRun(dir string, sc scenarios.Scenario, r *sim.Result) error {
+// writeRun writes a run folder and prints its summary. folder, when not
+// nil, is the --out folder Prepare accepted: once summary.json is written,
+// the earlier output's files it does not list go.
+func (a *app) writeRun(dir string, sc scenarios.Scenario, r *sim.Result, folder *outdir.Folder) error {
 	s, err := output.WriteRun(a.ctx, dir, r, output.WithScenario(sc), output.WithRenderer(plots.Renderer{}))
+	if s != nil && folder != nil {
+		if ferr := folder.Finish(s.Files); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return fmt.Errorf("interrupted while writing %s: %v (the files written are complete)", dir, err)
@@ -102,7 +124,9 @@ func (a *app) mergeProvinces(dirs []string, out string) error {
 		return asUsage(err)
 	}
 	fmt.Fprintf(a.stderr, "merged %d province shards of %s: %d provinces, %d people\n", len(dirs), sc.Name, len(r.Areas)/max(1, len(r.Arms)), r.Agents)
-	return a.writeRun(out, *sc, r)
+	// Like a sweep's merge, into the folder that holds the shards: its
+	// shard folders stay, so the folder is not cleared.
+	return a.writeRun(out, *sc, r, nil)
 }
 
 // areaUnestimableWarning is the one warning line for a census run whose

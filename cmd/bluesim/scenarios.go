@@ -50,6 +50,7 @@ is itself a valid scenario file: save it, edit it, run it.`,
 			if err != nil {
 				return asUsage(err)
 			}
+			a.noteRenames(l.Renamed)
 			out, err := scenarios.Encode(l.Scenario, l.Sweep, true)
 			if err != nil {
 				return err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/internal/atomicfile"
+	"github.com/bluesim/bluesim/internal/outdir"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
@@ -37,22 +38,19 @@ type areaTarget struct {
 	out        *target.Outcome
 }
 
-// runTargetByArea runs one install-target search per area of a census
-// population: in each, the arm runs alone with that area's adoption set to
-// the probe (adoption_by_area) and the others as the scenario has them,
-// and the goal is judged on the area's own row of the result (its
-// residents' close contacts and notifications).
-func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Option) error {
+// areaSearches checks a per-area search's scenario, goal and --area
+// flags and returns the areas to search, each with its adoption limit.
+func (t *targetRun) areaSearches(cmd *cobra.Command) ([]*areaTarget, error) {
 	sc := &t.sc
 	if !sc.Population.Geographic() {
-		return usagef("--by-area needs a census population (population.area, e.g. the built-in nam-dinh)")
+		return nil, usagef("--by-area needs a census population (population.area, e.g. the built-in nam-dinh)")
 	}
 	if err := target.CheckAreaGoal(t.goal); err != nil {
-		return usagef("--goal %s: %v", t.goal, err)
+		return nil, usagef("--goal %s: %v", t.goal, err)
 	}
 	infos, err := sc.Population.AreaInfos()
 	if err != nil {
-		return asUsage(err)
+		return nil, asUsage(err)
 	}
 	var all []string
 	for _, in := range infos {
@@ -61,7 +59,7 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 	want, _ := cmd.Flags().GetStringArray("area")
 	for _, w := range want {
 		if !slices.Contains(all, w) {
-			return usagef("--area %s: unknown area%s (areas of %s: %s)", w, check.Suggest(w, all), sc.Population.Area, strings.Join(all, ", "))
+			return nil, usagef("--area %s: unknown area%s (areas of %s: %s)", w, check.Suggest(w, all), sc.Population.Area, strings.Join(all, ", "))
 		}
 	}
 	var searches []*areaTarget
@@ -71,10 +69,22 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 		}
 		max, err := target.AreaMaxAdoption(sc, in.Slug)
 		if err != nil {
-			return asUsage(err)
+			return nil, asUsage(err)
 		}
 		searches = append(searches, &areaTarget{slug: in.Slug, name: in.Name, max: max})
 	}
+	return searches, nil
+}
+
+// runTargetByArea runs one install-target search per area of a census
+// population: in each, the arm runs alone with that area's adoption set to
+// the probe (adoption_by_area) and the others as the scenario has them,
+// and the goal is judged on the area's own row of the result (its
+// residents' close contacts and notifications). folder is the --out
+// folder Prepare accepted.
+func (a *app) runTargetByArea(t *targetRun, searches []*areaTarget, opts []sim.Option, folder *outdir.Folder) error {
+	sc := &t.sc
+	var err error
 	reps := t.cfg.Replicates
 	more := ""
 	if t.cfg.Precision > 0 && t.cfg.MaxReplicates > reps {
@@ -148,6 +158,10 @@ func (a *app) runTargetByArea(cmd *cobra.Command, t *targetRun, opts []sim.Optio
 	prog.wait()
 	files, err := t.writeByArea(searches)
 	if err != nil {
+		return err
+	}
+	// target.json is written: an earlier output's other files go.
+	if err := folder.Finish(files); err != nil {
 		return err
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
@@ -279,7 +293,7 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 	}
 	var files []string
 	for _, n := range []string{targetAreaTable, targetAreaPointsTable} {
-		files = append(files, filepath.Join(output.TablesDir, n+".csv"), filepath.Join(output.TablesDir, n+".parquet"))
+		files = append(files, output.TablesDir+"/"+n+".csv", output.TablesDir+"/"+n+".parquet")
 	}
 	fig, err := plots.TargetByAreaFigure(fmt.Sprintf("Adoption each area needs for %s, arm %s", t.goal, t.armN), t.goal.String(), figRows)
 	if err != nil {
@@ -294,8 +308,9 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 		return nil, err
 	}
 	for _, n := range names {
-		files = append(files, filepath.Join(output.PlotsDir, n))
+		files = append(files, output.PlotsDir+"/"+n)
 	}
+	files = append([]string{targetSummaryFile}, files...)
 	summary := struct {
 		Scenario   string          `json:"scenario"`
 		Seed       uint64          `json:"seed"`
@@ -310,8 +325,12 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 		Precision  float64         `json:"precision"`
 		MaxReps    int             `json:"max_replicates"`
 		ByArea     []targetAreaRow `json:"by_area"`
+		// Files are the folder's files, this one included: after the
+		// search the folder holds exactly these.
+		Files []string `json:"files"`
 	}{t.sc.Name, t.sc.Seed, t.sc.Population.Size, t.sc.Days, t.armN, t.goal.String(), t.goal.Metric.Name,
-		t.cfg.Replicates, t.cfg.Confidence, t.cfg.Tolerance, t.cfg.Precision, max(t.cfg.MaxReplicates, t.cfg.Replicates), js}
+		t.cfg.Replicates, t.cfg.Confidence, t.cfg.Tolerance, t.cfg.Precision, max(t.cfg.MaxReplicates, t.cfg.Replicates), js,
+		slices.Sorted(slices.Values(files))}
 	b, err := json.MarshalIndent(summary, "", "  ")
 	if err != nil {
 		return nil, err
@@ -319,7 +338,7 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 	if err := atomicfile.WriteBytes(filepath.Join(t.dir, targetSummaryFile), append(b, '\n'), atomicfile.Output); err != nil {
 		return nil, err
 	}
-	return append([]string{targetSummaryFile}, files...), nil
+	return files, nil
 }
 
 // cols builds table columns from name, kind pairs.

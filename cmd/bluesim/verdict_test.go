@@ -18,7 +18,8 @@ import (
 // validate` and `bluesim run` (in process, tiny: a few hundred people over
 // a few days), and both must give the same verdict: both accept, or both
 // refuse with exit code 2 and the same FILE:LINE:COLUMN: FIELD: MESSAGE
-// lines.
+// lines. A built-in with a sweep block goes through `bluesim sweep`
+// instead (`run` refuses sweeps), with one replicate per point.
 func TestValidateAndRunAgree(t *testing.T) {
 	tiny := []string{"--set", "population.size=200", "--set", "days=2", "--set", "diagnosis.first_day=1"}
 	type tc struct {
@@ -29,8 +30,17 @@ func TestValidateAndRunAgree(t *testing.T) {
 		want     string // a line validate must print (refusals)
 	}
 	var cases []tc
+	sweeps := map[string]bool{} // built-ins with a sweep block
 	for _, b := range scenarios.BuiltinNames() {
-		cases = append(cases, tc{name: "builtin " + b, scenario: b, wantOK: true})
+		l, err := scenarios.LoadBuiltin(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := tc{name: "builtin " + b, scenario: b, wantOK: true}
+		if l.Sweep != nil {
+			sweeps[b], c.sets = true, []string{"sweep.replicates=1"}
+		}
+		cases = append(cases, c)
 	}
 	// A census area's size follows the census: a tiny run is a tiny scale.
 	tinyScale := []string{"population.scale=0.0002", "days=2", "diagnosis.first_day=1"}
@@ -89,7 +99,11 @@ func TestValidateAndRunAgree(t *testing.T) {
 			}
 			args := append(append([]string{c.scenario}, tinyFor(t, c.scenario, tiny)...), sets...)
 			v := runCLI(t, append([]string{"validate"}, args...)...)
-			r := runCLI(t, append(append([]string{"run"}, args...), "--out", filepath.Join(t.TempDir(), "out"), "--workers", "2")...)
+			command := "run"
+			if sweeps[c.scenario] {
+				command = "sweep"
+			}
+			r := runCLI(t, append(append([]string{command}, args...), "--out", filepath.Join(t.TempDir(), "out"), "--workers", "2")...)
 			if v.code != r.code {
 				t.Fatalf("validate exits %d, run %d\nvalidate: %s\nrun: %s", v.code, r.code, v.stderr, r.stderr)
 			}

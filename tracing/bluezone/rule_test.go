@@ -2,6 +2,8 @@ package bluezone
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/bluesim/bluesim/tracing"
@@ -91,5 +93,39 @@ func TestRuleParamsValidate(t *testing.T) {
 	}
 	if th := DefaultRSSIThresholds(); th != (RSSIThresholds{-86, -69, -88, -74}) {
 		t.Errorf("defaults %+v", th)
+	}
+}
+
+// TestScoreOrderFree: Score counts distinct minutes in one pass for
+// sightings in time order and by sorting otherwise; both give the same
+// verdict and summary, and the verdict is Classify's.
+func TestScoreOrderFree(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, p := range []RuleParams{DefaultRuleParams(), {Mode: ModeF1, RSSI: DefaultRSSIThresholds(), MinMinutes: 5}} {
+		rule, err := NewRule(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for trial := range 200 {
+			n := r.IntN(200)
+			seen := make([]tracing.Sighting, n)
+			tm := int64(1_600_000_000_000)
+			for i := range seen {
+				tm += int64(r.IntN(3)) * int64(r.IntN(40_000))
+				seen[i] = tracing.Sighting{Time: tm, RSSI: int8(-50 - r.IntN(50))}
+			}
+			for _, pair := range []OSPair{{}, {ReceiverIOS: true, SenderIOS: true}} {
+				x := &tracing.Exposure{Sightings: seen, ReceiverIOS: pair.ReceiverIOS, SenderIOS: pair.SenderIOS}
+				var sIn, sOut tracing.Score
+				okIn, _ := rule.Score(x, &sIn)
+				shuffled := slices.Clone(seen)
+				r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+				okOut, _ := rule.Score(&tracing.Exposure{Sightings: shuffled, ReceiverIOS: pair.ReceiverIOS, SenderIOS: pair.SenderIOS}, &sOut)
+				okC, ev := rule.Classify(seen, pair)
+				if okIn != okOut || sIn != sOut || okIn != okC || sIn.Value != float64(ev.Minutes) {
+					t.Fatalf("trial %d: in order %v %+v, shuffled %v %+v, Classify %v %+v", trial, okIn, sIn, okOut, sOut, okC, ev)
+				}
+			}
+		}
 	}
 }

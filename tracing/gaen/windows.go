@@ -61,7 +61,13 @@ type Observation struct {
 // attenuation from the TX power and the calibrated RSSI (rssiCorrection is
 // the receiving phone model's per-model offset, added to measured RSSI).
 func Observations(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int) ([]Observation, error) {
-	out := make([]Observation, 0, len(matches))
+	return appendObservations(make([]Observation, 0, len(matches)), keys, store, matches, rssiCorrection, nil)
+}
+
+// appendObservations is Observations appending to dst; with a cache, each
+// key's AEM cipher comes from it (derived once per key for as long as the
+// cache holds it) instead of being made afresh.
+func appendObservations(out []Observation, keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, cache *aemCache) ([]Observation, error) {
 	lastKey := -1
 	var block cipher.Block
 	for _, m := range matches {
@@ -73,14 +79,13 @@ func Observations(keys []tracing.PublishedKey, store []tracing.Sighting, matches
 			if err != nil {
 				return nil, fmt.Errorf("key %d: %w", m.Key, err)
 			}
-			aemk := hkdf16((*[KeyLen]byte)(&tek), "EN-AEMK")
-			if block, err = aes.NewCipher(aemk[:]); err != nil {
+			if block, err = cache.block(&tek); err != nil {
 				return nil, err
 			}
 			lastKey = m.Key
 		}
 		s := &store[m.Sighting]
-		md, err := ParseMetadata(cryptAEM(block, &s.ID, s.Meta))
+		md, err := ParseMetadata(cache.decrypt(block, &s.ID, s.Meta))
 		if err != nil {
 			return nil, fmt.Errorf("gaen: sighting %d of key %d: %w: %v", m.Sighting, m.Key, ErrBadMetadata, err)
 		}
@@ -92,6 +97,58 @@ func Observations(keys []tracing.PublishedKey, store []tracing.Sighting, matches
 		})
 	}
 	return out, nil
+}
+
+// aemCacheSize is how many keys' AEM ciphers an aemCache holds: an
+// upload's keys (one a day of the infectious window) with room to spare,
+// since a simulator scores one upload against many receivers in a row.
+const aemCacheSize = 32
+
+// aemCache holds the AES ciphers of the AEM keys of the last keys seen,
+// so that scoring many exposures to one upload derives each key's AEMK
+// once. A nil cache makes a new cipher per call.
+type aemCache struct {
+	teks   [aemCacheSize]TEK
+	blocks [aemCacheSize]cipher.Block
+	n      int // entries in use
+	next   int // entry replaced next
+	// ks is the keystream block: a slice passed through the cipher.Block
+	// interface escapes, so it lives here rather than on the stack.
+	ks [16]byte
+}
+
+// decrypt is cryptAEM with the cache's keystream buffer (a nil cache
+// allocates one).
+func (c *aemCache) decrypt(b cipher.Block, rpi *tracing.ID, in [MetadataLen]byte) [MetadataLen]byte {
+	if c == nil {
+		return cryptAEM(b, rpi, in)
+	}
+	b.Encrypt(c.ks[:], rpi[:KeyLen])
+	var out [MetadataLen]byte
+	for i := range out {
+		out[i] = in[i] ^ c.ks[i]
+	}
+	return out
+}
+
+// block returns the AEM cipher of tek.
+func (c *aemCache) block(tek *TEK) (cipher.Block, error) {
+	if c != nil {
+		for i := range c.n {
+			if c.teks[i] == *tek {
+				return c.blocks[i], nil
+			}
+		}
+	}
+	aemk := hkdf16((*[KeyLen]byte)(tek), "EN-AEMK")
+	b, err := aes.NewCipher(aemk[:])
+	if err != nil || c == nil {
+		return b, err
+	}
+	c.teks[c.next], c.blocks[c.next] = *tek, b
+	c.next = (c.next + 1) % aemCacheSize
+	c.n = min(c.n+1, aemCacheSize)
+	return b, nil
 }
 
 // ScanInstance is one scan's sightings of one key (protocols.md 2.5).
@@ -140,11 +197,30 @@ type WindowOptions struct {
 // ExposureWindows builds exposure windows from matches: Observations, then
 // GroupWindows, with each window's key data filled in.
 func ExposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
-	obs, err := Observations(keys, store, matches, rssiCorrection)
+	var w windowScratch
+	return w.exposureWindows(keys, store, matches, rssiCorrection, opt)
+}
+
+// windowScratch holds the arrays that building exposure windows needs,
+// reused from call to call: what ExposureWindows returns points into it
+// until the next call.
+type windowScratch struct {
+	obs     []Observation
+	windows []ExposureWindow
+	inst    []ScanInstance // every window's scan instances, back to back
+	starts  []int          // where each window's instances start in inst
+	aem     aemCache       // the AEM ciphers of the last keys seen
+}
+
+// exposureWindows is ExposureWindows with the arrays and the AEM ciphers
+// of w.
+func (w *windowScratch) exposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
+	obs, err := appendObservations(w.obs[:0], keys, store, matches, rssiCorrection, &w.aem)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := GroupWindows(obs, opt)
+	w.obs = obs
+	ws, err := w.group(obs, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +241,12 @@ func ExposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matc
 // out ordered by key, then time. Key data (report type, onset) is left
 // zero; ExposureWindows fills it.
 func GroupWindows(obs []Observation, opt WindowOptions) ([]ExposureWindow, error) {
+	var w windowScratch
+	return w.group(slices.Clone(obs), opt)
+}
+
+// group is GroupWindows on w's arrays; it sorts obs in place.
+func (w *windowScratch) group(obs []Observation, opt WindowOptions) ([]ExposureWindow, error) {
 	span := opt.ScanSpanMillis
 	if span == 0 {
 		span = DefaultScanSpanMillis
@@ -175,28 +257,35 @@ func GroupWindows(obs []Observation, opt WindowOptions) ([]ExposureWindow, error
 	if !slices.IsSorted(opt.ScanTimes) {
 		return nil, fmt.Errorf("gaen: scan times are not in ascending order")
 	}
-	sorted := slices.Clone(obs)
-	slices.SortStableFunc(sorted, func(a, b Observation) int {
+	slices.SortStableFunc(obs, func(a, b Observation) int {
 		if a.Key != b.Key {
 			return a.Key - b.Key
 		}
 		return cmpInt64(a.Time, b.Time)
 	})
-	var out []ExposureWindow
-	for i := 0; i < len(sorted); {
-		// One key's observations: sorted[i:j].
+	w.windows, w.inst, w.starts = w.windows[:0], w.inst[:0], w.starts[:0]
+	for i := 0; i < len(obs); {
+		// One key's observations: obs[i:j].
 		j := i
-		for j < len(sorted) && sorted[j].Key == sorted[i].Key {
+		for j < len(obs) && obs[j].Key == obs[i].Key {
 			j++
 		}
-		out = appendKeyWindows(out, sorted[i:j], span, opt.ScanTimes)
+		w.appendKeyWindows(obs[i:j], span, opt.ScanTimes)
 		i = j
 	}
-	return out, nil
+	// The instances are in place: give each window its run of them.
+	for k := range w.windows {
+		end := len(w.inst)
+		if k+1 < len(w.starts) {
+			end = w.starts[k+1]
+		}
+		w.windows[k].ScanInstances = w.inst[w.starts[k]:end:end]
+	}
+	return w.windows, nil
 }
 
-func appendKeyWindows(out []ExposureWindow, obs []Observation, span int64, scanTimes []int64) []ExposureWindow {
-	var w *ExposureWindow
+func (w *windowScratch) appendKeyWindows(obs []Observation, span int64, scanTimes []int64) {
+	var cur *ExposureWindow
 	var winStart int64
 	prevScan := int64(math.MinInt64) // unknown
 	for i := 0; i < len(obs); {
@@ -219,20 +308,20 @@ func appendKeyWindows(out []ExposureWindow, obs []Observation, span int64, scanT
 			Time:                 t0,
 		}
 		day := floorDiv(t0, dayMillis) * dayMillis
-		if w == nil || t0-winStart >= MaxWindowMillis || day != w.DateMillis {
-			out = append(out, ExposureWindow{
+		if cur == nil || t0-winStart >= MaxWindowMillis || day != cur.DateMillis {
+			w.windows = append(w.windows, ExposureWindow{
 				Key:                   obs[i].Key,
 				DateMillis:            day,
 				CalibrationConfidence: obs[i].CalibrationConfidence,
 			})
-			w = &out[len(out)-1]
+			w.starts = append(w.starts, len(w.inst))
+			cur = &w.windows[len(w.windows)-1]
 			winStart = t0
 		}
-		w.ScanInstances = append(w.ScanInstances, si)
+		w.inst = append(w.inst, si)
 		prevScan = t0
 		i = j
 	}
-	return out
 }
 
 // phonePrevScan returns the phone's scan before the one in progress at t
