@@ -11,8 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/privacy"
+	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/table"

@@ -178,3 +178,37 @@ func TestAdversaryOrderings(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAdversary times a small town's run with the adversary (GAEN
+// under one school-gate sniffer and an 80 m grid) against the same run
+// without it (the sub-benchmark off), for the cost of the sniffer phase
+// as a ratio; it reports the sniffer log's records and bytes per record.
+func BenchmarkAdversary(b *testing.B) {
+	on := advScenario(b, 400, []string{"gaen"})
+	off := on
+	off.Adversary = privacy.DefaultAdversary()
+	off.Arms = slices.Clone(on.Arms)
+	for i := range off.Arms {
+		off.Arms[i].Sniffers = privacy.Network{}
+	}
+	for _, bc := range []struct {
+		name string
+		sc   scenarios.Scenario
+	}{{"off", off}, {"on", on}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var r *Result
+			for b.Loop() {
+				r = runAdv(b, bc.sc, WithWorkers(2))
+			}
+			var recs, bytes int64
+			for _, p := range r.Privacy {
+				recs += p.Result.Sightings
+				bytes += p.LogBytes
+			}
+			if recs > 0 {
+				b.ReportMetric(float64(recs), "records")
+				b.ReportMetric(float64(bytes)/float64(recs), "log-B/record")
+			}
+		})
+	}
+}
