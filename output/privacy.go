@@ -46,7 +46,7 @@ func privacyUnestimable(p *sim.PrivacyRow) map[string]string {
 			reason = "the arm's adversary has no sniffers: place some with adversary.sniffers or arms[].sniffers"
 		case base == "in_range_share":
 			reason = "the arm has no app users: raise its adoption"
-		case base == "traced_share" || base == "home_share" || base == "key_revealed_minutes" || base == "slot_revealed_minutes":
+		case base == "traced_share" || base == "home_share" || base == "home_nearest_share" || base == "key_revealed_minutes" || base == "slot_revealed_minutes":
 			if r.Uploaders == 0 {
 				reason = "nobody uploaded keys in this arm, so there was nobody to trace: raise diagnosis.daily_fraction, days or the arm's adoption"
 			} else {

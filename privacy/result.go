@@ -115,6 +115,8 @@ type Result struct {
 	Traced                      Share
 	HomesIdentified             int64
 	Homes                       Share
+	HomesNearest                int64
+	HomesNearestShare           Share
 	KeyRevealedMinutes          float64
 	SlotRevealedMinutes         float64
 }
@@ -265,9 +267,13 @@ func Analyze(in Input) (*Analysis, error) {
 		if u.HomeFound {
 			r.HomesIdentified++
 		}
+		if u.Home >= 0 && u.Home == u.TrueHome {
+			r.HomesNearest++
+		}
 	}
 	r.Traced = NewShare(r.UploadersTraced, r.Uploaders)
 	r.Homes = NewShare(r.HomesIdentified, r.Uploaders)
+	r.HomesNearestShare = NewShare(r.HomesNearest, r.Uploaders)
 	r.KeyRevealedMinutes, r.SlotRevealedMinutes = math.NaN(), math.NaN()
 	if nmin > 0 {
 		r.KeyRevealedMinutes = float64(minutes) / 60_000 / float64(nmin)
@@ -331,6 +337,10 @@ var fields = slices.Concat(
 		{"homes_identified", "uploaders whose home sniffer (the strongest night-time signal, 21:00-06:00 local: sightings weighted by RSSI) stands within trace.home_radius_m (100 m) of their real home", func(r *Result) any { return r.HomesIdentified }},
 	},
 	shareFields("home_share", "homes_identified / uploaders", func(r *Result) Share { return r.Homes }),
+	[]field{
+		{"homes_nearest", "uploaders whose home sniffer is the sniffer nearest their real home (the issue's definition; where the nearest sniffer is far away, it counts homes that home_share does not)", func(r *Result) any { return r.HomesNearest }},
+	},
+	shareFields("home_nearest_share", "homes_nearest / uploaders", func(r *Result) Share { return r.HomesNearestShare }),
 	[]field{
 		{"key_revealed_minutes", "mean over traced uploaders of the span one published key reveals (minutes)", func(r *Result) any { return r.KeyRevealedMinutes }},
 		{"slot_revealed_minutes", "the same had each rotation slot's ID been published on its own, linked only by the linking attack (minutes)", func(r *Result) any { return r.SlotRevealedMinutes }},
