@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -112,4 +113,75 @@ func TestBusyFromArrivals(t *testing.T) {
 		cancel()
 		<-done
 	}
+}
+
+func TestQuantileSince(t *testing.T) {
+	buckets := []float64{0, 1, 2, 3, 4}
+	for _, c := range []struct {
+		name      string
+		prev, cur []uint64
+		q         float64
+		want      float64
+		n         uint64
+	}{
+		{"all of cur", nil, []uint64{5, 3, 1, 1}, 0.9, 3, 10},
+		{"median", nil, []uint64{5, 3, 1, 1}, 0.5, 1, 10},
+		{"only what was gained", []uint64{5, 3, 1, 0}, []uint64{5, 3, 1, 10}, 0.1, 4, 10},
+		{"nothing gained", []uint64{2, 2, 2, 2}, []uint64{2, 2, 2, 2}, 0.9, 0, 0},
+		{"empty", nil, []uint64{0, 0, 0, 0}, 0.9, 0, 0},
+	} {
+		got, n := quantileSince(buckets, c.prev, c.cur, c.q)
+		if got != c.want || n != c.n {
+			t.Errorf("%s: %v over %d events, want %v over %d", c.name, got, n, c.want, c.n)
+		}
+	}
+}
+
+// TestShedWhenGoroutinesQueue: goroutines that wait for a CPU make the
+// monitor shed downloads even though its own timer, which runs next when
+// it fires, is on time; when they are gone it stops shedding.
+func TestShedWhenGoroutinesQueue(t *testing.T) {
+	if testing.Short() {
+		t.Skip("saturates the CPUs for about a second")
+	}
+	a := newAdmission(Limits{MaxInFlight: 1 << 12, MaxInFlightPublish: 16, ShedLag: DefaultShedLag})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { a.monitor(ctx); close(done) }()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 64 * runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				for i := 0; i < 1e5; i++ {
+					_ = i * i
+				}
+				runtime.Gosched()
+			}
+		})
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for a.shedLow.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(monitorInterval)
+	}
+	close(stop)
+	wg.Wait()
+	if a.shedLow.Load() == 0 {
+		t.Fatal("no download shed while goroutines queued for the CPUs")
+	}
+	deadline = time.Now().Add(5 * time.Second)
+	for a.shedLow.Load() != 0 && time.Now().Before(deadline) {
+		time.Sleep(monitorInterval)
+	}
+	if p := a.shedLow.Load(); p != 0 {
+		t.Errorf("still shedding %d/65536 after the load went", p)
+	}
+	cancel()
+	<-done
 }
