@@ -31,10 +31,19 @@ func (s Stay) Free() bool { return s.Seat < 0 }
 // evening visit to the next-door neighbours, sleep from 22:00. Weekend: no
 // school or work; market, café and visits more likely.
 func (pop *Population) Stays(dst []Stay, day int, weekend bool) []Stay {
+	return pop.StaysOf(dst, day, weekend, 0, len(pop.People))
+}
+
+// StaysOf appends the stays of people from..to-1 only, exactly as Stays
+// lists them: Stays is StaysOf over everyone, and the concatenation of
+// StaysOf over consecutive person ranges is Stays, so ranges can be built
+// in parallel (each person's draws come from the person's own stream).
+func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) []Stay {
 	p := pop.Params
 	var src rand.PCG
 	r := rand.New(&src)
-	for i := range pop.People {
+	from, to = max(from, 0), min(to, len(pop.People))
+	for i := from; i < to; i++ {
 		pp := &pop.People[i]
 		SeedPCG(&src, pop.Seed, SubSchedule, uint64(i), uint64(day))
 		// Draw everything up front so the stream's use does not depend on
