@@ -97,24 +97,45 @@ func bandOf(edges []float64, x float64) int {
 }
 
 // contactsOf aggregates the retained truth of the window ending on day d
-// for the given index persons, sorted by (index, other).
-func (e *engine) contactsOf(d int, isIndex []bool) []contact {
+// for the given index persons, sorted by (index, other). Parts of index
+// persons are aggregated in parallel and concatenated in order.
+func (s *scorer) contactsOf(d int, isIndex []bool) []contact {
+	e := s.e
+	parts := 2 * e.cfg.workers
+	n := len(isIndex)
+	outs := make([][]contact, parts)
+	e.parallel(parts, func(p int) {
+		lo, hi := cut(n, parts, p)
+		outs[p] = s.contactsIn(d, isIndex, int32(lo), int32(hi))
+	})
+	var out []contact
+	for _, o := range outs {
+		out = append(out, o...)
+	}
+	return out
+}
+
+// contactsIn is contactsOf for the index persons lo..hi-1.
+func (s *scorer) contactsIn(d int, isIndex []bool, lo, hi int32) []contact {
+	e := s.e
 	type rec struct {
 		idx, other int32
 		day        uint16
 		tr         *truthRec
 	}
+	in := func(p int32) bool { return p >= lo && p < hi && isIndex[p] }
 	var rs []rec
 	d0, d1 := e.window(d)
 	for dd := d0; dd <= d1; dd++ {
-		trs := e.truth[dd]
-		for i := range trs {
-			t := &trs[i]
-			if isIndex[t.a] {
-				rs = append(rs, rec{t.a, t.b, t.day, t})
-			}
-			if isIndex[t.b] {
-				rs = append(rs, rec{t.b, t.a, t.day, t})
+		for _, trs := range e.truth[dd] {
+			for i := range trs {
+				t := &trs[i]
+				if in(t.a) {
+					rs = append(rs, rec{t.a, t.b, t.day, t})
+				}
+				if in(t.b) {
+					rs = append(rs, rec{t.b, t.a, t.day, t})
+				}
 			}
 		}
 	}
@@ -148,6 +169,9 @@ func (e *engine) contactsOf(d int, isIndex []bool) []contact {
 	return out
 }
 
+// window yields the retained days an upload on day d covers.
+func (e *engine) window(d int) (int, int) { return max(0, d-e.k), d }
+
 func osName(p *agents.Person, app bool) string {
 	if !app {
 		return "noapp"
@@ -155,223 +179,293 @@ func osName(p *agents.Person, app bool) string {
 	return p.OS.String()
 }
 
-// score compares day d's notifications with ground truth for every arm.
-func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, uploaded [][]int32) error {
+// scorer compares the apps' verdicts with ground truth, day by day, and
+// accumulates every arm's tables. Each arm's state is its own, so arms are
+// scored in parallel.
+type scorer struct {
+	e     *engine
+	res   *Result
+	att   reservoir
+	delay [][]int64 // arm -> hour histogram
+	bands []map[bandKey]*BandRow
+	det   [][]DetectionRow
+	sums  []ArmSummary
+	// sightings[ai] counts the sightings arm ai's phones stored today.
+	sightings []int64
+}
+
+func newScorer(e *engine) *scorer {
 	sc := &e.sc
-	isIndex := make([]bool, len(e.pop.People))
-	idxByArm := make([][]int32, len(sc.Arms))
-	if e.epi != nil {
-		// The epidemic's diagnosed positives are each arm's index cases.
-		for ai := range sc.Arms {
-			idxByArm[ai] = append(idxByArm[ai], e.epi.positives[ai]...)
-			for _, p := range e.epi.positives[ai] {
-				isIndex[p] = true
-			}
+	s := &scorer{e: e, res: &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(e.pop.People), Days: sc.Days, Ownership: e.pop.Ownership}}
+	na := len(sc.Arms)
+	s.delay = make([][]int64, na)
+	s.bands = make([]map[bandKey]*BandRow, na)
+	s.det = make([][]DetectionRow, na)
+	s.sums = make([]ArmSummary, na)
+	s.sightings = make([]int64, na)
+	for ai, a := range sc.Arms {
+		s.delay[ai] = make([]int64, 24*(e.k+2))
+		s.bands[ai] = map[bandKey]*BandRow{}
+		s.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
+		for b := range s.det[ai] {
+			s.det[ai][b] = DetectionRow{Arm: a.Name, Band: bandLabel(sc.Metrics.DistanceBandsM, b, "m")}
 		}
-	} else if d >= sc.Diagnosis.FirstDay {
-		for i := range e.pop.People {
-			if !e.diagnosedMax(i, d) {
-				continue
-			}
-			for ai := range sc.Arms {
-				if !e.appOnly || e.installedArm(ai, i, d) {
-					idxByArm[ai] = append(idxByArm[ai], int32(i))
-					isIndex[i] = true
+		s.sums[ai] = ArmSummary{Name: a.Name, Protocol: a.Protocol, Adoption: a.Adoption}
+	}
+	s.att.k = max(0, sc.Metrics.AttenuationSamples)
+	return s
+}
+
+// countSightings counts day d's stored sightings per arm: those of
+// records whose receiver and advertiser both had the arm's app that day.
+// Each group's records are counted in parallel parts.
+func (s *scorer) countSightings(d int) {
+	e := s.e
+	clear(s.sightings)
+	parts := e.cfg.workers
+	for _, g := range e.groups {
+		cnt := make([][]int64, parts)
+		ad := make([]float64, len(g.arms))
+		for i, ai := range g.arms {
+			ad[i] = e.sc.Arms[ai].AdoptionOn(d)
+		}
+		segs := g.store.days[d].segs
+		e.parallel(parts, func(p int) {
+			c := make([]int64, len(g.arms))
+			for si := range segs {
+				sg := &segs[si]
+				lo, hi := cut(len(sg.recs), parts, p)
+				for ri := lo; ri < hi; ri++ {
+					r := &sg.recs[ri]
+					first, end := sg.span(ri)
+					for i := range g.arms {
+						if e.pop.Installed(int(g.person[r.rx]), ad[i]) && e.pop.Installed(int(g.person[r.tx]), ad[i]) {
+							c[i] += int64(end - first)
+						}
+					}
 				}
+			}
+			cnt[p] = c
+		})
+		for i, ai := range g.arms {
+			for p := range parts {
+				s.sightings[ai] += cnt[p][i]
 			}
 		}
 	}
-	contacts := e.contactsOf(d, isIndex)
-	endOfDay := e.startMs + int64(d+1)*86400_000
-	m := &sc.Metrics
-	for ai, arm := range sc.Arms {
-		row := DayRow{Arm: arm.Name, Day: d, Date: e.start.AddDate(0, 0, d).Format("2006-01-02"),
-			Adoption: arm.AdoptionOn(d), IndexCases: int64(len(idxByArm[ai])), Uploads: int64(len(uploaded[ai]))}
-		g := e.groups[e.armGroup[ai]]
-		for _, r := range g.recs[d] {
-			if e.installedArm(ai, int(g.person[r.rx]), d) && e.installedArm(ai, int(g.person[r.tx]), d) {
-				row.Sightings += int64(r.n)
-			}
+}
+
+// score compares day d's notifications with ground truth for every arm.
+func (s *scorer) score(d int, mt *matchDayState) error {
+	e := s.e
+	sc := &e.sc
+	isIndex := make([]bool, len(e.pop.People))
+	idxByArm := make([][]int32, len(sc.Arms))
+	for ai := range sc.Arms {
+		idxByArm[ai] = e.idx.index(nil, ai, d)
+		for _, p := range idxByArm[ai] {
+			isIndex[p] = true
 		}
-		sum := &e.sums[ai]
-		sum.IndexCases += row.IndexCases
-		sum.Uploads += row.Uploads
-		sum.Sightings += row.Sightings
-		nots := notified[ai]
-		det := detected[ai]
-		ups := uploaded[ai]
-		// bump counts a verdict in every breakdown; app says whether both
-		// the index case and the contact had the arm's app.
-		bump := func(c *contact, verdict int, app bool) {
-			idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
-			idxApp := e.installedArm(ai, int(c.idx), d)
-			othApp := e.installedArm(ai, int(c.other), d)
-			labels := [5]string{
-				bandLabel(m.DistanceBandsM, bandOf(m.DistanceBandsM, float64(c.minDist)), "m"),
-				bandLabel(m.DurationBandsMin, bandOf(m.DurationBandsMin, float64(c.worstClose)), "min"),
-				c.kind.String(), c.env.String(),
-				osName(idxP, idxApp) + "-" + osName(othP, othApp),
-			}
-			if c.minDist == math.MaxFloat32 { // notified without any contact in range
-				labels = [5]string{"none", "none", "none", "none", labels[4]}
-			}
-			for dim, l := range labels {
-				k := bandKey{dim, l}
-				br := e.bands[ai][k]
-				if br == nil {
-					br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
-					e.bands[ai][k] = br
-				}
-				switch verdict {
-				case 0:
-					br.TP++
-					if app {
-						br.AppTP++
-					}
-				case 1:
-					br.FP++
-				case 2:
-					br.FN++
-					if app {
-						br.AppFN++
-					}
-				case 3:
-					br.TN++
-				}
-			}
-		}
-		ci := 0
-		ni := 0
-		for _, ix := range idxByArm[ai] {
-			for ci < len(contacts) && contacts[ci].idx < ix {
-				ci++
-			}
-			c0 := ci
-			for ci < len(contacts) && contacts[ci].idx == ix {
-				ci++
-			}
-			cs := contacts[c0:ci]
-			for ni < len(nots) && nots[ni].Index < ix {
-				ni++
-			}
-			n0 := ni
-			for ni < len(nots) && nots[ni].Index == ix {
-				ni++
-			}
-			ns := nots[n0:ni]
-			_, up := slices.BinarySearch(ups, ix)
-			ixApp := e.installedArm(ai, int(ix), d)
-			// Merge contacts and notifications of ix by the other person.
-			a, b := 0, 0
-			for a < len(cs) || b < len(ns) {
-				switch {
-				case b >= len(ns) || (a < len(cs) && cs[a].other < ns[b].Person):
-					c := &cs[a]
-					app := ixApp && e.installedArm(ai, int(c.other), d)
-					if up && app {
-						db := bandOf(m.DistanceBandsM, float64(c.minDist))
-						e.det[ai][db].Pairs++
-						if _, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other)); ok {
-							e.det[ai][db].Detected++
-						}
-					}
-					if c.close {
-						row.CloseContacts++
-						row.FN++
-						sum.CloseContacts++
-						if app {
-							sum.AppCloseContacts++
-						}
-						bump(c, 2, app)
-					} else {
-						row.TN++
-						bump(c, 3, app)
-					}
-					a++
-				case a >= len(cs) || ns[b].Person < cs[a].other:
-					c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
-					row.FP++
-					row.Notifications++
-					bump(&c, 1, true)
-					b++
-				default:
-					c := &cs[a]
-					app := ixApp && e.installedArm(ai, int(c.other), d)
-					db := bandOf(m.DistanceBandsM, float64(c.minDist))
-					e.det[ai][db].Pairs++
-					e.det[ai][db].Detected++
-					row.Notifications++
-					if c.close {
-						row.CloseContacts++
-						row.TP++
-						sum.CloseContacts++
-						sum.AppCloseContacts++
-						bump(c, 0, app)
-						h := int((endOfDay - ns[b].FirstExposure) / 3_600_000)
-						h = min(max(h, 0), len(e.delay[ai])-1)
-						e.delay[ai][h]++
-					} else {
-						row.FP++
-						bump(c, 1, app)
-					}
-					a++
-					b++
-				}
-			}
-		}
-		sum.Counts.add(row.Counts)
-		sum.Notifications += row.Notifications
-		e.res.Daily = append(e.res.Daily, row)
+	}
+	contacts := s.contactsOf(d, isIndex)
+	rows := make([]DayRow, len(sc.Arms))
+	e.parallel(len(sc.Arms), func(ai int) {
+		rows[ai] = s.scoreArm(d, ai, idxByArm[ai], contacts, mt)
+	})
+	s.res.Daily = append(s.res.Daily, rows...)
+	for ai := range sc.Arms {
+		s.sums[ai].MatchedSightings += mt.matched[ai]
 	}
 	return nil
 }
 
+// scoreArm scores arm ai's day d: its index cases idx, the contacts of
+// every arm's index cases, and the arm's verdicts.
+func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchDayState) DayRow {
+	e := s.e
+	sc := &e.sc
+	arm := sc.Arms[ai]
+	endOfDay := e.startMs + int64(d+1)*86400_000
+	m := &sc.Metrics
+	row := DayRow{Arm: arm.Name, Day: d, Date: e.start.AddDate(0, 0, d).Format("2006-01-02"),
+		Adoption: arm.AdoptionOn(d), IndexCases: int64(len(idx)), Uploads: int64(len(mt.uploaded[ai])),
+		Sightings: s.sightings[ai]}
+	sum := &s.sums[ai]
+	sum.IndexCases += row.IndexCases
+	sum.Uploads += row.Uploads
+	sum.Sightings += row.Sightings
+	nots := mt.notified[ai]
+	det := mt.detected[ai]
+	ups := mt.uploaded[ai]
+	// bump counts a verdict in every breakdown; app says whether both
+	// the index case and the contact had the arm's app.
+	bump := func(c *contact, verdict int, app bool) {
+		idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
+		idxApp := e.installedArm(ai, int(c.idx), d)
+		othApp := e.installedArm(ai, int(c.other), d)
+		labels := [5]string{
+			bandLabel(m.DistanceBandsM, bandOf(m.DistanceBandsM, float64(c.minDist)), "m"),
+			bandLabel(m.DurationBandsMin, bandOf(m.DurationBandsMin, float64(c.worstClose)), "min"),
+			c.kind.String(), c.env.String(),
+			osName(idxP, idxApp) + "-" + osName(othP, othApp),
+		}
+		if c.minDist == math.MaxFloat32 { // notified without any contact in range
+			labels = [5]string{"none", "none", "none", "none", labels[4]}
+		}
+		for dim, l := range labels {
+			k := bandKey{dim, l}
+			br := s.bands[ai][k]
+			if br == nil {
+				br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
+				s.bands[ai][k] = br
+			}
+			switch verdict {
+			case 0:
+				br.TP++
+				if app {
+					br.AppTP++
+				}
+			case 1:
+				br.FP++
+			case 2:
+				br.FN++
+				if app {
+					br.AppFN++
+				}
+			case 3:
+				br.TN++
+			}
+		}
+	}
+	ci := 0
+	ni := 0
+	for _, ix := range idx {
+		for ci < len(contacts) && contacts[ci].idx < ix {
+			ci++
+		}
+		c0 := ci
+		for ci < len(contacts) && contacts[ci].idx == ix {
+			ci++
+		}
+		cs := contacts[c0:ci]
+		for ni < len(nots) && nots[ni].Index < ix {
+			ni++
+		}
+		n0 := ni
+		for ni < len(nots) && nots[ni].Index == ix {
+			ni++
+		}
+		ns := nots[n0:ni]
+		_, up := slices.BinarySearch(ups, ix)
+		ixApp := e.installedArm(ai, int(ix), d)
+		// Merge contacts and notifications of ix by the other person.
+		a, b := 0, 0
+		for a < len(cs) || b < len(ns) {
+			switch {
+			case b >= len(ns) || (a < len(cs) && cs[a].other < ns[b].Person):
+				c := &cs[a]
+				app := ixApp && e.installedArm(ai, int(c.other), d)
+				if up && app {
+					db := bandOf(m.DistanceBandsM, float64(c.minDist))
+					s.det[ai][db].Pairs++
+					if _, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other)); ok {
+						s.det[ai][db].Detected++
+					}
+				}
+				if c.close {
+					row.CloseContacts++
+					row.FN++
+					sum.CloseContacts++
+					if app {
+						sum.AppCloseContacts++
+					}
+					bump(c, 2, app)
+				} else {
+					row.TN++
+					bump(c, 3, app)
+				}
+				a++
+			case a >= len(cs) || ns[b].Person < cs[a].other:
+				c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
+				row.FP++
+				row.Notifications++
+				bump(&c, 1, true)
+				b++
+			default:
+				c := &cs[a]
+				app := ixApp && e.installedArm(ai, int(c.other), d)
+				db := bandOf(m.DistanceBandsM, float64(c.minDist))
+				s.det[ai][db].Pairs++
+				s.det[ai][db].Detected++
+				row.Notifications++
+				if c.close {
+					row.CloseContacts++
+					row.TP++
+					sum.CloseContacts++
+					sum.AppCloseContacts++
+					bump(c, 0, app)
+					h := int((endOfDay - ns[b].FirstExposure) / 3_600_000)
+					h = min(max(h, 0), len(s.delay[ai])-1)
+					s.delay[ai][h]++
+				} else {
+					row.FP++
+					bump(c, 1, app)
+				}
+				a++
+				b++
+			}
+		}
+	}
+	sum.Counts.add(row.Counts)
+	sum.Notifications += row.Notifications
+	return row
+}
+
 // finish assembles the result tables in a fixed order and hashes them.
 func (e *engine) finish() *Result {
-	r := e.res
+	s := e.sco
+	r := s.res
 	// Daily rows were appended day-major; present them arm-major.
 	slices.SortStableFunc(r.Daily, func(a, b DayRow) int {
 		return cmp.Or(cmp.Compare(e.armIndex(a.Arm), e.armIndex(b.Arm)), cmp.Compare(a.Day, b.Day))
 	})
 	for ai := range e.sc.Arms {
-		s := e.sums[ai]
-		s.Precision = s.Counts.Precision()
-		s.Recall = s.Counts.Recall()
-		s.Coverage = s.Recall
+		a := s.sums[ai]
+		a.Precision = a.Counts.Precision()
+		a.Recall = a.Counts.Recall()
+		a.Coverage = a.Recall
 		var atp, afn int64
-		for _, br := range e.bands[ai] {
+		for _, br := range s.bands[ai] {
 			if br.Dimension == "venue" {
 				atp += br.AppTP
 				afn += br.AppFN
 			}
 		}
-		s.Capture = ratio(atp, atp+afn)
-		s.FalsePositiveRate = s.Counts.FPR()
-		r.Arms = append(r.Arms, s)
-		keys := make([]bandKey, 0, len(e.bands[ai]))
-		for k := range e.bands[ai] {
+		a.Capture = ratio(atp, atp+afn)
+		a.FalsePositiveRate = a.Counts.FPR()
+		r.Arms = append(r.Arms, a)
+		keys := make([]bandKey, 0, len(s.bands[ai]))
+		for k := range s.bands[ai] {
 			keys = append(keys, k)
 		}
 		slices.SortFunc(keys, func(a, b bandKey) int { return cmp.Or(cmp.Compare(a.dim, b.dim), cmp.Compare(a.band, b.band)) })
 		for _, k := range keys {
-			r.Bands = append(r.Bands, *e.bands[ai][k])
+			r.Bands = append(r.Bands, *s.bands[ai][k])
 		}
-		r.Detection = append(r.Detection, e.det[ai]...)
-		for h, n := range e.delay[ai] {
+		r.Detection = append(r.Detection, s.det[ai]...)
+		for h, n := range s.delay[ai] {
 			if n > 0 {
 				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, Count: n})
 			}
 		}
 	}
-	for _, s := range e.att.s {
-		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[s.group].label, Environment: s.env.String(),
-			DistanceM: round3(float64(s.dist)), AttenuationDB: round3(float64(s.att))})
+	for _, a := range s.att.s {
+		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[a.group].label, Environment: a.env.String(),
+			DistanceM: round3(float64(a.dist)), AttenuationDB: round3(float64(a.att))})
 	}
-	if e.epi != nil {
-		if err := e.finishEpidemic(r); err != nil {
-			r.Hash = fmt.Sprintf("error: %v", err)
-			return r
-		}
+	if err := e.idx.finish(r); err != nil {
+		r.Hash = fmt.Sprintf("error: %v", err)
+		return r
 	}
 	if err := r.computeHash(); err != nil {
 		r.Hash = fmt.Sprintf("error: %v", err)

@@ -41,6 +41,11 @@ type Result struct {
 	Workers            int     `json:"workers"`
 	WallSeconds        float64 `json:"wall_seconds"`
 	AgentDaysPerSecond float64 `json:"agent_days_per_second"`
+	// CPUSeconds is the process's CPU time (user and system) while the
+	// days ran, and Phases splits the days' time by phase (0 where the
+	// system does not report CPU time).
+	CPUSeconds float64     `json:"cpu_seconds"`
+	Phases     []PhaseTime `json:"phases"`
 }
 
 // Counts are verdict counts against ground truth.

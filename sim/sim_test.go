@@ -265,14 +265,14 @@ func TestIdealRadioPrecisionRecall(t *testing.T) {
 			t.Fatal(err)
 		}
 		isIndex := make([]bool, len(e.pop.People))
-		for i := range isIndex {
-			isIndex[i] = e.diagnosedMax(i, d)
+		for _, p := range e.idx.(*fixedDiagnoses).diagnosed(d) {
+			isIndex[p] = true
 		}
 		notified := map[[2]int32]bool{}
 		for _, n := range nots {
 			notified[[2]int32{n.Index, n.Person}] = true
 		}
-		for _, c := range e.contactsOf(d, isIndex) {
+		for _, c := range e.sco.contactsOf(d, isIndex) {
 			got := notified[[2]int32{c.idx, c.other}]
 			delete(notified, [2]int32{c.idx, c.other})
 			// Quantisation: RSSI is whole dBm (±0.5 dB) with ~0.35 dB of

@@ -1,28 +1,77 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/radio"
-	"github.com/bluesim/bluesim/sim/epidemic"
-	"github.com/bluesim/bluesim/sim/limits"
+	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/tracing"
 )
+
+// view is the read-only day a site worker sees: the layout's results and
+// the run's fixed parts. Workers write only their own chunk outputs.
+type view struct {
+	day       int
+	dayS      float64 // the day's start in seconds since the run's start
+	dayTenths int64   // the same in tenths of a second
+	startS    int64   // the run's start, Unix seconds
+	seed      uint64
+	pop       *agents.Population
+	model     *radio.Model
+	eng       *scenarios.Engine
+	poseS     float64 // radio.pose_epoch_s
+	closeD    float64
+	rangeM    float32
+	groups    []*group
+	active    [][]bool
+	tracked   []bool // truth kept for pairs with one of these
+	adv       []bool // radio sampled for these advertisers
+	raw       bool   // one record per sighting (WithRawSightings)
+	// contactsOnly walks contacts for the epidemic's calibration: no
+	// truth, no radio.
+	contactsOnly bool
+	attK         int
+}
+
+// slotOf is the ID rotation slot of whole second t of the run: IDs of
+// every supported protocol change on multiples of the rotation from UTC
+// midnight.
+func (v *view) slotOf(g *group, t int64) int64 {
+	abs := v.startS + t
+	if g.rotSec <= 0 {
+		return abs / 86400
+	}
+	return abs / g.rotSec
+}
+
+// contactFunc receives every contact of a day (the epidemic's doses).
+type contactFunc func(a, b int32, minutes, dist float64, s *agents.Site, walls int, household bool)
 
 // chunkOut is what one chunk of sites produced.
 type chunkOut struct {
 	truth []truthRec
-	recs  [][]rec
-	ents  [][]entry
+	segs  []segment // per group
 	att   []attSample
 	err   error
 }
 
-// worker holds one goroutine's scratch space, reused across sites.
+// tail is what emit needs of a chunk's last record of one group, to join
+// the next sighting to it.
+type tail struct {
+	rx, tx int32
+	slot   int64
+	n      int
+}
+
+// worker holds one goroutine's scratch space, reused across sites and days.
 type worker struct {
-	e *engine
+	v       *view
+	contact contactFunc // the day's contact consumer, nil if none
+	sink    ContactSink // WithContacts, nil without
 	// A site's stays by start, and those active in the current epoch.
 	order  []int32
 	active []int32
@@ -38,45 +87,26 @@ type worker struct {
 	trs   []truthRec
 	wins  []radio.ScanWindow
 	recs  []radio.Record
+	// The current chunk's output and, per group, its last record.
 	out   *chunkOut
+	tails []tail
 	cut   uint64 // reservoir cutoff of the current chunk
-	// rbuf and ebuf hold the day's records and entries of every chunk the
-	// worker ran, per group; a chunk's output is a sub-slice. r0 and e0
-	// are where the current chunk's records and entries start.
-	rbuf [][]rec
-	ebuf [][]entry
-	r0   []int
-	e0   []int
-	sink ContactSink // WithContacts, nil without
-	// The epidemic layer: this worker's exposures of the day (one per
-	// run) and, in the calibration week, its logged doses.
-	exp   []*epidemic.Exposures
+	// The epidemic layer's calibration week: this worker's logged doses.
 	calib []calibDose
 }
 
-func newWorker(e *engine) *worker {
-	ng := len(e.groups)
-	return &worker{e: e, pairs: map[uint64]int32{}, rbuf: make([][]rec, ng), ebuf: make([][]entry, ng),
-		r0: make([]int, ng), e0: make([]int, ng)}
-}
-
-// reset starts a new day. The previous day's chunk outputs have been
-// copied into the day's arrays, so the buffers are dropped rather than
-// kept: holding a second copy of a day's sightings would raise the peak
-// memory more than reallocating costs.
-func (w *worker) reset() {
-	for gi := range w.rbuf {
-		w.rbuf[gi], w.ebuf[gi] = nil, nil
+func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int) chunkOut {
+	v := w.v
+	ng := len(v.groups)
+	out := chunkOut{segs: make([]segment, ng), truth: e.tpool.take()}
+	for gi, g := range v.groups {
+		out.segs[gi] = g.store.take()
 	}
-}
-
-func (w *worker) chunk(bySite []agents.Stay, off []int32, s0, s1 int) *chunkOut {
-	e := w.e
-	ng := len(e.groups)
-	w.out = &chunkOut{recs: make([][]rec, ng), ents: make([][]entry, ng)}
-	for gi := range ng {
-		w.r0[gi], w.e0[gi] = len(w.rbuf[gi]), len(w.ebuf[gi])
+	w.out = &out
+	if w.pairs == nil {
+		w.pairs = map[uint64]int32{}
 	}
+	w.tails = slices.Grow(w.tails[:0], ng)[:ng]
 	w.cut = math.MaxUint64
 	for s := s0; s < s1; s++ {
 		st := bySite[off[s]:off[s+1]]
@@ -84,28 +114,23 @@ func (w *worker) chunk(bySite []agents.Stay, off []int32, s0, s1 int) *chunkOut 
 			continue
 		}
 		w.site(int32(s), st)
-		if w.out.err != nil {
+		if out.err != nil {
 			break
 		}
 	}
-	// The chunk's records point into its own entries (first counts from
-	// the chunk's first entry).
-	for gi := range ng {
-		w.out.recs[gi] = w.rbuf[gi][w.r0[gi]:len(w.rbuf[gi]):len(w.rbuf[gi])]
-		w.out.ents[gi] = w.ebuf[gi][w.e0[gi]:len(w.ebuf[gi]):len(w.ebuf[gi])]
-	}
-	return w.out
+	w.out = nil
+	return out
 }
 
 // site runs one site for the day.
 func (w *worker) site(si int32, stays []agents.Stay) {
-	e := w.e
-	site := &e.pop.Sites[si]
+	v := w.v
+	site := &v.pop.Sites[si]
 	epoch := agents.MinutesPerDay // seated sites: positions never change
 	if slices.ContainsFunc(stays, agents.Stay.Free) {
-		epoch = e.sc.Engine.PoseMinutes
+		epoch = v.eng.PoseMinutes
 		if site.Kind == agents.Home {
-			epoch = e.sc.Engine.HomePoseMinutes
+			epoch = v.eng.HomePoseMinutes
 		}
 	}
 	// Sort the site's stays by start for the sweep.
@@ -145,12 +170,12 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 		// Positions.
 		w.pres = append(w.pres[:0], active...)
 		w.px, w.py = w.px[:0], w.py[:0]
-		ep := uint64(e.day*agents.MinutesPerDay + e0)
+		ep := uint64(v.day*agents.MinutesPerDay + e0)
 		for _, a := range w.pres {
 			st := &stays[a]
 			var p agents.Pos
 			if st.Free() {
-				k := agents.Mix(e.sc.Seed, agents.SubPositions, uint64(st.Person), ep)
+				k := agents.Mix(v.seed, agents.SubPositions, uint64(st.Person), ep)
 				p = site.FreePos(int(st.Room), float64(k>>11)/(1<<53), float64(k&(1<<32-1))/(1<<32))
 			} else {
 				p = site.SeatPos(int(st.Room), int(st.Seat))
@@ -186,8 +211,7 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 // pairsInEpoch finds every pair of present stays within radio range with
 // a uniform grid of cell size range_m and handles each once.
 func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int, density float32) {
-	e := w.e
-	R := float32(e.rangeM)
+	R := w.v.rangeM
 	nx := int(float32(site.Rooms)*site.RoomW/R) + 1
 	ny := int(site.RoomD/R) + 1
 	ncell := nx * ny
@@ -250,38 +274,37 @@ func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int
 // pair records ground truth and samples the radio for one pair over
 // [t0, t1) minutes of the day at distance d.
 func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 int, density float32) {
-	e := w.e
+	v := w.v
 	a, b := sa.Person, sb.Person
 	if a > b {
 		a, b = b, a
 		sa, sb = sb, sa
 	}
 	walls := agents.Walls(sa.Room, sb.Room)
-	if e.epi != nil {
-		hh := e.pop.People[a].Household == e.pop.People[b].Household
-		if e.calib {
-			w.calibContact(a, b, float64(t1-t0), float64(d), site, walls)
-			return
-		}
-		w.epiContact(a, b, float64(t1-t0), float64(d), site, walls, hh)
+	if w.contact != nil {
+		hh := v.pop.People[a].Household == v.pop.People[b].Household
+		w.contact(a, b, float64(t1-t0), float64(d), site, walls, hh)
+	}
+	if v.contactsOnly {
+		return
 	}
 	if w.sink != nil {
-		pa, pb := &e.pop.People[a], &e.pop.People[b]
-		w.sink.Contact(&Contact{Day: e.day, A: a, B: b, From: int16(t0), To: int16(t1), DistanceM: d,
+		pa, pb := &v.pop.People[a], &v.pop.People[b]
+		w.sink.Contact(&Contact{Day: v.day, A: a, B: b, From: int16(t0), To: int16(t1), DistanceM: d,
 			Kind: site.Kind, Env: site.Env, Walls: walls, Household: pa.Household == pb.Household})
 	}
-	if e.tracked[a] || e.tracked[b] {
+	if v.tracked[a] || v.tracked[b] {
 		key := uint64(a)<<32 | uint64(uint32(b))
 		idx, ok := w.pairs[key]
 		if !ok {
 			idx = int32(len(w.trs))
 			w.pairs[key] = idx
-			w.trs = append(w.trs, truthRec{a: a, b: b, minDist: math.MaxFloat32, kind: site.Kind, env: site.Env, day: uint16(e.day)})
+			w.trs = append(w.trs, truthRec{a: a, b: b, minDist: math.MaxFloat32, kind: site.Kind, env: site.Env, day: uint16(v.day)})
 		}
 		tr := &w.trs[idx]
 		m := float32(t1 - t0)
 		tr.rangeMin += m
-		if float64(d) <= e.closeD {
+		if float64(d) <= v.closeD {
 			tr.closeMin += m
 		}
 		if d < tr.minDist {
@@ -290,20 +313,16 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 	}
 	people := int(density * d * 0.5) // bodies in a 0.5 m corridor between the phones
 	link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
-	all := e.sc.Engine.AllSightings
-	adv := e.tracked
-	if e.epi != nil {
-		adv = e.epi.advertise
-	}
-	for gi, g := range e.groups {
+	all := v.eng.AllSightings
+	for gi, g := range v.groups {
 		pa, pb := g.phone[a], g.phone[b]
-		if pa < 0 || pb < 0 || !e.active[gi][pa] || !e.active[gi][pb] {
+		if pa < 0 || pb < 0 || !v.active[gi][pa] || !v.active[gi][pb] {
 			continue
 		}
-		if all || adv[b] {
+		if all || v.adv[b] {
 			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
 		}
-		if all || adv[a] {
+		if all || v.adv[a] {
 			w.scan(gi, g, link, pa, pb, t0, t1) // b scans, a advertises
 		}
 		if w.out.err != nil {
@@ -314,11 +333,11 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 
 // phoneOf fills a radio.Phone for phone ph of group g at second sec.
 func (w *worker) phoneOf(g *group, ph int32, sec float64) radio.Phone {
-	e := w.e
+	v := w.v
 	pi := g.person[ph]
-	p := &e.pop.People[pi]
+	p := &v.pop.People[pi]
 	hour := uint64(sec / 3600)
-	fg := agents.Uniform(e.sc.Seed, agents.SubActivity, uint64(pi), hour, 3) < e.pop.Params.Phones.Foreground
+	fg := agents.Uniform(v.seed, agents.SubActivity, uint64(pi), hour, 3) < v.pop.Params.Phones.Foreground
 	return radio.Phone{Offsets: p.Offsets, Sched: &g.scheds[ph], OS: p.OS, Carriage: p.Carriage,
 		Calibrated: g.calibrated, Foreground: fg}
 }
@@ -326,58 +345,68 @@ func (w *worker) phoneOf(g *group, ph int32, sec float64) radio.Phone {
 // scan walks the receiver rx's scan windows that start while both are
 // present and stores what it hears of tx.
 func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 int) {
-	e := w.e
-	base := float64(e.day) * 86400
-	from, to := base+float64(t0)*60, base+float64(t1)*60
+	v := w.v
+	from, to := v.dayS+float64(t0)*60, v.dayS+float64(t1)*60
 	rxPhone := w.phoneOf(g, rx, from)
 	link.Rx = rxPhone
 	link.Tx = w.phoneOf(g, tx, from)
-	if e.model.Silent(&link) {
+	if v.model.Silent(&link) {
 		// Two backgrounded iPhones of an app never hear each other when
 		// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model
 		// would walk every packet to report nothing.
 		return
 	}
 	w.wins = g.scheds[rx].AppendWindows(w.wins[:0], from, to, rxPhone.Foreground)
-	rxKey := agents.Mix(e.sc.Seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
+	rxKey := agents.Mix(v.seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
-	pose := e.sc.Radio.PoseEpochS
 	for _, win := range w.wins {
-		key := radio.StreamKey{Seed: e.sc.Seed, Pair: pairKey, Pose: uint64(win.Start / pose), Window: radio.WindowKey(rxKey, win.Index)}
+		key := radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: uint64(win.Start / v.poseS), Window: radio.WindowKey(rxKey, win.Index)}
 		if g.record == tracing.RecordStrongest {
 			// The app stores a record per peer every few seconds; keep the
 			// strongest record of each bucket of wall-clock time, which is
 			// all the protocol's rules read (tracing.RecordStrongest).
-			w.recs = e.model.Records(link, win, key, w.recs[:0])
+			w.recs = v.model.Records(link, win, key, w.recs[:0])
 			lastMin := int64(-1)
 			for _, r := range w.recs {
 				if r.T >= to {
 					break
 				}
 				mn := int64(r.T / g.bucketS)
+				rs := rssi8(r.RSSI)
 				if mn == lastMin {
-					en := &w.ebuf[gi][len(w.ebuf[gi])-1]
-					if rs := rssi8(r.RSSI); rs > en.rssi {
-						last := &w.rbuf[gi][len(w.rbuf[gi])-1]
-						en.rssi = rs
-						en.off = uint16(tenths(r.T) - int64(last.t0)*10)
+					ents := w.out.segs[gi].ents
+					if en := &ents[len(ents)-1]; rs > en.rssi() {
+						*en = mkEntry(tenths(r.T)-v.dayTenths, rs)
 					}
 					continue
 				}
 				lastMin = mn
-				w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), float64(link.DistanceM), link.Env, 0, false)
+				w.emit(gi, g, tx, rx, r.T, rs, link.DistanceM, link.Env, 0, false)
 			}
 			continue
 		}
-		rep := e.model.Scan(link, win, key)
+		rep := v.model.Scan(link, win, key)
 		if rep.Received == 0 {
 			continue
 		}
-		w.emit(gi, g, tx, rx, win.Start, rssi8(rep.MeanRSSI), float64(link.DistanceM), link.Env, float64(rep.TypicalAttenDB), true)
+		w.emit(gi, g, tx, rx, win.Start, rssi8(rep.MeanRSSI), link.DistanceM, link.Env, float64(rep.TypicalAttenDB), true)
 	}
 }
 
-func rssi8(r float32) int8 { return int8(clamp(math.Round(float64(r)), -127, 127)) }
+// rssi8 is an RSSI as a phone reports it: whole dBm, rounded half away
+// from zero, saturating at ±127.
+func rssi8(r float32) int8 {
+	x := math.Round(float64(r))
+	switch {
+	case x >= 127:
+		return 127
+	case x <= -127:
+		return -127
+	case x == x:
+		return int8(x)
+	}
+	return -127 // NaN
+}
 
 // tenths converts seconds since the run's start to whole tenths of a
 // second, the resolution of stored sighting times.
@@ -389,44 +418,57 @@ func tenths(sec float64) int64 { return int64(math.Floor(sec * 10)) }
 // the same); raw mode keeps one record per sighting, so that the test
 // comparing the two storages checks this grouping.
 func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, dist float64, env radio.Environment, att float64, hasAtt bool) {
-	e := w.e
+	v := w.v
 	tt := tenths(sec)
-	t := int32(tt / 10)
-	recs, ents := w.rbuf[gi], w.ebuf[gi]
-	join := false
+	day := tt - v.dayTenths
+	if day < 0 || day >= maxTenths {
+		w.out.err = fmt.Errorf("sighting at %.1f s of the run lies outside day %d", sec, v.day)
+		return
+	}
+	sg := &w.out.segs[gi]
+	tl := &w.tails[gi]
+	slot := v.slotOf(g, tt/10)
+	en := mkEntry(day, rssi)
 	// Join only records of the current chunk: which chunks a worker runs
-	// depends on scheduling, and results must not.
-	if n := len(recs); n > w.r0[gi] && !e.cfg.raw {
-		last := &recs[n-1]
-		// Same pair, same ID slot, not before the record's last entry (sites
-		// run one after another, so a pair's later site can come with
-		// earlier times), and within reach of a 16-bit offset.
-		if last.rx == rx && last.tx == tx && last.n < math.MaxUint16 {
-			off := tt - int64(last.t0)*10
-			join = off >= int64(ents[len(ents)-1].off) && off <= math.MaxUint16 &&
-				e.slotOf(g, last.t0) == e.slotOf(g, t)
-		}
-	}
-	if join {
-		recs[len(recs)-1].n++
+	// depends on scheduling, and results must not. Same pair, same ID
+	// slot, not before the record's last entry (sites run one after
+	// another, so a pair's later site can come with earlier times).
+	if len(sg.recs) > 0 && !v.raw && tl.rx == rx && tl.tx == tx && tl.slot == slot && tl.n < maxRecEntries &&
+		en.tenths() >= sg.ents[len(sg.ents)-1].tenths() {
+		tl.n++
 	} else {
-		recs = append(recs, rec{rx: rx, tx: tx, first: int32(len(ents) - w.e0[gi]), t0: t, n: 1, day: limits.Day(e.day)})
+		sg.recs = append(sg.recs, rec{rx: rx, tx: tx, first: int32(len(sg.ents))})
+		*tl = tail{rx: rx, tx: tx, slot: slot, n: 1}
 	}
-	last := &recs[len(recs)-1]
-	en := entry{off: uint16(tt - int64(last.t0)*10), rssi: rssi}
-	w.rbuf[gi], w.ebuf[gi] = recs, append(ents, en)
-	if hasAtt && e.att.k > 0 {
-		pr := agents.Mix(e.sc.Seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(t))
-		w.out.att = offer(w.out.att, &w.cut, e.att.k, attSample{prio: pr, group: int16(gi), env: env, dist: float32(dist), att: float32(att)})
+	sg.ents = append(sg.ents, en)
+	if hasAtt && v.attK > 0 {
+		pr := agents.Mix(v.seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(tt/10))
+		w.out.att = offer(w.out.att, &w.cut, v.attK, attSample{prio: pr, group: int16(gi), env: env, dist: float32(dist), att: float32(att)})
 	}
 }
 
-// slotOf is the ID rotation slot of second t of the run: IDs of every
-// supported protocol change on multiples of the rotation from UTC midnight.
-func (e *engine) slotOf(g *group, t int32) int64 {
-	abs := e.startMs/1000 + int64(t)
-	if g.rotSec <= 0 {
-		return abs / 86400
+// pool is a free list of arrays, safe for concurrent use.
+type pool[T any] struct {
+	mu   sync.Mutex
+	free [][]T
+}
+
+func (p *pool[T]) take() []T {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		s := p.free[n-1]
+		p.free = p.free[:n-1]
+		return s[:0]
 	}
-	return abs / g.rotSec
+	return nil
+}
+
+func (p *pool[T]) put(s []T) {
+	if cap(s) == 0 {
+		return
+	}
+	p.mu.Lock()
+	p.free = append(p.free, s[:0])
+	p.mu.Unlock()
 }
