@@ -36,9 +36,11 @@
 // materialised through the protocol's real Device code (a 4-byte prefix
 // once per record for the join's probe, the full ID and its metadata,
 // tracing.Phone.Advert, once per record that a probe finds). By default
-// only advertisers who upload within the infectious window are sampled,
-// since no other sighting can match a published key; engine.all_sightings
-// samples every app pair and gives the same verdicts (tested).
+// only advertisers who upload (diagnosed, with the app, and agreeing to
+// upload, all known ahead) while a phone still holds the sighting are
+// sampled, since no other sighting can match a published key;
+// engine.all_sightings samples every app pair and gives the same verdicts
+// (tested).
 //
 // At the end of each day the diagnosed app users upload their keys through
 // the real Device.Upload (with a compliance draw); each published key is
@@ -62,9 +64,10 @@
 // contacts are walked once: each run adds the doses of the pairs its
 // quarantines do not exclude, and an arm's matching ignores sightings made
 // while its quarantines kept the pair apart. Diagnoses are not known
-// ahead, but a person's course and test delay are keyed by the person, so
-// the radio is still sampled only for advertisers who can upload within
-// the window in some run (tested equal to sampling every pair).
+// ahead, but a person's course, test delay and upload compliance are
+// keyed by the person, so the radio is still sampled only for advertisers
+// who can upload within the window in some run (tested equal to sampling
+// every pair).
 //
 // Every random draw is keyed by (seed, subsystem, entity, day), and the
 // per-day work is split into chunks fixed independently of the worker

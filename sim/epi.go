@@ -52,6 +52,8 @@ type epi struct {
 	// delay are keyed by the person alone, so it is known ahead.
 	advertise []bool
 	lag       []int32
+	// uploads[p]: p would upload a positive result (keyed by the person).
+	uploads []bool
 }
 
 // epi implements indexCases.
@@ -124,7 +126,9 @@ func (e *engine) setupEpidemic() error {
 	x.positives = make([][]int32, na+1)
 	x.advertise = make([]bool, n)
 	x.lag = make([]int32, n)
+	x.uploads = make([]bool, n)
 	for i := range x.lag {
+		x.uploads[i] = x.m.Uploads(int32(i))
 		c := x.m.DrawCourse(int32(i))
 		c.Day = 0
 		x.lag[i] = -1
@@ -319,7 +323,7 @@ func (x *epi) track(tracked []bool, _ int) {
 	}
 }
 
-func (x *epi) advertisers([]bool) []bool { return x.advertise }
+func (x *epi) advertisers(int) []bool { return x.advertise }
 
 func (x *epi) contacts(w int, calib bool) contactFunc {
 	if calib {
@@ -335,12 +339,17 @@ func (x *epi) contacts(w int, calib bool) contactFunc {
 // result is due in the window; a susceptible person whose
 // infection-to-result lag fits in the window (they might be infected today
 // or later); with testing.test_notified anyone infected or susceptible and
-// not yet diagnosed, since a notice can bring a test any day.
+// not yet diagnosed, since a notice can bring a test any day. Nobody who
+// would not upload a positive result (testing.upload_compliance, keyed by
+// the person) is an advertiser.
 func (x *epi) setAdvertisers(d, keep, lo, hi int) {
 	tn := x.m.Params().Testing.TestNotified
 	for i := lo; i < hi; i++ {
 		a := false
 		for _, run := range x.runs {
+			if !x.uploads[i] {
+				break
+			}
 			c := run.Pop.Course(int32(i))
 			switch {
 			case c.Diagnosed:

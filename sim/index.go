@@ -15,9 +15,10 @@ type indexCases interface {
 	// kept today: an index case in some arm within the infectious window.
 	track(tracked []bool, d int)
 	// advertisers returns, per person, whether the radio is sampled with
-	// the person advertising today (only their sightings can ever match a
-	// published key); tracked is track's result.
-	advertisers(tracked []bool) []bool
+	// the person advertising to group gi's phones today: only sightings of
+	// people who upload while a phone still holds them can ever match a
+	// published key.
+	advertisers(gi int) []bool
 	// contacts returns worker w's consumer of the day's contacts (nil for
 	// none); calib says the day is one of the epidemic's calibration week.
 	contacts(w int, calib bool) contactFunc
@@ -51,6 +52,10 @@ type indexCases interface {
 type fixedDiagnoses struct {
 	e     *engine
 	byDay [][]int32 // day -> persons diagnosed that day at the highest adoption, ascending
+	// adv[gi] marks today's advertisers of group gi (advList[gi]).
+	adv     [][]bool
+	advList [][]int32
+	ups     []int32
 }
 
 func newFixedDiagnoses(e *engine) *fixedDiagnoses {
@@ -77,7 +82,32 @@ func (f *fixedDiagnoses) diagnosed(d int) []int32 {
 	return f.byDay[d]
 }
 
-func (f *fixedDiagnoses) beginDay(int) error { return nil }
+// beginDay marks group by group the people who upload on a day in
+// [d, d+keep]: the diagnosed who have one of the group's apps on their
+// diagnosis day and agree to upload (both known ahead).
+func (f *fixedDiagnoses) beginDay(d int) error {
+	e := f.e
+	if f.adv == nil {
+		f.adv, f.advList = make([][]bool, len(e.groups)), make([][]int32, len(e.groups))
+		for gi := range e.groups {
+			f.adv[gi] = make([]bool, len(e.pop.People))
+		}
+	}
+	for gi, g := range e.groups {
+		for _, p := range f.advList[gi] {
+			f.adv[gi][p] = false
+		}
+		f.advList[gi] = f.advList[gi][:0]
+		for dd := d; dd <= d+e.keep; dd++ {
+			f.ups = f.uploaders(f.ups[:0], g, dd)
+			for _, p := range f.ups {
+				f.adv[gi][p] = true
+				f.advList[gi] = append(f.advList[gi], p)
+			}
+		}
+	}
+	return nil
+}
 
 func (f *fixedDiagnoses) track(tracked []bool, d int) {
 	clear(tracked)
@@ -88,7 +118,7 @@ func (f *fixedDiagnoses) track(tracked []bool, d int) {
 	}
 }
 
-func (f *fixedDiagnoses) advertisers(tracked []bool) []bool { return tracked }
+func (f *fixedDiagnoses) advertisers(gi int) []bool { return f.adv[gi] }
 
 func (f *fixedDiagnoses) contacts(int, bool) contactFunc { return nil }
 

@@ -164,9 +164,18 @@ func (e *engine) view() *view {
 		startS: e.startMs / 1000, seed: e.sc.Seed,
 		pop: e.pop, model: e.model, eng: &e.sc.Engine, poseS: e.sc.Radio.PoseEpochS,
 		closeD: e.closeD, rangeM: float32(e.rangeM),
-		groups: e.groups, active: e.lay.active, tracked: e.lay.tracked, adv: e.idx.advertisers(e.lay.tracked),
+		groups: e.groups, active: e.lay.active, tracked: e.lay.tracked, adv: e.advertisers(),
 		raw: e.cfg.raw, contactsOnly: e.calib, attK: e.sco.att.k,
 	}
+}
+
+// advertisers returns each group's advertisers of the day.
+func (e *engine) advertisers() [][]bool {
+	adv := make([][]bool, len(e.groups))
+	for gi := range adv {
+		adv[gi] = e.idx.advertisers(gi)
+	}
+	return adv
 }
 
 // runSites runs every chunk of the day's sites on the workers and returns

@@ -108,7 +108,7 @@ type ArmSummary struct {
 	// once per matching upload.
 	MatchedSightings int64 `json:"matched_sightings"`
 	// Sightings is how many sightings the arm's phones stored of
-	// advertisers who upload within the infectious window (of every
+	// advertisers who upload while the phones hold them (of every
 	// advertiser when engine.all_sightings is on).
 	Sightings int64 `json:"sightings"`
 	// Epidemic is the arm's epidemic outcome (nil when the layer is off).

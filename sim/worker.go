@@ -28,9 +28,9 @@ type view struct {
 	rangeM    float32
 	groups    []*group
 	active    [][]bool
-	tracked   []bool // truth kept for pairs with one of these
-	adv       []bool // radio sampled for these advertisers
-	raw       bool   // one record per sighting (WithRawSightings)
+	tracked   []bool   // truth kept for pairs with one of these
+	adv       [][]bool // group -> radio sampled for these advertisers
+	raw       bool     // one record per sighting (WithRawSightings)
 	// contactsOnly walks contacts for the epidemic's calibration: no
 	// truth, no radio.
 	contactsOnly bool
@@ -319,10 +319,10 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 		if pa < 0 || pb < 0 || !v.active[gi][pa] || !v.active[gi][pb] {
 			continue
 		}
-		if all || v.adv[b] {
+		if all || v.adv[gi][b] {
 			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
 		}
-		if all || v.adv[a] {
+		if all || v.adv[gi][a] {
 			w.scan(gi, g, link, pa, pb, t0, t1) // b scans, a advertises
 		}
 		if w.out.err != nil {
