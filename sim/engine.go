@@ -64,8 +64,9 @@ type engine struct {
 	tpool pool[truthRec]       // truth arrays of dropped days
 	calib bool                 // walking the calibration week: contacts only
 
-	// The day's matching, handed from phase to phase.
-	mt matchDayState
+	// The day's matching, handed from phase to phase, and its parts.
+	mt     matchDayState
+	mparts []*matchPart
 
 	sco   *scorer
 	clock phaseClock

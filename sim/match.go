@@ -92,15 +92,21 @@ type matchDayState struct {
 }
 
 // matchPart is one goroutine's matching scratch and output, reused from
-// day to day.
+// day to day and shared by the groups (which match one after another).
+// Part p joins the records whose advertiser is phone p mod parts and
+// decides the uploads of phones p mod parts: the same part for every
+// genuine match (the advertiser is the uploader), so runs rarely move
+// between parts (only when a truncated ID collides with another phone's).
 type matchPart struct {
-	proto tracing.Protocol // the part's own, in case a protocol caches
 	bc    []tracing.Broadcast
 	bents []bent
-	runs  []mrun
-	advs  []advert
+	runs  []mrun   // the runs this part decides
+	advs  []advert // the adverts its runs point to
+	away  [][]mrun // runs found here for uploads another part decides
 	err   error
 	// Decisions.
+	cnt      []int32
+	perm     []int32
 	keys     []uint64
 	ex       []mrun
 	store    []tracing.Sighting
@@ -110,6 +116,14 @@ type matchPart struct {
 	notified [][]Notification
 	detected [][]uint64
 	matched  []int64
+}
+
+// matchParts returns the engine's parts, one per worker.
+func (e *engine) matchParts() []*matchPart {
+	for len(e.mparts) < e.cfg.workers {
+		e.mparts = append(e.mparts, &matchPart{})
+	}
+	return e.mparts
 }
 
 // match runs the day's uploads and matching for every group and leaves
@@ -173,62 +187,46 @@ func (e *engine) matchGroup(d int, g *group) error {
 		}
 	}
 	g.ups = ups
-	parts := e.cfg.workers
-	for len(g.parts) < parts {
-		g.parts = append(g.parts, &matchPart{proto: g.sim.Protocol()})
+	ps := e.matchParts()
+	parts := len(ps)
+	for len(g.protos) < parts {
+		g.protos = append(g.protos, g.sim.Protocol())
 	}
-	ps := g.parts[:parts]
+	for _, p := range ps {
+		p.runs, p.advs = p.runs[:0], p.advs[:0]
+		for len(p.away) < parts {
+			p.away = append(p.away, nil)
+		}
+		for q := range p.away {
+			p.away[q] = p.away[q][:0]
+		}
+	}
 	var err error
 	if e.cfg.perPhone {
-		err = e.joinPerPhone(d, g, ups, ps[0])
-		for _, p := range ps[1:] {
-			p.runs, p.advs = p.runs[:0], p.advs[:0]
-		}
+		err = e.joinPerPhone(d, g, ups, ps)
 	} else {
 		err = e.joinExpanded(d, g, ups, ps)
 	}
 	if err != nil {
 		return err
 	}
-	// Hand the runs to the decision parts by upload: a counting sort by
-	// upload of every part's runs (their adverts renumbered into one
-	// table), cut into ranges of uploads of about equal runs.
-	nr := 0
-	for _, p := range ps {
-		nr += len(p.runs)
-	}
-	cnt := make([]int, len(ups)+1)
-	for _, p := range ps {
-		for i := range p.runs {
-			cnt[p.runs[i].u+1]++
+	// Hand each part the runs other parts found for its uploads, with
+	// their adverts.
+	for p, mp := range ps {
+		for q, mq := range ps {
+			if q == p {
+				continue
+			}
+			for _, r := range mq.away[p] {
+				mp.advs = append(mp.advs, mq.advs[r.adv])
+				r.adv = int32(len(mp.advs) - 1)
+				mp.runs = append(mp.runs, r)
+			}
 		}
 	}
-	for u := range ups {
-		cnt[u+1] += cnt[u]
-	}
-	all := slices.Grow(g.allRuns[:0], nr)[:nr]
-	advs := g.allAdvs[:0]
-	pos := slices.Clone(cnt[:len(ups)])
-	for _, p := range ps {
-		base := int32(len(advs))
-		advs = append(advs, p.advs...)
-		for _, r := range p.runs {
-			r.adv += base
-			all[pos[r.u]] = r
-			pos[r.u]++
-		}
-	}
-	g.allRuns, g.allAdvs = all, advs
-	ubounds := make([]int, parts+1)
-	for p := 1; p < parts; p++ {
-		target := nr * p / parts
-		u, _ := slices.BinarySearch(cnt, target)
-		ubounds[p] = max(min(u, len(ups)), ubounds[p-1])
-	}
-	ubounds[parts] = len(ups)
 	errs := make([]error, parts)
 	e.parallel(parts, func(p int) {
-		errs[p] = e.decide(d, g, ups, all[cnt[ubounds[p]]:cnt[ubounds[p+1]]], advs, ps[p], p, to.UnixMilli())
+		errs[p] = e.decide(d, g, ups, ps[p], p, to.UnixMilli())
 	})
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -243,10 +241,20 @@ func (e *engine) matchGroup(d int, g *group) error {
 	return nil
 }
 
-// decide runs the arms' rules on the runs of a range of uploads (all of
-// one upload's runs, in any order), each (upload, receiver) group of runs
-// expanded to its entries in time order, each entry once.
-func (e *engine) decide(d int, g *group, ups []upload, runs []mrun, advs []advert, mp *matchPart, part int, nowMs int64) error {
+// addRun files a run found by part p: with p's runs when p decides its
+// upload, else to go to the part that does.
+func (mp *matchPart) addRun(r mrun, ups []upload, p, parts int) {
+	if q := int(ups[r.u].phone) % parts; q != p {
+		mp.away[q] = append(mp.away[q], r)
+		return
+	}
+	mp.runs = append(mp.runs, r)
+}
+
+// decide runs the arms' rules on part mp's runs: every run of the uploads
+// the part decides, grouped by (upload, receiver), each group expanded to
+// its entries in time order, each entry once.
+func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, nowMs int64) error {
 	na := len(e.sc.Arms)
 	if mp.notified == nil {
 		mp.notified, mp.detected, mp.matched = make([][]Notification, na), make([][]uint64, na), make([]int64, na)
@@ -254,23 +262,37 @@ func (e *engine) decide(d int, g *group, ups []upload, runs []mrun, advs []adver
 	for ai := range na {
 		mp.notified[ai], mp.detected[ai], mp.matched[ai] = mp.notified[ai][:0], mp.detected[ai][:0], 0
 	}
-	// Group by (upload, receiver): the runs of one upload are together
-	// already (a counting sort by upload handed them out); within an
-	// upload, sort by receiver through packed keys.
+	runs := mp.runs
+	// A counting sort of the runs by upload (as a permutation), then, per
+	// upload, a sort by receiver through packed keys.
+	cnt := slices.Grow(mp.cnt[:0], len(ups)+1)[:len(ups)+1]
+	clear(cnt)
+	for i := range runs {
+		cnt[runs[i].u+1]++
+	}
+	for u := range ups {
+		cnt[u+1] += cnt[u]
+	}
+	perm := slices.Grow(mp.perm[:0], len(runs))[:len(runs)]
+	for i := range runs {
+		u := runs[i].u
+		perm[cnt[u]] = int32(i)
+		cnt[u]++
+	}
+	mp.cnt, mp.perm = cnt, perm
 	ex := mp.ex[:0]
 	defer func() { mp.ex = ex[:0] }()
 	var x tracing.Exposure // what an arm's rule decides from, reused
 	keys := mp.keys[:0]
 	defer func() { mp.keys = keys[:0] }()
-	for u0 := 0; u0 < len(runs); {
+	for u0 := 0; u0 < len(perm); {
+		u := runs[perm[u0]].u
 		u1 := u0
-		for u1 < len(runs) && runs[u1].u == runs[u0].u {
-			u1++
-		}
 		keys = keys[:0]
-		for i := u0; i < u1; i++ {
-			keys = append(keys, uint64(uint32(runs[i].rx))<<32|uint64(i))
+		for ; u1 < len(perm) && runs[perm[u1]].u == u; u1++ {
+			keys = append(keys, uint64(uint32(runs[perm[u1]].rx))<<32|uint64(perm[u1]))
 		}
+		u0 = u1
 		slices.Sort(keys)
 		for g0 := 0; g0 < len(keys); {
 			rx := int32(keys[g0] >> 32)
@@ -280,21 +302,20 @@ func (e *engine) decide(d int, g *group, ups []upload, runs []mrun, advs []adver
 			ex = ex[:0]
 			for ; g1 < len(keys) && int32(keys[g1]>>32) == rx; g1++ {
 				m := runs[uint32(keys[g1])]
-				es := g.store.days[m.day].segs[m.seg].ents
+				es := &g.store.days[m.day].segs[m.seg].ents
 				for k := m.ent; k < m.ent+int32(m.n); k++ {
 					x := m
-					x.ent, x.n, x.t = k, 1, uint32(es[k].tenths())
+					x.ent, x.n, x.t = k, 1, uint32(es.at(k).tenths())
 					ex = append(ex, x)
 				}
 			}
 			g0 = g1
 			slices.SortFunc(ex, cmpEntryMatch)
 			ex = slices.CompactFunc(ex, func(a, b mrun) bool { return a.day == b.day && a.seg == b.seg && a.ent == b.ent })
-			if err := e.decideGroup(d, g, ups, ex, advs, mp, part, nowMs, &x); err != nil {
+			if err := e.decideGroup(d, g, ups, ex, mp.advs, mp, part, nowMs, &x); err != nil {
 				return err
 			}
 		}
-		u0 = u1
 	}
 	return nil
 }
@@ -311,7 +332,7 @@ func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []ad
 	store := mp.store[:0]
 	for k := range ex {
 		m := &ex[k]
-		en := g.store.days[m.day].segs[m.seg].ents[m.ent]
+		en := *g.store.days[m.day].segs[m.seg].ents.at(m.ent)
 		a := &advs[m.adv]
 		store = append(store, tracing.Sighting{ID: a.id, Meta: a.meta, Time: entryMs(e.startMs+int64(m.day)*86400_000, en), RSSI: en.rssi()})
 	}
@@ -393,7 +414,7 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload, ps []*matchPart) er
 		for u := lo; u < hi; u++ {
 			for kk, key := range ups[u].keys {
 				var err error
-				mp.bc, err = mp.proto.Expand(mp.bc[:0], key)
+				mp.bc, err = g.protos[p].Expand(mp.bc[:0], key)
 				if err != nil {
 					mp.err = fmt.Errorf("expand key of person %d: %w", ups[u].person, err)
 					return
@@ -428,9 +449,8 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload, ps []*matchPart) er
 	d0, d1 := e.sightingWindow(d)
 	e.parallel(parts, func(p int) {
 		mp := ps[p]
-		mp.runs, mp.advs = mp.runs[:0], mp.advs[:0]
 		for dd := d0; dd <= d1; dd++ {
-			if mp.err = e.joinDay(g, dd, ents, tab, mp, p, parts); mp.err != nil {
+			if mp.err = e.joinDay(g, dd, ents, tab, ups, mp, p, parts); mp.err != nil {
 				return
 			}
 		}
@@ -444,13 +464,13 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload, ps []*matchPart) er
 }
 
 // joinDay joins day dd's records whose advertiser is p mod parts.
-func (e *engine) joinDay(g *group, dd int, ents []bent, tab *prefixTable, mp *matchPart, p, parts int) error {
+func (e *engine) joinDay(g *group, dd int, ents []bent, tab *prefixTable, ups []upload, mp *matchPart, p, parts int) error {
 	ds := &g.store.days[dd]
 	dayMs := e.startMs + int64(dd)*86400_000
 	for si := range ds.segs {
 		sg := &ds.segs[si]
-		for ri := range sg.recs {
-			r := &sg.recs[ri]
+		for ri := range sg.recs.n {
+			r := sg.recs.at(ri)
 			if int(r.tx)%parts != p {
 				continue
 			}
@@ -471,7 +491,7 @@ func (e *engine) joinDay(g *group, dd int, ents []bent, tab *prefixTable, mp *ma
 					if sg.raw != nil {
 						a = advert{id: sg.raw[first].ID, meta: sg.raw[first].Meta}
 					} else {
-						s, err := g.sighting(r.tx, dayMs, sg.ents[first])
+						s, err := g.sighting(r.tx, dayMs, *sg.ents.at(first))
 						if err != nil {
 							return err
 						}
@@ -485,7 +505,7 @@ func (e *engine) joinDay(g *group, dd int, ents []bent, tab *prefixTable, mp *ma
 				}
 				run := mrun{n: 0}
 				for k := first; k < end; k++ {
-					ms := entryMs(dayMs, sg.ents[k])
+					ms := entryMs(dayMs, *sg.ents.at(k))
 					ok := ms >= b.from && ms <= b.to
 					switch {
 					case ok && run.n > 0:
@@ -493,12 +513,12 @@ func (e *engine) joinDay(g *group, dd int, ents []bent, tab *prefixTable, mp *ma
 					case ok:
 						run = mrun{u: b.u, rx: r.rx, key: uint16(b.key), day: limits.Day(dd), seg: uint16(si), ent: k, n: 1, adv: adv}
 					case run.n > 0:
-						mp.runs = append(mp.runs, run)
+						mp.addRun(run, ups, p, parts)
 						run.n = 0
 					}
 				}
 				if run.n > 0 {
-					mp.runs = append(mp.runs, run)
+					mp.addRun(run, ups, p, parts)
 				}
 			}
 		}
@@ -510,7 +530,8 @@ func (e *engine) joinDay(g *group, dd int, ents []bent, tab *prefixTable, mp *ma
 // store of sightings, materialised entry by entry, against all of the
 // day's keys with Protocol.Match. It is the reference the join is tested
 // against, and runs in one goroutine.
-func (e *engine) joinPerPhone(d int, g *group, ups []upload, mp *matchPart) error {
+func (e *engine) joinPerPhone(d int, g *group, ups []upload, ps []*matchPart) error {
+	mp := ps[0]
 	var keys []tracing.PublishedKey
 	var keyU, keyK []int32
 	for u := range ups {
@@ -532,16 +553,16 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload, mp *matchPart) erro
 	for dd := d0; dd <= d1; dd++ {
 		for si := range g.store.days[dd].segs {
 			sg := &g.store.days[dd].segs[si]
-			for ri, r := range sg.recs {
+			for ri := range sg.recs.n {
+				r := sg.recs.at(ri)
 				first, end := sg.span(ri)
 				for k := first; k < end; k++ {
-					refs = append(refs, ref{rx: r.rx, tx: r.tx, day: limits.Day(dd), seg: uint16(si), rec: int32(ri), ent: k})
+					refs = append(refs, ref{rx: r.rx, tx: r.tx, day: limits.Day(dd), seg: uint16(si), rec: ri, ent: k})
 				}
 			}
 		}
 	}
 	slices.SortStableFunc(refs, func(a, b ref) int { return cmp.Compare(a.rx, b.rx) })
-	mp.runs, mp.advs = mp.runs[:0], mp.advs[:0]
 	var store []tracing.Sighting
 	var ms []tracing.Match
 	for i := 0; i < len(refs); {
@@ -557,7 +578,7 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload, mp *matchPart) erro
 				s = sg.raw[r.ent]
 			} else {
 				var err error
-				s, err = g.sighting(r.tx, e.startMs+int64(r.day)*86400_000, sg.ents[r.ent])
+				s, err = g.sighting(r.tx, e.startMs+int64(r.day)*86400_000, *sg.ents.at(r.ent))
 				if err != nil {
 					return err
 				}
@@ -565,7 +586,7 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload, mp *matchPart) erro
 			store = append(store, s)
 		}
 		var err error
-		ms, err = mp.proto.Match(ms[:0], keys, store)
+		ms, err = g.protos[0].Match(ms[:0], keys, store)
 		if err != nil {
 			return err
 		}
@@ -573,9 +594,8 @@ func (e *engine) joinPerPhone(d int, g *group, ups []upload, mp *matchPart) erro
 			r := refs[i+m.Sighting]
 			s := &store[m.Sighting]
 			mp.advs = append(mp.advs, advert{id: s.ID, meta: s.Meta})
-			en := g.store.days[r.day].segs[r.seg].ents[r.ent]
-			mp.runs = append(mp.runs, mrun{u: keyU[m.Key], rx: r.rx, key: uint16(keyK[m.Key]), day: r.day, seg: r.seg,
-				ent: r.ent, n: 1, adv: int32(len(mp.advs) - 1), t: uint32(en.tenths())})
+			mp.addRun(mrun{u: keyU[m.Key], rx: r.rx, key: uint16(keyK[m.Key]), day: r.day, seg: r.seg,
+				ent: r.ent, n: 1, adv: int32(len(mp.advs) - 1)}, ups, 0, 1)
 		}
 		i = j
 	}

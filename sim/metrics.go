@@ -234,9 +234,9 @@ func (s *scorer) countSightings(d int) {
 			c := make([]int64, len(g.arms))
 			for si := range segs {
 				sg := &segs[si]
-				lo, hi := cut(len(sg.recs), parts, p)
-				for ri := lo; ri < hi; ri++ {
-					r := &sg.recs[ri]
+				lo, hi := cut(int(sg.recs.n), parts, p)
+				for ri := int32(lo); ri < int32(hi); ri++ {
+					r := sg.recs.at(ri)
 					first, end := sg.span(ri)
 					for i := range g.arms {
 						if e.pop.Installed(int(g.person[r.rx]), ad[i]) && e.pop.Installed(int(g.person[r.tx]), ad[i]) {

@@ -66,9 +66,7 @@ type group struct {
 	// Matching scratch, reused from day to day.
 	upPersons []int32
 	ups       []upload
-	parts     []*matchPart
-	allRuns   []mrun
-	allAdvs   []advert
+	protos    []tracing.Protocol // one per matching part, in case a protocol caches
 	bents     []bent
 	tab       prefixTable
 }

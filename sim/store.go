@@ -43,22 +43,90 @@ func (en entry) rssi() int8 { return int8(uint8(en)) }
 // static ID).
 const maxRecEntries = math.MaxUint16
 
+// blockLen is the length of the arrays a day's records and entries are
+// stored in: a day grows block by block, never by copying a whole array
+// (which would leave the old one as garbage and raise the peak), and a
+// dropped day's blocks are reused as they are.
+const (
+	blockBits = 12
+	blockLen  = 1 << blockBits
+	blockMask = blockLen - 1
+)
+
+// blocks is a list of elements stored in arrays of blockLen: every array
+// but the last is full.
+type blocks[T any] struct {
+	b [][]T
+	n int32
+}
+
+func (l *blocks[T]) len() int32 { return l.n }
+
+// at returns element i.
+func (l *blocks[T]) at(i int32) *T { return &l.b[i>>blockBits][i&blockMask] }
+
+// block returns the used part of block bi.
+func (l *blocks[T]) block(bi int) []T {
+	return l.b[bi][:min(blockLen, int(l.n)-bi*blockLen)]
+}
+
+// last returns the last element (the list must not be empty).
+func (l *blocks[T]) last() *T { return l.at(l.n - 1) }
+
+// push appends x, taking a new block from p when the last one is full.
+func (l *blocks[T]) push(x T, p *blockPool[T]) {
+	if int(l.n) == len(l.b)*blockLen {
+		l.b = append(l.b, p.take())
+	}
+	l.b[l.n>>blockBits][l.n&blockMask] = x
+	l.n++
+}
+
+// release hands the blocks to p and empties the list.
+func (l *blocks[T]) release(p *blockPool[T]) {
+	p.put(l.b)
+	l.b, l.n = nil, 0
+}
+
+// blockPool is a free list of blocks, safe for concurrent use.
+type blockPool[T any] struct {
+	mu   sync.Mutex
+	free [][]T
+}
+
+func (p *blockPool[T]) take() []T {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n := len(p.free); n > 0 {
+		b := p.free[n-1]
+		p.free = p.free[:n-1]
+		return b
+	}
+	return make([]T, blockLen)
+}
+
+func (p *blockPool[T]) put(bs [][]T) {
+	p.mu.Lock()
+	p.free = append(p.free, bs...)
+	p.mu.Unlock()
+}
+
 // segment is one chunk's sightings of one day and group: records in the
 // order the chunk made them, their entries, and in raw mode each entry's
 // real sighting.
 type segment struct {
-	recs []rec
-	ents []entry
+	recs blocks[rec]
+	ents blocks[entry]
 	raw  []tracing.Sighting
 }
 
 // span returns the entries of record i: [first, end).
-func (s *segment) span(i int) (int32, int32) {
-	end := int32(len(s.ents))
-	if i+1 < len(s.recs) {
-		end = s.recs[i+1].first
+func (s *segment) span(i int32) (int32, int32) {
+	end := s.ents.n
+	if i+1 < s.recs.n {
+		end = s.recs.at(i + 1).first
 	}
-	return s.recs[i].first, end
+	return s.recs.at(i).first, end
 }
 
 // dayStore is one group's sightings of one day: the chunks' segments in
@@ -70,53 +138,39 @@ type dayStore struct {
 	recs, ents int
 }
 
-// store holds a group's retained days of sightings and a free list of the
-// arrays of days no upload can reach any more, handed to tomorrow's
-// chunks so that a day's sightings do not regrow from empty.
+// store holds a group's retained days of sightings and the free blocks of
+// days no upload can reach any more, which tomorrow's chunks fill.
 type store struct {
 	days []dayStore // by day of the run; empty once dropped
-	mu   sync.Mutex
-	free []segment // truncated arrays for reuse
+	rp   blockPool[rec]
+	ep   blockPool[entry]
 }
 
-// take returns empty record and entry slices for a new chunk, reusing a
-// freed day's arrays. Safe for concurrent use.
-func (s *store) take() segment {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if n := len(s.free); n > 0 {
-		sg := s.free[n-1]
-		s.free = s.free[:n-1]
-		return sg
-	}
-	return segment{}
-}
-
-// drop releases day d: its arrays go to the free list.
+// drop releases day d: its blocks go to the free lists.
 func (s *store) drop(d int) {
 	if d < 0 || d >= len(s.days) {
 		return
 	}
-	for _, sg := range s.days[d].segs {
-		if cap(sg.recs) > 0 || cap(sg.ents) > 0 {
-			s.free = append(s.free, segment{recs: sg.recs[:0], ents: sg.ents[:0]})
-		}
+	for i := range s.days[d].segs {
+		s.days[d].segs[i].recs.release(&s.rp)
+		s.days[d].segs[i].ents.release(&s.ep)
 	}
 	s.days[d] = dayStore{}
 }
 
-// reset forgets every day and the free list.
+// reset drops every day.
 func (s *store) reset() {
-	clear(s.days)
-	s.free = nil
+	for d := range s.days {
+		s.drop(d)
+	}
 }
 
 // set stores day d's segments.
 func (s *store) set(d int, segs []segment) {
 	ds := dayStore{segs: segs}
 	for i := range segs {
-		ds.recs += len(segs[i].recs)
-		ds.ents += len(segs[i].ents)
+		ds.recs += int(segs[i].recs.n)
+		ds.ents += int(segs[i].ents.n)
 	}
 	s.days[d] = ds
 }
@@ -130,7 +184,7 @@ func (g *group) materialise(d int, dayMs int64, parts int, raw bool) error {
 	ds := &g.store.days[d]
 	if raw {
 		for i := range ds.segs {
-			ds.segs[i].raw = make([]tracing.Sighting, len(ds.segs[i].ents))
+			ds.segs[i].raw = make([]tracing.Sighting, ds.segs[i].ents.n)
 		}
 	}
 	parts = max(1, min(parts, ds.recs/2048))
@@ -148,14 +202,14 @@ func (g *group) materialise(d int, dayMs int64, parts int, raw bool) error {
 func (g *group) materialisePart(ds *dayStore, dayMs int64, p, parts int, raw bool) error {
 	for si := range ds.segs {
 		sg := &ds.segs[si]
-		for i := range sg.recs {
-			r := &sg.recs[i]
+		for ri := range sg.recs.n {
+			r := sg.recs.at(ri)
 			if int(r.tx)%parts != p {
 				continue
 			}
-			first, end := sg.span(i)
+			first, end := sg.span(ri)
 			if !raw {
-				id, err := g.devices[r.tx].IDAt(time.UnixMilli(entryMs(dayMs, sg.ents[first])).UTC())
+				id, err := g.devices[r.tx].IDAt(time.UnixMilli(entryMs(dayMs, *sg.ents.at(first))).UTC())
 				if err != nil {
 					return fmt.Errorf("%s ID of phone %d: %w", g.protocol, r.tx, err)
 				}
@@ -163,7 +217,7 @@ func (g *group) materialisePart(ds *dayStore, dayMs int64, p, parts int, raw boo
 				continue
 			}
 			for k := first; k < end; k++ {
-				s, err := g.sighting(r.tx, dayMs, sg.ents[k])
+				s, err := g.sighting(r.tx, dayMs, *sg.ents.at(k))
 				if err != nil {
 					return err
 				}

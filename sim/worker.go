@@ -79,9 +79,10 @@ type worker struct {
 	pres []int32
 	px   []float32
 	py   []float32
-	// Grid: cell heads and next links over pres.
+	// Grid: cell heads and next links over pres, and each one's cell.
 	head []int32
 	link []int32
+	cell []int32
 	// Pair aggregation for tracked pairs within one site.
 	pairs map[uint64]int32
 	trs   []truthRec
@@ -99,9 +100,6 @@ func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int)
 	v := w.v
 	ng := len(v.groups)
 	out := chunkOut{segs: make([]segment, ng), truth: e.tpool.take()}
-	for gi, g := range v.groups {
-		out.segs[gi] = g.store.take()
-	}
 	w.out = &out
 	if w.pairs == nil {
 		w.pairs = map[uint64]int32{}
@@ -209,7 +207,9 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 }
 
 // pairsInEpoch finds every pair of present stays within radio range with
-// a uniform grid of cell size range_m and handles each once.
+// a uniform grid of cell size range_m and handles each once: the pairs
+// inside a cell, and those between a cell and four of its neighbours
+// (east, and the three to the north), so that no pair is looked at twice.
 func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int, density float32) {
 	R := w.v.rangeM
 	nx := int(float32(site.Rooms)*site.RoomW/R) + 1
@@ -223,48 +223,53 @@ func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int
 		w.head[i] = -1
 	}
 	w.link = w.link[:0]
-	cell := func(i int) (int, int) {
+	w.cell = w.cell[:0]
+	for i := range w.pres {
 		cx := min(nx-1, max(0, int(w.px[i]/R)))
 		cy := min(ny-1, max(0, int(w.py[i]/R)))
-		return cx, cy
-	}
-	for i := range w.pres {
-		cx, cy := cell(i)
 		c := cy*nx + cx
+		w.cell = append(w.cell, int32(c))
 		w.link = append(w.link, w.head[c])
 		w.head[c] = int32(i)
 	}
 	R2 := R * R
-	for i := range w.pres {
-		cx, cy := cell(i)
-		for dy := -1; dy <= 1; dy++ {
-			for dx := -1; dx <= 1; dx++ {
-				x, y := cx+dx, cy+dy
-				if x < 0 || y < 0 || x >= nx || y >= ny {
-					continue
-				}
-				for j := w.head[y*nx+x]; j >= 0; j = w.link[j] {
-					if int(j) <= i {
-						continue
-					}
-					ddx, ddy := w.px[i]-w.px[j], w.py[i]-w.py[j]
-					d2 := ddx*ddx + ddy*ddy
-					if d2 > R2 {
-						continue
-					}
-					sa, sb := &stays[w.pres[i]], &stays[w.pres[j]]
-					if sa.Person == sb.Person {
-						continue
-					}
-					t0 := max(int(sa.Start), int(sb.Start), e0)
-					t1 := min(int(sa.End), int(sb.End), e1)
-					if t1 <= t0 {
-						continue
-					}
-					w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density)
-					if w.out.err != nil {
-						return
-					}
+	// near checks one candidate pair and hands it on.
+	near := func(i, j int32) bool {
+		ddx, ddy := w.px[i]-w.px[j], w.py[i]-w.py[j]
+		d2 := ddx*ddx + ddy*ddy
+		if d2 > R2 {
+			return true
+		}
+		sa, sb := &stays[w.pres[i]], &stays[w.pres[j]]
+		if sa.Person == sb.Person {
+			return true
+		}
+		t0 := max(int(sa.Start), int(sb.Start), e0)
+		t1 := min(int(sa.End), int(sb.End), e1)
+		if t1 <= t0 {
+			return true
+		}
+		w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density)
+		return w.out.err == nil
+	}
+	for i := range int32(len(w.pres)) {
+		c := int(w.cell[i])
+		cx, cy := c%nx, c/nx
+		// The rest of i's own cell (the chain after i).
+		for j := w.link[i]; j >= 0; j = w.link[j] {
+			if !near(i, j) {
+				return
+			}
+		}
+		// Every member of the forward neighbours.
+		for _, d := range [4][2]int{{1, 0}, {-1, 1}, {0, 1}, {1, 1}} {
+			x, y := cx+d[0], cy+d[1]
+			if x < 0 || y >= ny || x >= nx {
+				continue
+			}
+			for j := w.head[y*nx+x]; j >= 0; j = w.link[j] {
+				if !near(i, j) {
+					return
 				}
 			}
 		}
@@ -374,8 +379,7 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 				mn := int64(r.T / g.bucketS)
 				rs := rssi8(r.RSSI)
 				if mn == lastMin {
-					ents := w.out.segs[gi].ents
-					if en := &ents[len(ents)-1]; rs > en.rssi() {
+					if en := w.out.segs[gi].ents.last(); rs > en.rssi() {
 						*en = mkEntry(tenths(r.T)-v.dayTenths, rs)
 					}
 					continue
@@ -433,14 +437,14 @@ func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, di
 	// depends on scheduling, and results must not. Same pair, same ID
 	// slot, not before the record's last entry (sites run one after
 	// another, so a pair's later site can come with earlier times).
-	if len(sg.recs) > 0 && !v.raw && tl.rx == rx && tl.tx == tx && tl.slot == slot && tl.n < maxRecEntries &&
-		en.tenths() >= sg.ents[len(sg.ents)-1].tenths() {
+	if sg.recs.n > 0 && !v.raw && tl.rx == rx && tl.tx == tx && tl.slot == slot && tl.n < maxRecEntries &&
+		en.tenths() >= sg.ents.last().tenths() {
 		tl.n++
 	} else {
-		sg.recs = append(sg.recs, rec{rx: rx, tx: tx, first: int32(len(sg.ents))})
+		sg.recs.push(rec{rx: rx, tx: tx, first: sg.ents.n}, &g.store.rp)
 		*tl = tail{rx: rx, tx: tx, slot: slot, n: 1}
 	}
-	sg.ents = append(sg.ents, en)
+	sg.ents.push(en, &g.store.ep)
 	if hasAtt && v.attK > 0 {
 		pr := agents.Mix(v.seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(tt/10))
 		w.out.att = offer(w.out.att, &w.cut, v.attK, attSample{prio: pr, group: int16(gi), env: env, dist: float32(dist), att: float32(att)})
