@@ -1,6 +1,7 @@
 package bluezone
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/bluesim/bluesim/check"
@@ -149,8 +150,12 @@ func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence
 		ev.Threshold = r.p.RSSI.For(pair)
 		minMinutes = r.p.MinMinutes
 	}
-	// Distinct minutes: collect, sort, count; a small stack buffer covers
-	// the usual handful of matches without allocating.
+	// Distinct minutes: counted in one pass when the sightings come in
+	// time order (as a simulator gives them), else collected, sorted and
+	// counted; a small stack buffer covers the usual handful of matches
+	// without allocating.
+	inOrder := slices.IsSortedFunc(matched, func(a, b tracing.Sighting) int { return cmp.Compare(a.Time, b.Time) })
+	lastMinute := int64(0)
 	var buf [64]int64
 	minutes := buf[:0]
 	for i := range matched {
@@ -167,10 +172,19 @@ func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence
 		if ev.Kept == 0 || s.Time > ev.Last {
 			ev.Last = s.Time
 		}
+		m := floorDiv(s.Time, 60_000)
+		switch {
+		case !inOrder:
+			minutes = append(minutes, m)
+		case ev.Kept == 0 || m != lastMinute:
+			ev.Minutes++
+			lastMinute = m
+		}
 		ev.Kept++
-		minutes = append(minutes, floorDiv(s.Time, 60_000))
 	}
-	slices.Sort(minutes)
-	ev.Minutes = len(slices.Compact(minutes))
+	if !inOrder {
+		slices.Sort(minutes)
+		ev.Minutes = len(slices.Compact(minutes))
+	}
 	return ev.Kept > 0 && ev.Minutes >= minMinutes, ev
 }

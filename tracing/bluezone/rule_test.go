@@ -2,6 +2,8 @@ package bluezone
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/bluesim/bluesim/tracing"
@@ -91,5 +93,40 @@ func TestRuleParamsValidate(t *testing.T) {
 	}
 	if th := DefaultRSSIThresholds(); th != (RSSIThresholds{-86, -69, -88, -74}) {
 		t.Errorf("defaults %+v", th)
+	}
+}
+
+// Classify counts distinct minutes in one pass when the sightings come in
+// time order and by sorting otherwise: both must give the same evidence,
+// for small and large sets, with repeated instants and minutes.
+func TestClassifyOrderFree(t *testing.T) {
+	const m0 = int64(vecStart) * 1000
+	r := rand.New(rand.NewPCG(1, 2))
+	for _, p := range []RuleParams{DefaultRuleParams(), {Mode: ModeF1, RSSI: DefaultRSSIThresholds(), MinMinutes: 5}} {
+		rule, err := NewRule(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for trial := range 200 {
+			n := r.IntN(300)
+			seen := make([]tracing.Sighting, n)
+			tm := m0
+			for i := range seen {
+				tm += int64(r.IntN(3)) * int64(r.IntN(40_000)) // repeats, same minute, next minutes
+				seen[i] = tracing.Sighting{Time: tm, RSSI: int8(-50 - r.IntN(50))}
+			}
+			for _, pair := range []OSPair{{}, {ReceiverIOS: true, SenderIOS: true}} {
+				okSorted, evSorted := rule.Classify(seen, pair)
+				shuffled := slices.Clone(seen)
+				r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+				okShuffled, evShuffled := rule.Classify(shuffled, pair)
+				if okSorted != okShuffled || evSorted != evShuffled {
+					t.Fatalf("trial %d, %d sightings: in order %v %+v, shuffled %v %+v", trial, n, okSorted, evSorted, okShuffled, evShuffled)
+				}
+				if n > 0 && evSorted.Matched != n {
+					t.Fatalf("matched %d of %d", evSorted.Matched, n)
+				}
+			}
+		}
 	}
 }
