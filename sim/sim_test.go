@@ -74,17 +74,40 @@ func TestRunSmoke(t *testing.T) {
 	if len(r.Attenuation) == 0 || len(r.Bands) == 0 || len(r.Detection) == 0 || len(r.Delays) == 0 {
 		t.Errorf("empty tables: att %d bands %d det %d delays %d", len(r.Attenuation), len(r.Bands), len(r.Detection), len(r.Delays))
 	}
+	// Every phase of a day is timed, in the order the days run them.
+	var names []string
+	var wall float64
+	for _, p := range r.Phases {
+		names = append(names, p.Name)
+		if p.WallSeconds < 0 || p.CPUSeconds < 0 {
+			t.Errorf("phase %+v: negative time", p)
+		}
+		wall += p.WallSeconds
+	}
+	want := []string{"layout", "sites", "merge", "transmit", "diagnose", "match", "score", "end_day", "finish"}
+	if !slices.Equal(names, want) {
+		t.Errorf("phases %v, want %v", names, want)
+	}
+	if wall <= 0 || wall > r.WallSeconds*1.01 {
+		t.Errorf("phases take %.3f s of a %.3f s run", wall, r.WallSeconds)
+	}
 }
 
+// The same scenario and seed give the same hash and notifications with
+// 1, 2, 3 and 16 workers (more workers than chunks of some phases, and
+// fewer), with the small chunks that make every phase split its work.
 func TestDeterministicAcrossWorkers(t *testing.T) {
 	sc := small(700, 3)
+	sc.Arms = append(sc.Arms, scenarios.ProtocolArm("dp3t-40", "dp3t", 0.4), scenarios.ProtocolArm("bluezone-v1-40", "bluezone-v1", 0.4))
 	r1, n1 := run(t, sc, WithWorkers(1))
-	r2, n2 := run(t, sc, WithWorkers(2))
-	if r1.Hash != r2.Hash {
-		t.Fatalf("hash differs: 1 worker %s, 2 workers %s", r1.Hash, r2.Hash)
-	}
-	if !equalNots(n1, n2) {
-		t.Fatal("notifications differ between 1 and 2 workers")
+	for _, w := range []int{2, 3, 16} {
+		rw, nw := run(t, sc, WithWorkers(w))
+		if r1.Hash != rw.Hash {
+			t.Fatalf("hash differs: 1 worker %s, %d workers %s", r1.Hash, w, rw.Hash)
+		}
+		if !equalNots(n1, nw) {
+			t.Fatalf("notifications differ between 1 and %d workers", w)
+		}
 	}
 	sc.Seed++
 	r3, _ := run(t, sc, WithWorkers(2))
