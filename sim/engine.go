@@ -113,6 +113,7 @@ func Run(ctx context.Context, sc scenarios.Scenario, opts ...Option) (*Result, e
 	r.WallSeconds = time.Since(t0).Seconds()
 	r.AgentDaysPerSecond = float64(agentDays) / math.Max(r.WallSeconds, 1e-9)
 	r.CPUSeconds, r.Phases = e.clock.result()
+	r.ParallelCPUSeconds = e.clock.parCPU
 	return r, nil
 }
 

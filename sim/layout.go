@@ -28,6 +28,10 @@ type layout struct {
 // goroutines. What fn does for each p must not depend on which goroutine
 // runs it.
 func (e *engine) parallel(n int, fn func(p int)) {
+	e.clock.parallel(func() { e.runParallel(n, fn) })
+}
+
+func (e *engine) runParallel(n int, fn func(p int)) {
 	w := min(e.cfg.workers, n)
 	if w <= 1 {
 		for p := range n {
@@ -198,14 +202,16 @@ func (e *engine) runSites(ctx context.Context) ([]chunkOut, error) {
 		})
 	}
 	var err error
-	for c := range nch {
-		if err = ctx.Err(); err != nil {
-			break
+	e.clock.parallel(func() {
+		for c := range nch {
+			if err = ctx.Err(); err != nil {
+				break
+			}
+			next <- c
 		}
-		next <- c
-	}
-	close(next)
-	wg.Wait()
+		close(next)
+		wg.Wait()
+	})
 	return outs, err
 }
 

@@ -16,7 +16,11 @@ type PhaseTime struct {
 // until start is called (setup, and the epidemic's calibration week, are
 // not part of the run's time).
 type phaseClock struct {
-	on      bool
+	on bool
+	// parCPU is the CPU time spent inside parallel sections (engine.parallel
+	// and the sites); the rest of the run's CPU time is serial code.
+	parCPU  float64
+	depth   int
 	cpu0    float64
 	names   []string
 	wall    []float64
@@ -52,6 +56,21 @@ func (c *phaseClock) time(name string, fn func() error) error {
 	c.wall[i] += time.Since(w0).Seconds()
 	c.cpu[i] += u1 - u0
 	return err
+}
+
+// parallel runs fn, a section whose work is split across the workers,
+// adding its CPU time to parCPU.
+func (c *phaseClock) parallel(fn func()) {
+	if !c.on || c.depth > 0 {
+		fn()
+		return
+	}
+	c.depth++
+	u0, _ := processCPU()
+	fn()
+	u1, _ := processCPU()
+	c.depth--
+	c.parCPU += u1 - u0
 }
 
 // result returns the run's CPU seconds since start (0 where the system

@@ -46,6 +46,10 @@ type Result struct {
 	// system does not report CPU time).
 	CPUSeconds float64     `json:"cpu_seconds"`
 	Phases     []PhaseTime `json:"phases"`
+	// ParallelCPUSeconds is the part of CPUSeconds spent in sections whose
+	// work is split across the workers; the rest ran on one goroutine
+	// (the serial fraction is 1 - ParallelCPUSeconds/CPUSeconds).
+	ParallelCPUSeconds float64 `json:"parallel_cpu_seconds"`
 }
 
 // Counts are verdict counts against ground truth.
