@@ -34,9 +34,11 @@
 // Params), give each phone a Schedule (Model.NewSchedule) and device
 // offsets (Model.ModelOffsets or DrawDeviceOffsets), list each phone's scan
 // windows with Schedule.AppendWindows, and for every (advertiser, scanner,
-// window) call Model.Scan, ScanInto (per-packet RSSIs) or Records (Bluezone's
-// 5-second sighting records). Model.Trace does all of that for two phones
-// and a distance trace.
+// window) call Model.Scan, ScanInto (per-packet RSSIs), Records (Bluezone's
+// 5-second sighting records) or Strongest (the strongest of those records
+// per bucket of clock time, what an app that keeps one record a minute
+// stores). Model.Trace does all of that for two phones and a distance
+// trace.
 //
 // Params.Ideal (YAML `ideal: true`) is the ideal radio, for checking a
 // pipeline against ground truth: X_pose, X_ch, F_k and the device offsets
@@ -69,7 +71,11 @@
 //     Records reads only the packets that can make a record: it jumps from
 //     a record to the first event bluezone_record_s later, and skips a
 //     window no packet can clear sensitivity in; its records equal the
-//     packet loop's exactly.
+//     packet loop's exactly. Strongest walks the same packets and folds
+//     each record into its bucket as it is made, so what it keeps equals
+//     KeepStrongest over Records exactly (the same draws: an exact path,
+//     not a sample); its statistical equivalence check against that
+//     reference is in strongest_equiv_test.go.
 //   - A backgrounded iPhone running a non-GAEN app is found by another
 //     backgrounded iPhone with probability ios_bg_bg_detect_prob per scan
 //     window; Bluezone's GATT read of an iPhone succeeds whenever one of its

@@ -271,59 +271,18 @@ func (m *Model) RecordsAfter(l Link, w ScanWindow, key StreamKey, last float64, 
 //     table is increasing, and deep fades lie below its first cell) does
 //     not clear sensitivity, no packet is heard: no records.
 func (m *Model) records(l *Link, w ScanWindow, key *StreamKey, out []Record, lastRec float64) []Record {
-	tx, rx := l.Tx.Sched, l.Rx.Sched
-	if tx == nil {
-		tx = &m.defSched
-	}
-	if rx == nil {
-		rx = &m.defSched
-	}
-	if !tx.valid() || !clampWindow(&w) {
+	rs := recScan{out: out}
+	tx, rx, ok := m.recordWindow(l, &w, key, &rs.recState, lastRec)
+	if !ok {
 		return out
 	}
-	base := hash2(key.Seed, key.Pair)
-	if m.iosBlocked(l, base, key.Window) {
-		return out
-	}
-	mu, ch := m.pose(l, base, key.Pose)
-	fade := m.env[l.Env%numEnvironments].fade
-	sens := m.sens
-	if mu+max(ch[0], ch[1], ch[2])+fade.mid[cellMask] <= sens {
-		return out
-	}
-	wk := subKey(base, subFade, key.Window)
-	rs := recScan{m: m, fs: stream(wk), fade: fade, c0: wk % 3, mu: mu, ch: ch,
-		recS: m.p.BluezoneRecordS, nextRec: lastRec + m.p.BluezoneRecordS, lastG: ^uint64(0), out: out}
-	iv := tx.AdvInterval
-	perCycle := math.Floor(tx.AdvOn/iv) + 1
-	for i := 0; ; i++ {
-		a, b, ok := listen(rx.Mode, w, i)
-		if !ok {
-			break
-		}
-		if tx.AdvOff <= 0 {
-			rs.run(tx.AdvPhase, 0, iv, math.Ceil((a-tx.AdvPhase)/iv), math.Ceil((b-tx.AdvPhase)/iv))
-			continue
-		}
-		cycle := tx.AdvOn + tx.AdvOff
-		for c := math.Floor((a - tx.AdvCyclePhase) / cycle); ; c++ {
-			cs := tx.AdvCyclePhase + c*cycle
-			if cs >= b {
-				break
-			}
-			lo, hi := math.Max(a, cs), math.Min(b, cs+tx.AdvOn)
-			if !(hi > lo) {
-				continue
-			}
-			first := cs + tx.AdvPhase
-			rs.run(first, c*perCycle, iv, math.Max(0, math.Ceil((lo-first)/iv)), math.Max(0, math.Ceil((hi-first)/iv)))
-		}
-	}
+	walkRuns(tx, rx, w, rs.run)
 	return rs.out
 }
 
-// recScan is the state of records' packet walk.
-type recScan struct {
+// recState is what a walk over a window's record packets needs: the
+// link's draws for the window and the time of the next record.
+type recState struct {
 	m             *Model
 	fs            stream
 	fade          *fadeTable
@@ -332,12 +291,99 @@ type recScan struct {
 	ch            [3]float64
 	recS, nextRec float64
 	lastG, lastX  uint64
-	out           []Record
+}
+
+// recordWindow prepares a walk over the record packets of window w: it
+// resolves the schedules, clamps the window, applies the iOS background
+// rule, draws the pose and reports false when no packet of the window can
+// be heard (even the strongest channel with the largest fading cell stays
+// at or below sensitivity: the table is increasing, and deep fades lie
+// below its first cell).
+func (m *Model) recordWindow(l *Link, w *ScanWindow, key *StreamKey, st *recState, lastRec float64) (tx, rx *Schedule, ok bool) {
+	tx, rx = l.Tx.Sched, l.Rx.Sched
+	if tx == nil {
+		tx = &m.defSched
+	}
+	if rx == nil {
+		rx = &m.defSched
+	}
+	if !tx.valid() || !clampWindow(w) {
+		return nil, nil, false
+	}
+	base := hash2(key.Seed, key.Pair)
+	if m.iosBlocked(l, base, key.Window) {
+		return nil, nil, false
+	}
+	mu, ch := m.pose(l, base, key.Pose)
+	fade := m.env[l.Env%numEnvironments].fade
+	if mu+max(ch[0], ch[1], ch[2])+fade.mid[cellMask] <= m.sens {
+		return nil, nil, false
+	}
+	wk := subKey(base, subFade, key.Window)
+	*st = recState{m: m, fs: stream(wk), fade: fade, c0: wk % 3, mu: mu, ch: ch,
+		recS: m.p.BluezoneRecordS, nextRec: lastRec + m.p.BluezoneRecordS, lastG: ^uint64(0)}
+	return tx, rx, true
+}
+
+// walkRuns calls run for every run of consecutive advertising events of tx
+// inside the listening segments of rx in window w, in time order: the
+// events first + k·iv for k in [k0, k1), with ordinals ordinal(obase + k),
+// numbered exactly as scan's loops number them. It stops when run returns
+// false.
+func walkRuns(tx, rx *Schedule, w ScanWindow, run func(first, obase, iv, k0, k1 float64) bool) {
+	iv := tx.AdvInterval
+	perCycle := math.Floor(tx.AdvOn/iv) + 1
+	for i := 0; ; i++ {
+		a, b, ok := listen(rx.Mode, w, i)
+		if !ok {
+			return
+		}
+		if tx.AdvOff <= 0 {
+			if !run(tx.AdvPhase, 0, iv, math.Ceil((a-tx.AdvPhase)/iv), math.Ceil((b-tx.AdvPhase)/iv)) {
+				return
+			}
+			continue
+		}
+		cycle := tx.AdvOn + tx.AdvOff
+		for c := math.Floor((a - tx.AdvCyclePhase) / cycle); ; c++ {
+			cs := tx.AdvCyclePhase + c*cycle
+			if cs >= b {
+				break
+			}
+			lo, hi := max(a, cs), min(b, cs+tx.AdvOn)
+			if !(hi > lo) {
+				continue
+			}
+			first := cs + tx.AdvPhase
+			if !run(first, c*perCycle, iv, max(0, math.Ceil((lo-first)/iv)), max(0, math.Ceil((hi-first)/iv))) {
+				return
+			}
+		}
+	}
+}
+
+// fadeOf returns the fading of the packet with ordinal o, keeping the
+// last 64-bit draw: consecutive packets mostly share one.
+func (s *recState) fadeOf(o uint64) float64 {
+	g := o / packetsPerDraw
+	if g != s.lastG {
+		s.lastG, s.lastX = g, s.fs.at(g)
+	}
+	if v := (s.lastX >> (tableBits * (o - g*packetsPerDraw))) & cellMask; v != 0 {
+		return s.fade.mid[v]
+	}
+	return fadeAt(s.fs, s.fade, o)
+}
+
+// recScan is the state of records' packet walk.
+type recScan struct {
+	recState
+	out []Record
 }
 
 // run walks the events first + k·iv, k in [k0, k1), with ordinals
 // ordinal(obase + k), exactly as scan's loops number them.
-func (s *recScan) run(first, obase, iv, k0, k1 float64) {
+func (s *recScan) run(first, obase, iv, k0, k1 float64) bool {
 	sens := s.m.sens
 	for k := k0; k < k1; k++ {
 		t := first + k*iv
@@ -353,29 +399,20 @@ func (s *recScan) run(first, obase, iv, k0, k1 float64) {
 				kj++
 			}
 			if kj >= k1 {
-				return
+				return true
 			}
 			k = kj
 			t = first + k*iv
 		}
 		o := ordinal(obase + k)
-		g := o / packetsPerDraw
-		if g != s.lastG {
-			s.lastG, s.lastX = g, s.fs.at(g)
-		}
-		var f float64
-		if v := (s.lastX >> (tableBits * (o - g*packetsPerDraw))) & cellMask; v != 0 {
-			f = s.fade.mid[v]
-		} else {
-			f = fadeAt(s.fs, s.fade, o)
-		}
-		r := s.mu + s.ch[(s.c0+o)%3] + f
+		r := s.mu + s.ch[(s.c0+o)%3] + s.fadeOf(o)
 		if !(r > sens) {
 			continue
 		}
 		s.out = append(s.out, Record{T: t, RSSI: float32(r)})
 		s.nextRec = t + s.recS
 	}
+	return true
 }
 
 // Packet draws. Each advertising event inside the scanner's listening time

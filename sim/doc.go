@@ -29,18 +29,19 @@
 // both phones run an arm's app and are active does the engine walk the
 // scanner's scan windows (radio.Schedule) inside the overlap and ask the
 // radio model (radio.Model.Scan for a protocol that records scans, or
-// Records for an app's own records, of which the strongest per bucket is
-// kept) what it hears. What is heard is stored compactly: one 16-byte
-// record per (receiver, advertiser, ID rotation slot) and a 4-byte entry
-// (time and RSSI) per sighting, in one segment per chunk; the ID bytes are
-// materialised through the protocol's real Device code (a 4-byte prefix
-// once per record for the join's probe, the full ID and its metadata,
-// tracing.Phone.Advert, once per record that a probe finds). By default
-// only advertisers who upload (diagnosed, with the app, and agreeing to
-// upload, all known ahead) while a phone still holds the sighting are
-// sampled, since no other sighting can match a published key;
-// engine.all_sightings samples every app pair and gives the same verdicts
-// (tested).
+// Strongest for an app that keeps the strongest of its own records per
+// bucket; engine.exact_radio makes every record, Records, and folds them,
+// radio.KeepStrongest, with the same result) what it hears. What is heard
+// is stored compactly: one 16-byte record per (receiver, advertiser, ID
+// rotation slot) and a 4-byte entry (time and RSSI) per sighting, in one
+// segment per chunk; the ID bytes are materialised through the protocol's
+// real Device code (a 4-byte prefix once per record for the join's probe,
+// the full ID and its metadata, tracing.Phone.Advert, once per record that
+// a probe finds). By default only advertisers who upload (diagnosed, with
+// the app, and agreeing to upload, all known ahead) while a phone still
+// holds the sighting are sampled, since no other sighting can match a
+// published key; engine.all_sightings samples every app pair and gives the
+// same verdicts (tested).
 //
 // At the end of each day the diagnosed app users upload their keys through
 // the real Device.Upload (with a compliance draw); each published key is

@@ -88,12 +88,11 @@ type worker struct {
 	trs   []truthRec
 	wins  []radio.ScanWindow
 	recs  []radio.Record
+	kept  []radio.Record // the strongest record of each bucket of a window
 	// The current chunk's output and, per group, its last record.
 	out   *chunkOut
 	tails []tail
 	cut   uint64 // reservoir cutoff of the current chunk
-	// The epidemic layer's calibration week: this worker's logged doses.
-	calib []calibDose
 }
 
 func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int) chunkOut {
@@ -369,23 +368,17 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 in
 		if g.record == tracing.RecordStrongest {
 			// The app stores a record per peer every few seconds; keep the
 			// strongest record of each bucket of wall-clock time, which is
-			// all the protocol's rules read (tracing.RecordStrongest).
-			w.recs = v.model.Records(link, win, key, w.recs[:0])
-			lastMin := int64(-1)
-			for _, r := range w.recs {
-				if r.T >= to {
-					break
-				}
-				mn := int64(r.T / g.bucketS)
-				rs := rssi8(r.RSSI)
-				if mn == lastMin {
-					if en := w.out.segs[gi].ents.last(); rs > en.rssi() {
-						*en = mkEntry(tenths(r.T)-v.dayTenths, rs)
-					}
-					continue
-				}
-				lastMin = mn
-				w.emit(gi, g, tx, rx, r.T, rs, link.DistanceM, link.Env, 0, false)
+			// all the protocol's rules read (tracing.RecordStrongest). The
+			// radio makes those directly; engine.exact_radio makes every
+			// record and folds them (the reference: the same records).
+			if v.eng.ExactRadio {
+				w.recs = v.model.Records(link, win, key, w.recs[:0])
+				w.kept = radio.KeepStrongest(w.recs, g.bucketS, to, w.kept[:0])
+			} else {
+				w.kept = v.model.Strongest(link, win, key, g.bucketS, to, w.kept[:0])
+			}
+			for _, r := range w.kept {
+				w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, 0, false)
 			}
 			continue
 		}

@@ -12,7 +12,11 @@
 // recorded, the phones' metadata, the notification rule with its own
 // parameter struct) is a Simulated, one per protocol package, listed in
 // the table of package tracing/protocols. The protocol packages import
-// neither the simulator nor the table: each can be used on its own.
+// neither the simulator nor the table: each can be used on its own. A
+// simulator that turns many stored sightings of one phone into real bytes
+// calls AppendDayAdverts once per (phone, day) and reads each sighting's
+// slot from the result (every built-in phone is a DayAdvertiser), rather
+// than Phone.Advert per sighting.
 //
 // Instants in hot paths (sightings, broadcast windows, matches) are int64
 // Unix milliseconds; cold APIs (creating devices, uploads) take time.Time.

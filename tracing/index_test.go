@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -236,5 +237,71 @@ func BenchmarkIndexLookup(b *testing.B) {
 				b.Fatalf("%d hits for %d sighted IDs", n, i)
 			}
 		})
+	}
+}
+
+// TestIndexOrder checks that the bucketed build orders the store exactly
+// as one comparison sort by (ID bytes, time, position) does, for stores of
+// unique IDs, of a few IDs seen many times (large buckets) and of equal
+// IDs at equal times.
+func TestIndexOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		n, ids  int
+		maxTime int64
+		idLen   int
+	}{
+		{"unique", 5000, 0, 1 << 40, 16},
+		{"short IDs", 3000, 0, 1 << 40, 6},
+		{"few IDs", 4000, 7, 1000, 16},
+		{"equal times", 2000, 50, 3, 12},
+		{"one", 1, 0, 10, 16},
+		{"empty", 0, 0, 10, 16},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(uint64(tc.n), uint64(tc.ids)))
+			pool := make([]ID, tc.ids)
+			for i := range pool {
+				pool[i] = randomID(rng, tc.idLen)
+			}
+			store := make([]Sighting, tc.n)
+			for i := range store {
+				if tc.ids > 0 {
+					store[i].ID = pool[rng.IntN(tc.ids)]
+				} else {
+					store[i].ID = randomID(rng, tc.idLen)
+				}
+				store[i].Time = rng.Int64N(tc.maxTime)
+			}
+			want := make([]int32, tc.n)
+			for i := range want {
+				want[i] = int32(i)
+			}
+			slices.SortFunc(want, func(a, b int32) int { return cmpSighting(store, a, b) })
+			ix := NewIndex(store)
+			if !slices.Equal(ix.order, want) {
+				t.Fatal("bucketed order differs from the comparison sort")
+			}
+			for b := 0; b+1 < len(ix.offsets); b++ {
+				for _, p := range ix.order[ix.offsets[b]:ix.offsets[b+1]] {
+					if ix.bucket(&store[p].ID) != uint32(b) {
+						t.Fatalf("sighting %d in bucket %d, its ID's bucket is %d", p, b, ix.bucket(&store[p].ID))
+					}
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNewIndex builds the index of 100,000 sightings of random IDs.
+func BenchmarkNewIndex(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	store := make([]Sighting, 100_000)
+	for i := range store {
+		store[i] = Sighting{ID: randomID(rng, 16), Time: rng.Int64N(1 << 40)}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		NewIndex(store)
 	}
 }

@@ -121,6 +121,60 @@ type Phone interface {
 	Advert(t time.Time) (ID, [4]byte, error)
 }
 
+// Advert is what a phone broadcasts in one rotation slot: the ID and the
+// metadata bytes sent with it (Phone.Advert).
+type Advert struct {
+	ID   ID
+	Meta [4]byte
+}
+
+// DayAdvertiser is implemented by a Phone that can give a whole UTC day's
+// adverts in one call, deriving the day's key material once and holding
+// nothing afterwards: a simulator that materialises many sightings of
+// one phone across several days asks once per (phone, day) and indexes
+// the result by slot, instead of calling Advert per sighting (which
+// re-derives the day whenever the phone's last call was for another
+// day). Use AppendDayAdverts, which falls back to Advert for a Phone
+// without it.
+type DayAdvertiser interface {
+	// AppendDayAdverts appends to dst the advert of every rotation slot of
+	// UTC day number day (days since 1970-01-01): IDsPerDay adverts,
+	// slot s starting at midnight + s·Rotation (one advert for a static
+	// ID). Each equals Advert at its slot's start, and an error Advert
+	// would return at a slot's start is returned (dst is then unchanged).
+	AppendDayAdverts(dst []Advert, day int64) ([]Advert, error)
+}
+
+// AppendDayAdverts appends the adverts of every rotation slot of UTC day
+// number day of phone p, whose protocol's scheme is info, slot 0 first:
+// through DayAdvertiser when p implements it, otherwise by calling Advert
+// at each slot's start. On error dst is returned unchanged.
+func AppendDayAdverts(dst []Advert, p Phone, info Info, day int64) ([]Advert, error) {
+	if da, ok := p.(DayAdvertiser); ok {
+		return da.AppendDayAdverts(dst, day)
+	}
+	n, step := DaySlots(info)
+	n0 := len(dst)
+	for s := range n {
+		id, meta, err := p.Advert(time.UnixMilli(day*86_400_000 + int64(s)*step).UTC())
+		if err != nil {
+			return dst[:n0], err
+		}
+		dst = append(dst, Advert{ID: id, Meta: meta})
+	}
+	return dst, nil
+}
+
+// DaySlots is the number of rotation slots in a UTC day of scheme info and
+// their length in milliseconds: IDsPerDay slots of Rotation, or one slot
+// of the whole day for a static ID (Rotation 0).
+func DaySlots(info Info) (n int, ms int64) {
+	if info.Rotation <= 0 || info.IDsPerDay <= 1 {
+		return 1, 86_400_000
+	}
+	return info.IDsPerDay, info.Rotation.Milliseconds()
+}
+
 // RuleParams is a protocol's notification rule as a scenario gives it:
 // the protocol's own parameter struct, with yaml tags and doc comments,
 // held by value in a scenario arm's rule block. Its doc comments are what

@@ -163,7 +163,7 @@ func TestFileModes(t *testing.T) {
 		t.Errorf("serve: %v", err)
 	}
 	checkModes(t, out("loadtest"), nil, nil)
-	private := map[string]bool{keyserver.DevTokenKeyFile: true, keyserver.DevExportKeyFile: true}
+	private := map[string]bool{keyserver.DevTokenKeyFile: true, keyserver.DevExportKeyFile: true, keyserver.RevisionKeyFile: true}
 	// The database is SQLite's own files, not bluesim's outputs.
 	db := map[string]bool{}
 	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {

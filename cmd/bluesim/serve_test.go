@@ -12,9 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -124,136 +122,6 @@ func (c *devClient) upload(seed uint64) ([][]byte, error) {
 		out[i] = k.Key
 	}
 	return out, nil
-}
-
-// TestServeSIGKILLLosesNothing publishes from several clients, kills the
-// server with SIGKILL mid-stream, restarts it on the same data directory
-// and checks that every acknowledged key is in the next export.
-func TestServeSIGKILLLosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts server processes")
-	}
-	dir := t.TempDir()
-	args := []string{"--dev", "--data", dir, "--listen", "127.0.0.1:0", "--export-period", "1h"}
-	p := startServer(t, args...)
-	c := newDevClient(t, p.url, dir)
-
-	var mu sync.Mutex
-	var acked [][]byte
-	var ackCount int
-	killed := make(chan struct{})
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := uint64(0); ; i++ {
-				keys, err := c.upload(uint64(w)<<20 | i)
-				if err != nil {
-					select {
-					case <-killed:
-						return // the server is gone
-					default:
-						t.Errorf("upload before the kill: %v", err)
-						return
-					}
-				}
-				mu.Lock()
-				acked = append(acked, keys...)
-				ackCount++
-				mu.Unlock()
-			}
-		})
-	}
-	// Kill while uploads are streaming in.
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		n := ackCount
-		mu.Unlock()
-		if n >= 200 || time.Now().After(deadline) {
-			break
-		}
-	}
-	// The first process exports only at start-up (the period is an
-	// hour), possibly after the first uploads; remember what it listed.
-	resp, err := http.Get(p.url + "/v1/exports/index.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := gaen.ReadExportIndex(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	close(killed)
-	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	p.cmd.Wait()
-	wg.Wait()
-	mu.Lock()
-	t.Logf("%d uploads (%d keys) acknowledged before SIGKILL", ackCount, len(acked))
-	mu.Unlock()
-	if ackCount == 0 {
-		t.Fatal("nothing was acknowledged")
-	}
-
-	// Restart on the same data; the startup export covers every key.
-	p2 := startServer(t, args...)
-	var names []string
-	for deadline := time.Now().Add(30 * time.Second); len(names) <= len(before); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no export after restart")
-		}
-		resp, err := http.Get(p2.url + "/v1/exports/index.txt")
-		if err != nil {
-			t.Fatal(err)
-		}
-		names, err = gaen.ReadExportIndex(resp.Body)
-		resp.Body.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	exportPub, err := keyserver.LoadPublicKey(filepath.Join(dir, keyserver.DevExportPublicFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bool{}
-	for _, n := range names {
-		resp, err := http.Get(p2.url + "/" + n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zip, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		b, err := gaen.ReadExportZip(bytes.NewReader(zip), int64(len(zip)), exportPub)
-		if err != nil {
-			t.Fatalf("%s: %v", n, err)
-		}
-		for _, k := range b.Keys {
-			got[string(k.KeyData)] = true
-		}
-	}
-	missing := 0
-	for _, k := range acked {
-		if !got[string(k)] {
-			missing++
-		}
-	}
-	if missing > 0 {
-		t.Fatalf("%d of %d acknowledged keys missing from the export after SIGKILL and restart", missing, len(acked))
-	}
-
-	// SIGTERM stops the server gracefully with exit status 0.
-	if err := p2.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	rest, _ := io.ReadAll(p2.stdout)
-	if err := p2.cmd.Wait(); err != nil {
-		t.Fatalf("after SIGTERM: %v; stderr: %s", err, p2.stderr)
-	}
-	if !strings.Contains(string(rest), "stopped") {
-		t.Errorf("no stop message after SIGTERM: %q", rest)
-	}
 }
 
 func TestServeUsage(t *testing.T) {

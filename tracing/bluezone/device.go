@@ -2,6 +2,7 @@ package bluezone
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bluesim/bluesim/tracing"
@@ -15,7 +16,9 @@ const maxDaysAhead = 1 << 20
 // Device is one phone's Bluezone v2 key material. It caches the IDs of the
 // last day asked for, so IDAt and SlotID cost no hashing and no allocation
 // until the day changes; a day change costs one SHA-256 per day ratcheted
-// plus one per slot. A Device is not safe for concurrent use.
+// plus one per slot. The cache (16 bytes a slot) is allocated on the first
+// call that needs it, so a simulator's devices whose IDs are never asked
+// for hold only their key. A Device is not safe for concurrent use.
 type Device struct {
 	slots  int
 	slotMs int64
@@ -35,7 +38,6 @@ func (p *Protocol) newDevice(k Key, day int64) *Device {
 		slotMs: p.slotMs,
 		keyDay: day,
 		key:    k,
-		ids:    make([]tracing.ID, 0, p.slots),
 	}
 }
 
@@ -78,8 +80,23 @@ func (d *Device) load(day int64) error {
 		return err
 	}
 	d.day, d.daily = day, k
-	d.ids = AppendDayIDs(d.ids[:0], k, d.slots)
+	d.ids = AppendDayIDs(slices.Grow(d.ids[:0], d.slots), k, d.slots)
 	return nil
+}
+
+// AppendDayAdverts appends the IDs of every slot of day number day, slot 0
+// first, with no metadata (tracing.DayAdvertiser). It fills the device's
+// day cache as DayIDs does.
+func (d *Device) AppendDayAdverts(dst []tracing.Advert, day int64) ([]tracing.Advert, error) {
+	ids, err := d.DayIDs(day)
+	if err != nil {
+		return dst, err
+	}
+	dst = slices.Grow(dst, len(ids))
+	for _, id := range ids {
+		dst = append(dst, tracing.Advert{ID: id})
+	}
+	return dst, nil
 }
 
 // DayIDs returns the IDs of day number day, slot 0 first. The slice belongs

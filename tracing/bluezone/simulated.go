@@ -70,6 +70,16 @@ func (d *Device) Advert(t time.Time) (tracing.ID, [4]byte, error) {
 	return id, [4]byte{}, err
 }
 
+// AppendDayAdverts appends the day's one advert, the static ID at the
+// day's midnight (tracing.DayAdvertiser).
+func (d *V1Device) AppendDayAdverts(dst []tracing.Advert, day int64) ([]tracing.Advert, error) {
+	id, err := d.IDAt(time.UnixMilli(day * DayMillis))
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, tracing.Advert{ID: id}), nil
+}
+
 // Advert is the static ID; v1 sends no metadata with it (tracing.Phone).
 func (d *V1Device) Advert(t time.Time) (tracing.ID, [4]byte, error) {
 	id, err := d.IDAt(t)

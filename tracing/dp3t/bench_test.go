@@ -57,7 +57,7 @@ func benchWorld(b *testing.B, n, m int) ([]tracing.PublishedKey, []tracing.Sight
 }
 
 // BenchmarkMatch is the phone-side check of N one-day keys against 100,000
-// sightings, index build included; CryptoFloor is HMAC + 98 AES blocks per
+// sightings, index build included; CryptoFloor is HMAC + 96 AES blocks per
 // key alone, measured in the same run.
 func BenchmarkMatch(b *testing.B) {
 	p := Default()

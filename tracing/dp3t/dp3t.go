@@ -3,10 +3,11 @@ package dp3t
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"math/bits"
 	"math/rand/v2"
 	"strings"
@@ -107,8 +108,9 @@ func (k Key) Ratchet(days int) Key {
 
 // Generator derives one day's EphIDs and broadcast order from SK_t into
 // buffers it owns, so a phone or a matcher can reuse it day after day: after
-// the first Derive, Derive allocates only what crypto/hmac and crypto/aes
-// allocate per key, and nothing per EphID.
+// the first Derive, Derive allocates only the AES-256 cipher and its CTR
+// stream that crypto/aes allocates per key (the HMAC reuses one SHA-256
+// state), and nothing per EphID.
 //
 // The broadcast order. The reference implementation and the pre-GAEN SDK
 // shuffle each day's EphIDs with a cryptographically secure random shuffle
@@ -128,11 +130,18 @@ type Generator struct {
 	n      int
 	sk     Key // copy of the seed, so that callers' seeds stay on the stack
 	prk    [sha256.Size]byte
-	buf    []byte   // (n+2)*16 bytes of AES-256-CTR output
-	perm   []uint16 // slot -> generation index
-	inv    []uint16 // generation index -> slot
+	mac    prf
+	block  cipher.Block // AES-256 under prk, for the shuffle's two blocks
+	buf    []byte       // n*16 bytes of AES-256-CTR output: the EphIDs
+	perm   []uint16     // slot -> generation index
+	inv    []uint16     // generation index -> slot
 	rng    rand.ChaCha8
 	permOK bool
+	// seed holds CTR blocks n and n+1, the shuffle's seed; ctr is the
+	// counter block behind each (cipher.Block arguments escape, so both
+	// live here rather than on the stack).
+	seed [2 * aes.BlockSize]byte
+	ctr  [aes.BlockSize]byte
 }
 
 // NewGenerator returns a generator for n EphIDs a day (1..1440).
@@ -142,7 +151,7 @@ func NewGenerator(n int) (*Generator, error) {
 	}
 	return &Generator{
 		n:    n,
-		buf:  make([]byte, (n+2)*IDLen),
+		buf:  make([]byte, n*IDLen),
 		perm: make([]uint16, n),
 		inv:  make([]uint16, n),
 	}, nil
@@ -153,21 +162,34 @@ func (g *Generator) N() int { return g.n }
 
 var zeroIV [aes.BlockSize]byte
 
-// Derive computes the EphIDs of the day whose seed is sk. The broadcast
-// order is computed lazily, on the first call of Slot or InSlot.
+// Derive computes the EphIDs of the day whose seed is sk: the n blocks of
+// AES-256-CTR keystream, and nothing else. The broadcast order is computed
+// lazily, on the first call of Slot or InSlot, from CTR blocks n and n+1,
+// so a matcher pays for it only on days with a match.
 func (g *Generator) Derive(sk *Key) {
 	g.sk = *sk
-	mac := hmac.New(sha256.New, g.sk[:])
-	mac.Write(broadcastKey)
-	mac.Sum(g.prk[:0])
+	g.mac.sum(&g.sk, broadcastKey, &g.prk)
 	block, err := aes.NewCipher(g.prk[:])
 	if err != nil {
 		// A 32-byte key is always a valid AES-256 key.
 		panic("dp3t: AES-256 rejected a 32-byte key: " + err.Error())
 	}
+	g.block = block
 	clear(g.buf)
 	cipher.NewCTR(block, zeroIV[:]).XORKeyStream(g.buf, g.buf)
 	g.permOK = false
+}
+
+// shuffleSeed fills g.seed with CTR blocks n and n+1 of the day's stream:
+// AES-256 of the counter blocks n and n+1 (the IV is zero, so counter
+// block i is i as a 128-bit big-endian number), exactly the keystream
+// XORKeyStream would continue with.
+func (g *Generator) shuffleSeed() {
+	for j := range 2 {
+		g.ctr = [aes.BlockSize]byte{}
+		binary.BigEndian.PutUint64(g.ctr[8:], uint64(g.n+j))
+		g.block.Encrypt(g.seed[j*aes.BlockSize:], g.ctr[:])
+	}
 }
 
 // ID returns the EphID of generation index k (0..n-1): bytes 16k..16k+15
@@ -194,7 +216,8 @@ func (g *Generator) shuffle() {
 	if g.permOK {
 		return
 	}
-	g.rng.Seed([32]byte(g.buf[g.n*IDLen:]))
+	g.shuffleSeed()
+	g.rng.Seed(g.seed)
 	for i := range g.perm {
 		g.perm[i] = uint16(i)
 	}
@@ -206,6 +229,43 @@ func (g *Generator) shuffle() {
 		g.inv[k] = uint16(s)
 	}
 	g.permOK = true
+}
+
+// prf is HMAC-SHA256 (RFC 2104) for a 32-byte key with one SHA-256 state
+// reused from call to call: crypto/hmac cannot be given a new key, and a
+// new crypto/hmac per seed allocates two SHA-256 states and its pads,
+// which cost a matcher more than the two compressions of each pad.
+// TestPRFMatchesHMAC checks it against crypto/hmac.
+type prf struct {
+	h     hash.Hash
+	pad   [sha256.BlockSize]byte
+	inner [sha256.Size]byte
+}
+
+// sum writes HMAC-SHA256(key, msg) to out: SHA256((key ⊕ opad) ||
+// SHA256((key ⊕ ipad) || msg)), the key zero-padded to the block size.
+func (p *prf) sum(key *Key, msg []byte, out *[sha256.Size]byte) {
+	if p.h == nil {
+		p.h = sha256.New()
+	}
+	const ipad, opad = 0x36, 0x5c
+	for i := range p.pad {
+		p.pad[i] = ipad
+	}
+	for i, b := range key {
+		p.pad[i] ^= b
+	}
+	p.h.Reset()
+	p.h.Write(p.pad[:])
+	p.h.Write(msg)
+	p.h.Sum(p.inner[:0])
+	for i := range p.pad {
+		p.pad[i] ^= ipad ^ opad
+	}
+	p.h.Reset()
+	p.h.Write(p.pad[:])
+	p.h.Write(p.inner[:])
+	p.h.Sum(out[:0])
 }
 
 // uniform returns a uniform draw from [0, bound) (bound > 0) by Lemire's

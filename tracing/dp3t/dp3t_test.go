@@ -3,6 +3,7 @@ package dp3t
 import (
 	"bytes"
 	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -131,6 +132,12 @@ func TestShuffle(t *testing.T) {
 	}
 	if identity > 10 {
 		t.Errorf("%d of 96 slots keep their generation index; the shuffle looks broken: %v", identity, order)
+	}
+	// bluesim's order for this seed, pinned so that the shuffle's seed
+	// (CTR blocks n and n+1, computed apart from the EphIDs) cannot change
+	// unnoticed.
+	if want := []int{65, 66, 7, 84, 92, 45, 83, 85, 8, 0, 79, 43, 78, 59, 36, 3}; !slices.Equal(order[:len(want)], want) {
+		t.Errorf("broadcast order starts %v, want %v", order[:len(want)], want)
 	}
 	// Deterministic, and different for the next day's seed.
 	again, _ := BroadcastOrder(sk, 96)
@@ -264,5 +271,56 @@ func TestHexVectorsRoundTrip(t *testing.T) {
 	k, err := ParseKey(b)
 	if err != nil || k != mustKey(t, vecSK1).Next() {
 		t.Errorf("ParseKey(SK2 bytes) = %s, %v", k, err)
+	}
+}
+
+// TestShuffleSeedContinuesCTR checks that the shuffle's seed, computed
+// apart from the EphIDs, is blocks n and n+1 of the same AES-256-CTR
+// stream (HMAC-SHA256 key, zero IV), for several n.
+func TestShuffleSeedContinuesCTR(t *testing.T) {
+	sk := mustKey(t, vecSK2)
+	mac := hmac.New(sha256.New, sk[:])
+	mac.Write([]byte("broadcast key"))
+	block, err := aes.NewCipher(mac.Sum(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 95, 96, 144, 1440} {
+		stream := make([]byte, (n+2)*IDLen)
+		cipher.NewCTR(block, make([]byte, aes.BlockSize)).XORKeyStream(stream, stream)
+		g, err := NewGenerator(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.Derive(&sk)
+		g.shuffleSeed()
+		if !bytes.Equal(g.buf, stream[:n*IDLen]) || !bytes.Equal(g.seed[:], stream[n*IDLen:]) {
+			t.Errorf("n=%d: EphIDs or shuffle seed differ from the CTR stream", n)
+		}
+	}
+}
+
+// TestPRFMatchesHMAC checks the reused-state HMAC-SHA256 against
+// crypto/hmac for random keys and messages of several lengths, one prf
+// across all of them.
+func TestPRFMatchesHMAC(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	var p prf
+	for i := range 200 {
+		var k Key
+		for j := range k {
+			k[j] = byte(r.Uint32())
+		}
+		msg := make([]byte, i%150)
+		for j := range msg {
+			msg[j] = byte(r.Uint32())
+		}
+		var got [sha256.Size]byte
+		p.sum(&k, msg, &got)
+		mac := hmac.New(sha256.New, k[:])
+		mac.Write(msg)
+		if want := mac.Sum(nil); !bytes.Equal(got[:], want) {
+			t.Fatalf("key %x msg %x: %x, want %x", k, msg, got, want)
+		}
 	}
 }

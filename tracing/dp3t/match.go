@@ -68,7 +68,9 @@ func (p *Protocol) Expand(dst []tracing.Broadcast, key tracing.PublishedKey) ([]
 		for s := range p.n {
 			dst = append(dst, tracing.Broadcast{ID: g.InSlot(s), From: from, To: to, Slot: int64(s)})
 		}
-		sk = sk.Next()
+		if d+1 < ks.days {
+			sk = sk.Next()
+		}
 	}
 	return dst, nil
 }
@@ -78,26 +80,25 @@ func (p *Protocol) Expand(dst []tracing.Broadcast, key tracing.PublishedKey) ([]
 // looks each up among that day's sightings up to End. Matches come in
 // (key, sighting) order; Slot is the epoch in the day at which the matched
 // EphID was broadcast. The broadcast order is only computed for days with
-// a match, so a day that matches nothing costs one HMAC and n+2 AES blocks,
+// a match, so a day that matches nothing costs one HMAC and n AES blocks,
 // plus n probes of the index's cache-resident Bloom prefilter
 // (tracing.Index.MayContain), which spares the bucket lookup (three cache
 // misses) for almost every EphID.
 func (p *Protocol) Match(dst []tracing.Match, keys []tracing.PublishedKey, store []tracing.Sighting) ([]tracing.Match, error) {
-	spans := make([]keySpan, len(keys))
+	// Every key is checked before any work, and parsed again when its turn
+	// comes: cheaper than holding 64 bytes per key for the whole run.
 	for i, key := range keys {
-		ks, err := p.span(key)
-		if err != nil {
+		if _, err := p.span(key); err != nil {
 			return dst, fmt.Errorf("key %d: %w", i, err)
 		}
-		spans[i] = ks
 	}
 	g, err := NewGenerator(p.n)
 	if err != nil {
 		return dst, err
 	}
 	ix := tracing.NewIndex(store)
-	for ki := range spans {
-		ks := &spans[ki]
+	for ki := range keys {
+		ks, _ := p.span(keys[ki])
 		mark := len(dst)
 		sk := ks.sk
 		for d := range ks.days {
@@ -112,7 +113,9 @@ func (p *Protocol) Match(dst []tracing.Match, keys []tracing.PublishedKey, store
 					dst = append(dst, tracing.Match{Key: ki, Sighting: pos, Slot: int64(g.Slot(k))})
 				})
 			}
-			sk = sk.Next()
+			if d+1 < ks.days {
+				sk = sk.Next()
+			}
 		}
 		slices.SortFunc(dst[mark:], func(a, b tracing.Match) int {
 			return cmp.Or(cmp.Compare(a.Sighting, b.Sighting), cmp.Compare(a.Slot, b.Slot))

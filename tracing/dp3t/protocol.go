@@ -146,27 +146,37 @@ func (d *Device) check(ms, day int64) error {
 func (d *Device) IDAt(t time.Time) (tracing.ID, error) {
 	ms := t.UnixMilli()
 	day := floorDiv(ms, dayMillis)
-	if err := d.check(ms, day); err != nil {
+	if err := d.loadDay(ms, day); err != nil {
 		return tracing.ID{}, err
-	}
-	if !d.have || day != d.curDay {
-		if d.gen == nil {
-			g, err := NewGenerator(d.p.n)
-			if err != nil {
-				return tracing.ID{}, err
-			}
-			d.gen = g
-		}
-		if !d.have || day < d.curDay {
-			d.cur, d.curDay = d.sk0, d.day0
-		}
-		d.cur = d.cur.Ratchet(int(day - d.curDay))
-		d.curDay = day
-		d.gen.Derive(&d.cur)
-		d.have = true
 	}
 	slot := (ms - day*dayMillis) / (int64(d.p.p.EpochMinutes) * 60_000)
 	return d.gen.InSlot(int(slot)), nil
+}
+
+// loadDay checks instant ms of UTC day day and makes gen hold that day's
+// EphIDs, ratcheting from the cached day when it can.
+func (d *Device) loadDay(ms, day int64) error {
+	if err := d.check(ms, day); err != nil {
+		return err
+	}
+	if d.have && day == d.curDay {
+		return nil
+	}
+	if d.gen == nil {
+		g, err := NewGenerator(d.p.n)
+		if err != nil {
+			return err
+		}
+		d.gen = g
+	}
+	if !d.have || day < d.curDay {
+		d.cur, d.curDay = d.sk0, d.day0
+	}
+	d.cur = d.cur.Ratchet(int(day - d.curDay))
+	d.curDay = day
+	d.gen.Derive(&d.cur)
+	d.have = true
+	return nil
 }
 
 // Upload returns what a diagnosed user uploads to cover from..to: one key,

@@ -2,6 +2,7 @@ package dp3t
 
 import (
 	"io"
+	"slices"
 	"time"
 
 	"github.com/bluesim/bluesim/radio"
@@ -44,4 +45,18 @@ func (simulated) NewPhone(entropy io.Reader, start time.Time, _ tracing.PhoneSet
 func (d *Device) Advert(t time.Time) (tracing.ID, [4]byte, error) {
 	id, err := d.IDAt(t)
 	return id, [4]byte{}, err
+}
+
+// AppendDayAdverts appends the EphID of each epoch of UTC day number day,
+// in broadcast order, with no metadata (tracing.DayAdvertiser): the day's
+// EphIDs and order derived once, as IDAt derives them.
+func (d *Device) AppendDayAdverts(dst []tracing.Advert, day int64) ([]tracing.Advert, error) {
+	if err := d.loadDay(day*dayMillis, day); err != nil {
+		return dst, err
+	}
+	dst = slices.Grow(dst, d.p.n)
+	for s := range d.p.n {
+		dst = append(dst, tracing.Advert{ID: d.gen.InSlot(s)})
+	}
+	return dst, nil
 }

@@ -912,6 +912,12 @@ func ParseExportObjectName(name string) (root string, start, end uint64, batchNu
 	if err := errors.Join(err1, err2, err3); err != nil || num < 1 || start > end {
 		return "", 0, 0, 0, fmt.Errorf("%w: %q is not <root>/<start>-<end>-<nnnnn>.zip", ErrExportObjectName, name)
 	}
+	// Only the name ExportObjectName makes: no empty root before a '/', no
+	// root ending in '/', no leading zeros past the batch number's five
+	// digits (the fuzz target found "/0-0-00001.zip" accepted).
+	if ExportObjectName(root, start, end, int32(num)) != name {
+		return "", 0, 0, 0, fmt.Errorf("%w: %q is not written as ExportObjectName writes it", ErrExportObjectName, name)
+	}
 	return root, start, end, int32(num), nil
 }
 

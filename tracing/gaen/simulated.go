@@ -1,7 +1,9 @@
 package gaen
 
 import (
+	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/bluesim/bluesim/radio"
@@ -49,4 +51,32 @@ func (simulated) NewPhone(entropy io.Reader, start time.Time, setup tracing.Phon
 // device's own Metadata (tracing.Phone).
 func (d *Device) Advert(t time.Time) (tracing.ID, [MetadataLen]byte, error) {
 	return d.AdvertAt(t, d.Metadata)
+}
+
+// AppendDayAdverts appends the RPI and AEM of each of the 144 intervals of
+// UTC day number day (tracing.DayAdvertiser): the day's keys derived
+// once, then two AES blocks an interval, as Advert computes them.
+func (d *Device) AppendDayAdverts(dst []tracing.Advert, day int64) ([]tracing.Advert, error) {
+	t := time.Unix(day*TEKRollingPeriod*IntervalSeconds, 0).UTC()
+	if !InENRange(t) {
+		return dst, fmt.Errorf("gaen: %v has no ENIntervalNumber: %w", t, tracing.ErrOutOfRange)
+	}
+	start := ENIntervalNumber(t)
+	if err := d.load(start); err != nil {
+		return dst, err
+	}
+	md := d.Metadata.Bytes()
+	dst = slices.Grow(dst, TEKRollingPeriod)
+	for j := range uint32(TEKRollingPeriod) {
+		var a tracing.Advert
+		d.pad = PaddedData(start + j)
+		d.rpiBlock.Encrypt(d.out[:], d.pad[:])
+		copy(a.ID[:KeyLen], d.out[:])
+		d.aemBlock.Encrypt(d.ks[:], d.out[:])
+		for i := range a.Meta {
+			a.Meta[i] = md[i] ^ d.ks[i]
+		}
+		dst = append(dst, a)
+	}
+	return dst, nil
 }

@@ -27,19 +27,25 @@ type PublishRequest struct {
 	HMACKey              string            `json:"hmacKey"`
 	SymptomOnsetInterval int32             `json:"symptomOnsetInterval,omitempty"`
 	Traveler             bool              `json:"traveler,omitempty"`
-	RevisionToken        string            `json:"revisionToken,omitempty"`
-	Padding              string            `json:"padding,omitempty"`
+	// RevisionToken is the token an earlier answer gave: the keys it
+	// names may have their status revised by this upload.
+	RevisionToken string `json:"revisionToken,omitempty"`
+	Padding       string `json:"padding,omitempty"`
 }
 
 // PublishResponse is the body of every answer to POST /v1/publish, real,
 // chaff or error, so the three look alike on the wire.
 type PublishResponse struct {
-	RevisionToken     string   `json:"revisionToken,omitempty"`
-	InsertedExposures int      `json:"insertedExposures"`
-	Error             string   `json:"error,omitempty"`
-	Code              string   `json:"code,omitempty"`
-	Padding           string   `json:"padding,omitempty"`
-	Warnings          []string `json:"warnings,omitempty"`
+	// RevisionToken names this upload's keys: send it with a later upload
+	// to revise their status.
+	RevisionToken     string `json:"revisionToken,omitempty"`
+	InsertedExposures int    `json:"insertedExposures"`
+	Error             string `json:"error,omitempty"`
+	Code              string `json:"code,omitempty"`
+	Padding           string `json:"padding,omitempty"`
+	// Warnings name the keys that were not inserted (already stored) or
+	// were revised, and why.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // ErrorResponse is the body of an error from any other endpoint.
@@ -49,11 +55,13 @@ type ErrorResponse struct {
 }
 
 // F0PublishRequest is the body of POST /v1/bluezone/f0: the F0 entries a
-// health authority publishes, authorised like a GAEN upload. HMACKey keys
-// the token's tekmac over the entries (see F0HMAC). Entries decode with
+// health authority publishes, authorised like a GAEN upload (the same
+// healthAuthorityID and verification token). HMACKey keys the token's
+// tekmac over the entries (see F0HMAC). Entries decode with
 // tracing/bluezone's strict decoder.
 type F0PublishRequest struct {
 	Data                []bluezone.F0Entry `json:"data"`
+	HealthAuthorityID   string             `json:"healthAuthorityID"`
 	VerificationPayload string             `json:"verificationPayload"`
 	HMACKey             string             `json:"hmacKey"`
 }
@@ -61,6 +69,8 @@ type F0PublishRequest struct {
 // F0PublishResponse answers an F0 publish.
 type F0PublishResponse struct {
 	Inserted int `json:"inserted"`
+	// Warnings name the entries whose daily key was already stored.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // NextSinceHeader carries, on GET /v1/bluezone/f0, the cursor to poll with
@@ -82,6 +92,7 @@ const (
 	CodeBadToken          = "verification_failed"
 	CodeTokenMismatch     = "token_does_not_match_keys"
 	CodeReplay            = "token_already_used"
+	CodeBadRevisionToken  = "invalid_revision_token"
 	CodeNotFound          = "not_found"
 	CodeBadQuery          = "bad_query"
 	CodeInternal          = "internal_error"

@@ -63,7 +63,7 @@ func BenchmarkPublishExport1_4M(b *testing.B) {
 			b.Fatal(err)
 		}
 		srv, err := keyserver.New(keyserver.Config{Store: st, VerificationKey: &haKey.PublicKey,
-			Signer: gaen.ExportSigner{Key: seededKey(b, "export")}, ExportPeriod: -1})
+			Signer: gaen.ExportSigner{Key: seededKey(b, "export")}, ExportPeriod: -1, ReleaseSameDayKeys: true, MinWindowAge: -1})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -14,18 +15,23 @@ import (
 
 // ExportResult says what one export run did.
 type ExportResult struct {
-	// Files are the names of the files written (none when no key arrived
-	// since the last run).
+	// Files are the names of the files written (at least one a run).
 	Files []string
-	// Keys is the number of keys exported.
-	Keys int
+	// Keys is the number of real keys exported on their first release,
+	// Revised the number of revisions, Padding the random keys added.
+	Keys, Revised, Padding int
 	// Duration is how long the run took.
 	Duration time.Duration
 }
 
-// ExportNow exports every key stored since the last export into signed
-// files, records them and refreshes index.txt. Runs are serialised; the
-// schedule calls it every ExportPeriod and tests call it directly.
+// ExportNow exports, into signed files, every key released at least
+// MinWindowAge ago that no earlier export took, and every revision made
+// as long ago of a key already exported, padded with random keys; it
+// records the files and refreshes index.txt. A run that crashed between
+// claiming its keys and saving its files is finished first. Runs are
+// serialised; the schedule calls it every ExportPeriod and tests call it
+// directly. Every run writes at least one file, even with no real key,
+// so that neither the files nor their sizes tell whether anyone uploaded.
 func (s *Server) ExportNow(ctx context.Context) (ExportResult, error) {
 	s.exportMu.Lock()
 	defer s.exportMu.Unlock()
@@ -33,11 +39,8 @@ func (s *Server) ExportNow(ctx context.Context) (ExportResult, error) {
 	res, err := s.export(ctx)
 	res.Duration = time.Since(t0)
 	outcome := "ok"
-	switch {
-	case err != nil:
+	if err != nil {
 		outcome = "error"
-	case len(res.Files) == 0:
-		outcome = "empty"
 	}
 	s.m.exports.WithLabelValues(outcome).Inc()
 	s.m.exportTime.Observe(res.Duration.Seconds())
@@ -46,32 +49,56 @@ func (s *Server) ExportNow(ctx context.Context) (ExportResult, error) {
 }
 
 func (s *Server) export(ctx context.Context) (ExportResult, error) {
+	var res ExportResult
+	pending, err := s.store.PendingBatches(ctx)
+	if err != nil {
+		return res, err
+	}
 	last, err := s.store.LastBatch(ctx)
 	if err != nil {
-		return ExportResult{}, err
+		return res, err
 	}
-	maxSeq, err := s.store.MaxSeq(ctx)
-	if err != nil {
-		return ExportResult{}, err
+	now := s.cfg.Now()
+	cutoff := now.Add(-s.cfg.MinWindowAge)
+	// File names hold whole seconds: a batch starts where the last one
+	// ended and ends at the cutoff rounded up. A run within the second
+	// the last batch ended in makes no batch (a period under a second
+	// exports at most once a second), so no two batches share a name and
+	// no file claims an end later than its cutoff's second.
+	end := cutoff.Truncate(time.Second)
+	if end.Before(cutoff) {
+		end = end.Add(time.Second)
 	}
-	if maxSeq <= last.ToSeq {
-		return ExportResult{}, nil
-	}
-	now := s.cfg.Now().Truncate(time.Second)
-	start := last.End.Truncate(time.Second)
+	start := last.End
 	if last.End.IsZero() {
-		start = now.Add(-s.cfg.ExportPeriod)
+		start = end.Add(-max(s.cfg.ExportPeriod, time.Second)).Truncate(time.Second)
 	}
-	// File names hold whole seconds; two runs within a second must not
-	// give the same name.
-	end := now
-	if !end.After(start) {
-		end = start.Add(time.Second)
+	if end.After(start) {
+		b, err := s.store.ClaimBatch(ctx, Batch{Start: start, End: end}, cutoff)
+		if err != nil {
+			return res, err
+		}
+		pending = append(pending, b)
 	}
+	for _, p := range pending {
+		r, err := s.writeBatch(ctx, p, now)
+		if err != nil {
+			return res, err
+		}
+		res.Files = append(res.Files, r.Files...)
+		res.Keys += r.Keys
+		res.Revised += r.Revised
+		res.Padding += r.Padding
+	}
+	return res, s.refreshIndex(ctx)
+}
+
+// writeBatch builds, signs and saves the files of a claimed batch.
+func (s *Server) writeBatch(ctx context.Context, b Batch, created time.Time) (ExportResult, error) {
 	// One allocation for all key bytes: a 1.4 M-key run stays compact.
-	var keys []gaen.ExportKey
+	var keys, revised []gaen.ExportKey
 	var data []byte
-	err = s.store.Exposures(ctx, last.ToSeq, maxSeq, func(_ int64, e Exposure) error {
+	err := s.store.BatchExposures(ctx, b.ID, func(e Exposure, isRevision bool) error {
 		if len(data)+KeyLen > cap(data) {
 			data = make([]byte, 0, max(64*1024, 2*cap(data)))
 		}
@@ -88,38 +115,45 @@ func (s *Server) export(ctx context.Context) (ExportResult, error) {
 		if e.HasOnset {
 			k.DaysSinceOnsetOfSymptoms = e.DaysSinceOnset
 		}
-		keys = append(keys, k)
+		if isRevision {
+			revised = append(revised, k)
+		} else {
+			keys = append(keys, k)
+		}
 		return nil
 	})
 	if err != nil {
 		return ExportResult{}, err
 	}
+	res := ExportResult{Keys: len(keys), Revised: len(revised)}
+	r, done := s.rng()
+	defer done()
+	padded := s.pad(keys, len(revised), b.End, r)
+	res.Padding = len(padded) - len(keys)
 	batches, err := gaen.ExportSplitBatches(gaen.ExportBatch{
-		StartTimestamp: uint64(start.Unix()), EndTimestamp: uint64(end.Unix()),
-		Region: s.cfg.Region, Keys: keys,
+		StartTimestamp: uint64(b.Start.Unix()), EndTimestamp: uint64(b.End.Unix()),
+		Region: s.cfg.Region, Keys: padded, RevisedKeys: revised,
 	}, s.cfg.ExportMaxRecords)
 	if err != nil {
 		return ExportResult{}, err
 	}
-	created := s.cfg.Now()
 	files := make([]ExportFile, 0, len(batches))
-	res := ExportResult{Keys: len(keys)}
-	for _, b := range batches {
+	for _, eb := range batches {
 		var buf bytes.Buffer
-		if err := gaen.WriteExportZip(&buf, b, s.cfg.Signer); err != nil {
+		if err := gaen.WriteExportZip(&buf, eb, s.cfg.Signer); err != nil {
 			return ExportResult{}, err
 		}
-		name := gaen.ExportObjectName(ExportRoot, b.StartTimestamp, b.EndTimestamp, b.BatchNum)
+		name := gaen.ExportObjectName(ExportRoot, eb.StartTimestamp, eb.EndTimestamp, eb.BatchNum)
 		files = append(files, ExportFile{
-			Name: name, Start: start, End: end, BatchNum: int(b.BatchNum), BatchSize: int(b.BatchSize),
-			Keys: len(b.Keys) + len(b.RevisedKeys), ETag: etagOf(buf.Bytes()), Data: buf.Bytes(), Created: created,
+			Name: name, Start: b.Start, End: b.End, BatchNum: int(eb.BatchNum), BatchSize: int(eb.BatchSize),
+			Keys: len(eb.Keys) + len(eb.RevisedKeys), ETag: etagOf(buf.Bytes()), Data: buf.Bytes(), Created: created,
 		})
 		res.Files = append(res.Files, name)
 	}
-	err = s.store.SaveExport(ctx, Batch{FromSeq: last.ToSeq, ToSeq: maxSeq, Start: start, End: end}, files)
+	err = s.store.SaveExport(ctx, b, files)
 	if errors.Is(err, ErrBatchExists) {
-		// Another exporter on the same store won; its files serve.
-		return ExportResult{}, s.refreshIndex(ctx)
+		// Another exporter on the same store finished it; its files serve.
+		return ExportResult{}, nil
 	}
 	if err != nil {
 		return ExportResult{}, err
@@ -127,8 +161,53 @@ func (s *Server) export(ctx context.Context) (ExportResult, error) {
 	for _, f := range files {
 		s.cachePut(f)
 	}
-	s.log.Info("exported", "keys", len(keys), "files", len(files))
-	return res, s.refreshIndex(ctx)
+	s.log.Info("exported", "keys", len(keys), "revised", len(revised), "padding", res.Padding, "files", len(files))
+	return res, nil
+}
+
+// pad adds random keys so that the batch holds at least ExportMinRecords
+// keys plus a random 0..ExportPaddingRange more (the reference's
+// EXPORT_FILE_MIN_RECORDS and EXPORT_FILE_PADDING_RANGE). Each fake key
+// copies the rolling start, period, report type, transmission risk and
+// onset of a random real key, so the metadata's spread stays that of the
+// real keys; with no real key, it is a confirmed test of one of the 14
+// days before end. The writer sorts keys by their bytes, so the order of
+// a file does not tell real from fake either.
+func (s *Server) pad(keys []gaen.ExportKey, revised int, end time.Time, r *rand.Rand) []gaen.ExportKey {
+	if s.cfg.ExportMinRecords < 0 {
+		return keys
+	}
+	target := s.cfg.ExportMinRecords
+	if s.cfg.ExportPaddingRange > 0 {
+		target += r.IntN(s.cfg.ExportPaddingRange + 1)
+	}
+	target -= revised
+	if len(keys) >= target {
+		return keys
+	}
+	out := make([]gaen.ExportKey, len(keys), target)
+	copy(out, keys)
+	data := make([]byte, KeyLen*(target-len(keys)))
+	for i := range data {
+		data[i] = byte(r.Uint32())
+	}
+	today := gaen.RollingStart(gaen.ENIntervalNumber(end))
+	for len(out) < target {
+		var k gaen.ExportKey
+		if len(keys) > 0 {
+			k = keys[r.IntN(len(keys))]
+		} else {
+			k = gaen.ExportKey{
+				RollingStartIntervalNumber: int32(today) - int32(gaen.ExportDefaultRollingPeriod)*int32(1+r.IntN(14)),
+				RollingPeriod:              gaen.ExportDefaultRollingPeriod,
+				ReportType:                 gaen.ExportReportConfirmedTest,
+			}
+		}
+		k.KeyData = data[:KeyLen:KeyLen]
+		data = data[KeyLen:]
+		out = append(out, k)
+	}
+	return out
 }
 
 // refreshIndex rebuilds index.txt from the store.
@@ -170,10 +249,20 @@ func (s *Server) cachePut(f ExportFile) {
 	s.cacheLen += len(f.Data)
 }
 
-// CleanupNow deletes what is older than the retention period.
+// CleanupNow deletes what is past retention: keys whose rolling period
+// ended more than Retention ago (counted from the key's own interval, not
+// from when it arrived), F0 entries whose day ended as long ago, export
+// files that ended as long ago, and token records whose token (with the
+// clock leeway) has expired.
 func (s *Server) CleanupNow(ctx context.Context) (CleanupStats, error) {
 	now := s.cfg.Now()
-	st, err := s.store.Cleanup(ctx, now.Add(-s.cfg.Retention), now)
+	cut := now.Add(-s.cfg.Retention)
+	st, err := s.store.Cleanup(ctx, CleanupCutoffs{
+		KeysEndedBefore:     int32(gaen.ENIntervalNumber(cut)),
+		F0EndedBefore:       cut.Unix(),
+		FilesEndedBefore:    cut,
+		TokensExpiredBefore: now,
+	})
 	if err != nil {
 		return st, err
 	}
@@ -207,7 +296,7 @@ func (s *Server) handleExports(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, CodeNotFound, "no such export file: "+name)
 		return
 	}
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, meta.ETag) {
+	if match := r.Header.Get("If-None-Match"); match != "" && ETagMatches(match, meta.ETag) {
 		w.Header().Set("ETag", meta.ETag)
 		w.Header().Set("Cache-Control", "public, max-age=86400, immutable")
 		w.WriteHeader(http.StatusNotModified)
@@ -236,7 +325,7 @@ func serveBytes(w http.ResponseWriter, r *http.Request, body []byte, etag, ctype
 	h := w.Header()
 	h.Set("ETag", etag)
 	h.Set("Cache-Control", cache)
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, etag) {
+	if match := r.Header.Get("If-None-Match"); match != "" && ETagMatches(match, etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -248,8 +337,10 @@ func serveBytes(w http.ResponseWriter, r *http.Request, body []byte, etag, ctype
 	}
 }
 
-// etagMatches implements If-None-Match's list and "*" (RFC 9110 13.1.2).
-func etagMatches(header, etag string) bool {
+// ETagMatches reports whether an If-None-Match header matches etag: a
+// comma-separated list of entity tags, weak or strong (weak comparison),
+// or "*" (RFC 9110 13.1.2).
+func ETagMatches(header, etag string) bool {
 	for _, part := range strings.Split(header, ",") {
 		p := strings.TrimSpace(part)
 		if p == "*" || strings.TrimPrefix(p, "W/") == etag {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/bluesim/bluesim/tracing/bluezone"
 )
@@ -25,15 +27,25 @@ func (s *Server) handleF0(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// ParseSince parses the ?since= cursor of GET /v1/bluezone/f0: empty (0)
+// or decimal digits alone (no sign), at most an int64.
+func ParseSince(v string) (int64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	digits := strings.IndexFunc(v, func(r rune) bool { return r < '0' || r > '9' }) < 0
+	n, err := strconv.ParseInt(v, 10, 64)
+	if !digits || err != nil || n < 0 {
+		return 0, fmt.Errorf("since=%q: want the non-negative cursor from the %s header of the previous answer", v, NextSinceHeader)
+	}
+	return n, nil
+}
+
 func (s *Server) listF0(w http.ResponseWriter, r *http.Request) {
-	var since int64
-	if v := r.URL.Query().Get("since"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, CodeBadQuery, fmt.Sprintf("since=%q: want the non-negative cursor from the %s header of the previous answer", v, NextSinceHeader))
-			return
-		}
-		since = n
+	since, err := ParseSince(r.URL.Query().Get("since"))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, CodeBadQuery, err.Error())
+		return
 	}
 	list, err := s.store.F0Since(r.Context(), since, MaxF0PerList)
 	if err != nil {
@@ -56,52 +68,86 @@ func (s *Server) listF0(w http.ResponseWriter, r *http.Request) {
 	serveBytes(w, r, body, etagOf(body), "application/json", "no-cache")
 }
 
+// DecodeF0PublishRequest parses and checks an F0 publish body at now:
+// 1–MaxF0PerUpload entries, each valid for tracing/bluezone, no daily key
+// twice, and each entry's day within retention (its time_end not older
+// than retention) and not in the future (time_start not after now).
+func DecodeF0PublishRequest(body []byte, now time.Time, retention time.Duration) (F0PublishRequest, []F0Entry, error) {
+	var req F0PublishRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return req, nil, apiErr(http.StatusBadRequest, CodeUnparsable, "malformed F0 publish: %v", err)
+	}
+	switch n := len(req.Data); {
+	case n == 0:
+		return req, nil, apiErr(http.StatusBadRequest, CodeNoKeys, "data is empty: publish 1 to %d F0 entries", MaxF0PerUpload)
+	case n > MaxF0PerUpload:
+		return req, nil, apiErr(http.StatusBadRequest, CodeTooManyKeys, "data holds %d entries, at most %d", n, MaxF0PerUpload)
+	}
+	oldest, latest := now.Add(-retention).Unix(), now.Unix()
+	entries := make([]F0Entry, len(req.Data))
+	seen := make(map[[F0KeyLen]byte]int, len(req.Data))
+	for i, e := range req.Data {
+		pk, err := e.PublishedKey() // the bluezone package's validation
+		if err != nil {
+			return req, nil, apiErr(http.StatusBadRequest, CodeBadKey, "data[%d]: %v", i, err)
+		}
+		copy(entries[i].DailyKey[:], pk.Key)
+		entries[i].TimeStart, entries[i].TimeEnd, entries[i].Max = pk.Start, pk.End, int32(pk.Slots)
+		if j, dup := seen[entries[i].DailyKey]; dup {
+			return req, nil, apiErr(http.StatusBadRequest, CodeBadKey, "data[%d].daily_key: the same key as data[%d]", i, j)
+		}
+		seen[entries[i].DailyKey] = i
+		if pk.End < oldest {
+			return req, nil, apiErr(http.StatusBadRequest, CodeBadKey, "data[%d].time_end: %d is more than %v ago (retention)", i, pk.End, retention)
+		}
+		if pk.Start > latest {
+			return req, nil, apiErr(http.StatusBadRequest, CodeBadKey, "data[%d].time_start: %d is in the future (now %d)", i, pk.Start, latest)
+		}
+	}
+	return req, entries, nil
+}
+
 func (s *Server) publishF0(w http.ResponseWriter, r *http.Request) {
 	body, aerr := readBody(w, r, s.cfg.MaxBodyBytes)
 	if aerr != nil {
 		writeError(w, aerr.Status, aerr.Code, aerr.Msg)
 		return
 	}
-	var req F0PublishRequest
-	if err := json.Unmarshal(body, &req); err != nil {
-		writeError(w, http.StatusBadRequest, CodeUnparsable, "malformed F0 publish: "+err.Error())
-		return
-	}
-	switch n := len(req.Data); {
-	case n == 0:
-		writeError(w, http.StatusBadRequest, CodeNoKeys, "data is empty: publish 1 to "+strconv.Itoa(MaxF0PerUpload)+" F0 entries")
-		return
-	case n > MaxF0PerUpload:
-		writeError(w, http.StatusBadRequest, CodeTooManyKeys, fmt.Sprintf("data holds %d entries, at most %d", n, MaxF0PerUpload))
-		return
-	}
 	now := s.cfg.Now()
-	entries := make([]F0Entry, len(req.Data))
-	for i, e := range req.Data {
-		pk, err := e.PublishedKey() // the bluezone package's validation
-		if err != nil {
-			writeError(w, http.StatusBadRequest, CodeBadKey, fmt.Sprintf("data[%d]: %v", i, err))
-			return
-		}
-		copy(entries[i].DailyKey[:], pk.Key)
-		entries[i].TimeStart, entries[i].TimeEnd, entries[i].Max = pk.Start, pk.End, int32(pk.Slots)
-	}
-	tok, err := verifyToken(req.VerificationPayload, s.cfg.VerificationKey, s.cfg.Issuer, s.cfg.Audience, now,
-		func(secret []byte) []byte { return F0HMAC(secret, req.Data) }, req.HMACKey)
+	req, entries, err := DecodeF0PublishRequest(body, now, s.cfg.Retention)
 	if err != nil {
-		te := err.(*tokenError)
-		writeError(w, http.StatusUnauthorized, te.code, te.err.Error())
+		e := err.(*APIError)
+		writeError(w, e.Status, e.Code, e.Msg)
 		return
 	}
-	err = s.store.PublishF0(r.Context(), F0Upload{TokenID: tok.id, TokenExpiry: tok.expires, Entries: entries, Received: now})
+	if req.HealthAuthorityID != s.cfg.HealthAuthorityID {
+		writeError(w, http.StatusUnauthorized, CodeUnknownAuthority, fmt.Sprintf("healthAuthorityID %q is not configured on this server", req.HealthAuthorityID))
+		return
+	}
+	tok, err := s.verifyToken(req.VerificationPayload, now, func(secret []byte) []byte { return F0HMAC(secret, req.Data) }, req.HMACKey)
+	if err != nil {
+		te := err.(*TokenError)
+		writeError(w, http.StatusUnauthorized, te.Code, te.Err.Error())
+		return
+	}
+	if tok.reportType < 0 {
+		writeError(w, http.StatusBadRequest, CodeNegativeDiagnosis, "the verification token reports a negative test: nothing to publish")
+		return
+	}
+	res, err := s.store.PublishF0(r.Context(), F0Upload{TokenID: tok.id, TokenExpiry: tok.expires.Add(s.cfg.TokenLeeway), Entries: entries, Received: now})
 	if errors.Is(err, ErrReplay) {
 		writeError(w, http.StatusConflict, CodeReplay, "this verification token was already used for an upload")
 		return
 	}
 	if err != nil {
 		s.log.Error("f0 publish: store", "err", err)
+		w.Header().Set("Retry-After", "5")
 		writeError(w, http.StatusServiceUnavailable, CodeInternal, "storing the F0 entries failed; retry later")
 		return
 	}
-	writeJSON(w, http.StatusOK, F0PublishResponse{Inserted: len(entries)})
+	resp := F0PublishResponse{Inserted: res.Inserted}
+	for _, i := range res.Duplicates {
+		resp.Warnings = append(resp.Warnings, fmt.Sprintf("data[%d]: daily key already published; not stored again", i))
+	}
+	writeJSON(w, http.StatusOK, resp)
 }

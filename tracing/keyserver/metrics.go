@@ -24,6 +24,7 @@ type metrics struct {
 	exportKeys prometheus.Counter
 	exportTime prometheus.Histogram
 	cleaned    *prometheus.CounterVec
+	refused    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -61,8 +62,11 @@ func newMetrics() *metrics {
 	m.cleaned = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "bluesim_keyserver_cleaned_total", Help: "Records deleted by retention cleanup.",
 	}, []string{"kind"})
+	m.refused = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "bluesim_keyserver_refused_total", Help: "Requests and connections refused: shed (overload), rate_limited, connections (over the cap).",
+	}, []string{"reason"})
 	m.reg.MustRegister(m.requests, m.latency, m.keys, m.uploads, m.chaff, m.groupSize,
-		m.exports, m.exportKeys, m.exportTime, m.cleaned,
+		m.exports, m.exportKeys, m.exportTime, m.cleaned, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -1,7 +1,6 @@
 package keyserver_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -47,9 +46,7 @@ func TestOnsetAndReportType(t *testing.T) {
 			if code, resp := post(t, f.url+"/v1/publish", mustJSON(t, req), nil); code != 200 {
 				t.Fatalf("%d %v", code, resp)
 			}
-			if _, err := f.srv.ExportNow(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			f.exportNow(t)
 			got := map[string]gaen.ExportKey{}
 			for _, k := range f.downloadAll(t) {
 				got[string(k.KeyData)] = k

@@ -23,6 +23,25 @@ type Exposure struct {
 	DaysSinceOnset   int32 // valid when HasOnset
 	HasOnset         bool
 	Traveler         bool
+	// Release is when the key may first be exported, in Unix
+	// milliseconds: when it was received, or, for a key still valid then,
+	// the end of its rolling period (the embargo). An export at time t
+	// takes keys released at or before t minus the minimum window age.
+	Release int64
+}
+
+// End is the ENIntervalNumber just after the key's last interval.
+func (e Exposure) End() int32 { return e.RollingStart + e.RollingPeriod }
+
+// Revision is the new status of a key already stored, authorised by the
+// revision token the server issued with its first upload (loadtest.md
+// §1.1: revisionToken; the reference lets a likely diagnosis become a
+// confirmed test or be revoked, once).
+type Revision struct {
+	ReportType       int32
+	TransmissionRisk int32
+	DaysSinceOnset   int32
+	HasOnset         bool
 }
 
 // Upload is one accepted publish request: the keys and the identity of the
@@ -32,18 +51,39 @@ type Upload struct {
 	// TokenID identifies the verification token (its jti, or its tekmac
 	// when it has none). A second upload with the same TokenID is a replay.
 	TokenID string
-	// TokenExpiry is when the token expires; the token record may be
-	// dropped after it.
+	// TokenExpiry is when the token record may be dropped: the token's
+	// expiry plus the verifier's clock leeway, so that a replay is refused
+	// for as long as the token itself would be accepted, across restarts.
 	TokenExpiry time.Time
 	Keys        []Exposure
-	Received    time.Time
+	// Revisable marks, by index into Keys, the keys the request's revision
+	// token names: an already stored one of them may be revised to the
+	// key's new report type (Keys[i].ReportType and its other fields).
+	Revisable []bool
+	Received  time.Time
 }
+
+// KeyOutcome is what Publish did with one key of an upload.
+type KeyOutcome uint8
+
+// Key outcomes.
+const (
+	// KeyInserted: the key was new and is stored.
+	KeyInserted KeyOutcome = iota
+	// KeyRevised: the key was stored before and its status is revised.
+	KeyRevised
+	// KeyExists: the key was stored before and is left as it was.
+	KeyExists
+)
 
 // PublishResult is the outcome of one Upload in a Publish call.
 type PublishResult struct {
-	// Inserted is the number of keys stored; keys already on the server
-	// are not stored twice.
-	Inserted int
+	// Inserted is the number of keys stored, Revised the number of stored
+	// keys whose status changed; keys already on the server are not
+	// stored twice.
+	Inserted, Revised int
+	// Outcomes holds each key's outcome, by index into Upload.Keys.
+	Outcomes []KeyOutcome
 	// Err is nil, ErrReplay, or another error for this upload alone.
 	Err error
 }
@@ -63,6 +103,13 @@ type F0Upload struct {
 	TokenExpiry time.Time
 	Entries     []F0Entry
 	Received    time.Time
+}
+
+// F0Result is the outcome of an F0 publish: the entries stored, and, by
+// index into the upload's entries, those whose daily key was already there.
+type F0Result struct {
+	Inserted   int
+	Duplicates []int
 }
 
 // StoredF0 is an F0 entry with its position in the list. Seq grows with
@@ -91,11 +138,16 @@ func ScanF0(scan func(dest ...any) error) (StoredF0, error) {
 	return f, nil
 }
 
-// Batch is one export run: the exposures with FromSeq < seq <= ToSeq,
-// received between Start and End.
+// Batch is one export run. ClaimBatch gives it an ID and assigns to it
+// every key released up to a cutoff that no batch has taken, and every
+// revision of an exported key made up to it; the files written from them
+// are saved with SaveExport, which completes the batch. Start and End are
+// the whole seconds its files' names and headers carry.
 type Batch struct {
-	FromSeq, ToSeq int64
-	Start, End     time.Time
+	ID         int64
+	Start, End time.Time
+	// Done is set once the batch's files are saved.
+	Done bool
 }
 
 // ExportFile is one signed export zip.
@@ -113,6 +165,19 @@ type ExportFile struct {
 	Created time.Time
 }
 
+// CleanupCutoffs says what a Cleanup removes.
+type CleanupCutoffs struct {
+	// KeysEndedBefore: exposures whose rolling period ended (start plus
+	// period, an ENIntervalNumber) at or before it.
+	KeysEndedBefore int32
+	// F0EndedBefore: F0 entries whose time_end (Unix seconds) is before it.
+	F0EndedBefore int64
+	// FilesEndedBefore: export files whose end is before it.
+	FilesEndedBefore time.Time
+	// TokensExpiredBefore: token records whose TokenExpiry is before it.
+	TokensExpiredBefore time.Time
+}
+
 // CleanupStats counts what a Cleanup removed.
 type CleanupStats struct {
 	Exposures, F0, Files, Tokens int64
@@ -126,35 +191,55 @@ type Store interface {
 	// Publish stores each upload atomically and durably, in one
 	// transaction for all of them (group commit). An upload whose TokenID
 	// was seen before gets ErrReplay in its result and stores nothing.
-	// The error is for the whole call: nothing was stored.
+	// A key already stored is not stored again; it is revised when the
+	// upload marks it revisable, it was exported with report type
+	// CONFIRMED_CLINICAL_DIAGNOSIS and was never revised, and the new
+	// report type is CONFIRMED_TEST or REVOKED (the reference's only
+	// transitions); a key revised before its first export is exported
+	// with its new status instead. The error is for the whole call:
+	// nothing was stored.
 	Publish(ctx context.Context, uploads []Upload) ([]PublishResult, error)
-	// PublishF0 stores an F0 upload, or returns ErrReplay.
-	PublishF0(ctx context.Context, up F0Upload) error
+	// PublishF0 stores an F0 upload (each daily key once), or returns
+	// ErrReplay.
+	PublishF0(ctx context.Context, up F0Upload) (F0Result, error)
 	// F0Since returns up to limit F0 entries with Seq > after, in Seq order.
 	F0Since(ctx context.Context, after int64, limit int) ([]StoredF0, error)
 
-	// LastBatch returns the most recent export batch, or the zero Batch
-	// when none was made.
+	// LastBatch returns the most recent export batch, done or not, or the
+	// zero Batch when none was made.
 	LastBatch(ctx context.Context) (Batch, error)
-	// MaxSeq returns the largest exposure sequence number committed so far.
-	// Every exposure with a smaller sequence number is committed too (no
-	// transaction still in flight can add one below it), so a batch that
-	// ends at MaxSeq never misses a key.
-	MaxSeq(ctx context.Context) (int64, error)
-	// Exposures calls fn for each exposure with from < seq <= to, in
-	// sequence order.
-	Exposures(ctx context.Context, from, to int64, fn func(seq int64, e Exposure) error) error
-	// SaveExport records a batch and its files atomically. It fails if a
-	// batch starting at b.FromSeq exists (another exporter won the race).
+	// PendingBatches returns the batches claimed but not saved (a run
+	// that crashed between ClaimBatch and SaveExport), oldest first.
+	PendingBatches(ctx context.Context) ([]Batch, error)
+	// ClaimBatch records a new batch (Start, End: the timestamps its
+	// files carry) and, in the same transaction, assigns it the exposures
+	// released at or before cutoff that no batch holds, and the revisions
+	// made at or before cutoff of exposures already exported. It returns
+	// the batch with its ID. Two exporters never claim the same key.
+	ClaimBatch(ctx context.Context, b Batch, cutoff time.Time) (Batch, error)
+	// BatchExposures calls fn for each key of batch id: revised is false
+	// for a key on its first release, true for a revision (e then holds
+	// the revised status).
+	BatchExposures(ctx context.Context, id int64, fn func(e Exposure, revised bool) error) error
+	// SaveExport records batch b's files and marks it done, atomically. It
+	// returns ErrBatchExists if b is done already (another exporter
+	// finished it).
 	SaveExport(ctx context.Context, b Batch, files []ExportFile) error
 	// ExportFiles lists the stored export files, without Data, oldest first.
 	ExportFiles(ctx context.Context) ([]ExportFile, error)
 	// ExportFile returns one file with its Data, or ErrNotFound.
 	ExportFile(ctx context.Context, name string) (ExportFile, error)
 
-	// Cleanup deletes exposures, F0 entries and export files received or
-	// ending before before, and token records expired at now.
-	Cleanup(ctx context.Context, before, now time.Time) (CleanupStats, error)
+	// MaxSeq returns the largest exposure sequence number committed so
+	// far; Exposures calls fn for each exposure with from < seq <= to, in
+	// sequence order (checks and tools read the stored rows with them).
+	MaxSeq(ctx context.Context) (int64, error)
+	Exposures(ctx context.Context, from, to int64, fn func(seq int64, e Exposure) error) error
+
+	// Cleanup deletes what the cutoffs say, so that deleted keys are gone
+	// from the database's files too as far as the backend can (see each
+	// backend's documentation).
+	Cleanup(ctx context.Context, c CleanupCutoffs) (CleanupStats, error)
 	// Ping checks the store can be reached.
 	Ping(ctx context.Context) error
 	// Close releases the store.
@@ -166,7 +251,6 @@ var (
 	ErrReplay = errors.New("verification token already used")
 	// ErrNotFound means no such export file.
 	ErrNotFound = errors.New("not found")
-	// ErrBatchExists means another exporter already saved a batch from
-	// the same starting point.
+	// ErrBatchExists means another exporter already completed the batch.
 	ErrBatchExists = errors.New("export batch already exists")
 )

@@ -134,57 +134,87 @@ func (s TokenSigner) SignF0(req *F0PublishRequest, id string, hmacSecret []byte,
 	return nil
 }
 
-// verifiedToken is what the server keeps of a verified token.
-type verifiedToken struct {
-	id         string
-	expires    time.Time
-	reportType int32
-	onset      int32
+// TokenRules are what a verification token must satisfy: an ES256
+// signature under Key, iss Issuer and aud Audience (when not empty), an
+// expiry (checked with Leeway of clock skew), an issue time, and a
+// lifetime exp − iat of at most MaxLifetime (when positive).
+type TokenRules struct {
+	Key              *ecdsa.PublicKey
+	Issuer, Audience string
+	Leeway           time.Duration
+	MaxLifetime      time.Duration
 }
 
-// tokenError is a token that failed verification, with the code to answer.
-type tokenError struct {
-	code string
-	err  error
+// VerifiedToken is what the server keeps of a verified token.
+type VerifiedToken struct {
+	// ID identifies the token for replay protection: "jti:" and its jti,
+	// or "mac:" and its tekmac when it has none.
+	ID string
+	// Expires is the token's exp.
+	Expires time.Time
+	// ReportType is the export report type the token claims; -1 for a
+	// negative test.
+	ReportType int32
+	// Onset is the symptom onset interval the token claims (0: none).
+	Onset int32
 }
 
-func (e *tokenError) Error() string { return e.err.Error() }
+// TokenError is a token that failed verification, with the error code to
+// answer.
+type TokenError struct {
+	Code string
+	Err  error
+}
 
-// verifyToken checks the token's signature (ES256 under pub only), issuer,
-// audience and expiry, and that its tekmac equals mac (computed over the
-// uploaded keys with the request's hmacKey).
-func verifyToken(raw string, pub *ecdsa.PublicKey, issuer, audience string, now time.Time, mac func([]byte) []byte, hmacKeyB64 string) (verifiedToken, error) {
+func (e *TokenError) Error() string { return e.Err.Error() }
+func (e *TokenError) Unwrap() error { return e.Err }
+
+// VerifyToken checks the verification token raw against rules at now, and
+// that its tekmac equals mac(secret), where secret is the request's
+// base64 hmacKey and mac computes the HMAC over the uploaded keys or
+// entries. Errors are *TokenError.
+func VerifyToken(raw string, rules TokenRules, now time.Time, mac func(secret []byte) []byte, hmacKeyB64 string) (VerifiedToken, error) {
 	if raw == "" {
-		return verifiedToken{}, &tokenError{CodeMissingToken, fmt.Errorf("verificationPayload is empty: a health authority's verification token is required")}
+		return VerifiedToken{}, &TokenError{CodeMissingToken, fmt.Errorf("verificationPayload is empty: a health authority's verification token is required")}
+	}
+	if rules.Key == nil {
+		return VerifiedToken{}, &TokenError{CodeBadToken, fmt.Errorf("no verification key configured")}
 	}
 	var c VerificationClaims
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodES256.Alg()}),
 		jwt.WithExpirationRequired(),
-		jwt.WithLeeway(30 * time.Second),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(rules.Leeway),
 		jwt.WithTimeFunc(func() time.Time { return now }),
 	}
-	if issuer != "" {
-		opts = append(opts, jwt.WithIssuer(issuer))
+	if rules.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(rules.Issuer))
 	}
-	if audience != "" {
-		opts = append(opts, jwt.WithAudience(audience))
+	if rules.Audience != "" {
+		opts = append(opts, jwt.WithAudience(rules.Audience))
 	}
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return pub, nil }, opts...)
+	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return rules.Key, nil }, opts...)
 	if err != nil {
-		return verifiedToken{}, &tokenError{CodeBadToken, fmt.Errorf("verification token: %w", err)}
+		return VerifiedToken{}, &TokenError{CodeBadToken, fmt.Errorf("verification token: %w", err)}
+	}
+	if c.IssuedAt == nil {
+		return VerifiedToken{}, &TokenError{CodeBadToken, fmt.Errorf("verification token: no iat (issued-at) claim")}
+	}
+	if life := c.ExpiresAt.Sub(c.IssuedAt.Time); rules.MaxLifetime > 0 && life > rules.MaxLifetime {
+		return VerifiedToken{}, &TokenError{CodeBadToken, fmt.Errorf("verification token is valid for %v (iat to exp), at most %v", life, rules.MaxLifetime)}
 	}
 	secret, err := base64.StdEncoding.DecodeString(hmacKeyB64)
 	if err != nil || len(secret) == 0 {
-		return verifiedToken{}, &tokenError{CodeTokenMismatch, fmt.Errorf("hmacKey must be non-empty base64")}
+		return VerifiedToken{}, &TokenError{CodeTokenMismatch, fmt.Errorf("hmacKey must be non-empty base64")}
 	}
 	want, err := base64.StdEncoding.DecodeString(c.SignedMAC)
 	if err != nil || !hmac.Equal(want, mac(secret)) {
-		return verifiedToken{}, &tokenError{CodeTokenMismatch, fmt.Errorf("the token's tekmac does not match the uploaded keys")}
+		return VerifiedToken{}, &TokenError{CodeTokenMismatch, fmt.Errorf("the token's tekmac does not match the uploaded keys")}
 	}
 	rt, ok := reportTypes[c.ReportType]
 	if !ok {
-		return verifiedToken{}, &tokenError{CodeBadToken, fmt.Errorf("verification token: unknown reportType %q", c.ReportType)}
+		return VerifiedToken{}, &TokenError{CodeBadToken, fmt.Errorf("verification token: unknown reportType %q", c.ReportType)}
 	}
 	// The jti identifies the token; a token without one is identified by
 	// its tekmac, which is unique to the keys and the random HMAC secret.
@@ -192,5 +222,26 @@ func verifyToken(raw string, pub *ecdsa.PublicKey, issuer, audience string, now 
 	if c.ID == "" {
 		id = "mac:" + c.SignedMAC
 	}
-	return verifiedToken{id: id, expires: c.ExpiresAt.Time, reportType: rt, onset: c.SymptomOnsetInterval}, nil
+	return VerifiedToken{ID: id, Expires: c.ExpiresAt.Time, ReportType: rt, Onset: c.SymptomOnsetInterval}, nil
+}
+
+// verifyToken checks a request's token with the server's rules.
+func (s *Server) verifyToken(raw string, now time.Time, mac func([]byte) []byte, hmacKeyB64 string) (verifiedToken, error) {
+	t, err := VerifyToken(raw, s.tokenRules(), now, mac, hmacKeyB64)
+	if err != nil {
+		return verifiedToken{}, err
+	}
+	return verifiedToken{id: t.ID, expires: t.Expires, reportType: t.ReportType, onset: t.Onset}, nil
+}
+
+func (s *Server) tokenRules() TokenRules {
+	return TokenRules{Key: s.cfg.VerificationKey, Issuer: s.cfg.Issuer, Audience: s.cfg.Audience, Leeway: s.cfg.TokenLeeway, MaxLifetime: s.cfg.MaxTokenLifetime}
+}
+
+// verifiedToken is the server's view of a VerifiedToken.
+type verifiedToken struct {
+	id         string
+	expires    time.Time
+	reportType int32
+	onset      int32
 }

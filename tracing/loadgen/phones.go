@@ -233,7 +233,9 @@ func (ps *phones) settle(ctx context.Context) {
 					end = max(end, e)
 				}
 			}
-			if int64(end) > lastAck.Unix() {
+			// A file's end is its cutoff rounded up to the second: one
+			// ending two seconds past the last acknowledgement covers it.
+			if int64(end) > lastAck.Unix()+1 {
 				break
 			}
 		}

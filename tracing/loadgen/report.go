@@ -56,15 +56,57 @@ type ErrorCount struct {
 
 // KindReport is the part of a report for one request kind.
 type KindReport struct {
-	Requests  int64   `json:"requests"`
-	Successes int64   `json:"successes"`
-	Latency   Latency `json:"latency_ms"`
-	BytesIn   int64   `json:"bytes_in"`
-	BytesOut  int64   `json:"bytes_out"`
+	Requests  int64 `json:"requests"`
+	Successes int64 `json:"successes"`
+	// Shed counts requests the server refused for load or rate (503 or
+	// 429): neither successes nor errors.
+	Shed     int64   `json:"shed"`
+	Latency  Latency `json:"latency_ms"`
+	BytesIn  int64   `json:"bytes_in"`
+	BytesOut int64   `json:"bytes_out"`
 	// Histogram is the HDR histogram of latencies in µs, V2 compressed
 	// and base64-encoded, so reports merge exactly.
 	Histogram string `json:"histogram"`
-	hist      *hdr.Histogram
+	// AcceptedLatency and AcceptedHistogram cover the successful
+	// requests alone: what the server's shedding protects.
+	AcceptedLatency   Latency `json:"accepted_latency_ms"`
+	AcceptedHistogram string  `json:"accepted_histogram,omitempty"`
+	hist, okHist      *hdr.Histogram
+}
+
+// GeneratorReport says whether the load generator kept its schedule. When
+// it fell behind (its send lag grew, or it waited for a free in-flight
+// slot), latencies include its own delay and the server may not be the
+// bottleneck.
+type GeneratorReport struct {
+	// SendLag is the delay from a request's scheduled time to when it
+	// was handed to the HTTP client, in milliseconds.
+	SendLag Latency `json:"send_lag_ms"`
+	// MaxInFlight is the in-flight bound the run used (the configured one,
+	// lowered to fit the open-files limit); InFlightWaits counts requests
+	// that waited for a slot.
+	MaxInFlight   int   `json:"max_in_flight"`
+	InFlightWaits int64 `json:"in_flight_waits"`
+	// FileLimit is the open-files limit (RLIMIT_NOFILE) after the run
+	// raised it as far as it could; 0 where there is none.
+	FileLimit uint64 `json:"file_limit"`
+	// Bottleneck is set when the generator fell behind: p99 send lag over
+	// 10 ms, or any wait for an in-flight slot.
+	Bottleneck bool   `json:"bottleneck"`
+	Note       string `json:"note,omitempty"`
+	lagHist    *hdr.Histogram
+}
+
+func (g *GeneratorReport) finish() {
+	if g.lagHist != nil {
+		g.SendLag = latencyOf(g.lagHist)
+	}
+	g.Bottleneck = g.SendLag.P99 > 10 || g.InFlightWaits > 0
+	g.Note = ""
+	if g.Bottleneck {
+		g.Note = fmt.Sprintf("the generator fell behind its schedule (send lag p99 %s, %d waits for one of %d in-flight slots): latencies include its own delay, so the server may not be the bottleneck",
+			fmtMS(g.SendLag.P99), g.InFlightWaits, g.MaxInFlight)
+	}
 }
 
 // Report is the result of a run, or of several merged.
@@ -78,17 +120,20 @@ type Report struct {
 	RequestedRate float64 `json:"requested_rate"`
 	// Duration is the attack: first to last scheduled request; Wait from
 	// the last scheduled request to the last response.
-	Duration   float64          `json:"duration_s"`
-	Wait       float64          `json:"wait_s"`
-	Requests   int64            `json:"requests"`
-	Rate       float64          `json:"rate"`
-	Throughput float64          `json:"throughput"`
-	Success    float64          `json:"success"`
-	Latency    Latency          `json:"latency_ms"`
-	BytesIn    int64            `json:"bytes_in"`
-	BytesOut   int64            `json:"bytes_out"`
-	Status     map[string]int64 `json:"status_codes"`
-	Errors     []ErrorCount     `json:"errors"`
+	Duration   float64 `json:"duration_s"`
+	Wait       float64 `json:"wait_s"`
+	Requests   int64   `json:"requests"`
+	Shed       int64   `json:"shed"`
+	Rate       float64 `json:"rate"`
+	Throughput float64 `json:"throughput"`
+	Success    float64 `json:"success"`
+	Latency    Latency `json:"latency_ms"`
+	// AcceptedLatency is the latency of the successful requests alone.
+	AcceptedLatency Latency          `json:"accepted_latency_ms"`
+	BytesIn         int64            `json:"bytes_in"`
+	BytesOut        int64            `json:"bytes_out"`
+	Status          map[string]int64 `json:"status_codes"`
+	Errors          []ErrorCount     `json:"errors"`
 	// Kinds holds the same figures per request kind.
 	Kinds map[string]*KindReport `json:"kinds"`
 	// Scale is, for a scenario run, the fraction of the scenario's
@@ -98,34 +143,49 @@ type Report struct {
 	Phones *PhoneReport `json:"phones,omitempty"`
 	// Histogram is the merged latency histogram of all kinds (µs).
 	Histogram string `json:"histogram"`
+	// Generator says whether the load generator kept its schedule (one
+	// per shard is kept: the worst).
+	Generator *GeneratorReport `json:"generator,omitempty"`
 
-	successes int64
-	hist      *hdr.Histogram
-	errs      map[string]int64
+	successes    int64
+	hist, okHist *hdr.Histogram
+	errs         map[string]int64
 }
 
 // finish computes the derived figures from the counters and histograms.
 func (r *Report) finish() error {
-	r.hist = newHist()
-	r.Requests, r.successes, r.BytesIn, r.BytesOut = 0, 0, 0, 0
+	r.hist, r.okHist = newHist(), newHist()
+	r.Requests, r.successes, r.Shed, r.BytesIn, r.BytesOut = 0, 0, 0, 0, 0
 	for _, name := range slices.Sorted(maps.Keys(r.Kinds)) {
 		k := r.Kinds[name]
 		if k.hist == nil {
 			return fmt.Errorf("kind %s has no histogram", name)
 		}
-		k.Latency = latencyOf(k.hist)
+		if k.okHist == nil {
+			k.okHist = newHist()
+		}
+		k.Latency, k.AcceptedLatency = latencyOf(k.hist), latencyOf(k.okHist)
 		enc, err := k.hist.Encode(hdr.V2CompressedEncodingCookieBase)
 		if err != nil {
 			return err
 		}
 		k.Histogram = string(enc)
+		if enc, err = k.okHist.Encode(hdr.V2CompressedEncodingCookieBase); err != nil {
+			return err
+		}
+		k.AcceptedHistogram = string(enc)
 		r.hist.Merge(k.hist)
+		r.okHist.Merge(k.okHist)
 		r.Requests += k.Requests
 		r.successes += k.Successes
+		r.Shed += k.Shed
 		r.BytesIn += k.BytesIn
 		r.BytesOut += k.BytesOut
 	}
-	r.Latency = latencyOf(r.hist)
+	r.Latency, r.AcceptedLatency = latencyOf(r.hist), latencyOf(r.okHist)
+	if r.Generator != nil {
+		r.Generator.finish()
+	}
 	enc, err := r.hist.Encode(hdr.V2CompressedEncodingCookieBase)
 	if err != nil {
 		return err
@@ -180,7 +240,21 @@ func DecodeReport(data []byte) (*Report, error) {
 		if h.TotalCount() != k.Requests {
 			return nil, fmt.Errorf("loadtest report: kind %s histogram holds %d values, requests %d", name, h.TotalCount(), k.Requests)
 		}
+		if k.Successes < 0 || k.Shed < 0 || k.Successes+k.Shed > k.Requests {
+			return nil, fmt.Errorf("loadtest report: kind %s: %d successes and %d shed of %d requests", name, k.Successes, k.Shed, k.Requests)
+		}
 		k.hist = h
+		k.okHist = newHist()
+		if k.AcceptedHistogram != "" {
+			ok, err := hdr.Decode([]byte(k.AcceptedHistogram))
+			if err != nil {
+				return nil, fmt.Errorf("loadtest report: kind %s accepted histogram: %w", name, err)
+			}
+			if ok.TotalCount() != k.Successes {
+				return nil, fmt.Errorf("loadtest report: kind %s accepted histogram holds %d values, successes %d", name, ok.TotalCount(), k.Successes)
+			}
+			k.okHist = ok
+		}
 	}
 	r.errs = map[string]int64{}
 	for _, e := range r.Errors {
@@ -226,23 +300,43 @@ func MergeReports(reports ...*Report) (*Report, error) {
 			out.errs[e.Error] += e.Count
 		}
 		for name, k := range r.Kinds {
-			h := k.hist
+			if k == nil {
+				return nil, fmt.Errorf("merge: report %d kind %s is null", i, name)
+			}
+			h, okh := k.hist, k.okHist
 			if h == nil {
 				var err error
 				if h, err = hdr.Decode([]byte(k.Histogram)); err != nil {
 					return nil, fmt.Errorf("merge: report %d kind %s: %w", i, name, err)
 				}
 			}
+			if okh == nil && k.AcceptedHistogram != "" {
+				var err error
+				if okh, err = hdr.Decode([]byte(k.AcceptedHistogram)); err != nil {
+					return nil, fmt.Errorf("merge: report %d kind %s: %w", i, name, err)
+				}
+			}
 			o := out.Kinds[name]
 			if o == nil {
-				o = &KindReport{hist: newHist()}
+				o = &KindReport{hist: newHist(), okHist: newHist()}
 				out.Kinds[name] = o
 			}
 			o.Requests += k.Requests
 			o.Successes += k.Successes
+			o.Shed += k.Shed
 			o.BytesIn += k.BytesIn
 			o.BytesOut += k.BytesOut
 			o.hist.Merge(h)
+			if okh != nil {
+				o.okHist.Merge(okh)
+			}
+		}
+		if g := r.Generator; g != nil {
+			if out.Generator == nil || g.SendLag.P99 > out.Generator.SendLag.P99 || g.InFlightWaits > out.Generator.InFlightWaits {
+				c := *g
+				c.lagHist = nil
+				out.Generator = &c
+			}
 		}
 		if r.Phones != nil {
 			if out.Phones == nil {
@@ -291,8 +385,14 @@ func (r *Report) WriteText(w io.Writer) error {
 	p("Requests\t[total, rate, throughput]\t%d, %.2f/s, %.2f/s", r.Requests, r.Rate, r.Throughput)
 	p("Duration\t[total, attack, wait]\t%s, %s, %s", secs(r.Duration+r.Wait), secs(r.Duration), secs(r.Wait))
 	p("Latencies\t[min, mean, 50, 90, 99, 99.9, max]\t%s", fmtLat(r.Latency))
+	p("Accepted\t[min, mean, 50, 90, 99, 99.9, max]\t%s", fmtLat(r.AcceptedLatency))
 	p("Bytes\t[in, out]\t%d, %d", r.BytesIn, r.BytesOut)
 	p("Success\t[ratio]\t%.2f%%", 100*r.Success)
+	shedRatio := 0.0
+	if r.Requests > 0 {
+		shedRatio = float64(r.Shed) / float64(r.Requests)
+	}
+	p("Shed\t[requests, ratio]\t%d, %.2f%%", r.Shed, 100*shedRatio)
 	var codes []string
 	for _, c := range slices.Sorted(maps.Keys(r.Status)) {
 		codes = append(codes, c+":"+strconv.FormatInt(r.Status[c], 10))
@@ -303,8 +403,16 @@ func (r *Report) WriteText(w io.Writer) error {
 		if kr == nil || kr.Requests == 0 {
 			continue
 		}
-		p("  %s\t[requests, success, p50, p99, max]\t%d, %.2f%%, %s, %s, %s", k, kr.Requests,
-			100*float64(kr.Successes)/float64(kr.Requests), fmtMS(kr.Latency.P50), fmtMS(kr.Latency.P99), fmtMS(kr.Latency.Max))
+		p("  %s\t[requests, success, shed, p50, p99, accepted p99, max]\t%d, %.2f%%, %.2f%%, %s, %s, %s, %s", k, kr.Requests,
+			100*float64(kr.Successes)/float64(kr.Requests), 100*float64(kr.Shed)/float64(kr.Requests),
+			fmtMS(kr.Latency.P50), fmtMS(kr.Latency.P99), fmtMS(kr.AcceptedLatency.P99), fmtMS(kr.Latency.Max))
+	}
+	if g := r.Generator; g != nil {
+		p("Generator\t[send lag p50, p99, max; in-flight bound, waits; open files]\t%s, %s, %s; %d, %d; %d",
+			fmtMS(g.SendLag.P50), fmtMS(g.SendLag.P99), fmtMS(g.SendLag.Max), g.MaxInFlight, g.InFlightWaits, g.FileLimit)
+		if g.Note != "" {
+			p("  note\t%s", g.Note)
+		}
 	}
 	if ph := r.Phones; ph != nil {
 		ph.writeText(p)

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	hdr "github.com/HdrHistogram/hdrhistogram-go"
+
 	"github.com/bluesim/bluesim/tracing/gaen"
 	"github.com/bluesim/bluesim/tracing/keyserver"
 )
@@ -42,6 +44,7 @@ type gen struct {
 	exports atomic.Pointer[[]string] // newest export names
 
 	mu     sync.Mutex
+	lag    *hdr.Histogram // send lag, µs
 	kinds  [numKinds]*KindReport
 	status map[string]int64
 	errs   map[string]int64
@@ -61,16 +64,25 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	// Each request in flight holds a connection: raise the open-files
+	// limit as far as allowed, and keep the in-flight bound (and so the
+	// connections) under it, so the generator never runs out of file
+	// descriptors ("too many open files") and says so instead.
+	files := raiseFileLimit(uint64(cfg.MaxInFlight) + fileReserve)
+	if files > 0 && uint64(cfg.MaxInFlight)+fileReserve > files {
+		cfg.MaxInFlight = max(1, int(files)-fileReserve)
+	}
 	g := &gen{
 		cfg:  cfg,
 		base: strings.TrimSuffix(cfg.Target, "/"),
 		client: &http.Client{
 			Timeout: cfg.Timeout,
 			Transport: &http.Transport{
-				MaxIdleConns: cfg.MaxInFlight, MaxIdleConnsPerHost: cfg.MaxInFlight,
+				MaxIdleConns: cfg.MaxInFlight, MaxIdleConnsPerHost: cfg.MaxInFlight, MaxConnsPerHost: cfg.MaxInFlight,
 				IdleConnTimeout: 90 * time.Second, DisableCompression: true,
 			},
 		},
+		lag:    newHist(),
 		status: map[string]int64{}, errs: map[string]int64{},
 		acked: map[int]time.Time{}, keyOwner: map[[16]byte]int{},
 		// Tokens must be unique across runs against the same server.
@@ -80,7 +92,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer g.client.CloseIdleConnections()
 	for k := range g.kinds {
-		g.kinds[k] = &KindReport{hist: newHist()}
+		g.kinds[k] = &KindReport{hist: newHist(), okHist: newHist()}
 	}
 	g.fetchIndex(ctx)
 	if err := g.buildChaff(); err != nil {
@@ -121,6 +133,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	sem := make(chan struct{}, cfg.MaxInFlight)
+	var waits int64
 	var wg sync.WaitGroup
 	start := time.Now()
 	end := start.Add(cfg.Duration)
@@ -151,7 +164,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		select {
 		case sem <- struct{}{}:
-		case <-ctx.Done():
+		default:
+			waits++
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
 		}
 		if ctx.Err() != nil {
 			break
@@ -159,6 +177,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		lastAt = at
 		wg.Go(func() {
 			defer func() { <-sem }()
+			g.recordLag(at)
 			// Requests already sent finish (within Timeout) even when ctx
 			// is cancelled, so that a stopped run reports them.
 			g.do(context.WithoutCancel(ctx), kind, n, choice, at)
@@ -171,6 +190,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r := &Report{
 		Target: cfg.Target, Scenario: cfg.Scenario, Shards: []string{cfg.Shard.String()}, Start: start,
 		RequestedRate: rate, Kinds: map[string]*KindReport{}, Status: g.status, errs: g.errs,
+		Generator: &GeneratorReport{MaxInFlight: cfg.MaxInFlight, InFlightWaits: waits, FileLimit: files, lagHist: g.lag},
 	}
 	if !lastAt.IsZero() {
 		r.Duration = lastAt.Sub(start).Seconds()
@@ -193,21 +213,42 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	return r, nil
 }
 
+// fileReserve is the open files kept for everything but connections.
+const fileReserve = 256
+
+// recordLag records how late a request is handed to the HTTP client.
+func (g *gen) recordLag(at time.Time) {
+	lag := time.Since(at).Microseconds()
+	g.mu.Lock()
+	g.lag.RecordValue(min(max(lag, histMin), histMax))
+	g.mu.Unlock()
+}
+
+// Shed reports whether an answer is the server refusing for load or rate:
+// 503 Service Unavailable or 429 Too Many Requests.
+func Shed(code int) bool {
+	return code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests
+}
+
 // result records one request.
 func (g *gen) result(kind Kind, at time.Time, code int, in, out int64, errText string) {
 	now := time.Now()
-	lat := now.Sub(at).Microseconds()
+	lat := min(max(now.Sub(at).Microseconds(), histMin), histMax)
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	k := g.kinds[kind]
 	k.Requests++
 	k.BytesIn += in
 	k.BytesOut += out
-	k.hist.RecordValue(min(max(lat, histMin), histMax))
+	k.hist.RecordValue(lat)
 	g.status[strconv.Itoa(code)]++
-	if code >= 200 && code < 400 && errText == "" {
+	switch {
+	case code >= 200 && code < 400 && errText == "":
 		k.Successes++
-	} else {
+		k.okHist.RecordValue(lat)
+	case Shed(code):
+		k.Shed++
+	default:
 		if errText == "" {
 			errText = fmt.Sprintf("%s: HTTP %d", kind, code)
 		}

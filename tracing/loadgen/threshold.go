@@ -27,13 +27,19 @@ var latencyMetrics = map[string]func(Latency) float64{
 	"max": func(l Latency) float64 { return l.Max },
 }
 
-var otherMetrics = map[string]bool{"success": true, "rate": true, "throughput": true, "requests": true, "errors": true}
+var otherMetrics = map[string]bool{"success": true, "rate": true, "throughput": true, "requests": true, "errors": true, "shed": true}
+
+// acceptedPrefix marks a latency metric over successful requests only
+// ("accepted_p99<100ms").
+const acceptedPrefix = "accepted_"
 
 // ParseThresholds parses a comma-separated list such as
 // "p99<50ms,success>0.999,publish.p99<=200ms". Latency metrics (min, mean,
-// p50, p90, p99, p99.9, max) take a Go duration; success a ratio; rate and
-// throughput requests per second; requests and errors counts (errors
-// counts failed requests). Operators: <, <=, >, >=.
+// p50, p90, p99, p99.9, max, and accepted_ before any of them for
+// successful requests only) take a Go duration; success a ratio; rate and
+// throughput requests per second; requests, errors and shed counts
+// (errors counts failed requests that were not shed; shed the 503 and
+// 429 answers). Operators: <, <=, >, >=.
 func ParseThresholds(s string) ([]Threshold, error) {
 	var out []Threshold
 	for _, part := range strings.Split(s, ",") {
@@ -64,7 +70,7 @@ func ParseThresholds(s string) ([]Threshold, error) {
 		}
 		rest = strings.TrimSpace(rest)
 		switch {
-		case latencyMetrics[t.Metric] != nil:
+		case latencyMetrics[strings.TrimPrefix(t.Metric, acceptedPrefix)] != nil:
 			d, err := time.ParseDuration(rest)
 			if err != nil {
 				return nil, fmt.Errorf("threshold %q: %s takes a duration such as 50ms", part, t.Metric)
@@ -80,7 +86,7 @@ func ParseThresholds(s string) ([]Threshold, error) {
 			}
 			t.Value = v
 		default:
-			return nil, fmt.Errorf("threshold %q: unknown metric %q (min, mean, p50, p90, p99, p99.9, max, success, rate, throughput, requests, errors)", part, t.Metric)
+			return nil, fmt.Errorf("threshold %q: unknown metric %q (min, mean, p50, p90, p99, p99.9, max, accepted_p99 ..., success, rate, throughput, requests, errors, shed)", part, t.Metric)
 		}
 		out = append(out, t)
 	}
@@ -92,14 +98,14 @@ func Check(r *Report, ts []Threshold) []string {
 	var missed []string
 	for _, t := range ts {
 		var got float64
-		lat, requests, successes := r.Latency, r.Requests, r.successes
+		lat, okLat, requests, successes, shed := r.Latency, r.AcceptedLatency, r.Requests, r.successes, r.Shed
 		rate, throughput := r.Rate, r.Throughput
 		if t.Kind != "" {
 			k := r.Kinds[t.Kind]
 			if k == nil {
 				k = &KindReport{}
 			}
-			lat, requests, successes = k.Latency, k.Requests, k.Successes
+			lat, okLat, requests, successes, shed = k.Latency, k.AcceptedLatency, k.Requests, k.Successes, k.Shed
 			if r.Duration > 0 {
 				rate = float64(k.Requests) / r.Duration
 			}
@@ -121,9 +127,15 @@ func Check(r *Report, ts []Threshold) []string {
 		case "requests":
 			got = float64(requests)
 		case "errors":
-			got = float64(requests - successes)
+			got = float64(requests - successes - shed)
+		case "shed":
+			got = float64(shed)
 		default:
-			got, unit = latencyMetrics[t.Metric](lat), "ms"
+			if m, ok := strings.CutPrefix(t.Metric, acceptedPrefix); ok {
+				got, unit = latencyMetrics[m](okLat), "ms"
+			} else {
+				got, unit = latencyMetrics[t.Metric](lat), "ms"
+			}
 		}
 		ok := false
 		switch t.Op {

@@ -114,7 +114,10 @@ var dp3tBroadcastKey = []byte("broadcast key")
 // dp3tFloor is per one-day key the EphIDs' cryptography and nothing more:
 // HMAC-SHA256(SK_t, "broadcast key"), the AES-256 key schedule and n blocks
 // of AES-256-CTR keystream (protocols.md §4.1). It leaves out the two extra
-// blocks bluesim's matcher draws to seed its deterministic shuffle.
+// blocks bluesim's matcher draws, on days with a match, to seed its
+// deterministic shuffle. It computes the HMAC with a new crypto/hmac per
+// key, where dp3t.Generator reuses one SHA-256 state (see the README's
+// bench match section).
 func dp3tFloor(keys []tracing.PublishedKey) (func() byte, error) {
 	sks := make([]dp3t.Key, len(keys))
 	slots := 0

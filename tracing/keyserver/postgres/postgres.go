@@ -22,31 +22,42 @@ CREATE TABLE IF NOT EXISTS exposures (
 	report_type INTEGER NOT NULL,
 	days_since_onset INTEGER,
 	traveler BOOLEAN NOT NULL,
-	received BIGINT NOT NULL
+	received BIGINT NOT NULL,
+	release BIGINT NOT NULL,
+	batch BIGINT,
+	revised_report_type INTEGER,
+	revised_transmission_risk INTEGER,
+	revised_days_since_onset INTEGER,
+	revised_at BIGINT,
+	revision_batch BIGINT
 );
-CREATE INDEX IF NOT EXISTS exposures_received ON exposures(received);
+CREATE INDEX IF NOT EXISTS exposures_unexported ON exposures(release) WHERE batch IS NULL;
+CREATE INDEX IF NOT EXISTS exposures_batch ON exposures(batch);
+CREATE INDEX IF NOT EXISTS exposures_revision_pending ON exposures(revised_at) WHERE revised_at IS NOT NULL AND revision_batch IS NULL;
+CREATE INDEX IF NOT EXISTS exposures_revision_batch ON exposures(revision_batch) WHERE revision_batch IS NOT NULL;
+CREATE INDEX IF NOT EXISTS exposures_end ON exposures((rolling_start + rolling_period));
 CREATE TABLE IF NOT EXISTS tokens (
 	id TEXT PRIMARY KEY,
 	expires BIGINT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS f0 (
 	seq BIGSERIAL PRIMARY KEY,
-	daily_key BYTEA NOT NULL,
+	daily_key BYTEA NOT NULL UNIQUE,
 	time_start BIGINT NOT NULL,
 	time_end BIGINT NOT NULL,
 	slots INTEGER NOT NULL,
 	received BIGINT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS f0_received ON f0(received);
+CREATE INDEX IF NOT EXISTS f0_end ON f0(time_end);
 CREATE TABLE IF NOT EXISTS export_batches (
-	from_seq BIGINT PRIMARY KEY,
-	to_seq BIGINT NOT NULL,
+	id BIGSERIAL PRIMARY KEY,
 	start_time BIGINT NOT NULL,
-	end_time BIGINT NOT NULL
+	end_time BIGINT NOT NULL,
+	done BOOLEAN NOT NULL
 );
 CREATE TABLE IF NOT EXISTS export_files (
 	name TEXT PRIMARY KEY,
-	from_seq BIGINT NOT NULL,
+	batch_id BIGINT NOT NULL,
 	start_time BIGINT NOT NULL,
 	end_time BIGINT NOT NULL,
 	batch_num INTEGER NOT NULL,
@@ -60,19 +71,19 @@ CREATE INDEX IF NOT EXISTS export_files_end ON export_files(end_time);
 `
 
 // publishSQL records the token and, only if it was new, inserts the keys;
-// it returns whether the token was new and how many keys were inserted.
+// it returns whether the token was new and the keys it inserted.
 const publishSQL = `
 WITH t AS (
 	INSERT INTO tokens(id, expires) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
 ), ins AS (
-	INSERT INTO exposures(key_data, rolling_start, rolling_period, transmission_risk, report_type, days_since_onset, traveler, received)
-	SELECT k, rs, rp, tr, rt, dso, tv, $10
-	FROM unnest($3::bytea[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bool[]) AS u(k, rs, rp, tr, rt, dso, tv)
+	INSERT INTO exposures(key_data, rolling_start, rolling_period, transmission_risk, report_type, days_since_onset, traveler, received, release)
+	SELECT k, rs, rp, tr, rt, dso, tv, $10, rl
+	FROM unnest($3::bytea[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[], $9::bool[], $11::bigint[]) AS u(k, rs, rp, tr, rt, dso, tv, rl)
 	WHERE EXISTS (SELECT 1 FROM t)
 	ON CONFLICT (key_data) DO NOTHING
-	RETURNING 1
+	RETURNING key_data
 )
-SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM ins)`
+SELECT (SELECT count(*) FROM t), coalesce((SELECT array_agg(key_data) FROM ins), '{}')`
 
 // Store is a keyserver.Store on a PostgreSQL database.
 type Store struct {
@@ -92,6 +103,18 @@ func Open(ctx context.Context, url string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
+	// A database of the first schema (export by sequence ranges) lacks
+	// the release column and cannot be upgraded in place.
+	var old bool
+	if err := pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'exposures')
+		AND NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'exposures' AND column_name = 'release')`).Scan(&old); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	if old {
+		pool.Close()
+		return nil, errors.New("postgres store: the database holds tables of an older bluesim schema: use an empty database or schema (export the keys you need first)")
+	}
 	if _, err := pool.Exec(ctx, schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres store: schema: %w", err)
@@ -105,6 +128,13 @@ func (s *Store) Close() error { s.pool.Close(); return nil }
 // Ping checks the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.pool.Ping(ctx) }
 
+func onsetPtr(has bool, d int32) *int32 {
+	if !has {
+		return nil
+	}
+	return &d
+}
+
 // Publish pipelines the uploads in one transaction.
 func (s *Store) Publish(ctx context.Context, uploads []keyserver.Upload) ([]keyserver.PublishResult, error) {
 	res := make([]keyserver.PublishResult, len(uploads))
@@ -115,30 +145,63 @@ func (s *Store) Publish(ctx context.Context, uploads []keyserver.Upload) ([]keys
 		rs, rp, tr, rt := make([]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
 		dso := make([]*int32, n)
 		tv := make([]bool, n)
+		rl := make([]int64, n)
 		for i := range up.Keys {
 			e := &up.Keys[i]
 			keys[i] = e.Key[:]
-			rs[i], rp[i], tr[i], rt[i], tv[i] = e.RollingStart, e.RollingPeriod, e.TransmissionRisk, e.ReportType, e.Traveler
-			if e.HasOnset {
-				dso[i] = &e.DaysSinceOnset
-			}
+			rs[i], rp[i], tr[i], rt[i], tv[i], rl[i] = e.RollingStart, e.RollingPeriod, e.TransmissionRisk, e.ReportType, e.Traveler, e.Release
+			dso[i] = onsetPtr(e.HasOnset, e.DaysSinceOnset)
 		}
-		b.Queue(publishSQL, up.TokenID, up.TokenExpiry.Unix(), keys, rs, rp, tr, rt, dso, tv, up.Received.UnixMilli())
+		b.Queue(publishSQL, up.TokenID, up.TokenExpiry.UnixMilli(), keys, rs, rp, tr, rt, dso, tv, up.Received.UnixMilli(), rl)
 	}
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		br := tx.SendBatch(ctx, b)
+		inserted := make([]map[string]bool, len(uploads))
 		for i := range uploads {
-			var tok, ins int64
-			if err := br.QueryRow().Scan(&tok, &ins); err != nil {
+			var tok int64
+			var keys [][]byte
+			if err := br.QueryRow().Scan(&tok, &keys); err != nil {
 				br.Close()
 				return err
 			}
 			if tok == 0 {
 				res[i].Err = keyserver.ErrReplay
+				continue
 			}
-			res[i].Inserted = int(ins)
+			inserted[i] = make(map[string]bool, len(keys))
+			for _, k := range keys {
+				inserted[i][string(k)] = true
+			}
 		}
-		return br.Close()
+		if err := br.Close(); err != nil {
+			return err
+		}
+		for i, up := range uploads {
+			if res[i].Err != nil {
+				continue
+			}
+			res[i].Outcomes = make([]keyserver.KeyOutcome, len(up.Keys))
+			for j, e := range up.Keys {
+				switch {
+				case inserted[i][string(e.Key[:])]:
+					res[i].Inserted++
+				case j < len(up.Revisable) && up.Revisable[j]:
+					ok, err := revise(ctx, tx, e, up.Received.UnixMilli())
+					if err != nil {
+						return err
+					}
+					if ok {
+						res[i].Outcomes[j] = keyserver.KeyRevised
+						res[i].Revised++
+					} else {
+						res[i].Outcomes[j] = keyserver.KeyExists
+					}
+				default:
+					res[i].Outcomes[j] = keyserver.KeyExists
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("postgres publish: %w", err)
@@ -146,31 +209,61 @@ func (s *Store) Publish(ctx context.Context, uploads []keyserver.Upload) ([]keys
 	return res, nil
 }
 
+// revise applies a revision the reference allows (see the sqlite store).
+func revise(ctx context.Context, tx pgx.Tx, e keyserver.Exposure, at int64) (bool, error) {
+	onset := onsetPtr(e.HasOnset, e.DaysSinceOnset)
+	tag, err := tx.Exec(ctx, `UPDATE exposures SET report_type = $1, transmission_risk = $2, days_since_onset = $3
+		WHERE key_data = $4 AND batch IS NULL AND report_type = 2 AND revised_at IS NULL`,
+		e.ReportType, e.TransmissionRisk, onset, e.Key[:])
+	if err != nil {
+		return false, err
+	}
+	if tag.RowsAffected() == 1 {
+		return true, nil
+	}
+	tag, err = tx.Exec(ctx, `UPDATE exposures SET revised_report_type = $1, revised_transmission_risk = $2,
+		revised_days_since_onset = $3, revised_at = $4
+		WHERE key_data = $5 AND batch IS NOT NULL AND report_type = 2 AND revised_at IS NULL`,
+		e.ReportType, e.TransmissionRisk, onset, at, e.Key[:])
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
 // PublishF0 stores one F0 upload.
-func (s *Store) PublishF0(ctx context.Context, up keyserver.F0Upload) error {
+func (s *Store) PublishF0(ctx context.Context, up keyserver.F0Upload) (keyserver.F0Result, error) {
+	var res keyserver.F0Result
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "INSERT INTO tokens(id, expires) VALUES ($1, $2) ON CONFLICT DO NOTHING", up.TokenID, up.TokenExpiry.Unix())
+		res = keyserver.F0Result{}
+		tag, err := tx.Exec(ctx, "INSERT INTO tokens(id, expires) VALUES ($1, $2) ON CONFLICT DO NOTHING", up.TokenID, up.TokenExpiry.UnixMilli())
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return keyserver.ErrReplay
 		}
-		for _, e := range up.Entries {
-			if _, err := tx.Exec(ctx, "INSERT INTO f0(daily_key, time_start, time_end, slots, received) VALUES ($1, $2, $3, $4, $5)",
-				e.DailyKey[:], e.TimeStart, e.TimeEnd, e.Max, up.Received.UnixMilli()); err != nil {
+		for i, e := range up.Entries {
+			tag, err := tx.Exec(ctx, "INSERT INTO f0(daily_key, time_start, time_end, slots, received) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+				e.DailyKey[:], e.TimeStart, e.TimeEnd, e.Max, up.Received.UnixMilli())
+			if err != nil {
 				return err
+			}
+			if tag.RowsAffected() == 1 {
+				res.Inserted++
+			} else {
+				res.Duplicates = append(res.Duplicates, i)
 			}
 		}
 		return nil
 	})
 	if errors.Is(err, keyserver.ErrReplay) {
-		return err
+		return keyserver.F0Result{}, err
 	}
 	if err != nil {
-		return fmt.Errorf("postgres f0: %w", err)
+		return keyserver.F0Result{}, fmt.Errorf("postgres f0: %w", err)
 	}
-	return nil
+	return res, nil
 }
 
 // F0Since lists F0 entries after a sequence number.
@@ -191,36 +284,131 @@ func (s *Store) F0Since(ctx context.Context, after int64, limit int) ([]keyserve
 	return out, rows.Err()
 }
 
-// LastBatch returns the newest export batch.
-func (s *Store) LastBatch(ctx context.Context) (keyserver.Batch, error) {
+func scanBatch(sc func(...any) error) (keyserver.Batch, error) {
 	var b keyserver.Batch
 	var start, end int64
-	err := s.pool.QueryRow(ctx, "SELECT from_seq, to_seq, start_time, end_time FROM export_batches ORDER BY to_seq DESC, from_seq DESC LIMIT 1").
-		Scan(&b.FromSeq, &b.ToSeq, &start, &end)
+	if err := sc(&b.ID, &start, &end, &b.Done); err != nil {
+		return b, err
+	}
+	b.Start, b.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
+	return b, nil
+}
+
+// LastBatch returns the newest export batch.
+func (s *Store) LastBatch(ctx context.Context) (keyserver.Batch, error) {
+	b, err := scanBatch(s.pool.QueryRow(ctx, "SELECT id, start_time, end_time, done FROM export_batches ORDER BY id DESC LIMIT 1").Scan)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return keyserver.Batch{}, nil
 	}
 	if err != nil {
 		return b, fmt.Errorf("postgres last batch: %w", err)
 	}
-	b.Start, b.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
 	return b, nil
 }
 
-// MaxSeq returns the largest committed sequence number below which nothing
-// is still in flight. Sequence numbers are handed out before commit, so
-// concurrent transactions can commit out of order; taking a SHARE lock on
-// the table waits for every in-flight insert to finish first.
-func (s *Store) MaxSeq(ctx context.Context) (int64, error) {
-	var n int64
+// PendingBatches lists batches claimed but not saved.
+func (s *Store) PendingBatches(ctx context.Context) ([]keyserver.Batch, error) {
+	rows, err := s.pool.Query(ctx, "SELECT id, start_time, end_time, done FROM export_batches WHERE NOT done ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("postgres pending batches: %w", err)
+	}
+	defer rows.Close()
+	var out []keyserver.Batch
+	for rows.Next() {
+		b, err := scanBatch(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("postgres pending batches: %w", err)
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+// ClaimBatch records a batch and assigns it the released keys and the
+// revisions no batch holds. Rows that concurrent transactions are still
+// inserting are not visible to the UPDATE and stay for the next batch;
+// rows another exporter claims concurrently are locked and then skipped
+// (their batch is no longer NULL when re-checked), so no key is claimed
+// twice or missed.
+func (s *Store) ClaimBatch(ctx context.Context, b keyserver.Batch, cutoff time.Time) (keyserver.Batch, error) {
+	end := cutoff.UnixMilli()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "LOCK TABLE exposures IN SHARE MODE"); err != nil {
+		if err := tx.QueryRow(ctx, "INSERT INTO export_batches(start_time, end_time, done) VALUES ($1, $2, false) RETURNING id",
+			b.Start.UnixMilli(), b.End.UnixMilli()).Scan(&b.ID); err != nil {
 			return err
 		}
-		// last_value survives cleanup deleting every row; is_called says
-		// whether the sequence was used at all.
-		return tx.QueryRow(ctx, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM exposures_seq_seq").Scan(&n)
+		if _, err := tx.Exec(ctx, "UPDATE exposures SET batch = $1 WHERE batch IS NULL AND release <= $2", b.ID, end); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE exposures SET revision_batch = $1
+			WHERE revised_at IS NOT NULL AND revision_batch IS NULL AND revised_at <= $2`, b.ID, end)
+		return err
 	})
+	if err != nil {
+		return b, fmt.Errorf("postgres claim batch: %w", err)
+	}
+	b.Done = false
+	return b, nil
+}
+
+const exposureCols = "seq, key_data, rolling_start, rolling_period, transmission_risk, report_type, days_since_onset, traveler, release"
+
+func scanExposure(sc func(...any) error) (int64, keyserver.Exposure, error) {
+	var e keyserver.Exposure
+	var seq int64
+	var key []byte
+	var onset *int32
+	if err := sc(&seq, &key, &e.RollingStart, &e.RollingPeriod, &e.TransmissionRisk, &e.ReportType, &onset, &e.Traveler, &e.Release); err != nil {
+		return 0, e, err
+	}
+	if len(key) != keyserver.KeyLen {
+		return 0, e, fmt.Errorf("seq %d: key of %d bytes", seq, len(key))
+	}
+	copy(e.Key[:], key)
+	if onset != nil {
+		e.HasOnset, e.DaysSinceOnset = true, *onset
+	}
+	return seq, e, nil
+}
+
+// BatchExposures streams a batch's keys, then its revisions.
+func (s *Store) BatchExposures(ctx context.Context, id int64, fn func(keyserver.Exposure, bool) error) error {
+	for _, q := range []struct {
+		sql     string
+		revised bool
+	}{
+		{"SELECT " + exposureCols + " FROM exposures WHERE batch = $1 ORDER BY seq", false},
+		{`SELECT seq, key_data, rolling_start, rolling_period, revised_transmission_risk, revised_report_type,
+			revised_days_since_onset, traveler, release FROM exposures WHERE revision_batch = $1 ORDER BY seq`, true},
+	} {
+		rows, err := s.pool.Query(ctx, q.sql, id)
+		if err != nil {
+			return fmt.Errorf("postgres batch %d: %w", id, err)
+		}
+		for rows.Next() {
+			_, e, err := scanExposure(rows.Scan)
+			if err == nil {
+				err = fn(e, q.revised)
+			}
+			if err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("postgres batch %d: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// MaxSeq returns the largest sequence number handed out so far.
+func (s *Store) MaxSeq(ctx context.Context) (int64, error) {
+	var n int64
+	// last_value survives cleanup deleting every row; is_called says
+	// whether the sequence was used at all.
+	err := s.pool.QueryRow(ctx, "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM exposures_seq_seq").Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("postgres max seq: %w", err)
 	}
@@ -229,26 +417,15 @@ func (s *Store) MaxSeq(ctx context.Context) (int64, error) {
 
 // Exposures streams exposures in a sequence range.
 func (s *Store) Exposures(ctx context.Context, from, to int64, fn func(int64, keyserver.Exposure) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT seq, key_data, rolling_start, rolling_period, transmission_risk,
-		report_type, days_since_onset, traveler FROM exposures WHERE seq > $1 AND seq <= $2 ORDER BY seq`, from, to)
+	rows, err := s.pool.Query(ctx, "SELECT "+exposureCols+" FROM exposures WHERE seq > $1 AND seq <= $2 ORDER BY seq", from, to)
 	if err != nil {
 		return fmt.Errorf("postgres exposures: %w", err)
 	}
 	defer rows.Close()
-	var key []byte
-	var onset *int32
 	for rows.Next() {
-		var e keyserver.Exposure
-		var seq int64
-		if err := rows.Scan(&seq, &key, &e.RollingStart, &e.RollingPeriod, &e.TransmissionRisk, &e.ReportType, &onset, &e.Traveler); err != nil {
+		seq, e, err := scanExposure(rows.Scan)
+		if err != nil {
 			return fmt.Errorf("postgres exposures: %w", err)
-		}
-		if len(key) != keyserver.KeyLen {
-			return fmt.Errorf("postgres exposures: seq %d: key of %d bytes", seq, len(key))
-		}
-		copy(e.Key[:], key)
-		if onset != nil {
-			e.HasOnset, e.DaysSinceOnset = true, *onset
 		}
 		if err := fn(seq, e); err != nil {
 			return err
@@ -257,11 +434,10 @@ func (s *Store) Exposures(ctx context.Context, from, to int64, fn func(int64, ke
 	return rows.Err()
 }
 
-// SaveExport records a batch and its files.
+// SaveExport records a batch's files and completes it.
 func (s *Store) SaveExport(ctx context.Context, b keyserver.Batch, files []keyserver.ExportFile) error {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "INSERT INTO export_batches(from_seq, to_seq, start_time, end_time) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-			b.FromSeq, b.ToSeq, b.Start.UnixMilli(), b.End.UnixMilli())
+		tag, err := tx.Exec(ctx, "UPDATE export_batches SET done = true WHERE id = $1 AND NOT done", b.ID)
 		if err != nil {
 			return err
 		}
@@ -269,8 +445,8 @@ func (s *Store) SaveExport(ctx context.Context, b keyserver.Batch, files []keyse
 			return keyserver.ErrBatchExists
 		}
 		for _, f := range files {
-			if _, err := tx.Exec(ctx, `INSERT INTO export_files(name, from_seq, start_time, end_time, batch_num, batch_size, keys, etag, data, created)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, f.Name, b.FromSeq, f.Start.UnixMilli(), f.End.UnixMilli(),
+			if _, err := tx.Exec(ctx, `INSERT INTO export_files(name, batch_id, start_time, end_time, batch_num, batch_size, keys, etag, data, created)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, f.Name, b.ID, f.Start.UnixMilli(), f.End.UnixMilli(),
 				f.BatchNum, f.BatchSize, f.Keys, f.ETag, f.Data, f.Created.UnixMilli()); err != nil {
 				return fmt.Errorf("%s: %w", f.Name, err)
 			}
@@ -303,7 +479,7 @@ func scanFile(row pgx.Row, extra ...any) (keyserver.ExportFile, error) {
 
 // ExportFiles lists export files oldest first.
 func (s *Store) ExportFiles(ctx context.Context) ([]keyserver.ExportFile, error) {
-	rows, err := s.pool.Query(ctx, "SELECT "+fileCols+" FROM export_files ORDER BY from_seq, batch_num")
+	rows, err := s.pool.Query(ctx, "SELECT "+fileCols+" FROM export_files ORDER BY batch_id, batch_num")
 	if err != nil {
 		return nil, fmt.Errorf("postgres export files: %w", err)
 	}
@@ -333,21 +509,22 @@ func (s *Store) ExportFile(ctx context.Context, name string) (keyserver.ExportFi
 	return f, nil
 }
 
-// Cleanup deletes what is past retention.
-func (s *Store) Cleanup(ctx context.Context, before, now time.Time) (keyserver.CleanupStats, error) {
+// Cleanup deletes what is past retention and vacuums the tables it
+// deleted from (see the package documentation for what that guarantees).
+func (s *Store) Cleanup(ctx context.Context, c keyserver.CleanupCutoffs) (keyserver.CleanupStats, error) {
 	var st keyserver.CleanupStats
-	b := before.UnixMilli()
+	files := c.FilesEndedBefore.UnixMilli()
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		for _, q := range []struct {
 			n   *int64
 			sql string
 			arg int64
 		}{
-			{&st.Exposures, "DELETE FROM exposures WHERE received < $1", b},
-			{&st.F0, "DELETE FROM f0 WHERE received < $1", b},
-			{&st.Files, "DELETE FROM export_files WHERE end_time < $1", b},
-			{new(int64), "DELETE FROM export_batches WHERE end_time < $1 AND to_seq < (SELECT max(to_seq) FROM export_batches)", b},
-			{&st.Tokens, "DELETE FROM tokens WHERE expires < $1", now.Unix()},
+			{&st.Exposures, "DELETE FROM exposures WHERE rolling_start + rolling_period <= $1", int64(c.KeysEndedBefore)},
+			{&st.F0, "DELETE FROM f0 WHERE time_end < $1", c.F0EndedBefore},
+			{&st.Files, "DELETE FROM export_files WHERE end_time < $1", files},
+			{new(int64), "DELETE FROM export_batches WHERE done AND end_time < $1 AND id < (SELECT max(id) FROM export_batches)", files},
+			{&st.Tokens, "DELETE FROM tokens WHERE expires < $1", c.TokensExpiredBefore.UnixMilli()},
 		} {
 			tag, err := tx.Exec(ctx, q.sql, q.arg)
 			if err != nil {
@@ -359,6 +536,16 @@ func (s *Store) Cleanup(ctx context.Context, before, now time.Time) (keyserver.C
 	})
 	if err != nil {
 		return st, fmt.Errorf("postgres cleanup: %w", err)
+	}
+	for _, t := range []struct {
+		n    int64
+		name string
+	}{{st.Exposures, "exposures"}, {st.F0, "f0"}, {st.Files, "export_files"}} {
+		if t.n > 0 {
+			if _, err := s.pool.Exec(ctx, "VACUUM "+t.name); err != nil {
+				return st, fmt.Errorf("postgres cleanup: vacuum %s: %w", t.name, err)
+			}
+		}
 	}
 	return st, nil
 }

@@ -7,4 +7,11 @@
 // synchronous=FULL makes every commit durable against power loss, not only
 // against a killed process; the server groups concurrent uploads into one
 // transaction, so the fsync is paid once per group rather than per upload.
+//
+// Deleted rows leave no trace in the database's files: secure_delete=ON
+// overwrites deleted content with zeros, and after every cleanup a
+// TRUNCATE checkpoint copies the zeroed pages into the main file and
+// empties the write-ahead log, which still held the old page images. What
+// the file system does with blocks the log released is beyond SQLite's
+// reach (an encrypted volume covers that).
 package sqlite

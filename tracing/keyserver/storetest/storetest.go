@@ -27,6 +27,8 @@ func Run(t *testing.T, open Opener) {
 		{"DuplicateKeys", testDuplicateKeys},
 		{"ConcurrentPublish", testConcurrentPublish},
 		{"Export", testExport},
+		{"ClaimConcurrent", testClaimConcurrent},
+		{"Revision", testRevision},
 		{"F0", testF0},
 		{"Cleanup", testCleanup},
 	} {
@@ -47,6 +49,7 @@ func exposure(n int) keyserver.Exposure {
 	e := keyserver.Exposure{
 		Key: key(n), RollingStart: int32(2_900_000 + 144*(n%14)), RollingPeriod: 144,
 		TransmissionRisk: int32(n % 9), ReportType: 1, Traveler: n%3 == 0,
+		Release: t0.UnixMilli() + int64(n%5)*1000,
 	}
 	if n%2 == 0 {
 		// Onset days can be negative: keys from before symptoms began.
@@ -155,6 +158,10 @@ func testDuplicateKeys(t *testing.T, s keyserver.Store) {
 	if res[0].Inserted != 4 || res[1].Inserted != 2 {
 		t.Errorf("inserted %d and %d, want 4 and 2 (keys 2, 3 already there)", res[0].Inserted, res[1].Inserted)
 	}
+	want := []keyserver.KeyOutcome{keyserver.KeyExists, keyserver.KeyExists, keyserver.KeyInserted, keyserver.KeyInserted}
+	if !slices.Equal(res[1].Outcomes, want) {
+		t.Errorf("outcomes %v, want %v", res[1].Outcomes, want)
+	}
 	if _, es := all(t, s); len(es) != 6 {
 		t.Errorf("%d exposures stored, want 6", len(es))
 	}
@@ -194,6 +201,22 @@ func testConcurrentPublish(t *testing.T, s keyserver.Store) {
 	}
 }
 
+// exported returns the keys of batch id: first releases and revisions.
+func exported(t *testing.T, s keyserver.Store, id int64) (keys, revised []keyserver.Exposure) {
+	t.Helper()
+	if err := s.BatchExposures(context.Background(), id, func(e keyserver.Exposure, rev bool) error {
+		if rev {
+			revised = append(revised, e)
+		} else {
+			keys = append(keys, e)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return keys, revised
+}
+
 func testExport(t *testing.T, s keyserver.Store) {
 	ctx := context.Background()
 	if b, err := s.LastBatch(ctx); err != nil || b != (keyserver.Batch{}) {
@@ -202,7 +225,21 @@ func testExport(t *testing.T, s keyserver.Store) {
 	if _, err := s.ExportFile(ctx, "nope.zip"); !errors.Is(err, keyserver.ErrNotFound) {
 		t.Errorf("missing file: %v, want ErrNotFound", err)
 	}
-	b := keyserver.Batch{FromSeq: 0, ToSeq: 42, Start: t0, End: t0.Add(5 * time.Minute)}
+	// Keys 0..9 are released at t0 + (n%5) s.
+	if _, err := s.Publish(ctx, []keyserver.Upload{upload("a", 0, 10, t0)}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.ClaimBatch(ctx, keyserver.Batch{Start: t0.Add(-time.Hour), End: t0.Add(2 * time.Second)}, t0.Add(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := exported(t, s, b.ID)
+	if len(keys) != 6 { // n%5 in 0..2: n = 0,1,2,5,6,7
+		t.Fatalf("first batch claimed %d keys, want the 6 released by its end", len(keys))
+	}
+	if p, err := s.PendingBatches(ctx); err != nil || len(p) != 1 || p[0].ID != b.ID || p[0].Done {
+		t.Errorf("PendingBatches = %+v, %v; want the claimed batch", p, err)
+	}
 	files := []keyserver.ExportFile{
 		{Name: "1-2-00001.zip", Start: b.Start, End: b.End, BatchNum: 1, BatchSize: 2, Keys: 30, ETag: `"aa"`, Data: []byte("first"), Created: t0},
 		{Name: "1-2-00002.zip", Start: b.Start, End: b.End, BatchNum: 2, BatchSize: 2, Keys: 12, ETag: `"bb"`, Data: []byte("second"), Created: t0},
@@ -213,13 +250,36 @@ func testExport(t *testing.T, s keyserver.Store) {
 	if err := s.SaveExport(ctx, b, files); !errors.Is(err, keyserver.ErrBatchExists) {
 		t.Errorf("second save of the same batch: %v, want ErrBatchExists", err)
 	}
-	b2 := keyserver.Batch{FromSeq: 42, ToSeq: 50, Start: b.End, End: b.End.Add(5 * time.Minute)}
+	if p, err := s.PendingBatches(ctx); err != nil || len(p) != 0 {
+		t.Errorf("PendingBatches after save = %+v, %v", p, err)
+	}
+	// The next batch takes the rest and nothing twice.
+	b2, err := s.ClaimBatch(ctx, keyserver.Batch{Start: b.End, End: t0.Add(time.Minute)}, t0.Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b2.ID <= b.ID {
+		t.Errorf("batch IDs %d then %d, want increasing", b.ID, b2.ID)
+	}
+	keys2, _ := exported(t, s, b2.ID)
+	if len(keys2) != 4 {
+		t.Errorf("second batch claimed %d keys, want the other 4", len(keys2))
+	}
+	got := map[[keyserver.KeyLen]byte]int{}
+	for _, k := range append(keys, keys2...) {
+		got[k.Key]++
+	}
+	for n := range 10 {
+		if got[key(n)] != 1 {
+			t.Errorf("key %d exported %d times", n, got[key(n)])
+		}
+	}
 	if err := s.SaveExport(ctx, b2, nil); err != nil {
 		t.Fatal(err)
 	}
 	last, err := s.LastBatch(ctx)
-	if err != nil || last != b2 {
-		t.Errorf("LastBatch = %+v, %v; want %+v", last, err, b2)
+	if err != nil || last.ID != b2.ID || !last.End.Equal(b2.End) || !last.Done {
+		t.Errorf("LastBatch = %+v, %v; want %+v done", last, err, b2)
 	}
 	list, err := s.ExportFiles(ctx)
 	if err != nil {
@@ -242,6 +302,109 @@ func testExport(t *testing.T, s keyserver.Store) {
 	}
 }
 
+// testClaimConcurrent claims batches while uploads commit: every key ends
+// up in exactly one batch.
+func testClaimConcurrent(t *testing.T, s keyserver.Store) {
+	ctx := context.Background()
+	const uploads = 60
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range uploads {
+			if _, err := s.Publish(ctx, []keyserver.Upload{upload(fmt.Sprint("c", i), i*3, 3, t0)}); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	})
+	var ids []int64
+	claim := func() {
+		b, err := s.ClaimBatch(ctx, keyserver.Batch{Start: t0, End: t0.Add(time.Hour)}, t0.Add(time.Hour))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		ids = append(ids, b.ID)
+	}
+	for range 20 {
+		claim()
+	}
+	wg.Wait()
+	claim()
+	got := map[[keyserver.KeyLen]byte]int{}
+	for _, id := range ids {
+		keys, _ := exported(t, s, id)
+		for _, k := range keys {
+			got[k.Key]++
+		}
+	}
+	for n := range uploads * 3 {
+		if got[key(n)] != 1 {
+			t.Errorf("key %d in %d batches, want 1", n, got[key(n)])
+		}
+	}
+}
+
+func testRevision(t *testing.T, s keyserver.Store) {
+	ctx := context.Background()
+	likely := func(token string, first, n int, rt int32, revisable bool) keyserver.Upload {
+		up := upload(token, first, n, t0)
+		for i := range up.Keys {
+			up.Keys[i].ReportType = rt
+			up.Revisable = append(up.Revisable, revisable)
+		}
+		return up
+	}
+	// Keys 0..3 likely; 0, 1 exported before their revision, 2, 3 not.
+	if _, err := s.Publish(ctx, []keyserver.Upload{likely("l1", 0, 2, 2, false)}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.ClaimBatch(ctx, keyserver.Batch{Start: t0, End: t0.Add(time.Hour)}, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveExport(ctx, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Publish(ctx, []keyserver.Upload{likely("l2", 2, 2, 2, false)}); err != nil {
+		t.Fatal(err)
+	}
+	// A confirmed test revises 0..3; key 4 is new; key 5 is not revisable.
+	up := likely("confirm", 0, 5, 1, true)
+	up.Keys = append(up.Keys, exposure(5))
+	up.Revisable = append(up.Revisable, false)
+	if _, err := s.Publish(ctx, []keyserver.Upload{upload("five", 5, 1, t0)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.Publish(ctx, []keyserver.Upload{up})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []keyserver.KeyOutcome{keyserver.KeyRevised, keyserver.KeyRevised, keyserver.KeyRevised, keyserver.KeyRevised, keyserver.KeyInserted, keyserver.KeyExists}
+	if !slices.Equal(res[0].Outcomes, want) || res[0].Revised != 4 || res[0].Inserted != 1 {
+		t.Fatalf("revision: %+v, want outcomes %v", res[0], want)
+	}
+	// Once only.
+	res, err = s.Publish(ctx, []keyserver.Upload{likely("again", 0, 1, 5, true)})
+	if err != nil || res[0].Outcomes[0] != keyserver.KeyExists {
+		t.Errorf("second revision: %+v, %v; want KeyExists", res, err)
+	}
+	b2, err := s.ClaimBatch(ctx, keyserver.Batch{Start: b.End, End: t0.Add(time.Hour)}, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, revised := exported(t, s, b2.ID)
+	if len(revised) != 2 || revised[0].Key != key(0) || revised[0].ReportType != 1 {
+		t.Errorf("revised keys %+v, want keys 0 and 1 as confirmed tests", revised)
+	}
+	types := map[[keyserver.KeyLen]byte]int32{}
+	for _, k := range keys {
+		types[k.Key] = k.ReportType
+	}
+	if len(keys) != 4 || types[key(2)] != 1 || types[key(3)] != 1 || types[key(4)] != 1 {
+		t.Errorf("first releases %+v, want keys 2, 3 (revised before export: confirmed), 4, 5", types)
+	}
+}
+
 func testF0(t *testing.T, s keyserver.Store) {
 	ctx := context.Background()
 	entry := func(n int) keyserver.F0Entry {
@@ -250,15 +413,15 @@ func testF0(t *testing.T, s keyserver.Store) {
 		return keyserver.F0Entry{DailyKey: k, TimeStart: 1_700_000_000 + int64(n)*86400, TimeEnd: 1_700_086_399 + int64(n)*86400, Max: 144}
 	}
 	up := keyserver.F0Upload{TokenID: "f0-a", TokenExpiry: t0.Add(time.Hour), Received: t0, Entries: []keyserver.F0Entry{entry(0), entry(1)}}
-	if err := s.PublishF0(ctx, up); err != nil {
-		t.Fatal(err)
+	if res, err := s.PublishF0(ctx, up); err != nil || res.Inserted != 2 {
+		t.Fatal(res, err)
 	}
-	if err := s.PublishF0(ctx, up); !errors.Is(err, keyserver.ErrReplay) {
+	if _, err := s.PublishF0(ctx, up); !errors.Is(err, keyserver.ErrReplay) {
 		t.Errorf("replayed F0 upload: %v, want ErrReplay", err)
 	}
-	up2 := keyserver.F0Upload{TokenID: "f0-b", TokenExpiry: t0.Add(time.Hour), Received: t0.Add(time.Minute), Entries: []keyserver.F0Entry{entry(2)}}
-	if err := s.PublishF0(ctx, up2); err != nil {
-		t.Fatal(err)
+	up2 := keyserver.F0Upload{TokenID: "f0-b", TokenExpiry: t0.Add(time.Hour), Received: t0.Add(time.Minute), Entries: []keyserver.F0Entry{entry(0), entry(2)}}
+	if res, err := s.PublishF0(ctx, up2); err != nil || res.Inserted != 1 || !slices.Equal(res.Duplicates, []int{0}) {
+		t.Fatalf("F0 upload with a stored daily key: %+v, %v; want 1 inserted, entry 0 a duplicate", res, err)
 	}
 	got, err := s.F0Since(ctx, 0, 100)
 	if err != nil {
@@ -283,10 +446,11 @@ func testF0(t *testing.T, s keyserver.Store) {
 
 func testCleanup(t *testing.T, s keyserver.Store) {
 	ctx := context.Background()
-	old, recent := t0.Add(-15*24*time.Hour), t0.Add(-time.Hour)
-	oldUp := upload("old", 0, 5, old)
-	oldUp.TokenExpiry = old.Add(time.Hour)
-	if _, err := s.Publish(ctx, []keyserver.Upload{oldUp, upload("recent", 5, 3, recent)}); err != nil {
+	// Keys of exposure(n) start at 2,900,000 + 144*(n%14) and last 144
+	// intervals: keys 0..4 end at or before 2,900,576 + 144.
+	oldUp := upload("old", 0, 5, t0)
+	oldUp.TokenExpiry = t0.Add(-time.Minute)
+	if _, err := s.Publish(ctx, []keyserver.Upload{oldUp, upload("recent", 5, 3, t0)}); err != nil {
 		t.Fatal(err)
 	}
 	max, err := s.MaxSeq(ctx)
@@ -294,19 +458,26 @@ func testCleanup(t *testing.T, s keyserver.Store) {
 		t.Fatal(err)
 	}
 	var k [keyserver.F0KeyLen]byte
-	if err := s.PublishF0(ctx, keyserver.F0Upload{TokenID: "f", TokenExpiry: old.Add(time.Hour), Received: old,
+	if _, err := s.PublishF0(ctx, keyserver.F0Upload{TokenID: "f", TokenExpiry: t0.Add(time.Hour), Received: t0,
 		Entries: []keyserver.F0Entry{{DailyKey: k, TimeStart: 1, TimeEnd: 2, Max: 144}}}); err != nil {
 		t.Fatal(err)
 	}
-	b := keyserver.Batch{FromSeq: 0, ToSeq: max, Start: old, End: old.Add(time.Minute)}
-	if err := s.SaveExport(ctx, b, []keyserver.ExportFile{{Name: "old.zip", Start: b.Start, End: b.End, BatchNum: 1, BatchSize: 1, ETag: `"x"`, Data: []byte("z"), Created: old}}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := s.Cleanup(ctx, t0.Add(-14*24*time.Hour), t0)
+	old := t0.Add(-15 * 24 * time.Hour)
+	b, err := s.ClaimBatch(ctx, keyserver.Batch{Start: old, End: old.Add(time.Minute)}, old.Add(time.Minute))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := keyserver.CleanupStats{Exposures: 5, F0: 1, Files: 1, Tokens: 2}
+	if err := s.SaveExport(ctx, b, []keyserver.ExportFile{{Name: "old.zip", Start: b.Start, End: b.End, BatchNum: 1, BatchSize: 1, ETag: `"x"`, Data: []byte("z"), Created: old}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Cleanup(ctx, keyserver.CleanupCutoffs{
+		KeysEndedBefore: 2_900_000 + 144*5, F0EndedBefore: 3,
+		FilesEndedBefore: t0.Add(-14 * 24 * time.Hour), TokensExpiredBefore: t0,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := keyserver.CleanupStats{Exposures: 5, F0: 1, Files: 1, Tokens: 1}
 	if st != want {
 		t.Errorf("Cleanup removed %+v, want %+v", st, want)
 	}
@@ -318,7 +489,7 @@ func testCleanup(t *testing.T, s keyserver.Store) {
 	if m, err := s.MaxSeq(ctx); err != nil || m != max {
 		t.Errorf("MaxSeq after cleanup = %d, %v; want %d", m, err, max)
 	}
-	if lb, err := s.LastBatch(ctx); err != nil || lb.ToSeq != max {
+	if lb, err := s.LastBatch(ctx); err != nil || lb.ID != b.ID {
 		t.Errorf("LastBatch after cleanup = %+v, %v", lb, err)
 	}
 	// The token of the recent upload is not expired: still a replay.

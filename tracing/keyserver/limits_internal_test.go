@@ -1,0 +1,80 @@
+package keyserver
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bluesim/bluesim/tracing/gaen"
+)
+
+// TestShedding: with the low-priority slots taken, a download is refused
+// at once with 503 and Retry-After while a publish still gets in; with the
+// publish slots taken too, a publish waits PublishQueueWait, then is shed;
+// while the machine is saturated, a share of downloads is shed.
+func TestShedding(t *testing.T) {
+	key, err := gaen.SignatureKeyFromSeed([]byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Store: nopStore{}, VerificationKey: &key.PublicKey, Signer: gaen.ExportSigner{Key: key},
+		Limits: Limits{MaxInFlight: 1, MaxInFlightPublish: 1, PublishQueueWait: 50 * time.Millisecond, PublishRate: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := make(chan struct{})
+	entered := make(chan struct{}, 4)
+	h := s.guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered <- struct{}{}
+		<-block
+	}))
+	do := func(method, path string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader("{}")))
+		return w
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { do(http.MethodGet, "/v1/exports/index.txt") })
+	<-entered
+	t0 := time.Now()
+	w := do(http.MethodGet, "/v1/exports/index.txt")
+	if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" || time.Since(t0) > 20*time.Millisecond {
+		t.Errorf("download with the slot taken: %d, Retry-After %q, after %v; want an immediate 503 with Retry-After",
+			w.Code, w.Header().Get("Retry-After"), time.Since(t0))
+	}
+	wg.Go(func() { do(http.MethodPost, "/v1/publish") })
+	<-entered // the publish got its own slot
+	t0 = time.Now()
+	w = do(http.MethodPost, "/v1/publish")
+	if w.Code != http.StatusServiceUnavailable || time.Since(t0) < 40*time.Millisecond {
+		t.Errorf("publish with the publish slot taken: %d after %v; want 503 after the 50 ms queue wait", w.Code, time.Since(t0))
+	}
+	close(block)
+	wg.Wait()
+
+	// Saturation: half the downloads are shed, publishes none.
+	s.admit.shedLow.Store(1 << 15)
+	shed := 0
+	h = s.guard(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for range 1000 {
+		if do(http.MethodGet, "/v1/exports/index.txt").Code == http.StatusServiceUnavailable {
+			shed++
+		}
+		if c := do(http.MethodPost, "/v1/publish").Code; c != 200 {
+			t.Fatalf("publish while saturated: %d", c)
+		}
+	}
+	if shed < 450 || shed > 550 {
+		t.Errorf("%d of 1000 downloads shed at a 50%% shed share", shed)
+	}
+}
+
+// nopStore is a Store that holds nothing (the shedding test never reaches
+// it).
+type nopStore struct{ Store }
+
+func (nopStore) Ping(context.Context) error { return nil }
