@@ -20,10 +20,14 @@
 // and the scoring. Workers read the day through a read-only view and
 // write only their own chunk's output.
 //
-// Inside a site time is cut into epochs: seated people keep their seat for
-// the whole stay, people moving freely (homes, market aisles) take a new
-// position each epoch. For each epoch a spatial grid finds the pairs
-// within radio range (never all pairs of a large venue). Every pair gets
+// Inside a site, seated people keep their seat for the whole stay, so a
+// grid of the site's seats, built once, finds each pair of seated stays in
+// radio range once, for their whole overlap; people moving freely (homes,
+// market aisles) take a new position each epoch, and each epoch a grid of
+// the free positions finds their pairs with each other and, through the
+// seats' grid, with the seated (never all pairs of a large venue). Whether
+// an app is on screen is drawn per hour, so a pair's scan windows follow
+// the hour each starts in. Every pair gets
 // ground truth (minutes within the close-contact distance, minutes in
 // range, minimum distance, venue type, environment), app or not. Only where
 // both phones run an arm's app and are active does the engine walk the

@@ -75,14 +75,12 @@ type worker struct {
 	// A site's stays by start, and those active in the current epoch.
 	order  []int32
 	active []int32
-	// Present stays in the current epoch and their positions.
-	pres []int32
-	px   []float32
-	py   []float32
-	// Grid: cell heads and next links over pres, and each one's cell.
-	head []int32
-	link []int32
-	cell []int32
+	// The site's grids (nx by ny cells): its seats, and the free
+	// positions of the current epoch; the density of each epoch.
+	nx, ny int
+	seats  grid
+	free   grid
+	dens   []float32
 	// Pair aggregation for tracked pairs within one site.
 	pairs map[uint64]int32
 	trs   []truthRec
@@ -119,7 +117,12 @@ func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int)
 	return out
 }
 
-// site runs one site for the day.
+// site runs one site for the day. Seated people keep their seat for the
+// whole stay, so each pair of seated stays in range is handled once, for
+// their whole overlap; people moving freely take a new position each
+// epoch, so each epoch handles the pairs with someone free: free with free
+// through a grid of the epoch's free positions, free with seated through
+// the site's grid of seats, built once.
 func (w *worker) site(si int32, stays []agents.Stay) {
 	v := w.v
 	site := &v.pop.Sites[si]
@@ -139,9 +142,20 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 	slices.SortStableFunc(order, func(a, b int32) int { return int(stays[a].Start) - int(stays[b].Start) })
 	clear(w.pairs)
 	w.trs = w.trs[:0]
+	w.gridInit(site)
+	// The grid of seats: every seated stay of the day at its seat.
+	seats := &w.seats
+	seats.reset(w.nx * w.ny)
+	for i := range stays {
+		if st := &stays[i]; !st.Free() {
+			p := site.SeatPos(int(st.Room), int(st.Seat))
+			seats.add(int32(i), p.X, p.Y, w.cellOf(p.X, p.Y))
+		}
+	}
 	area := float32(site.Rooms) * site.RoomW * site.RoomD
 	active := w.active[:0]
 	defer func() { w.active = active[:0] }()
+	w.dens = w.dens[:0]
 	next := 0
 	for e0 := 0; e0 < agents.MinutesPerDay; e0 += epoch {
 		e1 := e0 + epoch
@@ -158,40 +172,40 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 			}
 		}
 		active = active[:k]
-		if len(active) < 2 {
-			if next == len(order) && len(active) == 0 {
-				break
-			}
-			continue
-		}
-		// Positions.
-		w.pres = append(w.pres[:0], active...)
-		w.px, w.py = w.px[:0], w.py[:0]
-		ep := uint64(v.day*agents.MinutesPerDay + e0)
-		for _, a := range w.pres {
-			st := &stays[a]
-			var p agents.Pos
-			if st.Free() {
-				k := agents.Mix(v.seed, agents.SubPositions, uint64(st.Person), ep)
-				p = site.FreePos(int(st.Room), float64(k>>11)/(1<<53), float64(k&(1<<32-1))/(1<<32))
-			} else {
-				p = site.SeatPos(int(st.Room), int(st.Seat))
-			}
-			w.px = append(w.px, p.X)
-			w.py = append(w.py, p.Y)
-		}
 		// People per square metre, for the bodies-in-between estimate:
 		// present people, weighted by the share of the epoch they stay.
 		var occ float32
-		for _, a := range w.pres {
+		for _, a := range active {
 			st := &stays[a]
 			occ += float32(min(int(st.End), e1)-max(int(st.Start), e0)) / float32(epoch)
 		}
 		density := occ / max(area, 1)
-		w.pairsInEpoch(site, stays, e0, e1, density)
-		if w.out.err != nil {
+		w.dens = append(w.dens, density)
+		if len(active) < 2 || epoch == agents.MinutesPerDay {
+			if next == len(order) && len(active) == 0 {
+				break // nobody comes any more
+			}
+			continue
+		}
+		// The free positions of the epoch.
+		free := &w.free
+		free.reset(w.nx * w.ny)
+		ep := uint64(v.day*agents.MinutesPerDay + e0)
+		for _, a := range active {
+			st := &stays[a]
+			if !st.Free() {
+				continue
+			}
+			k := agents.Mix(v.seed, agents.SubPositions, uint64(st.Person), ep)
+			p := site.FreePos(int(st.Room), float64(k>>11)/(1<<53), float64(k&(1<<32-1))/(1<<32))
+			free.add(a, p.X, p.Y, w.cellOf(p.X, p.Y))
+		}
+		if !w.freePairs(site, stays, e0, e1, density) {
 			return
 		}
+	}
+	if !w.seatedPairs(site, stays, epoch) {
+		return
 	}
 	// Emit the site's tracked pairs in key order.
 	if len(w.trs) > 0 {
@@ -205,74 +219,166 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 	}
 }
 
-// pairsInEpoch finds every pair of present stays within radio range with
-// a uniform grid of cell size range_m and handles each once: the pairs
-// inside a cell, and those between a cell and four of its neighbours
-// (east, and the three to the north), so that no pair is looked at twice.
-func (w *worker) pairsInEpoch(site *agents.Site, stays []agents.Stay, e0, e1 int, density float32) {
+// grid is a uniform grid of cells of range_m over a site: for each cell
+// the head of a chain of members (stays), each with its position.
+type grid struct {
+	head   []int32 // cell -> first member, -1 none
+	link   []int32 // member -> next member of its cell
+	stay   []int32 // member -> index of the stay in the site's stays
+	x, y   []float32
+	cell   []int32
+	filled []int32 // cells holding members, to reset only those
+}
+
+func (g *grid) reset(ncell int) {
+	g.head = g.head[:cap(g.head)]
+	for _, c := range g.filled {
+		g.head[c] = -1
+	}
+	if cap(g.head) < ncell {
+		g.head = make([]int32, ncell)
+		for i := range g.head {
+			g.head[i] = -1
+		}
+	}
+	g.head = g.head[:ncell]
+	g.filled, g.link, g.stay, g.x, g.y, g.cell = g.filled[:0], g.link[:0], g.stay[:0], g.x[:0], g.y[:0], g.cell[:0]
+}
+
+func (g *grid) add(stay int32, x, y float32, c int32) {
+	if g.head[c] < 0 {
+		g.filled = append(g.filled, c)
+	}
+	g.link = append(g.link, g.head[c])
+	g.head[c] = int32(len(g.stay))
+	g.stay = append(g.stay, stay)
+	g.x, g.y, g.cell = append(g.x, x), append(g.y, y), append(g.cell, c)
+}
+
+// gridInit sizes the site's grids: cells of range_m.
+func (w *worker) gridInit(site *agents.Site) {
 	R := w.v.rangeM
-	nx := int(float32(site.Rooms)*site.RoomW/R) + 1
-	ny := int(site.RoomD/R) + 1
-	ncell := nx * ny
-	if cap(w.head) < ncell {
-		w.head = make([]int32, ncell)
+	w.nx = int(float32(site.Rooms)*site.RoomW/R) + 1
+	w.ny = int(site.RoomD/R) + 1
+}
+
+func (w *worker) cellOf(x, y float32) int32 {
+	R := w.v.rangeM
+	cx := min(w.nx-1, max(0, int(x/R)))
+	cy := min(w.ny-1, max(0, int(y/R)))
+	return int32(cy*w.nx + cx)
+}
+
+// forward are the neighbours of a cell that a half-neighbourhood visit
+// looks at (east, and the three to the north): with the cell itself, each
+// pair of cells is visited once.
+var forward = [4][2]int{{1, 0}, {-1, 1}, {0, 1}, {1, 1}}
+
+// near checks one candidate pair of stays at positions (ax, ay), (bx, by)
+// over [e0, e1) and hands it on when in range and together in time; it
+// returns false on an error.
+func (w *worker) near(site *agents.Site, stays []agents.Stay, a, b int32, ax, ay, bx, by float32, e0, e1 int, density func(t0, t1 int) float32) bool {
+	R := w.v.rangeM
+	ddx, ddy := ax-bx, ay-by
+	d2 := ddx*ddx + ddy*ddy
+	if d2 > R*R {
+		return true
 	}
-	w.head = w.head[:ncell]
-	for i := range w.head {
-		w.head[i] = -1
+	sa, sb := &stays[a], &stays[b]
+	if sa.Person == sb.Person {
+		return true
 	}
-	w.link = w.link[:0]
-	w.cell = w.cell[:0]
-	for i := range w.pres {
-		cx := min(nx-1, max(0, int(w.px[i]/R)))
-		cy := min(ny-1, max(0, int(w.py[i]/R)))
-		c := cy*nx + cx
-		w.cell = append(w.cell, int32(c))
-		w.link = append(w.link, w.head[c])
-		w.head[c] = int32(i)
+	t0 := max(int(sa.Start), int(sb.Start), e0)
+	t1 := min(int(sa.End), int(sb.End), e1)
+	if t1 <= t0 {
+		return true
 	}
-	R2 := R * R
-	// near checks one candidate pair and hands it on.
-	near := func(i, j int32) bool {
-		ddx, ddy := w.px[i]-w.px[j], w.py[i]-w.py[j]
-		d2 := ddx*ddx + ddy*ddy
-		if d2 > R2 {
-			return true
-		}
-		sa, sb := &stays[w.pres[i]], &stays[w.pres[j]]
-		if sa.Person == sb.Person {
-			return true
-		}
-		t0 := max(int(sa.Start), int(sb.Start), e0)
-		t1 := min(int(sa.End), int(sb.End), e1)
-		if t1 <= t0 {
-			return true
-		}
-		w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density)
-		return w.out.err == nil
-	}
-	for i := range int32(len(w.pres)) {
-		c := int(w.cell[i])
+	w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density(t0, t1))
+	return w.out.err == nil
+}
+
+// freePairs handles the epoch's pairs with someone moving freely: free
+// with free (half neighbourhoods of the free grid) and free with seated
+// (the seats' grid around each free position).
+func (w *worker) freePairs(site *agents.Site, stays []agents.Stay, e0, e1 int, density float32) bool {
+	f, s := &w.free, &w.seats
+	nx, ny := w.nx, w.ny
+	dens := func(int, int) float32 { return density }
+	for i := range int32(len(f.stay)) {
+		c := int(f.cell[i])
 		cx, cy := c%nx, c/nx
-		// The rest of i's own cell (the chain after i).
-		for j := w.link[i]; j >= 0; j = w.link[j] {
-			if !near(i, j) {
-				return
+		for j := f.link[i]; j >= 0; j = f.link[j] {
+			if !w.near(site, stays, f.stay[i], f.stay[j], f.x[i], f.y[i], f.x[j], f.y[j], e0, e1, dens) {
+				return false
 			}
 		}
-		// Every member of the forward neighbours.
-		for _, d := range [4][2]int{{1, 0}, {-1, 1}, {0, 1}, {1, 1}} {
+		for _, d := range forward {
 			x, y := cx+d[0], cy+d[1]
 			if x < 0 || y >= ny || x >= nx {
 				continue
 			}
-			for j := w.head[y*nx+x]; j >= 0; j = w.link[j] {
-				if !near(i, j) {
-					return
+			for j := f.head[y*nx+x]; j >= 0; j = f.link[j] {
+				if !w.near(site, stays, f.stay[i], f.stay[j], f.x[i], f.y[i], f.x[j], f.y[j], e0, e1, dens) {
+					return false
+				}
+			}
+		}
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				x, y := cx+dx, cy+dy
+				if x < 0 || y < 0 || x >= nx || y >= ny {
+					continue
+				}
+				for j := s.head[y*nx+x]; j >= 0; j = s.link[j] {
+					if !w.near(site, stays, f.stay[i], s.stay[j], f.x[i], f.y[i], s.x[j], s.y[j], e0, e1, dens) {
+						return false
+					}
 				}
 			}
 		}
 	}
+	return true
+}
+
+// seatedPairs handles every pair of seated stays in range once, for their
+// whole overlap, with the site's density averaged over the epochs of the
+// overlap (weighted by minutes).
+func (w *worker) seatedPairs(site *agents.Site, stays []agents.Stay, epoch int) bool {
+	s := &w.seats
+	nx, ny := w.nx, w.ny
+	dens := func(t0, t1 int) float32 {
+		e0, e1 := t0/epoch, (t1-1)/epoch
+		if e0 == e1 {
+			return w.dens[e0]
+		}
+		var sum float32
+		for e := e0; e <= e1; e++ {
+			m := min(t1, (e+1)*epoch) - max(t0, e*epoch)
+			sum += w.dens[e] * float32(m)
+		}
+		return sum / float32(t1-t0)
+	}
+	for i := range int32(len(s.stay)) {
+		c := int(s.cell[i])
+		cx, cy := c%nx, c/nx
+		for j := s.link[i]; j >= 0; j = s.link[j] {
+			if !w.near(site, stays, s.stay[i], s.stay[j], s.x[i], s.y[i], s.x[j], s.y[j], 0, agents.MinutesPerDay, dens) {
+				return false
+			}
+		}
+		for _, d := range forward {
+			x, y := cx+d[0], cy+d[1]
+			if x < 0 || y >= ny || x >= nx {
+				continue
+			}
+			for j := s.head[y*nx+x]; j >= 0; j = s.link[j] {
+				if !w.near(site, stays, s.stay[i], s.stay[j], s.x[i], s.y[i], s.x[j], s.y[j], 0, agents.MinutesPerDay, dens) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // pair records ground truth and samples the radio for one pair over
@@ -347,46 +453,55 @@ func (w *worker) phoneOf(g *group, ph int32, sec float64) radio.Phone {
 }
 
 // scan walks the receiver rx's scan windows that start while both are
-// present and stores what it hears of tx.
+// present and stores what it hears of tx. Whether a phone's app is on
+// screen is drawn per hour, so the time is cut at each hour: a window
+// follows the state of the hour it starts in, and what it records runs to
+// the end of the pair's time together.
 func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 int) {
 	v := w.v
 	from, to := v.dayS+float64(t0)*60, v.dayS+float64(t1)*60
-	rxPhone := w.phoneOf(g, rx, from)
-	link.Rx = rxPhone
-	link.Tx = w.phoneOf(g, tx, from)
-	if v.model.Silent(&link) {
-		// Two backgrounded iPhones of an app never hear each other when
-		// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model
-		// would walk every packet to report nothing.
-		return
-	}
-	w.wins = g.scheds[rx].AppendWindows(w.wins[:0], from, to, rxPhone.Foreground)
 	rxKey := agents.Mix(v.seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
-	for _, win := range w.wins {
-		key := radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: uint64(win.Start / v.poseS), Window: radio.WindowKey(rxKey, win.Index)}
-		if g.record == tracing.RecordStrongest {
-			// The app stores a record per peer every few seconds; keep the
-			// strongest record of each bucket of wall-clock time, which is
-			// all the protocol's rules read (tracing.RecordStrongest). The
-			// radio makes those directly; engine.exact_radio makes every
-			// record and folds them (the reference: the same records).
-			if v.eng.ExactRadio {
-				w.recs = v.model.Records(link, win, key, w.recs[:0])
-				w.kept = radio.KeepStrongest(w.recs, g.bucketS, to, w.kept[:0])
-			} else {
-				w.kept = v.model.Strongest(link, win, key, g.bucketS, to, w.kept[:0])
-			}
-			for _, r := range w.kept {
-				w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, 0, false)
-			}
+	for hs := from; hs < to; {
+		he := min(to, (math.Floor(hs/3600)+1)*3600)
+		rxPhone := w.phoneOf(g, rx, hs)
+		link.Rx = rxPhone
+		link.Tx = w.phoneOf(g, tx, hs)
+		if v.model.Silent(&link) {
+			// Two backgrounded iPhones of an app never hear each other when
+			// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model
+			// would walk every packet to report nothing.
+			hs = he
 			continue
 		}
-		rep := v.model.Scan(link, win, key)
-		if rep.Received == 0 {
-			continue
+		w.wins = g.scheds[rx].AppendWindows(w.wins[:0], hs, he, rxPhone.Foreground)
+		hs = he
+		for _, win := range w.wins {
+			key := radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: uint64(win.Start / v.poseS), Window: radio.WindowKey(rxKey, win.Index)}
+			if g.record == tracing.RecordStrongest {
+				// The app stores a record per peer every few seconds; keep
+				// the strongest record of each bucket of wall-clock time,
+				// which is all the protocol's rules read
+				// (tracing.RecordStrongest). The radio makes those
+				// directly; engine.exact_radio makes every record and folds
+				// them (the reference: the same records).
+				if v.eng.ExactRadio {
+					w.recs = v.model.Records(link, win, key, w.recs[:0])
+					w.kept = radio.KeepStrongest(w.recs, g.bucketS, to, w.kept[:0])
+				} else {
+					w.kept = v.model.Strongest(link, win, key, g.bucketS, to, w.kept[:0])
+				}
+				for _, r := range w.kept {
+					w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, 0, false)
+				}
+				continue
+			}
+			rep := v.model.Scan(link, win, key)
+			if rep.Received == 0 {
+				continue
+			}
+			w.emit(gi, g, tx, rx, win.Start, rssi8(rep.MeanRSSI), link.DistanceM, link.Env, float64(rep.TypicalAttenDB), true)
 		}
-		w.emit(gi, g, tx, rx, win.Start, rssi8(rep.MeanRSSI), link.DistanceM, link.Env, float64(rep.TypicalAttenDB), true)
 	}
 }
 
