@@ -108,6 +108,7 @@ type matchPart struct {
 	cnt      []int32
 	perm     []int32
 	keys     []uint64
+	rs       []mrun
 	ex       []mrun
 	store    []tracing.Sighting
 	sub      []tracing.Sighting
@@ -296,22 +297,42 @@ func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, 
 		slices.Sort(keys)
 		for g0 := 0; g0 < len(keys); {
 			rx := int32(keys[g0] >> 32)
-			g1 := g0
 			// Expand the group's runs into entries in (time, day, entry,
 			// key) order, each entry once (the lowest key that matched it).
+			// The runs are put in order first: their entries are then
+			// usually in order already, which one pass checks.
+			g1 := g0
+			for g1 < len(keys) && int32(keys[g1]>>32) == rx {
+				g1++
+			}
+			rs := mp.rs[:0]
+			for _, k := range keys[g0:g1] {
+				m := runs[uint32(k)]
+				m.t = uint32(g.store.days[m.day].segs[m.seg].ents.at(m.ent).tenths())
+				rs = append(rs, m)
+			}
+			mp.rs = rs
+			g0 = g1
+			if len(rs) > 1 {
+				slices.SortFunc(rs, cmpEntryMatch)
+			}
 			ex = ex[:0]
-			for ; g1 < len(keys) && int32(keys[g1]>>32) == rx; g1++ {
-				m := runs[uint32(keys[g1])]
+			inOrder := true
+			for _, m := range rs {
 				es := &g.store.days[m.day].segs[m.seg].ents
 				for k := m.ent; k < m.ent+int32(m.n); k++ {
 					x := m
 					x.ent, x.n, x.t = k, 1, uint32(es.at(k).tenths())
+					if n := len(ex); n > 0 && inOrder && !before(&ex[n-1], &x) {
+						inOrder = false
+					}
 					ex = append(ex, x)
 				}
 			}
-			g0 = g1
-			slices.SortFunc(ex, cmpEntryMatch)
-			ex = slices.CompactFunc(ex, func(a, b mrun) bool { return a.day == b.day && a.seg == b.seg && a.ent == b.ent })
+			if !inOrder {
+				slices.SortFunc(ex, cmpEntryMatch)
+				ex = slices.CompactFunc(ex, func(a, b mrun) bool { return a.day == b.day && a.seg == b.seg && a.ent == b.ent })
+			}
 			if err := e.decideGroup(d, g, ups, ex, mp.advs, mp, part, nowMs, &x); err != nil {
 				return err
 			}
@@ -342,12 +363,17 @@ func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []ad
 			continue
 		}
 		// An arm sees only sightings made while both had its app (and,
-		// with the epidemic, were not kept apart by its quarantines).
+		// with the epidemic, were not kept apart by its quarantines): a
+		// question of the day, asked once per day of the entries.
 		keep := mp.keep[:0]
+		lastDay, seen := -1, false
 		for k := range ex {
-			od := int(ex[k].day)
-			if e.installedArm(ai, int(rxPerson), od) && e.installedArm(ai, int(up.person), od) &&
-				!e.idx.excluded(ai, rxPerson, up.person, od) {
+			if od := int(ex[k].day); od != lastDay {
+				lastDay = od
+				seen = e.installedArm(ai, int(rxPerson), od) && e.installedArm(ai, int(up.person), od) &&
+					!e.idx.excluded(ai, rxPerson, up.person, od)
+			}
+			if seen {
 				keep = append(keep, k)
 			}
 		}
@@ -378,6 +404,22 @@ func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []ad
 		}
 	}
 	return nil
+}
+
+// before reports whether entry a comes strictly before entry b in
+// (day, time, segment, entry) order: in that order without a repeat, a
+// group's entries need no sort and no deduplication.
+func before(a, b *mrun) bool {
+	if a.day != b.day {
+		return a.day < b.day
+	}
+	if a.t != b.t {
+		return a.t < b.t
+	}
+	if a.seg != b.seg {
+		return a.seg < b.seg
+	}
+	return a.ent < b.ent
 }
 
 // cmpEntryMatch orders one (upload, receiver) group's entries by time,

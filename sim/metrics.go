@@ -40,13 +40,54 @@ func offer(s []attSample, cutoff *uint64, k int, c attSample) []attSample {
 		return s
 	}
 	if len(s) >= 2*k {
-		s = prune(s, k)
-		*cutoff = s[len(s)-1].prio
+		s = smallest(s, k)
+		*cutoff = 0
+		for i := range s {
+			*cutoff = max(*cutoff, s[i].prio)
+		}
 		if c.prio >= *cutoff {
 			return s
 		}
 	}
 	return append(s, c)
+}
+
+// smallest moves the k samples of smallest priority to the front of s, in
+// no particular order (a quickselect), and returns them.
+func smallest(s []attSample, k int) []attSample {
+	if k >= len(s) {
+		return s
+	}
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		// Median of three as the pivot.
+		mid := lo + (hi-lo)/2
+		a, b, c := s[lo].prio, s[mid].prio, s[hi].prio
+		p := max(min(a, b), min(max(a, b), c))
+		i, j := lo, hi
+		for i <= j {
+			for s[i].prio < p {
+				i++
+			}
+			for s[j].prio > p {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			return s[:k]
+		}
+	}
+	return s[:k]
 }
 
 func (r *reservoir) merge(c []attSample) {
@@ -192,6 +233,18 @@ type scorer struct {
 	sums  []ArmSummary
 	// sightings[ai] counts the sightings arm ai's phones stored today.
 	sightings []int64
+	// The breakdowns' labels, made once: distance and duration bands, OS
+	// pairs.
+	distLabels, durLabels []string
+	osPairs               map[[2]string]string
+}
+
+// osPairLabel is "a-b", made once per pair of names.
+func (s *scorer) osPairLabel(a, b string) string {
+	if l, ok := s.osPairs[[2]string{a, b}]; ok {
+		return l
+	}
+	return a + "-" + b
 }
 
 func newScorer(e *engine) *scorer {
@@ -213,6 +266,23 @@ func newScorer(e *engine) *scorer {
 		s.sums[ai] = ArmSummary{Name: a.Name, Protocol: a.Protocol, Adoption: a.Adoption}
 	}
 	s.att.k = max(0, sc.Metrics.AttenuationSamples)
+	m := &sc.Metrics
+	for b := range len(m.DistanceBandsM) + 1 {
+		s.distLabels = append(s.distLabels, bandLabel(m.DistanceBandsM, b, "m"))
+	}
+	for b := range len(m.DurationBandsMin) + 1 {
+		s.durLabels = append(s.durLabels, bandLabel(m.DurationBandsMin, b, "min"))
+	}
+	s.osPairs = map[[2]string]string{}
+	names := []string{"noapp"}
+	for _, os := range []radio.OS{radio.Android, radio.IOS} {
+		names = append(names, os.String())
+	}
+	for _, a := range names {
+		for _, b := range names {
+			s.osPairs[[2]string{a, b}] = a + "-" + b
+		}
+	}
 	return s
 }
 
@@ -304,10 +374,10 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 		idxApp := e.installedArm(ai, int(c.idx), d)
 		othApp := e.installedArm(ai, int(c.other), d)
 		labels := [5]string{
-			bandLabel(m.DistanceBandsM, bandOf(m.DistanceBandsM, float64(c.minDist)), "m"),
-			bandLabel(m.DurationBandsMin, bandOf(m.DurationBandsMin, float64(c.worstClose)), "min"),
+			s.distLabels[bandOf(m.DistanceBandsM, float64(c.minDist))],
+			s.durLabels[bandOf(m.DurationBandsMin, float64(c.worstClose))],
 			c.kind.String(), c.env.String(),
-			osName(idxP, idxApp) + "-" + osName(othP, othApp),
+			s.osPairLabel(osName(idxP, idxApp), osName(othP, othApp)),
 		}
 		if c.minDist == math.MaxFloat32 { // notified without any contact in range
 			labels = [5]string{"none", "none", "none", "none", labels[4]}

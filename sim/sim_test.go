@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -480,6 +482,27 @@ func TestRunErrors(t *testing.T) {
 		f(&sc)
 		if _, err := Run(context.Background(), sc); err == nil {
 			t.Errorf("case %d: no error", i)
+		}
+	}
+}
+
+// smallest keeps exactly the k smallest priorities, as a full sort would.
+func TestSmallest(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := range 300 {
+		n := r.IntN(400)
+		k := r.IntN(n + 2)
+		s := make([]attSample, n)
+		for i := range s {
+			s[i].prio = r.Uint64N(uint64(1 + r.IntN(50))) // many ties too
+		}
+		want := slices.Clone(s)
+		slices.SortFunc(want, func(a, b attSample) int { return cmp.Compare(a.prio, b.prio) })
+		want = want[:min(k, n)]
+		got := slices.Clone(smallest(s, k))
+		slices.SortFunc(got, func(a, b attSample) int { return cmp.Compare(a.prio, b.prio) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: n %d k %d: got %v, want %v", trial, n, k, got, want)
 		}
 	}
 }
