@@ -80,6 +80,8 @@ type worker struct {
 	nx, ny int
 	seats  grid
 	free   grid
+	taken  grid
+	member []int32 // stay -> its member number in seats
 	dens   []float32
 	// Pair aggregation for tracked pairs within one site.
 	pairs map[uint64]int32
@@ -146,9 +148,11 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 	// The grid of seats: every seated stay of the day at its seat.
 	seats := &w.seats
 	seats.reset(w.nx * w.ny)
+	w.member = slices.Grow(w.member[:0], len(stays))[:len(stays)]
 	for i := range stays {
 		if st := &stays[i]; !st.Free() {
 			p := site.SeatPos(int(st.Room), int(st.Seat))
+			w.member[i] = int32(len(seats.stay))
 			seats.add(int32(i), p.X, p.Y, w.cellOf(p.X, p.Y))
 		}
 	}
@@ -187,18 +191,24 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 			}
 			continue
 		}
-		// The free positions of the epoch.
-		free := &w.free
+		// The free positions of the epoch, and the seats taken in it.
+		free, taken := &w.free, &w.taken
 		free.reset(w.nx * w.ny)
+		taken.reset(w.nx * w.ny)
 		ep := uint64(v.day*agents.MinutesPerDay + e0)
 		for _, a := range active {
 			st := &stays[a]
 			if !st.Free() {
+				m := w.member[a]
+				taken.add(a, seats.x[m], seats.y[m], seats.cell[m])
 				continue
 			}
 			k := agents.Mix(v.seed, agents.SubPositions, uint64(st.Person), ep)
 			p := site.FreePos(int(st.Room), float64(k>>11)/(1<<53), float64(k&(1<<32-1))/(1<<32))
 			free.add(a, p.X, p.Y, w.cellOf(p.X, p.Y))
+		}
+		if len(free.stay) == 0 {
+			continue
 		}
 		if !w.freePairs(site, stays, e0, e1, density) {
 			return
@@ -299,9 +309,9 @@ func (w *worker) near(site *agents.Site, stays []agents.Stay, a, b int32, ax, ay
 
 // freePairs handles the epoch's pairs with someone moving freely: free
 // with free (half neighbourhoods of the free grid) and free with seated
-// (the seats' grid around each free position).
+// (the grid of the epoch's taken seats around each free position).
 func (w *worker) freePairs(site *agents.Site, stays []agents.Stay, e0, e1 int, density float32) bool {
-	f, s := &w.free, &w.seats
+	f, s := &w.free, &w.taken
 	nx, ny := w.nx, w.ny
 	dens := func(int, int) float32 { return density }
 	for i := range int32(len(f.stay)) {
