@@ -11,4 +11,12 @@
 // absent, never half written. The hash covers only deterministic content
 // (the tables' CSV bytes and the summary without its timing and memory
 // fields), so the same seed gives the same hash for any number of workers.
+//
+// Every interval in the outputs comes from the run's index cases (the
+// engine's Result.IndexCases and their breakdowns) through
+// stats.ClusterRatio, never from counting pairs as independent trials; a
+// share with fewer contributing index cases than stats.MinIndexCases, and
+// an epidemic outcome the run is too short to show, is null with its
+// reason (ArmSummary.Unestimable). Estimates lists every quantity with an
+// interval, for bluesim calibrate.
 package output // import "github.com/bluesim/bluesim/output"

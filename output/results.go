@@ -60,18 +60,21 @@ func epidemicArmsTable(r *sim.Result) table.Table {
 		"app_notifications", table.Int, "manual_notifications", table.Int, "notifications_per_index", table.Float,
 		"notified", table.Int, "notified_infected", table.Int, "secondary_attack_rate", table.Float,
 		"quarantine_person_days", table.Int, "quarantine_uninfected_days", table.Int)}
-	row := func(name string, adoption float64, e *sim.ArmEpidemic) []any {
-		return []any{name, adoption, e.Infections, e.AttackRate, e.InfectionsAverted, e.Averted, e.REff, e.REffCohorts,
+	row := func(name string, adoption float64, se *sim.ArmEpidemic, counterfactual bool) []any {
+		// The outcomes the run is too short or small to show are empty
+		// cells, as in summary.json.
+		e, _ := armEpidemic(r, se, counterfactual)
+		return []any{name, adoption, e.Infections, e.AttackRate, e.InfectionsAverted, float64(e.Averted), float64(e.REff), e.REffCohorts,
 			e.PeakInfectious, e.PeakDay, e.Positives, e.Uploads, e.AppNotifications, e.ManualNotifications,
 			e.NotificationsPerIndex, e.Notified, e.NotifiedInfected, e.SecondaryAttackRate,
 			e.QuarantinePersonDays, e.QuarantineUninfectedDays}
 	}
 	for _, a := range r.Arms {
 		if a.Epidemic != nil {
-			t.Rows = append(t.Rows, row(a.Name, a.Adoption, a.Epidemic))
+			t.Rows = append(t.Rows, row(a.Name, a.Adoption, a.Epidemic, false))
 		}
 	}
-	t.Rows = append(t.Rows, row(sim.CounterfactualArm, 0, &r.Epidemic.Counterfactual))
+	t.Rows = append(t.Rows, row(sim.CounterfactualArm, 0, &r.Epidemic.Counterfactual, true))
 	return t
 }
 
@@ -121,6 +124,7 @@ func armsTable(r *sim.Result, o Options) table.Table {
 		"capture", table.Float, "capture_ci_low", table.Float, "capture_ci_high", table.Float,
 		"coverage", table.Float, "coverage_ci_low", table.Float, "coverage_ci_high", table.Float,
 		"pairwise_coverage", table.Float, "false_positive_rate", table.Float,
+		"false_positive_rate_ci_low", table.Float, "false_positive_rate_ci_high", table.Float,
 		"matched_sightings", table.Int, "sightings", table.Int)}
 	for _, a := range r.Arms {
 		s := Arm(r, a, o)
@@ -132,6 +136,7 @@ func armsTable(r *sim.Result, o Options) table.Table {
 			float64(s.Capture), float64(s.CaptureCILow), float64(s.CaptureCIHigh),
 			float64(s.Coverage), float64(s.CoverageCILow), float64(s.CoverageCIHigh),
 			float64(s.PairwiseCoverage), float64(s.FalsePositiveRate),
+			float64(s.FalsePositiveRateCILow), float64(s.FalsePositiveRateCIHigh),
 			s.MatchedSightings, s.Sightings})
 	}
 	return t
@@ -159,13 +164,13 @@ func bandsTable(r *sim.Result) table.Table {
 		"recall", table.Float, "recall_ci_low", table.Float, "recall_ci_high", table.Float,
 		"capture", table.Float, "capture_ci_low", table.Float, "capture_ci_high", table.Float,
 		"precision", table.Float, "false_positive_rate", table.Float)}
-	for _, b := range r.Bands {
-		rl, rh := Wilson(b.TP, b.TP+b.FN)
-		cl, ch := Wilson(b.AppTP, b.AppTP+b.AppFN)
+	recall, capture := bandEstimates(r)
+	for i, b := range r.Bands {
+		rc, cp := recall[i], capture[i]
 		t.Rows = append(t.Rows, []any{b.Arm, b.Dimension, b.Band,
 			b.TP, b.FP, b.FN, b.TN, b.AppTP, b.AppFN,
-			Ratio(b.TP, b.TP+b.FN), rl, rh,
-			Ratio(b.AppTP, b.AppTP+b.AppFN), cl, ch,
+			rc.value, rc.lo, rc.hi,
+			cp.value, cp.lo, cp.hi,
 			Ratio(b.TP, b.TP+b.FP), Ratio(b.FP, b.FP+b.TN)})
 	}
 	return t
@@ -175,9 +180,10 @@ func detectionTable(r *sim.Result) table.Table {
 	t := table.Table{Name: TableDetection, Columns: cols(
 		"arm", table.String, "band", table.String, "pairs", table.Int, "detected", table.Int,
 		"share", table.Float, "share_ci_low", table.Float, "share_ci_high", table.Float)}
-	for _, d := range r.Detection {
-		lo, hi := Wilson(d.Detected, d.Pairs)
-		t.Rows = append(t.Rows, []any{d.Arm, d.Band, d.Pairs, d.Detected, Ratio(d.Detected, d.Pairs), lo, hi})
+	share := detectionEstimates(r)
+	for i, d := range r.Detection {
+		e := share[i]
+		t.Rows = append(t.Rows, []any{d.Arm, d.Band, d.Pairs, d.Detected, e.value, e.lo, e.hi})
 	}
 	return t
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/table"
 )
 
@@ -100,6 +101,11 @@ type Summary struct {
 	ScenarioHash string `json:"scenario_hash"`
 	// ResultHash is the engine's own hash of its result (sim.Result.Hash).
 	ResultHash string `json:"result_hash"`
+	// CIMethod names how the intervals were computed (CIMethod);
+	// MinIndexCases is the fewest index cases a share needs (see
+	// ArmSummary.Unestimable).
+	CIMethod      string `json:"ci_method"`
+	MinIndexCases int    `json:"min_index_cases"`
 	// Epidemic is the epidemic layer's run-wide outcome, absent when the
 	// scenario's epidemic is off.
 	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
@@ -119,7 +125,8 @@ type Summary struct {
 	OutputHash string `json:"output_hash"`
 }
 
-// ArmSummary is one protocol arm's totals with 95 % Wilson intervals.
+// ArmSummary is one protocol arm's totals with 95 % intervals that
+// resample index cases (CIMethod).
 type ArmSummary struct {
 	Name     string `json:"name"`
 	Protocol string `json:"protocol"`
@@ -150,14 +157,21 @@ type ArmSummary struct {
 	// PairwiseCoverage is capture × adoption² (capture × adoption when
 	// index cases are drawn from app users only): what coverage would be
 	// if installs were independent of who meets whom.
-	PairwiseCoverage  Num   `json:"pairwise_coverage"`
-	FalsePositiveRate Num   `json:"false_positive_rate"`
-	MatchedSightings  int64 `json:"matched_sightings"`
-	Sightings         int64 `json:"sightings"`
+	PairwiseCoverage        Num   `json:"pairwise_coverage"`
+	FalsePositiveRate       Num   `json:"false_positive_rate"`
+	FalsePositiveRateCILow  Num   `json:"false_positive_rate_ci_low"`
+	FalsePositiveRateCIHigh Num   `json:"false_positive_rate_ci_high"`
+	MatchedSightings        int64 `json:"matched_sightings"`
+	Sightings               int64 `json:"sightings"`
+	// Unestimable names each quantity that is null because the run is too
+	// small to estimate it, with the reason and what to enlarge
+	// ("capture": "only 3 index cases with close contacts where both had
+	// the app; need 10: raise ..."). Empty when everything was estimated.
+	Unestimable map[string]string `json:"unestimable"`
 	// Epidemic is the arm's epidemic outcome (its own epidemic, driven by
 	// its notifications, against the paired run without the app); absent
 	// when the scenario's epidemic is off.
-	Epidemic *sim.ArmEpidemic `json:"epidemic,omitempty"`
+	Epidemic *ArmEpidemic `json:"epidemic,omitempty"`
 }
 
 // EpidemicSummary is summary.json's "epidemic" object.
@@ -167,11 +181,24 @@ type EpidemicSummary struct {
 	Beta     Num `json:"beta"`
 	TargetR0 Num `json:"target_r0"`
 	// NoApp is the paired run of the same world without any app.
-	NoApp sim.ArmEpidemic `json:"no_app"`
+	NoApp ArmEpidemic `json:"no_app"`
+	// SeedDay is the day of the first infections and GenerationDays the
+	// model's mean generation interval; DaysNeeded is how many days from
+	// the seed day a run must last before r_eff and infections averted
+	// are reported (sim.EpidemicGenerations intervals).
+	SeedDay        int `json:"seed_day"`
+	GenerationDays Num `json:"generation_days"`
+	DaysNeeded     int `json:"days_needed"`
+	// Unestimable names the no-app run's outcomes that are null, with the
+	// reason (as ArmSummary.Unestimable).
+	Unestimable map[string]string `json:"unestimable"`
 }
 
 // Arm is the arm's numbers recomputed from its counts, with undefined
-// ratios as NaN rather than the engine's 0, and with intervals.
+// ratios as NaN rather than the engine's 0, and with intervals from the
+// arm's index cases in r. A share to which fewer than
+// stats.MinIndexCases index cases contribute is NaN, interval included,
+// and named in Unestimable with the reason.
 func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	appTP, appN := appCounts(r, a.Name, a)
 	s := ArmSummary{
@@ -185,15 +212,43 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 		Coverage:          Num(Ratio(a.TP, a.TP+a.FN)),
 		FalsePositiveRate: Num(Ratio(a.FP, a.FP+a.TN)),
 		MatchedSightings:  a.MatchedSightings, Sightings: a.Sightings,
-		Epidemic: a.Epidemic,
+		Unestimable: map[string]string{},
 	}
-	lo, hi := Wilson(a.TP, a.TP+a.FP)
-	s.PrecisionCILow, s.PrecisionCIHigh = Num(lo), Num(hi)
-	lo, hi = Wilson(appTP, appN)
-	s.CaptureCILow, s.CaptureCIHigh = Num(lo), Num(hi)
-	lo, hi = Wilson(a.TP, a.TP+a.FN)
-	s.CoverageCILow, s.CoverageCIHigh = Num(lo), Num(hi)
+	var why map[string]string
+	s.Epidemic, why = armEpidemic(r, a.Epidemic, false)
+	for k, v := range why {
+		s.Unestimable[k] = v
+	}
+	var cases []sim.IndexCase
+	for i := range r.Arms {
+		if r.Arms[i].Name == a.Name {
+			cases = r.ArmIndexCases(i)
+		}
+	}
+	for _, q := range []struct {
+		sh            share
+		value, lo, hi *Num
+	}{
+		{shareCoverage, &s.Coverage, &s.CoverageCILow, &s.CoverageCIHigh},
+		{shareCapture, &s.Capture, &s.CaptureCILow, &s.CaptureCIHigh},
+		{sharePrecision, &s.Precision, &s.PrecisionCILow, &s.PrecisionCIHigh},
+		{shareFPR, &s.FalsePositiveRate, &s.FalsePositiveRateCILow, &s.FalsePositiveRateCIHigh},
+	} {
+		e := estimateShare(cases, q.sh)
+		*q.lo, *q.hi = Num(e.lo), Num(e.hi)
+		if e.why != "" {
+			*q.value = Num(math.NaN())
+			s.Unestimable[q.sh.key] = e.why
+		}
+	}
+	s.Recall = s.Coverage
+	if why, ok := s.Unestimable["coverage"]; ok {
+		s.Unestimable["recall"] = why
+	}
 	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
+	if why, ok := s.Unestimable["capture"]; ok {
+		s.Unestimable["pairwise_coverage"] = why
+	}
 	return s
 }
 
@@ -226,6 +281,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
 		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
 		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{},
+		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases,
 	}
 	for _, d := range r.Daily {
 		if d.Day == 0 {
@@ -237,7 +293,9 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		s.Arms = append(s.Arms, Arm(r, a, o))
 	}
 	if e := r.Epidemic; e != nil {
-		s.Epidemic = &EpidemicSummary{Beta: Num(e.Beta), TargetR0: Num(e.TargetR0), NoApp: e.Counterfactual}
+		noApp, why := armEpidemic(r, &e.Counterfactual, true)
+		s.Epidemic = &EpidemicSummary{Beta: Num(e.Beta), TargetR0: Num(e.TargetR0), NoApp: *noApp,
+			SeedDay: e.SeedDay, GenerationDays: Num(e.GenerationDays), DaysNeeded: r.EpidemicDaysNeeded(), Unestimable: why}
 	}
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {

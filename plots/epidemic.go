@@ -116,22 +116,33 @@ func epidemicReading(s *output.Summary) string {
 		return ""
 	}
 	na := s.Epidemic.NoApp
+	rEff := ""
+	if finite(float64(na.REff)) {
+		rEff = fmt.Sprintf("; effective reproduction number %.2f", float64(na.REff))
+	}
 	txt := fmt.Sprintf("With the epidemic layer on, the virus spread over the same simulated contacts (transmission "+
 		"calibrated so that one case infects %.1f others in a fully susceptible population). Without any app, %s "+
-		"people were infected over the %d days (%s of the population; effective reproduction number %.2f).",
-		float64(s.Epidemic.TargetR0), thousands(int(na.Infections)), s.Days, pct(output.Num(na.AttackRate)), na.REff)
+		"people were infected over the %d days (%s of the population%s).",
+		float64(s.Epidemic.TargetR0), thousands(int(na.Infections)), s.Days, pct(output.Num(na.AttackRate)), rEff)
 	for _, a := range s.Arms {
 		e := a.Epidemic
 		if e == nil {
 			continue
 		}
-		txt += fmt.Sprintf(" With %s at %s adoption, %s were infected (%s): %s infections averted, %s of those "+
-			"without the app; %s people were notified, %s of them became infected, and people spent %s days in "+
-			"quarantine or isolation, %s of them while not infected.",
+		averted := fmt.Sprintf("%s infections averted, %s of those without the app", thousands(int(e.InfectionsAverted)),
+			pct(e.Averted))
+		if !finite(float64(e.Averted)) {
+			averted = "too early to tell how many infections it averted"
+		}
+		txt += fmt.Sprintf(" With %s at %s adoption, %s were infected (%s): %s; %s people were notified, %s of them "+
+			"became infected, and people spent %s days in quarantine or isolation, %s of them while not infected.",
 			a.Name, pct(a.Adoption), thousands(int(e.Infections)), pct(output.Num(e.AttackRate)),
-			thousands(int(e.InfectionsAverted)), pct(output.Num(e.Averted)), thousands(int(e.Notified)),
+			averted, thousands(int(e.Notified)),
 			pct(output.Num(e.SecondaryAttackRate)), thousands(int(e.QuarantinePersonDays)),
 			thousands(int(e.QuarantineUninfectedDays)))
+	}
+	if why, ok := s.Epidemic.Unestimable["epidemic.r_eff"]; ok {
+		txt += fmt.Sprintf(" The effective reproduction number is not reported: %s.", why)
 	}
 	return txt
 }

@@ -168,7 +168,7 @@ func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
 	}
 	f := Figure{Name: FigCoverage, Title: "Coverage against adoption",
 		Caption: "Share of all real close contacts of diagnosed people who were notified (coverage), for each arm, " +
-			"with 95 % Wilson intervals. Dashed lines: the pairwise law " + law + ", what coverage would be if " +
+			"with 95 % intervals (index cases resampled). Dashed lines: the pairwise law " + law + ", what coverage would be if " +
 			"installs were independent of who meets whom (a is adoption; " + why + ")."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "coverage")
 	arms := armSummaries(r, o)
@@ -237,7 +237,7 @@ func appTotals(r *sim.Result, arm string) (tp, n int64) {
 func precisionFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigPrecision, Title: "Precision against adoption",
 		Caption: "Share of notified people who really were close contacts (precision), for each arm, " +
-			"with 95 % Wilson intervals. The rest of the notifications were false alarms."}
+			"with 95 % intervals (index cases resampled). The rest of the notifications were false alarms."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "precision")
 	arms := armSummaries(r, o)
 	maxA := 0.0

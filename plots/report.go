@@ -92,6 +92,9 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 	if p := epidemicReading(s); p != "" {
 		out = append(out, p)
 	}
+	if p := unestimableReading(s); p != "" {
+		out = append(out, p)
+	}
 	if p := delayReading(r); p != "" {
 		out = append(out, p)
 	}
@@ -99,6 +102,57 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 		out = append(out, p)
 	}
 	return out
+}
+
+// quantityNames are the words the report uses for summary keys.
+var quantityNames = map[string]string{
+	"coverage": "coverage", "recall": "recall", "capture": "capture", "precision": "precision",
+	"false_positive_rate": "false-positive rate", "pairwise_coverage": "the pairwise law's coverage",
+	"epidemic.r_eff": "the effective reproduction number", "epidemic.averted": "the share of infections averted",
+}
+
+// unestimableReading says which numbers the run was too small or too
+// short to estimate, why, and what to enlarge; "" when there are none.
+// Numbers left out for the same reason are named together.
+func unestimableReading(s *output.Summary) string {
+	type group struct {
+		why   string
+		names []string
+	}
+	var groups []*group
+	for _, a := range s.Arms {
+		keys := make([]string, 0, len(a.Unestimable))
+		for k := range a.Unestimable {
+			if k != "recall" && k != "pairwise_coverage" { // they follow coverage and capture
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			name := quantityNames[k]
+			if name == "" {
+				name = k
+			}
+			name += " of " + a.Name
+			why := a.Unestimable[k]
+			i := slices.IndexFunc(groups, func(g *group) bool { return g.why == why })
+			if i < 0 {
+				groups = append(groups, &group{why: why})
+				i = len(groups) - 1
+			}
+			groups[i].names = append(groups[i].names, name)
+		}
+	}
+	if len(groups) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, g := range groups {
+		parts = append(parts, strings.Join(g.names, ", ")+" ("+g.why+")")
+	}
+	return "This run was too small or too short to estimate some numbers, so they are left blank (n/a) rather than " +
+		"shown with a misleading value: " + strings.Join(parts, "; ") + ". A larger population (population.size) " +
+		"or a longer run (days) gives more index cases, close contacts and infections to count."
 }
 
 // thousands writes n with commas between groups of three digits.
@@ -127,6 +181,11 @@ func armReading(a output.ArmSummary) string {
 	fmt.Fprintf(&b, "At %s adoption, the %s arm (%s) ", pct(a.Adoption), protocolName(a.Protocol), a.Name)
 	if a.CloseContacts == 0 {
 		b.WriteString("had no close contacts of index cases to find, so its coverage is not defined.")
+		return b.String()
+	}
+	if !finite(float64(a.Coverage)) {
+		fmt.Fprintf(&b, "notified %d of %d close contacts of diagnosed people, too few index cases to estimate its coverage.",
+			a.TP, a.CloseContacts)
 		return b.String()
 	}
 	fmt.Fprintf(&b, "notified %s real close contacts of diagnosed people%s.",
@@ -300,7 +359,8 @@ var glossary = []struct{ Term, Text string }{
 	{"False-positive rate", "Of the people within radio range of an index case who were not close contacts, the share notified anyway."},
 	{"Pairwise law (a²)", "If a share a of people install the app at random, about a × a of pairs have it on both phones, so coverage is roughly capture × a²."},
 	{"Attenuation", "How much weaker the Bluetooth signal arrived than it was sent, in decibels (dB). Apps use it to guess distance: more attenuation, farther away."},
-	{"95 % interval", "The range within which the true value lies with 95 % confidence, given how many contacts the run counted (Wilson score interval)."},
+	{"95 % interval", "If the same kind of town were simulated again (a new seed: new people, phones, installs and diagnoses), the value would fall in this range about 95 times in 100. It is worked out from how much the index cases differ from one another, each counted with all of its contacts, since the contacts of one person share that person's phone, household and places and are not independent; index cases who share a household, a class or workplace, or a bus are allowed to be alike too. A run with few index cases gets a wide range, and below 10 index cases a number is not given at all."},
+	{"Not estimated (n/a)", "A number the run was too small or too short to estimate: too few index cases with the contacts it needs, or, for the epidemic, too few days for infections to run their course. summary.json gives the reason under unestimable."},
 }
 
 type reportFigure struct {

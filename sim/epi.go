@@ -540,7 +540,8 @@ func (e *engine) finishEpidemic(r *Result) error {
 	last := int32(e.sc.Days - 1)
 	na := len(e.sc.Arms)
 	cf := x.runs[na]
-	er := &EpidemicResult{Beta: x.m.Beta(), TargetR0: e.sc.Epidemic.Transmission.TargetR0}
+	er := &EpidemicResult{Beta: x.m.Beta(), TargetR0: e.sc.Epidemic.Transmission.TargetR0,
+		SeedDay: e.sc.Epidemic.SeedDay, GenerationDays: round3(x.m.MeanGenerationDays())}
 	outcome := func(name string, run *epidemic.Run) (ArmEpidemic, error) {
 		s := run.Series.Summarize(n)
 		a := ArmEpidemic{
@@ -555,7 +556,7 @@ func (e *engine) finishEpidemic(r *Result) error {
 		no := run.Pop.NotifiedOutcomes(run.Notices, 14)
 		a.Notified, a.NotifiedInfected = int64(no.Notified), int64(no.Infected)
 		a.SecondaryAttackRate = finiteOr0(no.SAR)
-		a.REff, a.REffCohorts = meanRt(run.Pop.Rt(last), last, e.sc.Epidemic.SeedDay)
+		a.REff, a.REffCohorts, a.REffCompleteCases = meanRt(run.Pop.Rt(last), last, e.sc.Epidemic.SeedDay)
 		for _, ds := range run.Series {
 			er.Daily = append(er.Daily, EpidemicDay{Arm: name, Day: int(ds.Day), NewInfections: int64(ds.NewInfections),
 				Infectious: int64(ds.Infectious()), Recovered: int64(ds.Recovered), Positives: int64(ds.Positives),
@@ -606,10 +607,10 @@ func finiteOr0(x float64) float64 {
 // (all their members finished being infectious), or, when none is
 // complete, of every cohort after the seed day: the run's effective
 // reproduction number. Cohorts still infectious at the end are
-// right-censored and would bias it down.
-func meanRt(pts []epidemic.RtPoint, last int32, seedDay int) (float64, int) {
+// right-censored and would bias it down. complete is the number of cases
+// in the complete cohorts (0 when it fell back to the incomplete ones).
+func meanRt(pts []epidemic.RtPoint, last int32, seedDay int) (r float64, cohorts int, complete int64) {
 	var cases, sec int64
-	cohorts := 0
 	for pass := 0; pass < 2 && cases == 0; pass++ {
 		for _, p := range pts {
 			if int(p.Day) <= seedDay || (pass == 0 && !p.Complete) || p.Cases == 0 {
@@ -619,9 +620,12 @@ func meanRt(pts []epidemic.RtPoint, last int32, seedDay int) (float64, int) {
 			sec += int64(p.Secondary)
 			cohorts++
 		}
+		if pass == 0 {
+			complete = cases
+		}
 	}
 	if cases == 0 {
-		return 0, 0
+		return 0, 0, 0
 	}
-	return float64(sec) / float64(cases), cohorts
+	return float64(sec) / float64(cases), cohorts, complete
 }

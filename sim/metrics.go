@@ -233,6 +233,8 @@ type scorer struct {
 	sums  []ArmSummary
 	// sightings[ai] counts the sightings arm ai's phones stored today.
 	sightings []int64
+	// cases[ai] collects arm ai's index cases.
+	cases []*caseBuild
 	// The breakdowns' labels, made once: distance and duration bands, OS
 	// pairs.
 	distLabels, durLabels []string
@@ -256,7 +258,9 @@ func newScorer(e *engine) *scorer {
 	s.det = make([][]DetectionRow, na)
 	s.sums = make([]ArmSummary, na)
 	s.sightings = make([]int64, na)
+	s.cases = make([]*caseBuild, na)
 	for ai, a := range sc.Arms {
+		s.cases[ai] = &caseBuild{}
 		s.delay[ai] = make([]int64, 24*(e.k+2))
 		s.bands[ai] = map[bandKey]*BandRow{}
 		s.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
@@ -360,6 +364,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 	row := DayRow{Arm: arm.Name, Day: d, Date: e.start.AddDate(0, 0, d).Format("2006-01-02"),
 		Adoption: arm.AdoptionOn(d), IndexCases: int64(len(idx)), Uploads: int64(len(mt.uploaded[ai])),
 		Sightings: s.sightings[ai]}
+	cb := s.cases[ai]
 	sum := &s.sums[ai]
 	sum.IndexCases += row.IndexCases
 	sum.Uploads += row.Uploads
@@ -389,6 +394,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
 				s.bands[ai][k] = br
 			}
+			cb.bump(br, verdict, app)
 			switch verdict {
 			case 0:
 				br.TP++
@@ -428,6 +434,8 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 		ns := nots[n0:ni]
 		_, up := slices.BinarySearch(ups, ix)
 		ixApp := e.installedArm(ai, int(ix), d)
+		cb.begin(IndexCase{Arm: int32(ai), Person: ix, Day: int16(d), App: ixApp, Uploaded: up}, len(s.det[ai]))
+		cur := cb.last()
 		// Merge contacts and notifications of ix by the other person.
 		a, b := 0, 0
 		for a < len(cs) || b < len(ns) {
@@ -438,20 +446,27 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				if up && app {
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
 					s.det[ai][db].Pairs++
-					if _, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other)); ok {
+					_, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other))
+					if ok {
 						s.det[ai][db].Detected++
 					}
+					cb.detect(db, ok)
 				}
 				if c.close {
 					row.CloseContacts++
 					row.FN++
 					sum.CloseContacts++
+					cur.CloseContacts++
+					cur.FN++
 					if app {
 						sum.AppCloseContacts++
+						cur.AppCloseContacts++
+						cur.AppFN++
 					}
 					bump(c, 2, app)
 				} else {
 					row.TN++
+					cur.TN++
 					bump(c, 3, app)
 				}
 				a++
@@ -459,6 +474,8 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
 				row.FP++
 				row.Notifications++
+				cur.FP++
+				cur.Notifications++
 				bump(&c, 1, true)
 				b++
 			default:
@@ -467,24 +484,34 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				db := bandOf(m.DistanceBandsM, float64(c.minDist))
 				s.det[ai][db].Pairs++
 				s.det[ai][db].Detected++
+				cb.detect(db, true)
 				row.Notifications++
+				cur.Notifications++
 				if c.close {
 					row.CloseContacts++
 					row.TP++
 					sum.CloseContacts++
 					sum.AppCloseContacts++
+					cur.CloseContacts++
+					cur.AppCloseContacts++
+					cur.TP++
+					if app {
+						cur.AppTP++
+					}
 					bump(c, 0, app)
 					h := int((endOfDay - ns[b].FirstExposure) / 3_600_000)
 					h = min(max(h, 0), len(s.delay[ai])-1)
 					s.delay[ai][h]++
 				} else {
 					row.FP++
+					cur.FP++
 					bump(c, 1, app)
 				}
 				a++
 				b++
 			}
 		}
+		cb.end()
 	}
 	sum.Counts.add(row.Counts)
 	sum.Notifications += row.Notifications
@@ -499,6 +526,7 @@ func (e *engine) finish() *Result {
 	slices.SortStableFunc(r.Daily, func(a, b DayRow) int {
 		return cmp.Or(cmp.Compare(e.armIndex(a.Arm), e.armIndex(b.Arm)), cmp.Compare(a.Day, b.Day))
 	})
+	rowOf := map[*BandRow]int32{}
 	for ai := range e.sc.Arms {
 		a := s.sums[ai]
 		a.Precision = a.Counts.Precision()
@@ -520,6 +548,7 @@ func (e *engine) finish() *Result {
 		}
 		slices.SortFunc(keys, func(a, b bandKey) int { return cmp.Or(cmp.Compare(a.dim, b.dim), cmp.Compare(a.band, b.band)) })
 		for _, k := range keys {
+			rowOf[s.bands[ai][k]] = int32(len(r.Bands))
 			r.Bands = append(r.Bands, *s.bands[ai][k])
 		}
 		r.Detection = append(r.Detection, s.det[ai]...)
@@ -529,6 +558,9 @@ func (e *engine) finish() *Result {
 			}
 		}
 	}
+	r.build = mergeCases(s.cases)
+	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1)
+	r.build = nil
 	for _, a := range s.att.s {
 		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[a.group].label, Environment: a.env.String(),
 			DistanceM: round3(float64(a.dist)), AttenuationDB: round3(float64(a.att))})
@@ -541,6 +573,25 @@ func (e *engine) finish() *Result {
 		r.Hash = fmt.Sprintf("error: %v", err)
 	}
 	return r
+}
+
+// mergeCases concatenates the arms' index cases into one collection, the
+// case numbers of their cells and detection bands shifted to match.
+func mergeCases(bs []*caseBuild) *caseBuild {
+	out := &caseBuild{}
+	for _, b := range bs {
+		base := int32(len(out.cases))
+		out.cases = append(out.cases, b.cases...)
+		for _, p := range b.bands {
+			p.Case += base
+			out.bands = append(out.bands, p)
+		}
+		for _, d := range b.det {
+			d.Case += base
+			out.det = append(out.det, d)
+		}
+	}
+	return out
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

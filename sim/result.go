@@ -31,6 +31,15 @@ type Result struct {
 	// Delays is the histogram of hours from first matched exposure to
 	// notification, per arm.
 	Delays []DelayRow `json:"delays"`
+	// IndexCases are every arm's index cases with their own verdicts, in
+	// (arm, day, person) order: the clusters the intervals resample.
+	IndexCases []IndexCase `json:"index_cases"`
+	// IndexCaseBands and IndexCaseDetection split each index case's
+	// verdicts over the cells of Bands and the rows of Detection, in
+	// (case, row) order, so that those tables' intervals resample index
+	// cases too.
+	IndexCaseBands     []IndexCaseBand      `json:"index_case_bands"`
+	IndexCaseDetection []IndexCaseDetection `json:"index_case_detection"`
 	// Epidemic holds the epidemic layer's run-wide outcomes (nil when the
 	// layer is off); each arm's own are in Arms[i].Epidemic.
 	Epidemic *EpidemicResult `json:"epidemic,omitempty"`
@@ -50,6 +59,16 @@ type Result struct {
 	// work is split across the workers; the rest ran on one goroutine
 	// (the serial fraction is 1 - ParallelCPUSeconds/CPUSeconds).
 	ParallelCPUSeconds float64 `json:"parallel_cpu_seconds"`
+
+	build *caseBuild // the index cases while the run is scored
+}
+
+// cases returns the index-case collector, creating it on first use.
+func (r *Result) cases() *caseBuild {
+	if r.build == nil {
+		r.build = &caseBuild{}
+	}
+	return r.build
 }
 
 // Counts are verdict counts against ground truth.
@@ -137,6 +156,9 @@ type ArmEpidemic struct {
 	// is how many days' cohorts it averages.
 	REff        float64 `json:"r_eff"`
 	REffCohorts int     `json:"r_eff_cohorts"`
+	// REffCompleteCases are the cases in the cohorts that finished being
+	// infectious (0 when REff fell back to unfinished ones).
+	REffCompleteCases int64 `json:"r_eff_complete_cases"`
 	// PeakInfectious people on PeakDay.
 	PeakInfectious int64 `json:"peak_infectious"`
 	PeakDay        int   `json:"peak_day"`
@@ -169,6 +191,12 @@ type EpidemicResult struct {
 	// left it 0) and TargetR0 the R0 it was calibrated to.
 	Beta     float64 `json:"beta"`
 	TargetR0 float64 `json:"target_r0"`
+	// SeedDay is the day of the initial infections and GenerationDays the
+	// model's mean generation interval (epidemic.Model.MeanGenerationDays):
+	// together they say when the epidemic has had time to show its
+	// outcomes (EpidemicShortfall).
+	SeedDay        int     `json:"seed_day"`
+	GenerationDays float64 `json:"generation_days"`
 	// Counterfactual is the paired run without the app.
 	Counterfactual ArmEpidemic `json:"counterfactual"`
 	// Daily is every run's day (arms in order, then "no-app").
@@ -271,8 +299,12 @@ func (r *Result) computeHash() error {
 		Detection   []DetectionRow
 		Attenuation []AttenuationSample
 		Delays      []DelayRow
+		IndexCases  []IndexCase
+		CaseBands   []IndexCaseBand
+		CaseDetect  []IndexCaseDetection
 		Epidemic    *EpidemicResult `json:",omitempty"`
-	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays, r.Epidemic}
+	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/table"
 )
 
@@ -93,7 +94,15 @@ func ReadFolder(dir string) (*Folder, error) {
 			return nil, fmt.Errorf("%s: manifest axis %q has no column", dir, a.Path)
 		}
 	}
-	f.data = &runsData{axes: m.Axes, metrics: m.Metrics}
+	if len(m.MetricScales) != 0 && len(m.MetricScales) != len(m.Metrics) {
+		return nil, fmt.Errorf("%s: manifest has %d metric scales for %d metrics", dir, len(m.MetricScales), len(m.Metrics))
+	}
+	for _, sc := range m.MetricScales {
+		if _, err := stats.ParseScale(string(sc)); err != nil {
+			return nil, fmt.Errorf("%s: manifest metric_scales: %v", dir, err)
+		}
+	}
+	f.data = &runsData{axes: m.Axes, metrics: m.Metrics, scales: m.MetricScales}
 	path := filepath.Join(dir, TablesDir, RunsTable+".csv")
 	file, err := os.Open(path)
 	if err != nil {
@@ -174,6 +183,7 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 	first := folders[0]
 	fm := &first.Manifest
 	var metrics []string
+	var scales []stats.Scale
 	var metricsFrom string
 	owner := map[int]*Folder{}
 	for _, f := range folders {
@@ -187,9 +197,11 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 		}
 		if len(m.Tasks) > 0 {
 			if metrics == nil {
-				metrics, metricsFrom = m.Metrics, f.Dir
+				metrics, scales, metricsFrom = m.Metrics, m.MetricScales, f.Dir
 			} else if !slices.Equal(metrics, m.Metrics) {
 				return nil, fmt.Errorf("%s and %s have different metric columns", metricsFrom, f.Dir)
+			} else if !slices.Equal(scales, m.MetricScales) {
+				return nil, fmt.Errorf("%s and %s have different metric scales (written by different bluesim versions?)", metricsFrom, f.Dir)
 			}
 		}
 		for _, t := range m.Tasks {
@@ -225,11 +237,11 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 			nMissing, fm.TotalTasks, strings.Join(shown, ", "), hint)
 	}
 
-	data := &runsData{axes: fm.Axes, metrics: metrics}
+	data := &runsData{axes: fm.Axes, metrics: metrics, scales: scales}
 	merged := &Manifest{
 		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: ShardID{0, 1},
 		TotalTasks: fm.TotalTasks, Points: fm.Points, Replicates: fm.Replicates, Axes: fm.Axes,
-		Metrics: metrics, Complete: true, Tasks: []scenarios.Task{},
+		Metrics: metrics, MetricScales: scales, Complete: true, Tasks: []scenarios.Task{},
 	}
 	byTask := map[int][]record{}
 	tasks := map[int]scenarios.Task{}
@@ -247,6 +259,9 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 	}
 	if merged.Metrics == nil {
 		merged.Metrics = []string{}
+	}
+	if merged.MetricScales == nil {
+		merged.MetricScales = []stats.Scale{}
 	}
 	if err := writeFolder(out, merged, data); err != nil {
 		return nil, err

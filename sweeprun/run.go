@@ -8,12 +8,18 @@ import (
 	"sync"
 
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/stats"
 )
 
-// Metric is one named number a task produced.
+// Metric is one named number a task produced. Scale says what kind of
+// number it is (a share, a count, any value: "" is a value), which decides
+// how the summary builds its interval across replicates; every task must
+// give a metric the same scale. NaN means undefined in that run (too
+// small to estimate); the summary leaves such replicates out.
 type Metric struct {
 	Name  string
 	Value float64
+	Scale stats.Scale
 }
 
 // Row is one line of a task's result: a group (a protocol arm, or "" when
@@ -163,28 +169,50 @@ func checkRows(rows []Row) error {
 				return fmt.Errorf("group %q metric %d is %q, group %q has %q", r.Group, i, m.Name,
 					rows[0].Group, rows[0].Metrics[i].Name)
 			}
+			if scaleOf(m) != scaleOf(rows[0].Metrics[i]) {
+				return fmt.Errorf("group %q metric %q has scale %q, group %q has %q", r.Group, m.Name, scaleOf(m),
+					rows[0].Group, scaleOf(rows[0].Metrics[i]))
+			}
+			if _, err := stats.ParseScale(string(m.Scale)); err != nil {
+				return fmt.Errorf("group %q metric %q: %v", r.Group, m.Name, err)
+			}
 		}
 	}
 	return nil
 }
 
-// metricNames returns the metric names of the results, checking that every
-// task agrees.
-func metricNames(results []TaskResult) ([]string, error) {
+// scaleOf is a metric's scale, "" read as stats.ScaleValue.
+func scaleOf(m Metric) stats.Scale {
+	if m.Scale == "" {
+		return stats.ScaleValue
+	}
+	return m.Scale
+}
+
+// metricNames returns the metric names of the results and their scales,
+// checking that every task agrees.
+func metricNames(results []TaskResult) ([]string, []stats.Scale, error) {
 	var names []string
+	var scales []stats.Scale
 	for i, r := range results {
 		var these []string
+		var theirs []stats.Scale
 		for _, m := range r.Rows[0].Metrics {
 			these = append(these, m.Name)
+			theirs = append(theirs, scaleOf(m))
 		}
 		if i == 0 {
-			names = these
+			names, scales = these, theirs
 			continue
 		}
 		if !slices.Equal(names, these) {
-			return nil, fmt.Errorf("task %d has metrics %v, task %d has %v", r.Task.Index, these,
+			return nil, nil, fmt.Errorf("task %d has metrics %v, task %d has %v", r.Task.Index, these,
 				results[0].Task.Index, names)
 		}
+		if !slices.Equal(scales, theirs) {
+			return nil, nil, fmt.Errorf("task %d has metric scales %v, task %d has %v", r.Task.Index, theirs,
+				results[0].Task.Index, scales)
+		}
 	}
-	return names, nil
+	return names, scales, nil
 }

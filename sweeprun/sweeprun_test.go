@@ -16,6 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/stats"
 )
 
 const sweepYAML = `
@@ -55,9 +56,9 @@ func fakeRun(ctx context.Context, sc scenarios.Scenario) ([]Row, error) {
 	for _, a := range sc.Arms {
 		d, _, _ := sc.Contact.Resolved()
 		rows = append(rows, Row{Group: a.Name, Metrics: []Metric{
-			{"coverage", a.Adoption * a.Adoption * (1 + 0.1*rng.NormFloat64()) / d},
-			{"notifications", math.Floor(100 * a.Adoption * rng.Float64())},
-			{"precision", undefinedSometimes(rng.Float64())},
+			{"coverage", a.Adoption * a.Adoption * (1 + 0.1*rng.NormFloat64()) / d, stats.ScaleShare},
+			{"notifications", math.Floor(100 * a.Adoption * rng.Float64()), stats.ScaleCount},
+			{"precision", undefinedSometimes(rng.Float64()), stats.ScaleShare},
 		}})
 	}
 	return rows, nil
@@ -212,18 +213,32 @@ func TestRunsTableContent(t *testing.T) {
 	}
 }
 
-func TestMeanCI(t *testing.T) {
-	mean, lo, hi := meanCI([]float64{1, 2, 3, 4, 5}, 0.95)
-	// s = sqrt(2.5), t(0.975, 4) = 2.776445, half = t*s/sqrt(5).
-	half := 2.7764451051977987 * math.Sqrt(2.5) / math.Sqrt(5)
-	if mean != 3 || math.Abs(lo-(3-half)) > 1e-9 || math.Abs(hi-(3+half)) > 1e-9 {
-		t.Fatalf("got %v [%v, %v], want 3 ± %v", mean, lo, hi, half)
+// TestSummaryScales checks that the summary builds each metric's interval
+// on its scale: a share near 0 and a count near 0 never get a negative
+// bound, a value may, and undefined replicates are left out.
+func TestSummaryScales(t *testing.T) {
+	d := &runsData{metrics: []string{"share", "count", "value"},
+		scales: []stats.Scale{stats.ScaleShare, stats.ScaleCount, stats.ScaleValue}}
+	for i, v := range [][3]float64{{0, 0, -1}, {0.02, 1, 0}, {0.01, 0, 1}, {math.NaN(), 3, 0.5}} {
+		d.records = append(d.records, record{task: scenarios.Task{Index: i, Replicate: i}, group: "g", values: v[:]})
 	}
-	if m, lo, hi := meanCI([]float64{7}, 0.95); m != 7 || !math.IsNaN(lo) || !math.IsNaN(hi) {
-		t.Fatalf("one replicate: %v %v %v", m, lo, hi)
+	s := summarize(d)
+	if len(s.Rows) != 1 {
+		t.Fatalf("%d summary rows", len(s.Rows))
 	}
-	if m, lo, hi := meanCI([]float64{2, 2, 2}, 0.95); m != 2 || lo != 2 || hi != 2 {
-		t.Fatalf("no spread: %v %v %v", m, lo, hi)
+	row := s.Rows[0] // point, group, n, then mean, lo, hi per metric
+	cell := func(i int) float64 { return row[3+i].(float64) }
+	if m := cell(0); math.Abs(m-0.01) > 1e-12 {
+		t.Fatalf("share mean %v: want 0.01 over the three defined replicates", m)
+	}
+	if lo, hi := cell(1), cell(2); !(lo > 0 && lo < 0.01 && hi > 0.01 && hi < 1) {
+		t.Fatalf("share interval [%v, %v]: want inside (0, 1) around 0.01", lo, hi)
+	}
+	if lo := cell(4); !(lo > 0) {
+		t.Fatalf("count interval low %v: want above 0", lo)
+	}
+	if lo := cell(7); !(lo < 0) {
+		t.Fatalf("value interval low %v: want the plain t interval, below 0 here", lo)
 	}
 }
 
@@ -321,7 +336,7 @@ func TestBadRows(t *testing.T) {
 	for _, rows := range [][]Row{
 		nil,
 		{{Group: "a"}, {Group: "a"}},
-		{{Group: "a", Metrics: []Metric{{"x", 1}}}, {Group: "b", Metrics: []Metric{{"y", 1}}}},
+		{{Group: "a", Metrics: []Metric{{"x", 1, ""}}}, {Group: "b", Metrics: []Metric{{"y", 1, ""}}}},
 	} {
 		_, err := Run(context.Background(), plan, func(context.Context, scenarios.Scenario) ([]Row, error) {
 			return rows, nil

@@ -3,17 +3,14 @@ package sweeprun
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/table"
 )
 
@@ -59,8 +56,12 @@ type Manifest struct {
 	Replicates   int        `json:"replicates"`
 	Axes         []AxisInfo `json:"axes"`
 	// Metrics are the metric columns, in order (empty when the folder
-	// holds no task).
-	Metrics []string `json:"metrics"`
+	// holds no task); MetricScales their scales (stats.Scale: share,
+	// count or value), which decide how the summary's intervals are built.
+	// Folders written before scales were recorded have none, read as
+	// value.
+	Metrics      []string      `json:"metrics"`
+	MetricScales []stats.Scale `json:"metric_scales"`
 	// Complete says every task of the shard finished.
 	Complete bool `json:"complete"`
 	// Tasks are the tasks whose rows the tables hold, sorted by index.
@@ -106,7 +107,16 @@ type record struct {
 type runsData struct {
 	axes    []AxisInfo
 	metrics []string
+	scales  []stats.Scale // per metric; missing ones are values
 	records []record
+}
+
+// scale is metric mi's scale.
+func (d *runsData) scale(mi int) stats.Scale {
+	if mi < len(d.scales) && d.scales[mi] != "" {
+		return d.scales[mi]
+	}
+	return stats.ScaleValue
 }
 
 // columns are the runs table's columns: task, point, replicate, seed, one
@@ -136,18 +146,18 @@ func (d *runsData) header() []string {
 // runs table, the summary table when the folder holds the whole sweep, and
 // the manifest, last, so that a folder with a manifest is a finished one.
 func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskResult, complete bool) error {
-	metrics, err := metricNames(results)
+	metrics, scales, err := metricNames(results)
 	if err != nil {
 		return err
 	}
 	if metrics == nil {
-		metrics = []string{}
+		metrics, scales = []string{}, []stats.Scale{}
 	}
-	data := &runsData{axes: axisInfos(plan), metrics: metrics}
+	data := &runsData{axes: axisInfos(plan), metrics: metrics, scales: scales}
 	m := &Manifest{
 		Format: Format, Scenario: plan.Name, ScenarioHash: plan.Hash, Shard: shard,
 		TotalTasks: len(plan.Tasks), Points: plan.Points, Replicates: plan.Replicates,
-		Axes: data.axes, Metrics: metrics, Complete: complete, Tasks: []scenarios.Task{},
+		Axes: data.axes, Metrics: metrics, MetricScales: scales, Complete: complete, Tasks: []scenarios.Task{},
 	}
 	for _, r := range results {
 		m.Tasks = append(m.Tasks, r.Task)
@@ -221,10 +231,12 @@ func (d *runsData) runsTable() table.Table {
 }
 
 // summarize computes per point and group the mean of each metric over the
-// replicates and its 95 % confidence interval, mean ± t(0.975, n-1)·s/√n
-// with s the sample standard deviation (Student's t: replicates are few).
-// With one replicate the interval is NaN (an empty cell): one run says
-// nothing about spread.
+// replicates where it is defined and its 95 % confidence interval:
+// Student's t with n-1 degrees of freedom (replicates are few), built on
+// the logit scale for shares and the log scale for counts
+// (stats.ReplicateMean), so a share's interval stays in [0, 1] and a
+// count's above 0. With one replicate the interval is NaN (an empty cell):
+// one run says nothing about spread.
 func summarize(d *runsData) table.Table {
 	s := table.Table{Name: SummaryTable, Columns: []table.Column{{Name: "point", Kind: table.Int}}}
 	s.Columns = append(s.Columns, d.axisColumns()...)
@@ -259,26 +271,10 @@ func summarize(d *runsData) table.Table {
 			for i, r := range recs {
 				xs[i] = r.values[mi]
 			}
-			mean, lo, hi := meanCI(xs, 0.95)
+			mean, lo, hi, _ := stats.ReplicateMean(xs, 0.95, d.scale(mi))
 			row = append(row, mean, lo, hi)
 		}
 		s.Rows = append(s.Rows, row)
 	}
 	return s
-}
-
-// meanCI returns the mean of xs and its two-sided confidence interval at
-// level conf from Student's t distribution with n-1 degrees of freedom.
-func meanCI(xs []float64, conf float64) (mean, lo, hi float64) {
-	n := len(xs)
-	if n == 0 {
-		return math.NaN(), math.NaN(), math.NaN()
-	}
-	if n == 1 {
-		return xs[0], math.NaN(), math.NaN()
-	}
-	mean, sd := stat.MeanStdDev(xs, nil)
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(1 - (1-conf)/2)
-	half := t * sd / math.Sqrt(float64(n))
-	return mean, mean - half, mean + half
 }

@@ -164,6 +164,18 @@ func (rp *runProgress) finish(err error) {
 	}
 }
 
+// growTo raises the number of runs expected to at least runs (a target
+// search that adds replicates); the caller holds p.mu.
+func (p *progress) growTo(runs int) {
+	if runs <= p.runs {
+		return
+	}
+	p.runs = runs
+	if p.runsBar != nil {
+		p.runsBar.SetTotal(int64(runs), false)
+	}
+}
+
 // wait stops the bars, leaving the terminal clean for what follows.
 func (p *progress) wait() {
 	if p.bars == nil {

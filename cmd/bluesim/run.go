@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -104,6 +106,9 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	}
 	fmt.Fprintf(a.stderr, "done in %.1f s on %d workers: %.0f agent-days/s, peak memory %.0f MiB\n",
 		float64(s.WallSeconds), s.Workers, float64(s.AgentDaysPerSecond), float64(s.PeakRSSBytes)/(1<<20))
+	if w := unestimableWarning(s); w != "" {
+		fmt.Fprintln(a.stderr, w)
+	}
 	return printRunSummary(a, dir, s)
 }
 
@@ -142,4 +147,33 @@ func pctText(x output.Num) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f %%", 100*f)
+}
+
+// unestimableWarning is the one warning line for a run too small to
+// estimate some of its numbers, or "" when it estimated everything.
+func unestimableWarning(s *output.Summary) string {
+	var parts []string
+	for _, arm := range s.Arms {
+		var keys []string
+		for k := range arm.Unestimable {
+			if k != "recall" && k != "pairwise_coverage" { // they follow coverage and capture
+				keys = append(keys, k)
+			}
+		}
+		if len(keys) == 0 {
+			continue
+		}
+		slices.Sort(keys)
+		parts = append(parts, arm.Name+" "+strings.Join(keys, ", "))
+	}
+	if s.Epidemic != nil {
+		if _, ok := s.Epidemic.Unestimable["epidemic.r_eff"]; ok {
+			parts = append(parts, "no-app epidemic.r_eff")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "warning: the run is too small or too short to estimate " + strings.Join(parts, "; ") +
+		": they are null in summary.json, which says why under unestimable (raise population.size or days)"
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -204,5 +205,66 @@ func TestRunDefaultScenario(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "out", "town", output.ReportFile)); err != nil {
 		t.Errorf("default output folder: %v", err)
+	}
+}
+
+// TestRunTooSmall: a run too small and too short to estimate its shares
+// and its epidemic outcomes still succeeds, prints one warning line, and
+// its summary and report say which numbers are missing and why; r_eff is
+// not reported at all.
+func TestRunTooSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the engine")
+	}
+	dir := t.TempDir()
+	got := runCLI(t, "run", "policy", "--set", "population.size=1000", "--set", "days=5", "--out", dir)
+	if got.code != 0 {
+		t.Fatalf("exit %d\n%s", got.code, got.stderr)
+	}
+	var warnings []string
+	for _, l := range strings.Split(got.stderr, "\n") {
+		if strings.HasPrefix(l, "warning: ") {
+			warnings = append(warnings, l)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "bluezone-40 ") || !strings.Contains(warnings[0], "epidemic.r_eff") {
+		t.Errorf("want one warning line naming the arms and r_eff, got %q", warnings)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, output.SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Arms []struct {
+			Unestimable map[string]string `json:"unestimable"`
+			Epidemic    map[string]any    `json:"epidemic"`
+		} `json:"arms"`
+		Epidemic map[string]any `json:"epidemic"`
+	}
+	if err := json.Unmarshal(b, &s); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range s.Arms {
+		if a.Epidemic["r_eff"] != nil || !strings.Contains(a.Unestimable["epidemic.r_eff"], "raise days to at least") ||
+			!strings.Contains(a.Unestimable["coverage"], "need 10") {
+			t.Errorf("arm: r_eff %v, unestimable %v", a.Epidemic["r_eff"], a.Unestimable)
+		}
+	}
+	if na, _ := s.Epidemic["no_app"].(map[string]any); na == nil || na["r_eff"] != nil {
+		t.Errorf("no-app r_eff %v", s.Epidemic["no_app"])
+	}
+	page, err := os.ReadFile(filepath.Join(dir, output.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := html.UnescapeString(string(page))
+	for _, want := range []string{"too small or too short to estimate some numbers", "The effective reproduction number is not reported",
+		"raise population.size or days"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report does not say %q", want)
+		}
+	}
+	if strings.Contains(text, "effective reproduction number 0.") {
+		t.Error("report gives an effective reproduction number")
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/sweeprun"
 )
 
@@ -31,28 +33,38 @@ func simSweepRunner(prog *progress) sweeprun.RunFunc {
 	}
 }
 
-// simSweepRows turns a run's arm totals into sweep rows.
+// simSweepRows turns a run's arm totals into sweep rows: the counts, and
+// the shares exactly as the run's summary.json gives them (undefined, NaN,
+// where the run is too small to estimate them; the sweep summary then
+// leaves that replicate out).
 func simSweepRows(r *sim.Result) []sweeprun.Row {
 	rows := make([]sweeprun.Row, 0, len(r.Arms))
+	count := func(name string, x int64) sweeprun.Metric {
+		return sweeprun.Metric{Name: name, Value: float64(x), Scale: stats.ScaleCount}
+	}
+	share := func(name string, x output.Num) sweeprun.Metric {
+		return sweeprun.Metric{Name: name, Value: float64(x), Scale: stats.ScaleShare}
+	}
 	for _, a := range r.Arms {
+		s := output.Arm(r, a, output.Options{})
 		rows = append(rows, sweeprun.Row{Group: a.Name, Metrics: []sweeprun.Metric{
-			{Name: "adoption", Value: a.Adoption},
-			{Name: "index_cases", Value: float64(a.IndexCases)},
-			{Name: "uploads", Value: float64(a.Uploads)},
-			{Name: "close_contacts", Value: float64(a.CloseContacts)},
-			{Name: "app_close_contacts", Value: float64(a.AppCloseContacts)},
-			{Name: "tp", Value: float64(a.TP)},
-			{Name: "fp", Value: float64(a.FP)},
-			{Name: "fn", Value: float64(a.FN)},
-			{Name: "tn", Value: float64(a.TN)},
-			{Name: "notifications", Value: float64(a.Notifications)},
-			{Name: "precision", Value: a.Precision},
-			{Name: "recall", Value: a.Recall},
-			{Name: "capture", Value: a.Capture},
-			{Name: "coverage", Value: a.Coverage},
-			{Name: "false_positive_rate", Value: a.FalsePositiveRate},
-			{Name: "sightings", Value: float64(a.Sightings)},
-			{Name: "matched_sightings", Value: float64(a.MatchedSightings)},
+			{Name: "adoption", Value: a.Adoption, Scale: stats.ScaleShare},
+			count("index_cases", a.IndexCases),
+			count("uploads", a.Uploads),
+			count("close_contacts", a.CloseContacts),
+			count("app_close_contacts", a.AppCloseContacts),
+			count("tp", a.TP),
+			count("fp", a.FP),
+			count("fn", a.FN),
+			count("tn", a.TN),
+			count("notifications", a.Notifications),
+			share("precision", s.Precision),
+			share("recall", s.Recall),
+			share("capture", s.Capture),
+			share("coverage", s.Coverage),
+			share("false_positive_rate", s.FalsePositiveRate),
+			count("sightings", a.Sightings),
+			count("matched_sightings", a.MatchedSightings),
 		}})
 	}
 	return rows

@@ -56,7 +56,17 @@ counts as met at an adoption only when the one-sided --confidence bound of
 the replicate mean meets it (the lower bound for >= and >, the upper bound
 for <= and <; Student's t with n-1 degrees of freedom; with one replicate
 the point value decides). The search stops when the bracket [last failing,
-first passing] is narrower than --tolerance.
+first passing] is narrower than --tolerance. That is the conservative
+answer.
+
+It also finds where the mean curve (the replicates' mean at each adoption)
+meets the goal, by bisection on the mean over the same points, with a 95 %
+interval for that adoption: a bootstrap that resamples, in every replicate,
+its index cases (each with all its contacts; the same people at every
+adoption), or the replicates themselves for the epidemic's outcomes. With
+--precision (default 0.05) it adds replicates at every probed adoption until
+that interval is narrower, or --max-replicates is reached, and says so
+plainly when the runs are too small to answer.
 
 The arm (--arm, default the first) runs alone at each probed adoption,
 with its adoption field set to the probe; an install ramp keeps its shape
@@ -87,6 +97,8 @@ Exit code 3 when the goal is not met even at the ownership cap.`,
 	f.Int("workers", 0, "parallel workers per simulation (0: the scenario's engine.workers, or one per CPU)")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	f.Float64("tolerance", 0.01, "stop when the adoption bracket is narrower than this")
+	f.Float64("precision", 0.05, "add replicates until the mean crossing's interval is narrower than this (0: never)")
+	f.Int("max-replicates", 20, "the most replicates --precision may reach")
 	return cmd
 }
 
@@ -135,6 +147,20 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if !(tol > 0 && tol < 1) {
 		return usagef("--tolerance %v: want a value strictly between 0 and 1 (e.g. 0.01)", tol)
 	}
+	prec := a.float("precision")
+	if !(prec >= 0 && prec < 1) {
+		return usagef("--precision %v: want 0 (never add replicates) or a width below 1 (e.g. 0.05)", prec)
+	}
+	maxReps := a.integer("max-replicates")
+	if !a.changed(cmd, "max-replicates") {
+		maxReps = max(maxReps, reps)
+	}
+	if prec > 0 && maxReps < reps {
+		return usagef("--max-replicates %d: want at least --replicates (%d)", maxReps, reps)
+	}
+	if prec == 0 {
+		maxReps = reps
+	}
 	workers := a.integer("workers")
 	if workers < 0 {
 		return usagef("--workers %d: want 0 (automatic) or more", workers)
@@ -162,7 +188,8 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if err != nil {
 		return asUsage(err)
 	}
-	t.cfg = target.Config{Goal: goal, Max: maxA, Replicates: reps, Confidence: conf, Tolerance: tol}
+	t.cfg = target.Config{Goal: goal, Max: maxA, Replicates: reps, Confidence: conf, Tolerance: tol,
+		Precision: prec, MaxReplicates: maxReps, Seed: t.sc.Seed}
 	t.digits = max(2, int(math.Ceil(-math.Log10(tol)))+1)
 	t.dir = a.str("out")
 	if t.dir == "" {
@@ -178,14 +205,33 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		armNote = fmt.Sprintf(" (the first of %d arms; pick another with --arm)", len(t.sc.Arms))
 	}
 	fmt.Fprintf(a.stderr, "target %s: %s for arm %s%s\n", t.sc.Name, goal, t.armN, armNote)
-	fmt.Fprintf(a.stderr, "searching adoption 0 to %s (smartphone ownership), %s per point, tolerance %v: %d people, %d days, seed %d -> %s\n",
-		t.adoption(maxA), plural(reps, "replicate"), tol, t.sc.Population.Size, t.sc.Days, t.sc.Seed, t.dir)
+	more := ""
+	if prec > 0 && maxReps > reps {
+		more = fmt.Sprintf(" (up to %d for --precision %v)", maxReps, prec)
+	}
+	fmt.Fprintf(a.stderr, "searching adoption 0 to %s (smartphone ownership), %s per point%s, tolerance %v: %d people, %d days, seed %d -> %s\n",
+		t.adoption(maxA), plural(reps, "replicate"), more, tol, t.sc.Population.Size, t.sc.Days, t.sc.Seed, t.dir)
 	if l.Sweep != nil {
 		fmt.Fprintf(a.stderr, "note: the file's sweep block is ignored; target makes its own points\n")
 	}
 
 	probes := t.cfg.MaxProbes()
 	prog := newProgress(a.stderr, probes*reps)
+	t.cfg.OnRound = func(width float64, next int) {
+		prog.mu.Lock()
+		defer prog.mu.Unlock()
+		var w io.Writer = a.stderr
+		if prog.bars != nil {
+			w = prog.bars
+		}
+		what := "has no upper end below the ownership cap"
+		if !math.IsNaN(width) {
+			what = "is " + t.adoption(width) + " wide"
+		}
+		fmt.Fprintf(w, "the mean crossing's interval %s, not narrower than --precision %v: running %d replicates at every probed adoption\n",
+			what, prec, next)
+		prog.growTo(probes * next)
+	}
 	t.cfg.OnPoint = func(p target.Point) {
 		prog.mu.Lock()
 		defer prog.mu.Unlock()
@@ -202,19 +248,19 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		fmt.Fprintf(w, "probe %d (at most %d): adoption %s: %s %s, %s: %s\n", p.Order+1, probes,
 			t.adoption(p.Adoption), goal.Metric.Name, t.value(p.Mean), t.boundText(p), verdict)
 	}
-	eval := func(ctx context.Context, adoption float64, rep int) (float64, error) {
+	eval := func(ctx context.Context, adoption float64, rep int) (target.Sample, error) {
 		sc, err := target.WithAdoption(&t.sc, t.arm, adoption)
 		if err != nil {
-			return 0, err
+			return target.Sample{}, err
 		}
 		sc.Seed = scenarios.ReplicateSeed(t.sc.Seed, rep)
 		rp := prog.startRun(fmt.Sprintf("a=%s r%d", t.adoption(adoption), rep+1), sc.Days)
 		r, err := sim.Run(ctx, sc, append(opts, sim.WithProgress(rp.update))...)
 		rp.finish(err)
 		if err != nil {
-			return 0, err
+			return target.Sample{}, err
 		}
-		return goal.Metric.Value(r, t.armN)
+		return goal.Metric.Sample(r, t.armN)
 	}
 	out, err := target.Search(a.ctx, t.cfg, eval)
 	prog.wait()
@@ -230,6 +276,11 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	files, err := t.write(out)
 	if err != nil {
 		return err
+	}
+	reps = out.Replicates
+	t.printMean(a.stdout, out)
+	for _, n := range out.Notes {
+		fmt.Fprintf(a.stdout, "note: %s\n", n)
 	}
 	if !out.Found {
 		fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
@@ -247,15 +298,43 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if reps == 1 {
 		interval = "1 replicate: no confidence interval, the point value decides"
 	}
-	fmt.Fprintf(a.stdout, "target: %s for arm %s: adoption %s (%s); %s at %s = %s (%s)\n", goal, t.armN,
+	fmt.Fprintf(a.stdout, "conservative: %s for arm %s: adoption %s (%s); %s at %s = %s (%s)\n", goal, t.armN,
 		t.adoption(out.Answer), bracket, goal.Metric.Name, t.adoption(out.Answer), t.value(p.Mean), interval)
 	if reps > 1 {
-		fmt.Fprintf(a.stdout, "the goal is judged on the %s: %s\n", t.boundName(), t.value(p.Bound))
+		fmt.Fprintf(a.stdout, "the conservative answer is judged on the %s: %s\n", t.boundName(), t.value(p.Bound))
 	}
-	fmt.Fprintf(a.stdout, "searched adoption 0 to %s (smartphone ownership) in %d probes, tolerance %v\n",
-		t.adoption(t.cfg.Max), len(out.Points), tol)
+	fmt.Fprintf(a.stdout, "searched adoption 0 to %s (smartphone ownership) in %d probes of %s, tolerance %v\n",
+		t.adoption(t.cfg.Max), len(out.Points), plural(reps, "replicate"), tol)
 	fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
 	return nil
+}
+
+// printMean prints the mean curve's crossing and its interval: the
+// answer read first.
+func (t *targetRun) printMean(w io.Writer, out *target.Outcome) {
+	x := out.Mean
+	if !x.Found {
+		fmt.Fprintf(w, "target: %s for arm %s: the mean curve does not meet the goal at any adoption up to %s\n",
+			t.goal, t.armN, t.adoption(t.cfg.Max))
+		return
+	}
+	interval := "no interval"
+	switch {
+	case !math.IsNaN(x.Lo) && !math.IsNaN(x.Hi):
+		interval = fmt.Sprintf("%s interval %s–%s", pctLabel(t.cfg.Confidence), t.adoption(x.Lo), t.adoption(x.Hi))
+	case !math.IsNaN(x.Lo):
+		interval = fmt.Sprintf("%s interval from %s, no upper end up to %s", pctLabel(t.cfg.Confidence), t.adoption(x.Lo),
+			t.adoption(t.cfg.Max))
+	}
+	how := ""
+	switch x.Method {
+	case target.MethodCases:
+		how = fmt.Sprintf("; index cases resampled within each of %s", plural(out.Replicates, "replicate"))
+	case target.MethodReplicates:
+		how = fmt.Sprintf("; %s resampled", plural(out.Replicates, "replicate"))
+	}
+	fmt.Fprintf(w, "target: %s for arm %s: the mean curve meets it at adoption %s (%s%s)\n",
+		t.goal, t.armN, t.adoption(x.Adoption), interval, how)
 }
 
 // plural prints "1 replicate", "2 replicates".
@@ -376,8 +455,9 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 		XLabel: "adoption (share of the population with the app)",
 		YLabel: name,
 		Caption: fmt.Sprintf("Each point is the mean of %d replicates at a probed adoption, with its %s interval; "+
-			"the dashed line is the goal %s, the dotted line the smallest adoption found to meet it.",
-			t.cfg.Replicates, pctLabel(t.cfg.Confidence), t.goal),
+			"the dashed line is the goal %s, the solid vertical line the adoption at which the mean curve meets it "+
+			"(the shaded band its %s interval), the dotted line the conservative answer.",
+			out.Replicates, pctLabel(t.cfg.Confidence), t.goal, pctLabel(t.cfg.Confidence)),
 	}
 	top := t.goal.Value
 	for _, p := range byA {
@@ -401,6 +481,30 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 	goalLine.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 	fig.Plot.Add(goalLine)
 	fig.Plot.Legend.Add("goal "+t.goal.String(), goalLine)
+	if x := out.Mean; x.Found {
+		if !math.IsNaN(x.Lo) {
+			hi := x.Hi
+			if math.IsNaN(hi) {
+				hi = t.cfg.Max
+			}
+			band, err := plotter.NewPolygon(plotter.XYs{{X: x.Lo, Y: 0}, {X: hi, Y: 0}, {X: hi, Y: top}, {X: x.Lo, Y: top}})
+			if err != nil {
+				return fig, err
+			}
+			band.Color = color.NRGBA{R: 230, G: 150, B: 30, A: 60}
+			band.LineStyle.Width = 0
+			fig.Plot.Add(band)
+			fig.Plot.Legend.Add(pctLabel(t.cfg.Confidence)+" interval of the crossing", band)
+		}
+		mark, err := plotter.NewLine(plotter.XYs{{X: x.Adoption, Y: 0}, {X: x.Adoption, Y: top}})
+		if err != nil {
+			return fig, err
+		}
+		mark.Color = color.RGBA{R: 200, G: 120, A: 255}
+		mark.Width = vg.Points(1.2)
+		fig.Plot.Add(mark)
+		fig.Plot.Legend.Add("mean curve meets the goal at "+t.adoption(x.Adoption), mark)
+	}
 	if out.Found {
 		mark, err := plotter.NewLine(plotter.XYs{{X: out.Answer, Y: 0}, {X: out.Answer, Y: top}})
 		if err != nil {
@@ -410,35 +514,54 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 		mark.Width = vg.Points(1)
 		mark.Dashes = []vg.Length{vg.Points(1.5), vg.Points(2.5)}
 		fig.Plot.Add(mark)
-		fig.Plot.Legend.Add("target adoption "+t.adoption(out.Answer), mark)
+		fig.Plot.Legend.Add("conservative answer "+t.adoption(out.Answer), mark)
 	}
 	return fig, nil
 }
 
 // targetSummary is target.json: stable snake_case keys.
 type targetSummary struct {
-	Scenario    string        `json:"scenario"`
-	Seed        uint64        `json:"seed"`
-	Agents      int           `json:"agents"`
-	Days        int           `json:"days"`
-	Arm         string        `json:"arm"`
-	Goal        string        `json:"goal"`
-	Metric      string        `json:"metric"`
-	Replicates  int           `json:"replicates"`
-	Confidence  float64       `json:"confidence"`
-	Tolerance   float64       `json:"tolerance"`
-	MaxAdoption float64       `json:"max_adoption"`
-	Found       bool          `json:"found"`
-	Adoption    output.Num    `json:"adoption"`
-	BracketLo   output.Num    `json:"bracket_lo"`
-	BracketHi   output.Num    `json:"bracket_hi"`
-	Mean        output.Num    `json:"mean"`
-	CILo        output.Num    `json:"ci_lo"`
-	CIHi        output.Num    `json:"ci_hi"`
-	Bound       output.Num    `json:"bound"`
-	Best        targetBestRow `json:"best"`
-	Probes      int           `json:"probes"`
-	Warnings    []string      `json:"warnings"`
+	Scenario    string     `json:"scenario"`
+	Seed        uint64     `json:"seed"`
+	Agents      int        `json:"agents"`
+	Days        int        `json:"days"`
+	Arm         string     `json:"arm"`
+	Goal        string     `json:"goal"`
+	Metric      string     `json:"metric"`
+	Replicates  int        `json:"replicates"`
+	Confidence  float64    `json:"confidence"`
+	Tolerance   float64    `json:"tolerance"`
+	MaxAdoption float64    `json:"max_adoption"`
+	Found       bool       `json:"found"`
+	Adoption    output.Num `json:"adoption"`
+	BracketLo   output.Num `json:"bracket_lo"`
+	BracketHi   output.Num `json:"bracket_hi"`
+	Mean        output.Num `json:"mean"`
+	CILo        output.Num `json:"ci_lo"`
+	CIHi        output.Num `json:"ci_hi"`
+	Bound       output.Num `json:"bound"`
+	// MeanCrossing is where the mean curve meets the goal, with its
+	// interval; the keys above are the conservative answer.
+	MeanCrossing  targetCrossing `json:"mean_crossing"`
+	Precision     float64        `json:"precision"`
+	MaxReplicates int            `json:"max_replicates"`
+	Best          targetBestRow  `json:"best"`
+	Probes        int            `json:"probes"`
+	Warnings      []string       `json:"warnings"`
+	Notes         []string       `json:"notes"`
+}
+
+// targetCrossing is target.json's mean_crossing.
+type targetCrossing struct {
+	Found     bool       `json:"found"`
+	Adoption  output.Num `json:"adoption"`
+	CILo      output.Num `json:"ci_lo"`
+	CIHi      output.Num `json:"ci_hi"`
+	BracketLo output.Num `json:"bracket_lo"`
+	BracketHi output.Num `json:"bracket_hi"`
+	CIMethod  string     `json:"ci_method"`
+	Draws     int        `json:"draws"`
+	AboveMax  output.Num `json:"above_max"`
 }
 
 type targetBestRow struct {
@@ -452,13 +575,22 @@ func (t *targetRun) summaryJSON(out *target.Outcome) ([]byte, error) {
 	s := targetSummary{
 		Scenario: t.sc.Name, Seed: t.sc.Seed, Agents: t.sc.Population.Size, Days: t.sc.Days,
 		Arm: t.armN, Goal: t.goal.String(), Metric: t.goal.Metric.Name,
-		Replicates: t.cfg.Replicates, Confidence: t.cfg.Confidence, Tolerance: t.cfg.Tolerance,
+		Replicates: out.Replicates, Confidence: t.cfg.Confidence, Tolerance: t.cfg.Tolerance,
+		Precision: t.cfg.Precision, MaxReplicates: max(t.cfg.MaxReplicates, t.cfg.Replicates),
 		MaxAdoption: t.cfg.Max, Found: out.Found,
 		Adoption: nan, BracketLo: nan, BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan,
 		Best:     targetBestRow{output.Num(out.Best.Adoption), output.Num(out.Best.Mean), output.Num(out.Best.Bound)},
 		Probes:   len(out.Points),
 		Warnings: append([]string{}, out.Warnings...),
+		Notes:    append([]string{}, out.Notes...),
 	}
+	if t.cfg.Precision <= 0 {
+		s.MaxReplicates = t.cfg.Replicates
+	}
+	x := out.Mean
+	s.MeanCrossing = targetCrossing{Found: x.Found, Adoption: output.Num(x.Adoption), CILo: output.Num(x.Lo), CIHi: output.Num(x.Hi),
+		BracketLo: output.Num(x.BracketLo), BracketHi: output.Num(x.BracketHi), CIMethod: x.Method, Draws: x.Draws,
+		AboveMax: output.Num(x.AboveMax)}
 	if out.Found {
 		p := out.At
 		s.Adoption, s.BracketLo, s.BracketHi = output.Num(out.Answer), output.Num(out.BracketLo), output.Num(out.Answer)

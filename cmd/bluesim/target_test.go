@@ -32,6 +32,8 @@ func TestTargetGolden(t *testing.T) {
 		{"target_bad_tolerance", []string{"target", tiny, "--goal", "coverage>=0.5", "--tolerance", "0"}},
 		{"target_bad_replicates", []string{"target", tiny, "--goal", "coverage>=0.5", "--replicates", "0"}},
 		{"target_unknown_arm", []string{"target", tiny, "--goal", "coverage>=0.5", "--arm", "gaen-50"}},
+		{"target_bad_precision", []string{"target", tiny, "--goal", "coverage>=0.5", "--precision", "-0.1"}},
+		{"target_max_replicates_below", []string{"target", tiny, "--goal", "coverage>=0.5", "--replicates", "5", "--max-replicates", "3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, tc.args...) })
 	}
@@ -45,11 +47,16 @@ func TestTargetEndToEnd(t *testing.T) {
 	}
 	dir := t.TempDir()
 	got := runCLI(t, "target", "testdata/target_tiny.yaml", "--goal", "coverage>=0.02", "--arm", "gaen-40",
-		"--replicates", "2", "--tolerance", "0.1", "--workers", "2", "--out", dir)
+		"--replicates", "2", "--precision", "0", "--tolerance", "0.1", "--workers", "2", "--out", dir)
 	if got.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", got.code, got.stdout, got.stderr)
 	}
-	re := regexp.MustCompile(`(?m)^target: coverage>=0.02 for arm gaen-40: adoption ([0-9.]+) \(bracket ([0-9.]+)–([0-9.]+)\); ` +
+	mean := regexp.MustCompile(`(?m)^target: coverage>=0.02 for arm gaen-40: the mean curve meets it at adoption ([0-9.]+) ` +
+		`\(95 % interval ([0-9.]+)–([0-9.]+); index cases resampled within each of 2 replicates\)$`).FindStringSubmatch(got.stdout)
+	if mean == nil {
+		t.Fatalf("stdout does not give the mean crossing:\n%s", got.stdout)
+	}
+	re := regexp.MustCompile(`(?m)^conservative: coverage>=0.02 for arm gaen-40: adoption ([0-9.]+) \(bracket ([0-9.]+)–([0-9.]+)\); ` +
 		`coverage at ([0-9.]+) = ([0-9.]+) \(95 % CI ([0-9.]+)–([0-9.]+), 2 replicates\)$`)
 	m := re.FindStringSubmatch(got.stdout)
 	if m == nil {
@@ -87,6 +94,12 @@ func TestTargetEndToEnd(t *testing.T) {
 	}
 	if !sum.Found || sum.Arm != "gaen-40" || sum.Replicates != 2 || strconv.FormatFloat(float64(sum.Adoption), 'f', 2, 64) != m[1] {
 		t.Errorf("target.json %+v does not match stdout %q", sum, m[0])
+	}
+	mc := sum.MeanCrossing
+	if !mc.Found || mc.CIMethod != target.MethodCases || strconv.FormatFloat(float64(mc.Adoption), 'f', 2, 64) != mean[1] ||
+		strconv.FormatFloat(float64(mc.CILo), 'f', 2, 64) != mean[2] || strconv.FormatFloat(float64(mc.CIHi), 'f', 2, 64) != mean[3] ||
+		!(float64(mc.Adoption) <= float64(sum.Adoption)) {
+		t.Errorf("target.json mean_crossing %+v does not match stdout %q, or lies above the conservative answer %v", mc, mean[0], sum.Adoption)
 	}
 	for _, f := range []string{"tables/target_points.parquet", "tables/target_probes.parquet", "plots/target_curve.png", "plots/target_curve.svg"} {
 		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
@@ -194,7 +207,9 @@ func TestTargetInterrupted(t *testing.T) {
 
 // TestTargetEpidemicMetric: an epidemic goal reads the arm's epidemic
 // outcome from a real run with the layer on (here r_eff<0, which no run
-// meets, so the search stops after the top probe and exits 3).
+// meets, so the search stops after the top probe and exits 3). Seven days
+// are too few for r_eff (two generation intervals are 13 days): the value
+// is undefined, never the engine's early number, and a note says so.
 func TestTargetEpidemicMetric(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the engine with the epidemic layer")
@@ -227,7 +242,24 @@ func TestTargetEpidemicMetric(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Arms[0].Epidemic == nil || rows[1][4] != strconv.FormatFloat(r.Arms[0].Epidemic.REff, 'g', -1, 64) {
-		t.Errorf("r_eff in the table %s, engine %+v", rows[1][4], r.Arms[0].Epidemic)
+	if r.Arms[0].Epidemic == nil || rows[1][4] != "" {
+		t.Errorf("r_eff in the table %q, want an empty cell (too early); engine %+v", rows[1][4], r.Arms[0].Epidemic)
+	}
+	if !strings.Contains(got.stdout, "note: r_eff could not be estimated") {
+		t.Errorf("stdout does not say r_eff could not be estimated:\n%s", got.stdout)
+	}
+	// Long enough, the table holds the engine's value.
+	got = runCLI(t, "target", "testdata/target_tiny.yaml", "--goal", "r_eff<0", "--arm", "gaen-40",
+		"--replicates", "1", "--set", sets[0], "--set", "days=30", "--out", dir)
+	rows = readCSV(t, filepath.Join(dir, "tables/target_probes.csv"))
+	sc.Days = 30
+	if r, err = sim.Run(context.Background(), sc); err != nil {
+		t.Fatal(err)
+	}
+	if why := r.EpidemicShortfall(r.Arms[0].Epidemic, false); len(why) != 0 {
+		t.Fatalf("30 days still too short or small: %v", why)
+	}
+	if got.code != exitThreshold || len(rows) != 2 || rows[1][4] != strconv.FormatFloat(r.Arms[0].Epidemic.REff, 'g', -1, 64) {
+		t.Errorf("30 days: exit %d, r_eff in the table %v, engine %+v", got.code, rows, r.Arms[0].Epidemic)
 	}
 }

@@ -4,9 +4,11 @@
 package outputtest // import "github.com/bluesim/bluesim/output/outputtest"
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/bluesim/bluesim/sim"
 )
@@ -87,6 +89,7 @@ func Result() *sim.Result {
 			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, Count: int64(30 - h)})
 		}
 	}
+	addIndexCases(r, rand.New(rand.NewPCG(3, 4)))
 	for _, g := range []string{"bluezone", "gaen"} {
 		for i := range 150 {
 			env := []string{"indoor", "outdoor", "vehicle"}[i%3]
@@ -97,6 +100,91 @@ func Result() *sim.Result {
 		}
 	}
 	return r
+}
+
+// indexCasesPerArm is how many index cases the synthetic result splits
+// each arm's counts over.
+const indexCasesPerArm = 30
+
+// split divides x into n parts summing to x, each of the x items going
+// to a part drawn at random (weights uniform in [0.2, 1.2]).
+func split(rng *rand.Rand, x int64, n int) []int64 {
+	cum := make([]float64, n)
+	total := 0.0
+	for i := range cum {
+		total += 0.2 + rng.Float64()
+		cum[i] = total
+	}
+	out := make([]int64, n)
+	for range x {
+		u := rng.Float64() * total
+		i, _ := slices.BinarySearch(cum, u)
+		out[min(i, n-1)]++
+	}
+	return out
+}
+
+// addIndexCases splits every arm's counts, breakdown cells and detection
+// rows over indexCasesPerArm index cases, so that intervals have clusters
+// to resample.
+func addIndexCases(r *sim.Result, rng *rand.Rand) {
+	n := indexCasesPerArm
+	for ai, a := range r.Arms {
+		base := len(r.IndexCases)
+		var appTP, appFN int64
+		for _, b := range r.Bands {
+			if b.Arm == a.Name && b.Dimension == "venue" {
+				appTP += b.AppTP
+				appFN += b.AppFN
+			}
+		}
+		// App contacts are part of all contacts: split them first.
+		atp, afn := split(rng, appTP, n), split(rng, appFN, n)
+		tp, fn := split(rng, a.TP-appTP, n), split(rng, a.FN-appFN, n)
+		fp, tn := split(rng, a.FP, n), split(rng, a.TN, n)
+		for i := range n {
+			tp[i] += atp[i]
+			fn[i] += afn[i]
+			r.IndexCases = append(r.IndexCases, sim.IndexCase{Arm: int32(ai), Person: int32(10 * i), Day: int16(1 + i%3), App: i%2 == 0, Uploaded: i%3 == 0,
+				CloseContacts: int32(tp[i] + fn[i]), AppCloseContacts: int32(atp[i] + afn[i]),
+				TP: int32(tp[i]), FP: int32(fp[i]), FN: int32(fn[i]), TN: int32(tn[i]), AppTP: int32(atp[i]), AppFN: int32(afn[i]),
+				Notifications: int32(tp[i] + fp[i])})
+		}
+		for row, b := range r.Bands {
+			if b.Arm != a.Name {
+				continue
+			}
+			parts := [][]int64{split(rng, b.TP, n), split(rng, b.FP, n), split(rng, b.FN, n), split(rng, b.TN, n),
+				split(rng, b.AppTP, n), split(rng, b.AppFN, n)}
+			for i := range n {
+				c := sim.IndexCaseBand{Case: int32(base + i), Row: int32(row), TP: int32(parts[0][i]), FP: int32(parts[1][i]),
+					FN: int32(parts[2][i]), TN: int32(parts[3][i]), AppTP: int32(parts[4][i]), AppFN: int32(parts[5][i])}
+				if c != (sim.IndexCaseBand{Case: c.Case, Row: c.Row}) {
+					r.IndexCaseBands = append(r.IndexCaseBands, c)
+				}
+			}
+		}
+		for row, d := range r.Detection {
+			if d.Arm != a.Name {
+				continue
+			}
+			pairs := split(rng, d.Pairs, n)
+			det := split(rng, d.Detected, n)
+			for i := range n {
+				det[i] = min(det[i], pairs[i])
+				if pairs[i] > 0 {
+					r.IndexCaseDetection = append(r.IndexCaseDetection, sim.IndexCaseDetection{Case: int32(base + i), Row: int32(row),
+						Pairs: int32(pairs[i]), Detected: int32(det[i])})
+				}
+			}
+		}
+	}
+	slices.SortFunc(r.IndexCaseBands, func(x, y sim.IndexCaseBand) int {
+		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
+	})
+	slices.SortFunc(r.IndexCaseDetection, func(x, y sim.IndexCaseDetection) int {
+		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
+	})
 }
 
 // EpidemicResult is Result with the epidemic layer's outcomes added: a
@@ -128,7 +216,7 @@ func EpidemicResult() *sim.Result {
 	}
 	out := func(name string) sim.ArmEpidemic {
 		inf := totals[name]
-		return sim.ArmEpidemic{Infections: inf, AttackRate: float64(inf) / float64(r.Agents), REff: 1.5, REffCohorts: 10,
+		return sim.ArmEpidemic{Infections: inf, AttackRate: float64(inf) / float64(r.Agents), REff: 1.5, REffCohorts: 10, REffCompleteCases: 500,
 			Positives: inf / 2, Uploads: inf / 5, AppNotifications: inf, NotificationsPerIndex: 5, Notified: inf,
 			NotifiedInfected: inf / 10, SecondaryAttackRate: 0.1, QuarantinePersonDays: 10 * inf, QuarantineUninfectedDays: 8 * inf}
 	}
@@ -139,6 +227,7 @@ func EpidemicResult() *sim.Result {
 		a.Averted = float64(a.InfectionsAverted) / float64(e.Counterfactual.Infections)
 		r.Arms[i].Epidemic = &a
 	}
+	e.GenerationDays = 6.4
 	r.Epidemic = e
 	return r
 }

@@ -47,3 +47,27 @@ func TestValidateNamesField(t *testing.T) {
 		})
 	}
 }
+
+// TestMeanGenerationDays pins the default model's generation interval
+// near the published serial interval (He et al. 2020: mean 5.8 days) and
+// checks that a longer incubation lengthens it.
+func TestMeanGenerationDays(t *testing.T) {
+	m, err := NewModel(DefaultParams(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := m.MeanGenerationDays()
+	if !(g > 4 && g < 7) {
+		t.Fatalf("mean generation interval %v days, want 4 to 7", g)
+	}
+	p := DefaultParams()
+	p.History.IncubationMedianDays = 8
+	m2, err := NewModel(p, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g2 := m2.MeanGenerationDays(); !(g2 > g+2) {
+		t.Errorf("incubation 8 days: generation interval %v, want well above %v", g2, g)
+	}
+	t.Logf("default mean generation interval %.3f days", g)
+}

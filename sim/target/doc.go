@@ -12,10 +12,18 @@
 // at every adoption (common random numbers, scenarios.ReplicateSeed), so
 // that differences between adoptions are not replicate noise.
 //
-// A goal counts as met at an adoption only when a one-sided confidence
-// bound of the replicate mean meets it: the lower bound for >= and >, the
-// upper bound for <= and <, from Student's t with n−1 degrees of freedom.
-// With a single replicate there is no bound and the point value decides.
+// It gives two answers. The conservative one: a goal counts as met at an
+// adoption only when a one-sided confidence bound of the replicate mean
+// meets it (the lower bound for >= and >, the upper bound for <= and <,
+// from Student's t with n−1 degrees of freedom; with a single replicate
+// the point value decides). It depends on the replicate count as much as
+// on the scenario. The mean one: where the mean curve meets the goal, by
+// a second bisection on the mean over the same points, with a bootstrap
+// interval for that adoption (Crossing): for shares, each draw resamples
+// every replicate's index cases, the same people at every adoption; for
+// the epidemic's outcomes, the replicates. Config.Precision adds
+// replicates until that interval is narrow enough, or a maximum is
+// reached, and Outcome.Notes say plainly what could not be answered.
 // Bisection assumes that meeting the goal is monotone in adoption; Search
 // checks the means at the probed points against that and reports any
 // violation as a warning rather than hiding it.

@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/bluesim/bluesim/sim"
+	"github.com/bluesim/bluesim/stats"
 )
 
 // Metric is an outcome a goal can name.
@@ -24,7 +26,12 @@ type Metric struct {
 	bounds *[2]float64
 	// value reads the metric for one arm of a result.
 	value func(r *sim.Result, arm sim.ArmSummary) (float64, error)
+	// share, for a share of verdict counts, is which: its index cases'
+	// parts then let the crossing's interval resample index cases.
+	share *sim.Share
 }
+
+func shareOf(s sim.Share) *sim.Share { return &s }
 
 // Available reports whether results carry the metric in this build.
 func (m Metric) Available() bool { return m.value != nil }
@@ -33,26 +40,26 @@ func (m Metric) Available() bool { return m.value != nil }
 // here; the goal parser, the CLI's help and the errors follow.
 var metrics = []Metric{
 	// Shares of counts, in [0, 1].
-	{Name: "coverage", bounds: unit, Description: "share of all close contacts of index cases who were notified",
+	{Name: "coverage", bounds: unit, share: shareOf(sim.ShareCoverage), Description: "share of all close contacts of index cases who were notified",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Coverage, nil }},
-	{Name: "capture", bounds: unit, Description: "share of close contacts notified among those where both phones had the app",
+	{Name: "capture", bounds: unit, share: shareOf(sim.ShareCapture), Description: "share of close contacts notified among those where both phones had the app",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Capture, nil }},
-	{Name: "precision", bounds: unit, Description: "share of notifications that went to true close contacts",
+	{Name: "precision", bounds: unit, share: shareOf(sim.SharePrecision), Description: "share of notifications that went to true close contacts",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Precision, nil }},
-	{Name: "recall", bounds: unit, Description: "recall over all close contacts (equals coverage)",
+	{Name: "recall", bounds: unit, share: shareOf(sim.ShareCoverage), Description: "recall over all close contacts (equals coverage)",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.Recall, nil }},
-	{Name: "false_positive_rate", bounds: unit, Description: "share of non-contacts in radio range who were notified",
+	{Name: "false_positive_rate", bounds: unit, share: shareOf(sim.ShareFalsePositiveRate), Description: "share of non-contacts in radio range who were notified",
 		value: func(_ *sim.Result, a sim.ArmSummary) (float64, error) { return a.FalsePositiveRate, nil }},
 	// The epidemic layer's outcomes, per arm (nil when the layer is off).
 	{Name: "averted", Epidemic: true, bounds: &[2]float64{math.Inf(-1), 1},
 		Description: "share of infections averted against the paired run without the app",
-		value:       epidemicValue(func(e *sim.ArmEpidemic) float64 { return e.Averted })},
+		value:       epidemicValue("averted", func(e *sim.ArmEpidemic) float64 { return e.Averted })},
 	{Name: "r_eff", Epidemic: true, bounds: &[2]float64{0, math.Inf(1)},
 		Description: "effective reproduction number (case-weighted cohort mean)",
-		value:       epidemicValue(func(e *sim.ArmEpidemic) float64 { return e.REff })},
+		value:       epidemicValue("r_eff", func(e *sim.ArmEpidemic) float64 { return e.REff })},
 	{Name: "attack_rate", Epidemic: true, bounds: unit,
 		Description: "share of the population infected over the run",
-		value:       epidemicValue(func(e *sim.ArmEpidemic) float64 { return e.AttackRate })},
+		value:       epidemicValue("attack_rate", func(e *sim.ArmEpidemic) float64 { return e.AttackRate })},
 }
 
 // NeedsEpidemic is the error for an epidemic metric on a run without the
@@ -61,12 +68,17 @@ func NeedsEpidemic(name string) error {
 	return fmt.Errorf("metric %q needs the epidemic layer (set epidemic.enabled: true)", name)
 }
 
-// epidemicValue reads an arm's epidemic outcome, refusing (never
-// inventing) a value when the run had no epidemic layer.
-func epidemicValue(f func(*sim.ArmEpidemic) float64) func(*sim.Result, sim.ArmSummary) (float64, error) {
-	return func(_ *sim.Result, a sim.ArmSummary) (float64, error) {
+// epidemicValue reads an arm's epidemic outcome key, refusing (never
+// inventing) a value when the run had no epidemic layer, and NaN (as in
+// summary.json) when the run is too short or small to show it
+// (sim.Result.EpidemicShortfall).
+func epidemicValue(key string, f func(*sim.ArmEpidemic) float64) func(*sim.Result, sim.ArmSummary) (float64, error) {
+	return func(r *sim.Result, a sim.ArmSummary) (float64, error) {
 		if a.Epidemic == nil {
 			return math.NaN(), errNoEpidemic
+		}
+		if _, short := r.EpidemicShortfall(a.Epidemic, false)[key]; short {
+			return math.NaN(), nil
 		}
 		return f(a.Epidemic), nil
 	}
@@ -131,6 +143,39 @@ func (m Metric) Value(r *sim.Result, arm string) (float64, error) {
 		}
 	}
 	return math.NaN(), fmt.Errorf("metric %s: the result has no arm %q", m.Name, arm)
+}
+
+// Sample reads the metric for the arm called arm in r, with, for a share
+// of verdict counts, every index case's part of it (Sample.Cases). Such a
+// share is NaN where fewer than stats.MinIndexCases index cases
+// contribute to it, as in the run's summary.json.
+func (m Metric) Sample(r *sim.Result, arm string) (Sample, error) {
+	v, err := m.Value(r, arm)
+	if err != nil || m.share == nil {
+		return Sample{Value: v}, err
+	}
+	ai := slices.IndexFunc(r.Arms, func(a sim.ArmSummary) bool { return a.Name == arm })
+	cases := r.ArmIndexCases(ai)
+	if len(cases) == 0 {
+		return Sample{Value: v}, nil
+	}
+	s := Sample{Cases: make([]Case, 0, len(cases))}
+	var n, d int64
+	contributing := 0
+	for i := range cases {
+		num, den := cases[i].Share(*m.share)
+		s.Cases = append(s.Cases, Case{Person: cases[i].Person, Num: num, Den: den})
+		if den > 0 {
+			n += num
+			d += den
+			contributing++
+		}
+	}
+	s.Value = math.NaN()
+	if contributing >= stats.MinIndexCases {
+		s.Value = float64(n) / float64(d)
+	}
+	return s, nil
 }
 
 // Op is a goal's comparison.

@@ -181,3 +181,31 @@ func TestScenarioAdoption(t *testing.T) {
 		t.Errorf("ramp %+v, want from 0.05 over 3 days", r)
 	}
 }
+
+// TestMetricSample: a share carries every index case's part, and is
+// undefined below stats.MinIndexCases contributing index cases; other
+// metrics carry none.
+func TestMetricSample(t *testing.T) {
+	r := &sim.Result{Arms: []sim.ArmSummary{{Name: "a", Coverage: 0.25}}}
+	for p := range int32(12) {
+		c := sim.IndexCase{Arm: 0, Person: p}
+		if p < 10 {
+			c.TP, c.FN = 1, 3
+		}
+		r.IndexCases = append(r.IndexCases, c)
+	}
+	cov, _ := LookupMetric("coverage")
+	s, err := cov.Sample(r, "a")
+	if err != nil || s.Value != 0.25 || len(s.Cases) != 12 || s.Cases[3] != (Case{Person: 3, Num: 1, Den: 4}) {
+		t.Fatalf("coverage sample %+v, %v", s, err)
+	}
+	r.IndexCases[0].TP, r.IndexCases[0].FN = 0, 0 // 9 contributing
+	if s, _ := cov.Sample(r, "a"); !math.IsNaN(s.Value) {
+		t.Errorf("9 index cases: coverage %v, want undefined", s.Value)
+	}
+	r.Arms[0].Epidemic = &sim.ArmEpidemic{AttackRate: 0.1}
+	ar, _ := LookupMetric("attack_rate")
+	if s, err := ar.Sample(r, "a"); err != nil || s.Value != 0.1 || s.Cases != nil {
+		t.Errorf("attack_rate sample %+v, %v", s, err)
+	}
+}

@@ -22,10 +22,10 @@ func mustGoal(t *testing.T, s string) Goal {
 // deterministic wraps f(a) as an EvalFunc that ignores the replicate and
 // counts calls.
 func deterministic(f func(float64) float64, calls *int) EvalFunc {
-	return func(_ context.Context, a float64, _ int) (float64, error) {
+	return Values(func(_ context.Context, a float64, _ int) (float64, error) {
 		*calls++
 		return f(a), nil
-	}
+	})
 }
 
 // TestSearchFindsThreshold: on deterministic monotone functions the answer
@@ -114,7 +114,7 @@ func TestSearchConfidenceBound(t *testing.T) {
 			q := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: n - 1}.Quantile(tc.conf)
 			want := tc.base + tc.sign*q*sd/math.Sqrt(n)
 			c := Config{Goal: mustGoal(t, tc.goal), Max: 1, Replicates: len(noise), Confidence: tc.conf, Tolerance: 0.001}
-			out, err := Search(context.Background(), c, eval)
+			out, err := Search(context.Background(), c, Values(eval))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +140,7 @@ func TestSearchConfidenceBound(t *testing.T) {
 	// since the metric must fall further.
 	evalDown := func(_ context.Context, a float64, r int) (float64, error) { return 1 - a + noise[r], nil }
 	c := Config{Goal: mustGoal(t, "false_positive_rate<=0.5"), Max: 1, Replicates: len(noise), Confidence: 0.95, Tolerance: 0.001}
-	out, err := Search(context.Background(), c, evalDown)
+	out, err := Search(context.Background(), c, Values(evalDown))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestSearchConfidenceBound(t *testing.T) {
 // TestSearchOneReplicate: the point value decides and there is no interval.
 func TestSearchOneReplicate(t *testing.T) {
 	c := Config{Goal: mustGoal(t, "coverage>=0.3"), Max: 0.8, Replicates: 1, Confidence: 0.95, Tolerance: 0.01}
-	out, err := Search(context.Background(), c, func(_ context.Context, a float64, _ int) (float64, error) { return a, nil })
+	out, err := Search(context.Background(), c, Values(func(_ context.Context, a float64, _ int) (float64, error) { return a, nil }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestSearchWarnsNonMonotone(t *testing.T) {
 func TestSearchErrors(t *testing.T) {
 	g := mustGoal(t, "coverage>=0.5")
 	ok := Config{Goal: g, Max: 0.8, Replicates: 2, Confidence: 0.95, Tolerance: 0.01}
-	one := func(_ context.Context, a float64, _ int) (float64, error) { return a, nil }
+	one := Values(func(_ context.Context, a float64, _ int) (float64, error) { return a, nil })
 	for _, tc := range []struct {
 		name string
 		mod  func(*Config)
@@ -243,12 +243,12 @@ func TestSearchErrors(t *testing.T) {
 		})
 	}
 	boom := errors.New("boom")
-	_, err := Search(context.Background(), ok, func(_ context.Context, a float64, r int) (float64, error) {
+	_, err := Search(context.Background(), ok, Values(func(_ context.Context, a float64, r int) (float64, error) {
 		if a < 0.5 {
 			return 0, boom
 		}
 		return a, nil
-	})
+	}))
 	if !errors.Is(err, boom) {
 		t.Errorf("evaluation error lost: %v", err)
 	}
@@ -263,9 +263,9 @@ func TestSearchErrors(t *testing.T) {
 // reach below 0; a share cannot, so the interval and the bound stop at 0.
 func TestSearchClipsToRange(t *testing.T) {
 	c := Config{Goal: mustGoal(t, "coverage>=0.9"), Max: 0.5, Replicates: 2, Confidence: 0.95, Tolerance: 0.01}
-	out, err := Search(context.Background(), c, func(_ context.Context, _ float64, r int) (float64, error) {
+	out, err := Search(context.Background(), c, Values(func(_ context.Context, _ float64, r int) (float64, error) {
 		return []float64{0, 0.1}[r], nil
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,7 +287,7 @@ func BenchmarkSearch(b *testing.B) {
 	eval := func(_ context.Context, a float64, r int) (float64, error) { return a + noise[r], nil }
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Search(context.Background(), c, eval); err != nil {
+		if _, err := Search(context.Background(), c, Values(eval)); err != nil {
 			b.Fatal(err)
 		}
 	}
