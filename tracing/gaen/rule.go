@@ -1,6 +1,7 @@
 package gaen
 
 import (
+	"crypto/cipher"
 	"fmt"
 
 	"github.com/bluesim/bluesim/check"
@@ -122,13 +123,20 @@ func (p RuleParams) NewRule() (tracing.Rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return configRule{cfg}, nil
+	return &configRule{cfg: cfg, sc: windowScratch{aemk: map[[KeyLen]byte]cipher.Block{}}}, nil
 }
 
-type configRule struct{ cfg Config }
+// configRule decides with Config from exposure windows built in its own
+// scratch memory (a Rule is used by one goroutine at a time), so that an
+// evaluation allocates nothing in steady state and each key's AEM cipher
+// is derived once, not once per exposure.
+type configRule struct {
+	cfg Config
+	sc  windowScratch
+}
 
-func (r configRule) Decide(x *tracing.Exposure) (bool, error) {
-	ws, err := ExposureWindows(x.Keys, x.Sightings, x.Matches, x.RSSICorrectionDB, WindowOptions{})
+func (r *configRule) Decide(x *tracing.Exposure) (bool, error) {
+	ws, err := r.sc.exposureWindows(x.Keys, x.Sightings, x.Matches, x.RSSICorrectionDB, WindowOptions{})
 	if err != nil {
 		return false, err
 	}

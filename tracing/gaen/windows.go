@@ -61,7 +61,13 @@ type Observation struct {
 // attenuation from the TX power and the calibrated RSSI (rssiCorrection is
 // the receiving phone model's per-model offset, added to measured RSSI).
 func Observations(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int) ([]Observation, error) {
-	out := make([]Observation, 0, len(matches))
+	return appendObservations(make([]Observation, 0, len(matches)), keys, store, matches, rssiCorrection, nil)
+}
+
+// appendObservations is Observations appending to dst; aemk, when not nil,
+// caches each key's AEM cipher across calls.
+func appendObservations(dst []Observation, keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, aemk map[[KeyLen]byte]cipher.Block) ([]Observation, error) {
+	out := dst
 	lastKey := -1
 	var block cipher.Block
 	for _, m := range matches {
@@ -73,9 +79,18 @@ func Observations(keys []tracing.PublishedKey, store []tracing.Sighting, matches
 			if err != nil {
 				return nil, fmt.Errorf("key %d: %w", m.Key, err)
 			}
-			aemk := hkdf16((*[KeyLen]byte)(&tek), "EN-AEMK")
-			if block, err = aes.NewCipher(aemk[:]); err != nil {
-				return nil, err
+			var ok bool
+			if block, ok = aemk[tek]; !ok {
+				k := hkdf16((*[KeyLen]byte)(&tek), "EN-AEMK")
+				if block, err = aes.NewCipher(k[:]); err != nil {
+					return nil, err
+				}
+				if aemk != nil {
+					if len(aemk) >= maxCachedKeys {
+						clear(aemk)
+					}
+					aemk[tek] = block
+				}
 			}
 			lastKey = m.Key
 		}
@@ -140,11 +155,34 @@ type WindowOptions struct {
 // ExposureWindows builds exposure windows from matches: Observations, then
 // GroupWindows, with each window's key data filled in.
 func ExposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
-	obs, err := Observations(keys, store, matches, rssiCorrection)
+	var sc windowScratch
+	return sc.exposureWindows(keys, store, matches, rssiCorrection, opt)
+}
+
+// windowScratch is the memory building exposure windows needs, kept by a
+// rule from one evaluation to the next (a rule is used by one goroutine
+// at a time) so that evaluating allocates nothing in steady state. The
+// windows it returns are valid until its next use.
+type windowScratch struct {
+	obs, sorted []Observation
+	ws          []ExposureWindow
+	inst        []ScanInstance
+	starts      []int
+	// aemk caches the AEM ciphers of recently seen keys (nil: none).
+	aemk map[[KeyLen]byte]cipher.Block
+}
+
+// maxCachedKeys bounds windowScratch's cipher cache.
+const maxCachedKeys = 256
+
+// exposureWindows is ExposureWindows into sc's memory.
+func (sc *windowScratch) exposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
+	obs, err := appendObservations(sc.obs[:0], keys, store, matches, rssiCorrection, sc.aemk)
 	if err != nil {
 		return nil, err
 	}
-	ws, err := GroupWindows(obs, opt)
+	sc.obs = obs
+	ws, err := sc.groupWindows(obs, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -165,6 +203,13 @@ func ExposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matc
 // out ordered by key, then time. Key data (report type, onset) is left
 // zero; ExposureWindows fills it.
 func GroupWindows(obs []Observation, opt WindowOptions) ([]ExposureWindow, error) {
+	var sc windowScratch
+	return sc.groupWindows(obs, opt)
+}
+
+// groupWindows is GroupWindows into sc's memory: the windows' scan
+// instances are consecutive pieces of one array.
+func (sc *windowScratch) groupWindows(obs []Observation, opt WindowOptions) ([]ExposureWindow, error) {
 	span := opt.ScanSpanMillis
 	if span == 0 {
 		span = DefaultScanSpanMillis
@@ -175,27 +220,41 @@ func GroupWindows(obs []Observation, opt WindowOptions) ([]ExposureWindow, error
 	if !slices.IsSorted(opt.ScanTimes) {
 		return nil, fmt.Errorf("gaen: scan times are not in ascending order")
 	}
-	sorted := slices.Clone(obs)
+	sorted := append(sc.sorted[:0], obs...)
+	sc.sorted = sorted
 	slices.SortStableFunc(sorted, func(a, b Observation) int {
 		if a.Key != b.Key {
 			return a.Key - b.Key
 		}
 		return cmpInt64(a.Time, b.Time)
 	})
-	var out []ExposureWindow
+	out, inst, starts := sc.ws[:0], sc.inst[:0], sc.starts[:0]
 	for i := 0; i < len(sorted); {
 		// One key's observations: sorted[i:j].
 		j := i
 		for j < len(sorted) && sorted[j].Key == sorted[i].Key {
 			j++
 		}
-		out = appendKeyWindows(out, sorted[i:j], span, opt.ScanTimes)
+		out, inst, starts = appendKeyWindows(out, inst, starts, sorted[i:j], span, opt.ScanTimes)
 		i = j
+	}
+	for w := range out {
+		end := len(inst)
+		if w+1 < len(out) {
+			end = starts[w+1]
+		}
+		out[w].ScanInstances = inst[starts[w]:end:end]
+	}
+	sc.ws, sc.inst, sc.starts = out, inst, starts
+	if len(out) == 0 {
+		return nil, nil
 	}
 	return out, nil
 }
 
-func appendKeyWindows(out []ExposureWindow, obs []Observation, span int64, scanTimes []int64) []ExposureWindow {
+// appendKeyWindows appends one key's windows to out and their scan
+// instances to inst, each window's first instance's index to starts.
+func appendKeyWindows(out []ExposureWindow, inst []ScanInstance, starts []int, obs []Observation, span int64, scanTimes []int64) ([]ExposureWindow, []ScanInstance, []int) {
 	var w *ExposureWindow
 	var winStart int64
 	prevScan := int64(math.MinInt64) // unknown
@@ -225,14 +284,15 @@ func appendKeyWindows(out []ExposureWindow, obs []Observation, span int64, scanT
 				DateMillis:            day,
 				CalibrationConfidence: obs[i].CalibrationConfidence,
 			})
+			starts = append(starts, len(inst))
 			w = &out[len(out)-1]
 			winStart = t0
 		}
-		w.ScanInstances = append(w.ScanInstances, si)
+		inst = append(inst, si)
 		prevScan = t0
 		i = j
 	}
-	return out
+	return out, inst, starts
 }
 
 // phonePrevScan returns the phone's scan before the one in progress at t
