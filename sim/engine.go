@@ -62,6 +62,7 @@ type engine struct {
 	lay   layout               // the current day's layout
 	truth map[int][][]truthRec // day -> the chunks' truth; days [day-k, day]
 	tpool pool[truthRec]       // truth arrays of dropped days
+	apool pool[attSample]      // the chunks' attenuation candidates
 	calib bool                 // walking the calibration week: contacts only
 
 	// The day's matching, handed from phase to phase, and its parts.
@@ -105,6 +106,9 @@ func Run(ctx context.Context, sc scenarios.Scenario, opts ...Option) (*Result, e
 			cfg.progress(Progress{Day: d + 1, Days: sc.Days, AgentDays: agentDays, AgentDaysPerSecond: float64(agentDays) / math.Max(el, 1e-9)})
 		}
 	}
+	// The sightings and truth are done with: let the result tables have
+	// their memory.
+	e.release()
 	var r *Result
 	if err := e.clock.time("finish", func() error { r = e.finish(); return nil }); err != nil {
 		return nil, err
@@ -282,5 +286,21 @@ func (e *engine) dropDay(d int) {
 	}
 	for _, g := range e.groups {
 		g.store.drop(old)
+	}
+}
+
+// release drops every retained day of sightings and truth, and the free
+// lists, once the last day is scored.
+func (e *engine) release() {
+	for _, g := range e.groups {
+		g.store.reset()
+		g.store.rp, g.store.ep = blockPool[rec]{}, blockPool[entry]{}
+		g.bents, g.tab = nil, prefixTable{}
+	}
+	e.truth, e.tpool = nil, pool[truthRec]{}
+	e.mparts = nil
+	e.lay = layout{}
+	for _, w := range e.workers {
+		*w = worker{sink: w.sink}
 	}
 }

@@ -233,6 +233,7 @@ func (e *engine) merge(d int, outs []chunkOut) error {
 			e.tpool.put(t)
 		}
 		e.sco.att.merge(outs[i].att)
+		e.apool.put(outs[i].att)
 	}
 	if !e.calib {
 		e.truth[d] = truth

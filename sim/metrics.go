@@ -144,28 +144,41 @@ func (s *scorer) contactsOf(d int, isIndex []bool) []contact {
 	e := s.e
 	parts := 2 * e.cfg.workers
 	n := len(isIndex)
-	outs := make([][]contact, parts)
+	for len(s.cparts) < parts {
+		s.cparts = append(s.cparts, &contactPart{})
+	}
 	e.parallel(parts, func(p int) {
 		lo, hi := cut(n, parts, p)
-		outs[p] = s.contactsIn(d, isIndex, int32(lo), int32(hi))
+		s.contactsIn(s.cparts[p], d, isIndex, int32(lo), int32(hi))
 	})
-	var out []contact
-	for _, o := range outs {
-		out = append(out, o...)
+	out := s.contacts[:0]
+	for _, cp := range s.cparts[:parts] {
+		out = append(out, cp.out...)
 	}
+	s.contacts = out
 	return out
 }
 
-// contactsIn is contactsOf for the index persons lo..hi-1.
-func (s *scorer) contactsIn(d int, isIndex []bool, lo, hi int32) []contact {
+// truthOf is one retained truth record seen from one of its two people.
+type truthOf struct {
+	idx, other int32
+	day        uint16
+	tr         *truthRec
+}
+
+// contactPart is one part's scratch of contactsOf, reused day to day.
+type contactPart struct {
+	rs  []truthOf
+	out []contact
+}
+
+// contactsIn is contactsOf for the index persons lo..hi-1, into cp.out.
+func (s *scorer) contactsIn(cp *contactPart, d int, isIndex []bool, lo, hi int32) {
 	e := s.e
-	type rec struct {
-		idx, other int32
-		day        uint16
-		tr         *truthRec
-	}
+	type rec = truthOf
 	in := func(p int32) bool { return p >= lo && p < hi && isIndex[p] }
-	var rs []rec
+	rs := cp.rs[:0]
+	defer func() { cp.rs = rs[:0] }()
 	d0, d1 := e.window(d)
 	for dd := d0; dd <= d1; dd++ {
 		for _, trs := range e.truth[dd] {
@@ -183,7 +196,8 @@ func (s *scorer) contactsIn(d int, isIndex []bool, lo, hi int32) []contact {
 	slices.SortStableFunc(rs, func(a, b rec) int {
 		return cmp.Or(cmp.Compare(a.idx, b.idx), cmp.Compare(a.other, b.other), cmp.Compare(a.day, b.day))
 	})
-	var out []contact
+	out := cp.out[:0]
+	defer func() { cp.out = out }()
 	for i := 0; i < len(rs); {
 		c := contact{idx: rs[i].idx, other: rs[i].other, minDist: math.MaxFloat32}
 		j := i
@@ -207,7 +221,6 @@ func (s *scorer) contactsIn(d int, isIndex []bool, lo, hi int32) []contact {
 		out = append(out, c)
 		i = j
 	}
-	return out
 }
 
 // window yields the retained days an upload on day d covers.
@@ -235,6 +248,9 @@ type scorer struct {
 	sightings []int64
 	// cases[ai] collects arm ai's index cases.
 	cases []*caseBuild
+	// contactsOf's scratch.
+	cparts   []*contactPart
+	contacts []contact
 	// The breakdowns' labels, made once: distance and duration bands, OS
 	// pairs.
 	distLabels, durLabels []string
@@ -578,8 +594,13 @@ func (e *engine) finish() *Result {
 // mergeCases concatenates the arms' index cases into one collection, the
 // case numbers of their cells and detection bands shifted to match.
 func mergeCases(bs []*caseBuild) *caseBuild {
-	out := &caseBuild{}
+	var nc, nb, nd int
 	for _, b := range bs {
+		nc, nb, nd = nc+len(b.cases), nb+len(b.bands), nd+len(b.det)
+	}
+	out := &caseBuild{cases: make([]IndexCase, 0, nc), bands: make([]pendingBand, 0, nb), det: make([]IndexCaseDetection, 0, nd)}
+	for i, b := range bs {
+		bs[i] = nil // the arm's own copy goes as soon as it is copied
 		base := int32(len(out.cases))
 		out.cases = append(out.cases, b.cases...)
 		for _, p := range b.bands {

@@ -98,7 +98,7 @@ type worker struct {
 func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int) chunkOut {
 	v := w.v
 	ng := len(v.groups)
-	out := chunkOut{segs: make([]segment, ng), truth: e.tpool.take()}
+	out := chunkOut{segs: make([]segment, ng), truth: e.tpool.take(), att: e.apool.take()}
 	w.out = &out
 	if w.pairs == nil {
 		w.pairs = map[uint64]int32{}

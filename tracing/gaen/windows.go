@@ -70,6 +70,7 @@ func appendObservations(dst []Observation, keys []tracing.PublishedKey, store []
 	out := dst
 	lastKey := -1
 	var block cipher.Block
+	ks := new([16]byte)
 	for _, m := range matches {
 		if m.Key < 0 || m.Key >= len(keys) || m.Sighting < 0 || m.Sighting >= len(store) {
 			return nil, fmt.Errorf("gaen: match %+v refers outside %d keys / %d sightings", m, len(keys), len(store))
@@ -95,7 +96,7 @@ func appendObservations(dst []Observation, keys []tracing.PublishedKey, store []
 			lastKey = m.Key
 		}
 		s := &store[m.Sighting]
-		md, err := ParseMetadata(cryptAEM(block, &s.ID, s.Meta))
+		md, err := ParseMetadata(cryptAEMWith(block, &s.ID, s.Meta, ks))
 		if err != nil {
 			return nil, fmt.Errorf("gaen: sighting %d of key %d: %w: %v", m.Sighting, m.Key, ErrBadMetadata, err)
 		}
