@@ -325,6 +325,9 @@ func (x *epi) track(tracked []bool, _ int) {
 
 func (x *epi) advertisers(int) []bool { return x.advertise }
 
+// uploadDays: a diagnosis is not known ahead.
+func (x *epi) uploadDays(int) []int16 { return nil }
+
 func (x *epi) contacts(w int, calib bool) contactFunc {
 	if calib {
 		return x.calibContact(w)

@@ -19,6 +19,10 @@ type indexCases interface {
 	// people who upload while a phone still holds them can ever match a
 	// published key.
 	advertisers(gi int) []bool
+	// uploadDays returns, per person, the day the person uploads to group
+	// gi's arms (-1 none) for every advertiser of advertisers(gi), or nil
+	// when upload days are not known ahead.
+	uploadDays(gi int) []int16
 	// contacts returns worker w's consumer of the day's contacts (nil for
 	// none); calib says the day is one of the epidemic's calibration week.
 	contacts(w int, calib bool) contactFunc
@@ -52,8 +56,10 @@ type indexCases interface {
 type fixedDiagnoses struct {
 	e     *engine
 	byDay [][]int32 // day -> persons diagnosed that day at the highest adoption, ascending
-	// adv[gi] marks today's advertisers of group gi (advList[gi]).
+	// adv[gi] marks today's advertisers of group gi (advList[gi]) and
+	// upDay[gi] the day each of them uploads.
 	adv     [][]bool
+	upDay   [][]int16
 	advList [][]int32
 	ups     []int32
 }
@@ -89,19 +95,26 @@ func (f *fixedDiagnoses) beginDay(d int) error {
 	e := f.e
 	if f.adv == nil {
 		f.adv, f.advList = make([][]bool, len(e.groups)), make([][]int32, len(e.groups))
+		f.upDay = make([][]int16, len(e.groups))
 		for gi := range e.groups {
 			f.adv[gi] = make([]bool, len(e.pop.People))
+			f.upDay[gi] = make([]int16, len(e.pop.People))
+			for p := range f.upDay[gi] {
+				f.upDay[gi][p] = -1
+			}
 		}
 	}
 	for gi, g := range e.groups {
 		for _, p := range f.advList[gi] {
 			f.adv[gi][p] = false
+			f.upDay[gi][p] = -1
 		}
 		f.advList[gi] = f.advList[gi][:0]
 		for dd := d; dd <= d+e.keep; dd++ {
 			f.ups = f.uploaders(f.ups[:0], g, dd)
 			for _, p := range f.ups {
 				f.adv[gi][p] = true
+				f.upDay[gi][p] = int16(dd)
 				f.advList[gi] = append(f.advList[gi], p)
 			}
 		}
@@ -119,6 +132,8 @@ func (f *fixedDiagnoses) track(tracked []bool, d int) {
 }
 
 func (f *fixedDiagnoses) advertisers(gi int) []bool { return f.adv[gi] }
+
+func (f *fixedDiagnoses) uploadDays(gi int) []int16 { return f.upDay[gi] }
 
 func (f *fixedDiagnoses) contacts(int, bool) contactFunc { return nil }
 

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"sync"
 	"time"
 
@@ -170,6 +172,7 @@ func (e *engine) view() *view {
 		closeD: e.closeD, rangeM: float32(e.rangeM),
 		groups: e.groups, active: e.lay.active, tracked: e.lay.tracked, adv: e.advertisers(),
 		raw: e.cfg.raw, contactsOnly: e.calib, attK: e.sco.att.k,
+		upDay: e.uploadDays(), cohorts: e.keep + 2,
 	}
 }
 
@@ -180,6 +183,20 @@ func (e *engine) advertisers() [][]bool {
 		adv[gi] = e.idx.advertisers(gi)
 	}
 	return adv
+}
+
+// uploadDays returns, per group, each person's upload day where the index
+// cases know it ahead and every sampled advertiser uploads (nil per group
+// otherwise).
+func (e *engine) uploadDays() [][]int16 {
+	up := make([][]int16, len(e.groups))
+	if e.sc.Engine.AllSightings {
+		return up
+	}
+	for gi := range up {
+		up[gi] = e.idx.uploadDays(gi)
+	}
+	return up
 }
 
 // runSites runs every chunk of the day's sites on the workers and returns
@@ -240,9 +257,18 @@ func (e *engine) merge(d int, outs []chunkOut) error {
 	}
 	dayMs := e.startMs + int64(d)*86400_000
 	for gi, g := range e.groups {
-		segs := make([]segment, len(outs))
+		// The day's segments: chunk by chunk, cohort by cohort, the empty
+		// ones left out.
+		var segs []segment
 		for i := range outs {
-			segs[i] = outs[i].segs[gi]
+			for _, sg := range outs[i].segs[gi] {
+				if sg.recs.n > 0 {
+					segs = append(segs, sg)
+				}
+			}
+		}
+		if len(segs) > math.MaxUint16 {
+			return fmt.Errorf("day %d: %d segments of sightings, more than the engine can number", d, len(segs))
 		}
 		g.store.set(d, segs)
 		if err := g.materialise(d, dayMs, e.cfg.workers, e.cfg.raw); err != nil {

@@ -239,6 +239,9 @@ func (e *engine) matchGroup(d int, g *group) error {
 			mt.matched[ai] += p.matched[ai]
 		}
 	}
+	// Today's uploaders' sightings are matched: no later upload reaches
+	// them.
+	g.store.dropUploads(d)
 	return nil
 }
 
@@ -492,7 +495,7 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload, ps []*matchPart) er
 	e.parallel(parts, func(p int) {
 		mp := ps[p]
 		for dd := d0; dd <= d1; dd++ {
-			if mp.err = e.joinDay(g, dd, ents, tab, ups, mp, p, parts); mp.err != nil {
+			if mp.err = e.joinDay(g, dd, d, ents, tab, ups, mp, p, parts); mp.err != nil {
 				return
 			}
 		}
@@ -506,11 +509,16 @@ func (e *engine) joinExpanded(d int, g *group, ups []upload, ps []*matchPart) er
 }
 
 // joinDay joins day dd's records whose advertiser is p mod parts.
-func (e *engine) joinDay(g *group, dd int, ents []bent, tab *prefixTable, ups []upload, mp *matchPart, p, parts int) error {
+func (e *engine) joinDay(g *group, dd, today int, ents []bent, tab *prefixTable, ups []upload, mp *matchPart, p, parts int) error {
 	ds := &g.store.days[dd]
 	dayMs := e.startMs + int64(dd)*86400_000
 	for si := range ds.segs {
 		sg := &ds.segs[si]
+		if sg.up >= 0 && sg.up != today {
+			// Advertisers who upload on another day: no broadcast of
+			// today's keys is theirs.
+			continue
+		}
 		for ri := range sg.recs.n {
 			r := sg.recs.at(ri)
 			if int(r.tx)%parts != p {

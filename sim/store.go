@@ -118,6 +118,9 @@ type segment struct {
 	recs blocks[rec]
 	ents blocks[entry]
 	raw  []tracing.Sighting
+	// up is the day every advertiser of the segment uploads, or -1 when
+	// that is not known ahead (the epidemic, engine.all_sightings).
+	up int
 }
 
 // span returns the entries of record i: [first, end).
@@ -156,6 +159,30 @@ func (s *store) drop(d int) {
 		s.days[d].segs[i].ents.release(&s.ep)
 	}
 	s.days[d] = dayStore{}
+}
+
+// dropUploads releases, in every retained day, the segments of
+// advertisers who uploaded on day u: their sightings have been matched and
+// no later upload can reach them.
+func (s *store) dropUploads(u int) {
+	for d := range s.days {
+		ds := &s.days[d]
+		k := 0
+		for i := range ds.segs {
+			sg := &ds.segs[i]
+			if sg.up == u {
+				ds.recs -= int(sg.recs.n)
+				ds.ents -= int(sg.ents.n)
+				sg.recs.release(&s.rp)
+				sg.ents.release(&s.ep)
+				continue
+			}
+			ds.segs[k] = *sg
+			k++
+		}
+		clear(ds.segs[k:])
+		ds.segs = ds.segs[:k]
+	}
 }
 
 // reset drops every day.

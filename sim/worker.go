@@ -30,7 +30,12 @@ type view struct {
 	active    [][]bool
 	tracked   []bool   // truth kept for pairs with one of these
 	adv       [][]bool // group -> radio sampled for these advertisers
-	raw       bool     // one record per sighting (WithRawSightings)
+	// upDay[gi][p] is the day p uploads in group gi when known ahead (-1
+	// none); nil when not known ahead. Sightings are stored by upload day
+	// (cohorts days day..day+keep, then one for unknown).
+	upDay   [][]int16
+	cohorts int
+	raw     bool // one record per sighting (WithRawSightings)
 	// contactsOnly walks contacts for the epidemic's calibration: no
 	// truth, no radio.
 	contactsOnly bool
@@ -54,7 +59,7 @@ type contactFunc func(a, b int32, minutes, dist float64, s *agents.Site, walls i
 // chunkOut is what one chunk of sites produced.
 type chunkOut struct {
 	truth []truthRec
-	segs  []segment // per group
+	segs  [][]segment // group -> cohort (upload day - today, then unknown)
 	att   []attSample
 	err   error
 }
@@ -98,12 +103,22 @@ type worker struct {
 func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int) chunkOut {
 	v := w.v
 	ng := len(v.groups)
-	out := chunkOut{segs: make([]segment, ng), truth: e.tpool.take(), att: e.apool.take()}
+	out := chunkOut{segs: make([][]segment, ng), truth: e.tpool.take(), att: e.apool.take()}
+	nc := v.cohorts
+	for gi := range out.segs {
+		out.segs[gi] = make([]segment, nc)
+		for c := range out.segs[gi] {
+			out.segs[gi][c].up = v.day + c
+			if c == nc-1 {
+				out.segs[gi][c].up = -1
+			}
+		}
+	}
 	w.out = &out
 	if w.pairs == nil {
 		w.pairs = map[uint64]int32{}
 	}
-	w.tails = slices.Grow(w.tails[:0], ng)[:ng]
+	w.tails = slices.Grow(w.tails[:0], ng*v.cohorts)[:ng*v.cohorts]
 	w.cut = math.MaxUint64
 	for s := s0; s < s1; s++ {
 		st := bySite[off[s]:off[s+1]]
@@ -547,8 +562,12 @@ func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, di
 		w.out.err = fmt.Errorf("sighting at %.1f s of the run lies outside day %d", sec, v.day)
 		return
 	}
-	sg := &w.out.segs[gi]
-	tl := &w.tails[gi]
+	c := v.cohorts - 1 // upload day not known ahead
+	if up := v.upDay[gi]; up != nil && up[g.person[tx]] >= 0 {
+		c = int(up[g.person[tx]]) - v.day
+	}
+	sg := &w.out.segs[gi][c]
+	tl := &w.tails[gi*v.cohorts+c]
 	slot := v.slotOf(g, tt/10)
 	en := mkEntry(day, rssi)
 	// Join only records of the current chunk: which chunks a worker runs
