@@ -53,6 +53,11 @@ type Params struct {
 	BusCapacity int `yaml:"bus_capacity"`
 	// BusMinutes is the mean one-way bus ride in minutes.
 	BusMinutes float64 `yaml:"bus_minutes"`
+	// BusRides is how many bus rides a bus commuter takes on a weekday: 2
+	// (to school or work and back), 1 (the morning ride only), 0 (none),
+	// or 4, 6 or 8: the extra rides are round trips out of school or work
+	// and back at midday (an errand, a client visit), on the same bus.
+	BusRides int `yaml:"bus_rides"`
 	// MarketDaily is the probability that a household shopper goes to the
 	// market on a given day (wet markets are visited daily in Vietnam;
 	// assumption 0.7).
@@ -75,6 +80,9 @@ type Params struct {
 	VisitNeighbours float64 `yaml:"visit_neighbours"`
 	// Phones are the phone and app-behaviour parameters.
 	Phones Phones `yaml:"phones"`
+	// Venues switches venue types on and off: stays at a venue type that
+	// is off are not simulated (everything on by default).
+	Venues Venues `yaml:"venues"`
 }
 
 // SizeShare is one class of a size distribution.
@@ -98,8 +106,8 @@ type Phones struct {
 	// Vietnam 2020 (web-traffic market shares put iOS near one third).
 	IOSShare float64 `yaml:"ios_share"`
 	// Carriage is the share of phones carried in the hand, front pocket,
-	// back pocket, shirt pocket and bag, in that order (radio.Carriages).
-	// Assumption.
+	// back pocket, shirt pocket and bag, in that order (the first five of
+	// radio.Carriages). Assumption.
 	Carriage []float64 `yaml:"carriage"`
 	// Models is the number of distinct Android phone models; iPhones come
 	// from a fifth as many. Every phone of a model shares its radio
@@ -119,6 +127,11 @@ type Phones struct {
 	// foreground on an iPhone, the only time it can advertise and scan
 	// freely (radio.md §2.4; value an assumption).
 	Foreground float64 `yaml:"foreground"`
+	// CarriageByActivity, when enabled, draws where the phone is for
+	// every stay from shares by activity (in bed, at home, on the bus, at
+	// a desk, at the market or café) instead of using Carriage for the
+	// whole run (ActivityCarriage has the shares' sources).
+	CarriageByActivity ActivityCarriage `yaml:"carriage_by_activity"`
 }
 
 // Default returns the Vietnamese-town defaults for size people.
@@ -145,6 +158,7 @@ func Default(size int) Params {
 		BusShare:        0.1,
 		BusCapacity:     40,
 		BusMinutes:      25,
+		BusRides:        2,
 		MarketDaily:     0.7,
 		MarketMinutes:   40,
 		PeoplePerMarket: 5000,
@@ -153,14 +167,16 @@ func Default(size int) Params {
 		CafeMinutes:     50,
 		PeoplePerCafe:   150,
 		VisitNeighbours: 0.15,
+		Venues:          AllVenues(),
 		Phones: Phones{
-			OwnershipByAge:   []float64{0.09, 0.80, 0.97, 0.96, 0.94, 0.86, 0.70, 0.48, 0.32},
-			IOSShare:         0.33,
-			Carriage:         []float64{0.25, 0.35, 0.15, 0.05, 0.20},
-			Models:           200,
-			BluetoothOff:     0.05,
-			BatterySaverKill: 0.1,
-			Foreground:       0.1,
+			OwnershipByAge:     []float64{0.09, 0.80, 0.97, 0.96, 0.94, 0.86, 0.70, 0.48, 0.32},
+			IOSShare:           0.33,
+			Carriage:           []float64{0.25, 0.35, 0.15, 0.05, 0.20},
+			Models:             200,
+			BluetoothOff:       0.05,
+			BatterySaverKill:   0.1,
+			Foreground:         0.1,
+			CarriageByActivity: DefaultActivityCarriage(),
 		},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 
 	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/radio"
@@ -20,10 +21,15 @@ const (
 	Market
 	Cafe
 	Bus
+	// Tram, Queue and Room are the venues of experiment set-ups
+	// (Experiment); a synthesised town has none.
+	Tram
+	Queue
+	Room
 	NumKinds
 )
 
-var kindNames = [...]string{"home", "school", "work", "market", "cafe", "bus"}
+var kindNames = [...]string{"home", "school", "work", "market", "cafe", "bus", "tram", "queue", "room"}
 
 func (k Kind) String() string {
 	if int(k) < len(kindNames) {
@@ -33,7 +39,29 @@ func (k Kind) String() string {
 }
 
 // Kinds lists every venue type in order.
-func Kinds() []Kind { return []Kind{Home, School, Work, Market, Cafe, Bus} }
+func Kinds() []Kind { return []Kind{Home, School, Work, Market, Cafe, Bus, Tram, Queue, Room} }
+
+// ParseKind parses a venue type's name ("home", ..., "room").
+func ParseKind(s string) (Kind, error) {
+	for i, n := range kindNames {
+		if s == n {
+			return Kind(i), nil
+		}
+	}
+	return 0, fmt.Errorf("unknown venue kind %q (want one of %s)", s, strings.Join(kindNames[:], ", "))
+}
+
+// MarshalText implements encoding.TextMarshaler (YAML, JSON).
+func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler (YAML, JSON).
+func (k *Kind) UnmarshalText(b []byte) error {
+	v, err := ParseKind(string(b))
+	if err == nil {
+		*k = v
+	}
+	return err
+}
 
 // Site is a building or place: Rooms rooms of RoomW x RoomD metres side by
 // side along x, one wall between neighbours (a row of tube houses, one floor
@@ -52,6 +80,10 @@ type Site struct {
 	// Aisle, when positive, snaps free movement to aisles this far apart
 	// (market stalls line the aisles).
 	Aisle float32
+	// Layout, when not nil, places the seats and bodies by hand (an
+	// experiment's venue): SeatPos reads it, and PeopleBetween counts its
+	// bodies instead of estimating them from the density.
+	Layout *Layout
 }
 
 // Person flags.
@@ -109,6 +141,14 @@ type Population struct {
 	Households int
 	// Ownership is the share of the population owning a smartphone.
 	Ownership float64
+	// IndexDay, when not nil, fixes who is an index case: person i on day
+	// IndexDay[i] (-1: never), in place of the scenario's diagnosis draws.
+	// An experiment makes every handset an index case on its session's
+	// day.
+	IndexDay []int16
+	// sessions, when not nil, are the stays of each day (an experiment's
+	// schedule), in place of the synthesised schedules.
+	sessions [][]Stay
 }
 
 // Validate reports every parameter out of range, each as a *check.Error
@@ -149,6 +189,9 @@ func (p Params) Validate() error {
 	l.Fraction("bus_share", p.BusShare)
 	l.IntBetween("bus_capacity", p.BusCapacity, 1, 200)
 	l.Between("bus_minutes", p.BusMinutes, 1, 240)
+	if p.BusRides != 0 && p.BusRides != 1 && (p.BusRides%2 != 0 || p.BusRides > 8) {
+		l.Add("bus_rides", "want 0, 1, 2, 4, 6 or 8 rides a day (beyond 2, round trips at midday), got %d", p.BusRides)
+	}
 	l.Fraction("market_daily", p.MarketDaily)
 	l.Between("market_minutes", p.MarketMinutes, 1, 240)
 	l.IntBetween("people_per_market", p.PeoplePerMarket, 10, 1<<30)
@@ -172,6 +215,7 @@ func (p Params) Validate() error {
 	l.Fraction(g+"bluetooth_off", ph.BluetoothOff)
 	l.Fraction(g+"battery_saver_kill", ph.BatterySaverKill)
 	l.Fraction(g+"foreground", ph.Foreground)
+	ph.CarriageByActivity.validate(l, g+"carriage_by_activity")
 	return l.Err()
 }
 

@@ -5,8 +5,12 @@ type Pos struct{ X, Y float32 }
 
 // SeatPos returns the fixed position of seat in room: café seats sit round
 // tables of four, bus seats four abreast with an aisle, other seats (desks,
-// beds) on a grid Pitch apart.
+// beds) on a grid Pitch apart; a site with a Layout has its seats where
+// the layout puts them.
 func (s *Site) SeatPos(room, seat int) Pos {
+	if s.Layout != nil && seat >= 0 && seat < len(s.Layout.Seats) {
+		return s.Layout.Seats[seat] // placed by hand, in site coordinates
+	}
 	x0 := float32(room) * s.RoomW
 	switch s.Kind {
 	case Cafe:

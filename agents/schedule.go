@@ -29,7 +29,10 @@ func (s Stay) Free() bool { return s.Seat < 0 }
 // 07:00-16:30 or work 08:00-17:00 (by bus when assigned one), the
 // household shopper's morning market trip, an after-work café visit, an
 // evening visit to the next-door neighbours, sleep from 22:00. Weekend: no
-// school or work; market, café and visits more likely.
+// school or work; market, café and visits more likely. A bus commuter
+// rides Params.BusRides times a weekday; stays at venue types switched
+// off (Params.Venues) are left out. An experiment's stays are its
+// sessions (BuildExperiment).
 func (pop *Population) Stays(dst []Stay, day int, weekend bool) []Stay {
 	return pop.StaysOf(dst, day, weekend, 0, len(pop.People))
 }
@@ -37,9 +40,18 @@ func (pop *Population) Stays(dst []Stay, day int, weekend bool) []Stay {
 // StaysOf appends the stays of people from..to-1 only, exactly as Stays
 // lists them: Stays is StaysOf over everyone, and the concatenation of
 // StaysOf over consecutive person ranges is Stays, so ranges can be built
-// in parallel (each person's draws come from the person's own stream).
+// in parallel (each person's draws come from the person's own stream). An
+// experiment's sessions come whole with the range that starts at person 0.
 func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) []Stay {
+	if pop.sessions != nil {
+		// An experiment: the day's sessions.
+		if from <= 0 && to > from && day >= 0 && day < len(pop.sessions) {
+			dst = append(dst, pop.sessions[day]...)
+		}
+		return dst
+	}
 	p := pop.Params
+	n0 := len(dst)
 	var src rand.PCG
 	r := rand.New(&src)
 	from, to = max(from, 0), min(to, len(pop.People))
@@ -97,17 +109,31 @@ func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) 
 			t = marketStart + marketLen
 		}
 		if dayFrom >= 0 {
-			leave := dayFrom
+			rides := 0
 			if pp.BusSite >= 0 {
+				rides = p.BusRides
+			}
+			leave := dayFrom
+			if rides >= 1 {
 				leave = dayFrom - bus
 			}
 			home(t, max(t, leave-5), -1)
-			if pp.BusSite >= 0 {
+			if rides >= 1 {
 				at(pp.BusSite, 0, pp.BusSeat, leave, dayFrom)
 			}
-			at(pp.DaySite, pp.DayRoom, pp.DaySeat, dayFrom, dayTo)
+			// Rides beyond two are round trips at midday: out on the bus,
+			// ten minutes elsewhere, back on the same bus, while they fit
+			// in the day.
+			from := dayFrom
+			for trip, out := 0, 12*60; trip < (rides-2)/2 && out+2*bus+10 <= dayTo; trip, out = trip+1, out+2*bus+30 {
+				at(pp.DaySite, pp.DayRoom, pp.DaySeat, from, out)
+				at(pp.BusSite, 0, pp.BusSeat, out, out+bus)
+				at(pp.BusSite, 0, pp.BusSeat, out+bus+10, out+2*bus+10)
+				from = out + 2*bus + 10
+			}
+			at(pp.DaySite, pp.DayRoom, pp.DaySeat, from, dayTo)
 			t = dayTo
-			if pp.BusSite >= 0 {
+			if rides >= 2 {
 				// Evening runs carry the same riders (same bus, same seat).
 				at(pp.BusSite, 0, pp.BusSeat, dayTo+10, dayTo+10+bus)
 				t = dayTo + 10 + bus
@@ -139,7 +165,7 @@ func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) 
 		home(t, 22*60, -1)
 		home(max(t, 22*60), MinutesPerDay, pp.Bed)
 	}
-	return dst
+	return pop.dropOff(dst, n0)
 }
 
 // home is a helper signature used above; free movement at home has seat -1.

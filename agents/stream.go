@@ -22,6 +22,9 @@ const (
 	SubUpload
 	SubKeys
 	SubSampling
+	// SubCarriage draws where a phone is during each stay
+	// (Phones.CarriageByActivity).
+	SubCarriage
 )
 
 // Mix hashes words into one 64-bit value with splitmix64 steps; it is the

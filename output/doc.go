@@ -12,6 +12,12 @@
 // (the tables' CSV bytes and the summary without its timing and memory
 // fields), so the same seed gives the same hash for any number of workers.
 //
+// WriteSweep adds a whole sweep's report to the folder sweeprun wrote:
+// summary.json (SweepSummary: sweeprun's means and intervals per point and
+// arm, and the adoption each goal of the sweep needs), the figures and the
+// page of a SweepRenderer, computed from the folder's own files so that a
+// sweep run whole and its merged shards write the same bytes.
+//
 // Every interval in the outputs comes from the run's index cases (the
 // engine's Result.IndexCases and their breakdowns) through
 // stats.ClusterRatio, never from counting pairs as independent trials; a

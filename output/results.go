@@ -33,7 +33,10 @@ const (
 //   - notification_delays: hours from first matched exposure to
 //     notification, with the cumulative share;
 //   - attenuation_samples: the engine's reservoir of (true distance,
-//     observed attenuation) samples.
+//     observed attenuation) samples;
+//   - false_positives: each arm's false alarms by the true distance band
+//     of the pair's closest approach and the band of the most minutes
+//     they spent within radio range on one day, with each cell's share.
 //
 // With the epidemic layer on, three more follow:
 //
@@ -44,10 +47,18 @@ const (
 //     positives, uploads, notifications and people confined;
 //   - epidemic_rt: per run and infection day, the cohort reproduction
 //     number (complete = the cohort has finished being infectious).
+//
+// With Options.PairScores, pair_scores comes last: per arm and pair the
+// arm's rule could score, the protocol's exposure summary, the ground
+// truth and the verdict.
 func ResultTables(r *sim.Result, o Options) []table.Table {
-	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r)}
+	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r),
+		falsePositivesTable(r)}
 	if r.Epidemic != nil {
 		ts = append(ts, epidemicArmsTable(r), epidemicDailyTable(r), epidemicRtTable(r))
+	}
+	if o.PairScores {
+		ts = append(ts, pairsTable(r))
 	}
 	return ts
 }
@@ -125,7 +136,8 @@ func armsTable(r *sim.Result, o Options) table.Table {
 		"coverage", table.Float, "coverage_ci_low", table.Float, "coverage_ci_high", table.Float,
 		"pairwise_coverage", table.Float, "false_positive_rate", table.Float,
 		"false_positive_rate_ci_low", table.Float, "false_positive_rate_ci_high", table.Float,
-		"matched_sightings", table.Int, "sightings", table.Int)}
+		"matched_sightings", table.Int, "sightings", table.Int,
+		"auc", table.Float, "auc_ci_low", table.Float, "auc_ci_high", table.Float)}
 	for _, a := range r.Arms {
 		s := Arm(r, a, o)
 		t.Rows = append(t.Rows, []any{s.Name, s.Protocol, float64(s.Adoption),
@@ -137,7 +149,8 @@ func armsTable(r *sim.Result, o Options) table.Table {
 			float64(s.Coverage), float64(s.CoverageCILow), float64(s.CoverageCIHigh),
 			float64(s.PairwiseCoverage), float64(s.FalsePositiveRate),
 			float64(s.FalsePositiveRateCILow), float64(s.FalsePositiveRateCIHigh),
-			s.MatchedSightings, s.Sightings})
+			s.MatchedSightings, s.Sightings,
+			float64(s.AUC), float64(s.AUCCILow), float64(s.AUCCIHigh)})
 	}
 	return t
 }

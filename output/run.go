@@ -101,6 +101,7 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 			return nil, err
 		}
 		o.DiagnosedAmong = canon.Diagnosis.Among
+		o.PairScores = canon.Metrics.PairScores
 	}
 	tables := ResultTables(r, o)
 	var figs []Figure

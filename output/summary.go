@@ -56,6 +56,9 @@ type Options struct {
 	// pair need the app, so coverage ≈ capture × a²; with index cases drawn
 	// from app users only the contact does, so coverage ≈ capture × a.
 	DiagnosedAmong string
+	// PairScores writes tables/pair_scores (scenario key
+	// metrics.pair_scores); the AUC is reported either way.
+	PairScores bool
 }
 
 func (o Options) among() string {
@@ -106,9 +109,14 @@ type Summary struct {
 	// ArmSummary.Unestimable).
 	CIMethod      string `json:"ci_method"`
 	MinIndexCases int    `json:"min_index_cases"`
+	// AUCMethod names how the arms' AUC intervals were computed.
+	AUCMethod string `json:"auc_method"`
 	// Epidemic is the epidemic layer's run-wide outcome, absent when the
 	// scenario's epidemic is off.
 	Epidemic *EpidemicSummary `json:"epidemic,omitempty"`
+	// Attenuation contrasts the attenuation the phones saw near and far
+	// (findings.go); absent with too few samples.
+	Attenuation *AttenuationReading `json:"attenuation,omitempty"`
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
@@ -163,6 +171,14 @@ type ArmSummary struct {
 	FalsePositiveRateCIHigh Num   `json:"false_positive_rate_ci_high"`
 	MatchedSightings        int64 `json:"matched_sightings"`
 	Sightings               int64 `json:"sightings"`
+	// AUC is the area under the ROC curve of the arm's rule: the chance
+	// that a close contact's score (the rule's decision statistic, see
+	// sim.PairScore) is above that of a pair that was not one, over the
+	// pairs the rule could score; AUCCILow and AUCCIHigh its 95 %
+	// bootstrap interval over index cases (AUCMethod).
+	AUC       Num `json:"auc"`
+	AUCCILow  Num `json:"auc_ci_low"`
+	AUCCIHigh Num `json:"auc_ci_high"`
 	// Unestimable names each quantity that is null because the run is too
 	// small to estimate it, with the reason and what to enlarge
 	// ("capture": "only 3 index cases with close contacts where both had
@@ -172,6 +188,13 @@ type ArmSummary struct {
 	// its notifications, against the paired run without the app); absent
 	// when the scenario's epidemic is off.
 	Epidemic *ArmEpidemic `json:"epidemic,omitempty"`
+	// FalseAlarms breaks the false positives down by true distance and
+	// exposure (findings.go); absent without false positives.
+	FalseAlarms *FalseAlarms `json:"false_alarms,omitempty"`
+	// MedianDelayHours is the hours within which half of the arm's
+	// notifications came, from the first matched exposure; null without
+	// notifications.
+	MedianDelayHours Num `json:"median_delay_hours"`
 }
 
 // EpidemicSummary is summary.json's "epidemic" object.
@@ -245,10 +268,24 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	if why, ok := s.Unestimable["coverage"]; ok {
 		s.Unestimable["recall"] = why
 	}
+	s.AUC, s.AUCCILow, s.AUCCIHigh = Num(math.NaN()), Num(math.NaN()), Num(math.NaN())
+	for i := range r.Arms {
+		// A result without any pair scores (one built by hand, not by
+		// the engine) has no AUC to speak of: null, without a reason.
+		if r.Arms[i].Name == a.Name && len(r.Pairs) > 0 {
+			e := aucEstimate(r, i)
+			s.AUC, s.AUCCILow, s.AUCCIHigh = Num(e.value), Num(e.lo), Num(e.hi)
+			if e.why != "" {
+				s.Unestimable["auc"] = e.why
+			}
+		}
+	}
 	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
 	if why, ok := s.Unestimable["capture"]; ok {
 		s.Unestimable["pairwise_coverage"] = why
 	}
+	s.FalseAlarms = falseAlarms(r, a.Name)
+	s.MedianDelayHours = medianDelayHours(r, a.Name)
 	return s
 }
 
@@ -281,7 +318,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
 		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
 		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{},
-		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases,
+		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases, AUCMethod: AUCMethod,
 	}
 	for _, d := range r.Daily {
 		if d.Day == 0 {
@@ -297,6 +334,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		s.Epidemic = &EpidemicSummary{Beta: Num(e.Beta), TargetR0: Num(e.TargetR0), NoApp: *noApp,
 			SeedDay: e.SeedDay, GenerationDays: Num(e.GenerationDays), DaysNeeded: r.EpidemicDaysNeeded(), Unestimable: why}
 	}
+	s.Attenuation = attenuationReading(r)
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {
 		s.BytesPerAgent = Num(float64(s.PeakRSSBytes) / float64(r.Agents))

@@ -64,7 +64,6 @@ func infectionsFigure(r *sim.Result, _ output.Options) (Figure, error) {
 		p.Legend.Add(name, l)
 	}
 	p.X.Min, p.Y.Min = 0, 0
-	p.Legend.Left = false
 	f.Plot = p
 	return f, nil
 }
@@ -105,7 +104,6 @@ func rEffFigure(r *sim.Result, _ output.Options) (Figure, error) {
 	one.Dashes = []vg.Length{vg.Points(1), vg.Points(3)}
 	p.Add(one)
 	p.X.Min, p.Y.Min = 0, 0
-	p.Legend.Left = false
 	f.Plot = p
 	return f, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image/color"
 
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -23,8 +22,10 @@ type Figure struct {
 	Title string
 	// Caption says in plain words what the figure shows and how to read it.
 	Caption string
-	// Plot is the gonum plot; Width and Height its size.
-	Plot          *plot.Plot
+	// Plot is the gonum plot, which remembers its plotters so that the
+	// legend can be placed off the data (Layout); Width and Height its
+	// size.
+	Plot          *Plot
 	Width, Height vg.Length
 }
 
@@ -40,7 +41,7 @@ const (
 func (f *Figure) PNG() ([]byte, error) {
 	c := vgimg.NewWith(vgimg.UseWH(f.Width, f.Height), vgimg.UseDPI(pngDPI),
 		vgimg.UseBackgroundColor(color.White))
-	f.Plot.Draw(draw.New(c))
+	f.draw(draw.New(c), f.Layout(), true, true)
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("figure %s: %w", f.Name, err)
@@ -52,7 +53,7 @@ func (f *Figure) PNG() ([]byte, error) {
 // name, not embedded, which keeps the files small and byte-stable.
 func (f *Figure) SVG() ([]byte, error) {
 	c := vgsvg.New(f.Width, f.Height)
-	f.Plot.Draw(draw.New(c))
+	f.draw(draw.New(c), f.Layout(), true, true)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("figure %s: %w", f.Name, err)

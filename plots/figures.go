@@ -54,13 +54,22 @@ func Figures(r *sim.Result, o output.Options) ([]Figure, error) {
 	return figs, nil
 }
 
-func newPlot(title, x, y string) *plot.Plot {
-	p := plot.New()
+// NewPlot starts a figure's plot as bluesim draws them: title with room
+// above the data, axis labels, a grid, plain tick labels. Where the legend
+// goes is decided when the figure is drawn (Figure.Layout), from where the
+// data lie.
+func NewPlot(title, x, y string) *Plot { return newPlot(title, x, y) }
+
+func newPlot(title, x, y string) *Plot {
+	p := &Plot{Plot: plot.New()}
 	p.Title.Text = title
+	p.Title.TextStyle.Font.Size = vg.Points(14)
+	// Room between the title and the data area, so that the top series
+	// never touches it.
+	p.Title.Padding = vg.Points(12)
 	p.X.Label.Text = x
 	p.Y.Label.Text = y
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Legend.TextStyle.Font.Size = vg.Points(10)
 	p.Add(plotter.NewGrid())
 	p.X.Tick.Marker = plainTicks{}
 	p.Y.Tick.Marker = plainTicks{}
@@ -114,7 +123,7 @@ func finite(xs ...float64) bool {
 
 // addIntervals adds a line through (x, y) points with 95 % error bars,
 // skipping undefined points, in colour i with a legend entry.
-func addIntervals(p *plot.Plot, name string, i int, x, y, lo, hi []float64) error {
+func addIntervals(p *Plot, name string, i int, x, y, lo, hi []float64) error {
 	var pts errPoints
 	order := make([]int, len(x))
 	for k := range order {
@@ -256,106 +265,20 @@ func precisionFigure(r *sim.Result, o output.Options) (Figure, error) {
 	return f, nil
 }
 
-// operatingPoints draws one labelled point per arm.
-func operatingPoints(p *plot.Plot, r *sim.Result, o output.Options, xy func(output.ArmSummary) (float64, float64)) error {
-	arms := armSummaries(r, o)
-	protos := protocols(r)
-	var all plotter.XYs
-	var labels []string
-	for pi, proto := range protos {
-		var pts plotter.XYs
-		for _, a := range arms {
-			if a.Protocol != proto {
-				continue
-			}
-			x, y := xy(a)
-			if !finite(x, y) {
-				continue
-			}
-			pts = append(pts, plotter.XY{X: x, Y: y})
-			all = append(all, plotter.XY{X: x, Y: y})
-			labels = append(labels, " "+a.Name)
-		}
-		if len(pts) == 0 {
-			continue
-		}
-		s, err := plotter.NewScatter(pts)
-		if err != nil {
-			return err
-		}
-		s.Color = col(pi)
-		s.Shape = glyph(pi)
-		s.Radius = vg.Points(4)
-		p.Add(s)
-		p.Legend.Add(proto, s)
-	}
-	if len(all) > 0 {
-		l, err := plotter.NewLabels(plotter.XYLabels{XYs: all, Labels: labels})
-		if err != nil {
-			return err
-		}
-		for i := range l.TextStyle {
-			l.TextStyle[i].Font.Size = vg.Points(8)
-		}
-		p.Add(l)
-	}
-	return nil
-}
-
-func rocFigure(r *sim.Result, o output.Options) (Figure, error) {
-	f := Figure{Name: FigROC, Title: "True-positive rate against false-positive rate",
-		Caption: "Each point is one arm, an operating point of its protocol's rule: the share of close contacts " +
-			"notified (recall) against the share of non-contacts within radio range who were notified anyway " +
-			"(false-positive rate). The result holds no per-pair scores, so the curve over a rule's threshold " +
-			"is traced by arms with different rules, not by sweeping a score. Up and to the left is better."}
-	p := newPlot(f.Title, "false-positive rate", "recall (true-positive rate)")
-	if err := operatingPoints(p, r, o, func(a output.ArmSummary) (float64, float64) {
-		return float64(a.FalsePositiveRate), float64(a.Recall)
-	}); err != nil {
-		return f, err
-	}
-	diag := plotter.NewFunction(func(x float64) float64 { return x })
-	diag.Color = color2(0.6)
-	diag.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
-	p.Add(diag)
-	p.Legend.Add("chance", diag)
-	p.X.Min, p.Y.Min = 0, 0
-	p.X.Max = math.Max(p.X.Max*1.25, 0.05)
-	p.Y.Max = math.Max(p.Y.Max*1.15, 0.05)
-	p.Legend.Left = false
-	p.Legend.Top = false
-	f.Plot = p
-	return f, nil
-}
-
 func color2(gray float64) color.Color {
 	g := uint8(255 * gray)
 	return color.RGBA{g, g, g, 255}
 }
 
-func prFigure(r *sim.Result, o output.Options) (Figure, error) {
-	f := Figure{Name: FigPR, Title: "Precision against recall",
-		Caption: "Each point is one arm: how many notifications were right (precision) against how many close " +
-			"contacts were found (recall). As for the ROC figure, arms stand for operating points of the rules. " +
-			"Up and to the right is better."}
-	p := newPlot(f.Title, "recall (share of close contacts notified)", "precision")
-	if err := operatingPoints(p, r, o, func(a output.ArmSummary) (float64, float64) {
-		return float64(a.Recall), float64(a.Precision)
-	}); err != nil {
-		return f, err
-	}
-	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1
-	p.X.Max = math.Max(p.X.Max*1.3, 0.05)
-	p.Legend.Left = false
-	f.Plot = p
-	return f, nil
-}
-
 func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigDistance, Title: "Capture by distance",
 		Caption: "Among close contacts where both people had the app, the share each arm notified, by the " +
-			"closest distance the pair came that day. The radio cannot tell distance well, so capture falls " +
-			"slowly with distance instead of stopping at the close-contact distance."}
+			"closest distance the pair came that day, with 95 % intervals (clustered by index case, as in " +
+			"tables/detection_by_band; none where too few index cases); the number above each bar is " +
+			"n, the app close contacts in that band. The radio cannot tell distance well, so capture falls " +
+			"slowly with distance instead of stopping at the close-contact distance. \"no pairs\" marks a band " +
+			"with no app close contact (beyond the close-contact distance there are none by definition): " +
+			"capture is unknown there, not zero."}
 	p := newPlot(f.Title, "closest distance of the pair", "capture")
 	var bands []string
 	for _, b := range r.Bands {
@@ -364,39 +287,145 @@ func distanceFigure(r *sim.Result, o output.Options) (Figure, error) {
 		}
 	}
 	slices.SortStableFunc(bands, func(a, b string) int { return cmp.Compare(bandOrder(a), bandOrder(b)) })
-	n := len(r.Arms)
-	width := vg.Points(math.Max(4, 60/float64(max(n, 1))))
+	type cell struct {
+		tp, n  int64
+		lo, hi float64
+	}
+	// The intervals of tables/detection_by_band (clustered by index case).
+	ciLo, ciHi := output.BandCaptureCI(r)
+	cells := map[[2]string]cell{}
+	for i, b := range r.Bands {
+		if b.Dimension == "distance" {
+			cells[[2]string{b.Arm, b.Band}] = cell{tp: b.AppTP, n: b.AppTP + b.AppFN, lo: ciLo[i], hi: ciHi[i]}
+		}
+	}
+	n := max(len(r.Arms), 1)
+	// Bands sit at x = 0, 1, 2, ... (NominalX); the arms' bars share 0.8
+	// of each band's width.
+	w := 0.8 / float64(n)
+	var nPts, nonePts, emptyPts plotter.XYs
+	var nLabels, noneLabels, emptyLabels []string
+	for bi, band := range bands {
+		any := false
+		for _, a := range r.Arms {
+			any = any || cells[[2]string{a.Name, band}].n > 0
+		}
+		if !any {
+			emptyPts = append(emptyPts, plotter.XY{X: float64(bi), Y: 0.02})
+			emptyLabels = append(emptyLabels, "no pairs")
+		}
+	}
 	for ai, a := range r.Arms {
-		vals := make(plotter.Values, len(bands))
+		var bars []plotter.XYer
+		var eb errPoints
 		for bi, band := range bands {
-			for _, b := range r.Bands {
-				if b.Arm == a.Name && b.Dimension == "distance" && b.Band == band {
-					if v := output.Ratio(b.AppTP, b.AppTP+b.AppFN); finite(v) {
-						vals[bi] = v
+			c := cells[[2]string{a.Name, band}]
+			x0 := float64(bi) - 0.4 + float64(ai)*w
+			xc := x0 + w/2
+			if c.n == 0 {
+				// Only where another arm has pairs in the band: a band
+				// without any gets one label for all.
+				for _, other := range r.Arms {
+					if cells[[2]string{other.Name, band}].n > 0 {
+						nonePts = append(nonePts, plotter.XY{X: xc, Y: 0})
+						noneLabels = append(noneLabels, "no pairs")
+						break
 					}
 				}
+				continue
 			}
+			v := output.Ratio(c.tp, c.n)
+			lo, hi := c.lo, c.hi
+			// A measured zero gets a sliver of a bar, so that it shows
+			// apart from "no pairs".
+			top := math.Max(v, 0.006)
+			bars = append(bars, plotter.XYs{{X: x0, Y: 0}, {X: x0, Y: top}, {X: x0 + w, Y: top}, {X: x0 + w, Y: 0}})
+			top = v
+			if finite(lo, hi) {
+				eb.XYs = append(eb.XYs, plotter.XY{X: xc, Y: v})
+				eb.YErrors = append(eb.YErrors, struct{ Low, High float64 }{v - lo, hi - v})
+				top = hi
+			}
+			nPts = append(nPts, plotter.XY{X: xc, Y: top})
+			nLabels = append(nLabels, "n="+strconv.FormatInt(c.n, 10))
 		}
-		if len(bands) == 0 {
-			break
+		if len(bars) == 0 {
+			continue
 		}
-		bc, err := plotter.NewBarChart(vals, width)
+		poly, err := plotter.NewPolygon(bars...)
 		if err != nil {
 			return f, err
 		}
-		bc.Color = col(ai)
-		bc.LineStyle.Width = 0
-		bc.Offset = vg.Length(float64(ai)-float64(n-1)/2) * width
-		p.Add(bc)
-		p.Legend.Add(a.Name, bc)
+		poly.Color = col(ai)
+		poly.LineStyle.Width = 0
+		p.Add(poly)
+		if len(eb.XYs) > 0 {
+			bars2, err := plotter.NewYErrorBars(eb)
+			if err != nil {
+				return f, err
+			}
+			bars2.Width = vg.Points(1)
+			bars2.CapWidth = vg.Points(4)
+			p.Add(bars2)
+		}
+		p.Legend.Add(a.Name, poly)
+	}
+	label := func(pts plotter.XYs, texts []string, rotate bool, offset vg.Length, gray float64) error {
+		if len(pts) == 0 {
+			return nil
+		}
+		l, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: texts})
+		if err != nil {
+			return err
+		}
+		for i := range l.TextStyle {
+			l.TextStyle[i].Font.Size = vg.Points(8)
+			l.TextStyle[i].Color = color2(gray)
+			if rotate {
+				// Reading upwards from the point.
+				l.TextStyle[i].Rotation = math.Pi / 2
+				l.TextStyle[i].XAlign = draw.XLeft
+				l.TextStyle[i].YAlign = draw.YCenter
+			} else {
+				l.TextStyle[i].XAlign = draw.XCenter
+			}
+		}
+		l.Offset = vg.Point{Y: offset}
+		p.Add(l)
+		return nil
+	}
+	if err := label(nPts, nLabels, true, vg.Points(3), 0.2); err != nil {
+		return f, err
+	}
+	if err := label(nonePts, noneLabels, true, vg.Points(2), 0.45); err != nil {
+		return f, err
+	}
+	if err := label(emptyPts, emptyLabels, false, 0, 0.4); err != nil {
+		return f, err
 	}
 	if len(bands) > 0 {
 		p.NominalX(bands...)
+		p.X.Min, p.X.Max = -0.5, float64(len(bands))-0.5
 	}
-	p.Y.Min, p.Y.Max = 0, 1.05
-	p.Legend.Left = false
+	// Room above 1 for the n labels; ticks stop at 1.
+	p.Y.Min, p.Y.Max = 0, 1.22
+	p.Y.Tick.Marker = clampedTicks{lo: 0, hi: 1}
 	f.Plot = p
 	return f, nil
+}
+
+// clampedTicks are plainTicks that stop at [lo, hi]: an axis stretched for
+// labels above the data keeps ticks where the quantity lives.
+type clampedTicks struct{ lo, hi float64 }
+
+func (c clampedTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	for _, t := range (plainTicks{}).Ticks(math.Max(lo, c.lo), math.Min(hi, c.hi)) {
+		if t.Value >= c.lo-1e-12 && t.Value <= c.hi+1e-12 {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // bandOrder sorts band labels like "<1m", "1-2m", ">=5m" by their lower

@@ -70,8 +70,6 @@ func attenuationFigure(r *sim.Result, _ output.Options) (Figure, error) {
 		p.Legend.Add(g+" median", line, points)
 	}
 	p.X.Min = 0
-	p.Legend.Left = false
-	p.Legend.Top = false
 	f.Plot = p
 	return f, nil
 }
@@ -158,8 +156,6 @@ func delayFigure(r *sim.Result, _ output.Options) (Figure, error) {
 		p.Legend.Add(a.Name, l)
 	}
 	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1.02
-	p.Legend.Left = false
-	p.Legend.Top = false
 	f.Plot = p
 	return f, nil
 }

@@ -67,7 +67,7 @@ func interval(lo, hi output.Num) string {
 	if !finite(float64(lo), float64(hi)) {
 		return ""
 	}
-	return fmt.Sprintf(" (95 %% interval %s to %s)", hundredths(lo), hundredths(hi))
+	return fmt.Sprintf(" (95 %% interval: %s to %s of every 100)", hundredths(lo), hundredths(hi))
 }
 
 // Reading returns the plain-language reading of a run: short paragraphs
@@ -89,16 +89,19 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 		out = append(out, p)
 	}
 	out = append(out, compareReadings(s)...)
+	if p := precisionReading(s); p != "" {
+		out = append(out, p)
+	}
 	if p := epidemicReading(s); p != "" {
 		out = append(out, p)
 	}
 	if p := unestimableReading(s); p != "" {
 		out = append(out, p)
 	}
-	if p := delayReading(r); p != "" {
+	if p := delayReading(s); p != "" {
 		out = append(out, p)
 	}
-	if p := attenuationReading(r); p != "" {
+	if p := attenuationReading(s); p != "" {
 		out = append(out, p)
 	}
 	return out
@@ -196,14 +199,8 @@ func armReading(a output.ArmSummary) string {
 	if a.Notifications == 0 {
 		b.WriteString(" It sent no notifications.")
 	} else if finite(float64(a.Precision)) {
-		right, wrong := hundredths(a.Precision), hundredths(output.Num(1-float64(a.Precision)))
-		if strings.Contains(right, ".") || strings.Contains(wrong, ".") {
-			// Same precision on both sides, so that they add up to 100.
-			right = strconv.FormatFloat(100*float64(a.Precision), 'f', 1, 64)
-			wrong = strconv.FormatFloat(100-100*float64(a.Precision), 'f', 1, 64)
-		}
-		fmt.Fprintf(&b, " Of every 100 people it notified, %s really were close contacts; the other %s were false alarms.",
-			right, wrong)
+		fmt.Fprintf(&b, " %s of every 100 people it notified really were close contacts; the rest were false alarms.",
+			hundredths(a.Precision))
 	}
 	return b.String()
 }
@@ -229,12 +226,12 @@ func pairwiseReading(s *output.Summary) string {
 			pct(a.Adoption), 100*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
 	}
 	return fmt.Sprintf("Why coverage stays low: a contact can only be found when both people run the app. "+
-		"If %s of people have it, only about %.0f in 100 pairs of people have it on both phones (%.2f × %.2f), "+
-		"so even an app that caught every contact between two users would reach about %.0f in 100 close contacts. "+
+		"If %s of people have it, only a share of %.2f × %.2f of pairs of people have it on both phones, "+
+		"so even an app that caught every contact between two users would reach no more than that share of close contacts. "+
 		"%s caught %s in 100 of the contacts between two app users, so this pairwise law predicts a coverage of about "+
 		"%s; the run gave %s. A higher number means app users met each other more often than chance "+
 		"(families and friends tend to install together).",
-		pct(a.Adoption), 100*ad*ad, ad, ad, 100*ad*ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
+		pct(a.Adoption), ad, ad, a.Name, hundredths(a.Capture), pctFine(a.PairwiseCoverage), pctFine(a.Coverage))
 }
 
 // compareReadings compares arms at the same adoption level.
@@ -289,29 +286,13 @@ func cmpNum(a, b output.Num) int {
 	return 0
 }
 
-// delayReading gives the median delay of each arm.
-func delayReading(r *sim.Result) string {
+// delayReading gives the median delay of each arm (summary.json's
+// arms[].median_delay_hours).
+func delayReading(s *output.Summary) string {
 	var parts []string
-	for _, a := range r.Arms {
-		var total int64
-		for _, d := range r.Delays {
-			if d.Arm == a.Name {
-				total += d.Count
-			}
-		}
-		if total == 0 {
-			continue
-		}
-		var run int64
-		for _, d := range r.Delays {
-			if d.Arm != a.Name {
-				continue
-			}
-			run += d.Count
-			if 2*run >= total {
-				parts = append(parts, fmt.Sprintf("%s within %d hours", a.Name, d.Hours+1))
-				break
-			}
+	for _, a := range s.Arms {
+		if h := float64(a.MedianDelayHours); finite(h) {
+			parts = append(parts, fmt.Sprintf("%s within %.0f hours", a.Name, h))
 		}
 	}
 	if len(parts) == 0 {
@@ -322,29 +303,19 @@ func delayReading(r *sim.Result) string {
 		"shares keys, not the app."
 }
 
-// attenuationReading contrasts attenuation near and far.
-func attenuationReading(r *sim.Result) string {
-	var near, far []float64
-	for _, s := range r.Attenuation {
-		switch {
-		case s.DistanceM < 1:
-			near = append(near, s.AttenuationDB)
-		case s.DistanceM >= 2 && s.DistanceM < 4:
-			far = append(far, s.AttenuationDB)
-		}
-	}
-	if len(near) < 5 || len(far) < 5 {
+// attenuationReading contrasts attenuation near and far (summary.json's
+// attenuation).
+func attenuationReading(s *output.Summary) string {
+	at := s.Attenuation
+	if at == nil {
 		return ""
 	}
-	slices.Sort(near)
-	slices.Sort(far)
-	q := func(v []float64, p float64) float64 { return v[int(p*float64(len(v)-1))] }
 	return fmt.Sprintf("Phones cannot measure distance well. For people less than 1 m apart the median "+
 		"attenuation the phones saw was %.0f dB, and for people 2 to 4 m apart %.0f dB; but single readings "+
 		"spread widely (the middle 80 %% of near readings ran from %.0f to %.0f dB), so a near contact often "+
 		"looks far and a far one near. That is why the apps miss some close contacts and warn some people "+
 		"who were not close.",
-		median(near), median(far), q(near, 0.1), q(near, 0.9))
+		float64(at.NearMedianDB), float64(at.FarMedianDB), float64(at.NearP10DB), float64(at.NearP90DB))
 }
 
 // glossary explains the terms the report uses.
@@ -358,6 +329,7 @@ var glossary = []struct{ Term, Text string }{
 	{"Recall", "Another name for the share of close contacts found; here it equals coverage."},
 	{"False-positive rate", "Of the people within radio range of an index case who were not close contacts, the share notified anyway."},
 	{"Pairwise law (a²)", "If a share a of people install the app at random, about a × a of pairs have it on both phones, so coverage is roughly capture × a²."},
+	{"AUC", "Area under the ROC curve: the chance that the app's own score for a real close contact (for example the weighted minutes of the German rule) is higher than for someone in radio range who was not one. 0.5 is no better than picking people at random, 1 a perfect separation, whatever threshold the app sets."},
 	{"Attenuation", "How much weaker the Bluetooth signal arrived than it was sent, in decibels (dB). Apps use it to guess distance: more attenuation, farther away."},
 	{"95 % interval", "If the same kind of town were simulated again (a new seed: new people, phones, installs and diagnoses), the value would fall in this range about 95 times in 100. It is worked out from how much the index cases differ from one another, each counted with all of its contacts, since the contacts of one person share that person's phone, household and places and are not independent; index cases who share a household, a class or workplace, or a bus are allowed to be alike too. A run with few index cases gets a wide range, and below 10 index cases a number is not given at all."},
 	{"Not estimated (n/a)", "A number the run was too small or too short to estimate: too few index cases with the contacts it needs, or, for the epidemic, too few days for infections to run their course. summary.json gives the reason under unestimable."},
@@ -433,8 +405,8 @@ Output hash <code>{{.S.OutputHash}}</code>.</p>
 {{end}}
 <h2>The numbers</h2>
 <table>
-<tr><th>Arm</th><th>App</th><th>Adoption</th><th>Close contacts</th><th>Notified</th><th>Coverage</th><th>Capture</th><th>Precision</th><th>False-positive rate</th></tr>
-{{range .S.Arms}}<tr><td>{{.Name}}</td><td class="l">{{proto .Protocol}}</td><td>{{pct .Adoption}}</td><td>{{.CloseContacts}}</td><td>{{.Notifications}}</td><td>{{pct .Coverage}}</td><td>{{pct .Capture}}</td><td>{{pct .Precision}}</td><td>{{num .FalsePositiveRate 3}}</td></tr>
+<tr><th>Arm</th><th>App</th><th>Adoption</th><th>Close contacts</th><th>Notified</th><th>Coverage</th><th>Capture</th><th>Precision</th><th>False-positive rate</th><th>AUC</th></tr>
+{{range .S.Arms}}<tr><td>{{.Name}}</td><td class="l">{{proto .Protocol}}</td><td>{{pct .Adoption}}</td><td>{{.CloseContacts}}</td><td>{{.Notifications}}</td><td>{{pct .Coverage}}</td><td>{{pct .Capture}}</td><td>{{pct .Precision}}</td><td>{{num .FalsePositiveRate 3}}</td><td>{{num .AUC 2}}</td></tr>
 {{end}}</table>
 <p class="facts">Close contacts are pairs (index case, contact) in the index case's infectious window.
 The tables behind every figure are in <code>tables/</code> (CSV and Parquet); the figures alone in <code>plots/</code>.</p>

@@ -5,11 +5,14 @@ import (
 	"encoding/base64"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/bluesim/bluesim/internal/reportcheck"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/output/outputtest"
+	"github.com/bluesim/bluesim/sim"
 )
 
 func TestReport(t *testing.T) {
@@ -88,5 +91,65 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestPrecisionReading: the report explains each arm's false alarms from
+// the breakdown by true distance and exposure, with one sentence on what
+// drives them.
+func TestPrecisionReading(t *testing.T) {
+	r := outputtest.Result()
+	s := output.NewSummary(r, output.Options{})
+	txt := precisionReading(s)
+	for _, want := range []string{
+		"Why precision is low", "tables/false_positives.csv", "60 min or more", "2 to 3 m away",
+		"gaen-40's", "the largest group, 40 %, is pairs 2 to 3 m apart for 60 min or more",
+	} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("reading lacks %q:\n%s", want, txt)
+		}
+	}
+	if !slices.Contains(Reading(s, r), txt) {
+		t.Error("the report's reading does not include the precision paragraph")
+	}
+	r.FalsePositives = nil
+	if got := precisionReading(output.NewSummary(r, output.Options{})); got != "" {
+		t.Errorf("without a breakdown: %q", got)
+	}
+	for label, want := range map[string]string{"2-3m": "2 to 3 m", "<1m": "under 1 m", ">=60min": "60 min or more",
+		"15-30min": "15 to 30 min", "none": "none"} {
+		if got := bandWords(label); got != want {
+			t.Errorf("bandWords(%q) = %q, want %q", label, got, want)
+		}
+	}
+}
+
+// TestReportNumbersInSummary: every number of the run report's text is a
+// number of its summary.json (the browser test checks the same in
+// Chromium), with and without the epidemic layer.
+func TestReportNumbersInSummary(t *testing.T) {
+	for name, r := range map[string]*sim.Result{"detection": outputtest.Result(), "epidemic": outputtest.EpidemicResult()} {
+		t.Run(name, func(t *testing.T) {
+			s := output.NewSummary(r, output.Options{})
+			figs, err := Renderer{}.Figures(r, output.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := Report(&buf, s, r, figs); err != nil {
+				t.Fatal(err)
+			}
+			js, err := s.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			missing, err := reportcheck.Missing(pageText(buf.Bytes()), js, "95", "100", "15", "2", "1", "4", "0.5")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(missing) > 0 {
+				t.Errorf("numbers of the report not in summary.json: %v", missing)
+			}
+		})
 	}
 }

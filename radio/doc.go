@@ -15,6 +15,7 @@
 //
 //	RSSI_k = P1m + ΔTx + ΔRx − 10·n_env·log10(d) − L_body,tx − L_body,rx
 //	         − people·person_between_db − walls·wall_loss_db
+//	         − vehicle_loss_db (in vehicles only)
 //	         + X_pose + X_ch[c] + F_k,        kept if RSSI_k > rx_sensitivity_dbm
 //	attenuation_k = (P1m + atten_1m_db) − (RSSI_k − correction)
 //

@@ -45,7 +45,7 @@ func TestIdeal(t *testing.T) {
 					t.Fatalf("ideal offsets %+v %+v", l.Tx.Offsets, l.Rx.Offsets)
 				}
 				n := [...]float64{m.Params().NOutdoor, m.Params().NIndoor, m.Params().NVehicle}[tc.env]
-				want := m.Params().P1mDBm - 10*n*math.Log10(tc.d) - m.Params().BodyLossDB.Of(tc.carr) -
+				want := m.Params().P1mDBm - 10*n*math.Log10(tc.d) - m.Params().BodyLossDB.Of(tc.carr) - vehicleLoss(m, tc.env) -
 					float64(tc.people)*m.Params().PersonBetweenDB - float64(tc.walls)*m.Params().WallLossDB
 				if got := m.MeanRSSI(&l); math.Abs(got-want) > 1e-5 {
 					t.Fatalf("MeanRSSI %v, want %v", got, want)
@@ -98,4 +98,13 @@ func TestIdealYAML(t *testing.T) {
 	if _, err := NewModel(p); err == nil || !strings.Contains(err.Error(), "radio.sigma_pose_db") {
 		t.Fatalf("ideal model with sigma_pose_db -1: %v", err)
 	}
+}
+
+// vehicleLoss is the environment's extra loss: vehicle_loss_db in a
+// vehicle, nothing elsewhere.
+func vehicleLoss(m *Model, env Environment) float64 {
+	if env == Vehicle {
+		return m.Params().VehicleLossDB
+	}
+	return 0
 }

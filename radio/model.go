@@ -74,6 +74,7 @@ type Record struct {
 // envConst holds what the model precomputes per environment.
 type envConst struct {
 	n10       float64 // 10·n
+	loss      float64 // extra loss of the environment (vehicle_loss_db)
 	sigmaSlow float64 // slow shadowing SD (pose, plus vehicle extra)
 	fade      *fadeTable
 }
@@ -117,6 +118,9 @@ func NewModel(p Params) (*Model, error) {
 			tables[ks[e]] = t
 		}
 		m.env[e] = envConst{n10: 10 * ns[e], sigmaSlow: slow, fade: t}
+		if Environment(e) == Vehicle {
+			m.env[e].loss = p.VehicleLossDB
+		}
 	}
 	for c := range numCarriages {
 		m.body[c] = p.BodyLossDB.Of(Carriage(c))
@@ -159,7 +163,7 @@ func (m *Model) MeanRSSI(l *Link) float64 {
 		d = minDistanceM
 	}
 	return m.p.P1mDBm + float64(l.Tx.Offsets.TX) + float64(l.Rx.Offsets.RX) -
-		e.n10*fastLog10(d) - m.body[l.Tx.Carriage%numCarriages] - m.body[l.Rx.Carriage%numCarriages] -
+		e.n10*fastLog10(d) - e.loss - m.body[l.Tx.Carriage%numCarriages] - m.body[l.Rx.Carriage%numCarriages] -
 		float64(max(l.People, 0))*m.p.PersonBetweenDB - float64(max(l.Walls, 0))*m.p.WallLossDB
 }
 

@@ -61,10 +61,13 @@ const (
 	BackPocket
 	ShirtPocket
 	Bag
+	// Table is a phone put down (on a table, a desk, a bedside shelf),
+	// with nobody's body at its end of the link.
+	Table
 	numCarriages
 )
 
-var carriageNames = [...]string{"hand", "front-pocket", "back-pocket", "shirt-pocket", "bag"}
+var carriageNames = [...]string{"hand", "front-pocket", "back-pocket", "shirt-pocket", "bag", "table"}
 
 func (c Carriage) String() string {
 	if int(c) < len(carriageNames) {
@@ -74,7 +77,9 @@ func (c Carriage) String() string {
 }
 
 // Carriages lists every carriage position in order.
-func Carriages() []Carriage { return []Carriage{Hand, FrontPocket, BackPocket, ShirtPocket, Bag} }
+func Carriages() []Carriage {
+	return []Carriage{Hand, FrontPocket, BackPocket, ShirtPocket, Bag, Table}
+}
 
 // ParseCarriage parses a carriage name such as "front-pocket".
 func ParseCarriage(s string) (Carriage, error) {

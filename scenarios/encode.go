@@ -40,6 +40,10 @@ func newEncoder(comments bool) *strictyaml.Encoder {
 			// detection-only scenarios keep the encoding (and hash) they
 			// had before the layer existed; reading it back gives the same
 			// defaults.
+			if f.Owner == scenarioType && f.Name == "experiment" {
+				// A population run has no experiment block.
+				return v.IsNil()
+			}
 			return f.Owner == scenarioType && f.Name == "epidemic" && v.Interface() == any(epidemic.DefaultParams())
 		},
 	}
@@ -89,6 +93,17 @@ func encodeSweep(sw *Sweep, comments bool) (k, v *yaml.Node) {
 		axes.Content = append(axes.Content, strictyaml.Scalar("!!str", a.Path), vals)
 	}
 	v.Content = append(v.Content, rk, strictyaml.Scalar("!!int", strconv.Itoa(sw.Replicates)), ak, axes)
+	if len(sw.Goals) > 0 {
+		gk := strictyaml.Scalar("!!str", "goals")
+		if comments {
+			gk.HeadComment = strictyaml.CommentText(fieldDoc(reflect.TypeFor[Sweep](), "Goals"))
+		}
+		goals := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Style: yaml.FlowStyle}
+		for _, g := range sw.Goals {
+			goals.Content = append(goals.Content, strictyaml.Scalar("!!str", g))
+		}
+		v.Content = append(v.Content, gk, goals)
+	}
 	return k, v
 }
 

@@ -270,6 +270,8 @@ func (l *Loaded) setSweep(flag, rest string, n *yaml.Node) ErrorList {
 	switch {
 	case rest == "replicates":
 		d.Decode(reflect.ValueOf(&l.Sweep.Replicates).Elem(), n, "sweep.replicates")
+	case rest == "goals":
+		d.Decode(reflect.ValueOf(&l.Sweep.Goals).Elem(), n, "sweep.goals")
 	case strings.HasPrefix(rest, "axes.") && len(rest) > len("axes."):
 		axisPath := strings.TrimPrefix(rest, "axes.")
 		m := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{
@@ -288,7 +290,7 @@ func (l *Loaded) setSweep(flag, rest string, n *yaml.Node) ErrorList {
 			}
 		}
 	default:
-		return ErrorList{{File: flag, Field: "sweep." + rest, Msg: "want sweep.replicates or sweep.axes.KEY.PATH"}}
+		return ErrorList{{File: flag, Field: "sweep." + rest, Msg: "want sweep.replicates, sweep.goals or sweep.axes.KEY.PATH"}}
 	}
 	for _, e := range d.Errs {
 		e.Line, e.Column = 0, 0

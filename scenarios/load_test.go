@@ -72,7 +72,7 @@ func TestLoadErrors(t *testing.T) {
 		{"gaen v2 preset takes no overrides", "arms:\n  - protocol: gaen\n    rule: {preset: gaen-v2-example, trigger_minutes: 20}\n",
 			nil, []string{`t.yaml:3:37: arms[0].rule.trigger_minutes: does not apply: preset gaen-v2-example is a v2 rule`}},
 		{"unknown gaen preset", "arms:\n  - protocol: gaen\n    rule: {preset: cwaa}\n",
-			nil, []string{`t.yaml:3:12: arms[0].rule.preset: unknown preset "cwaa" (did you mean "cwa"?) (want cwa, gaen-v1-default, gaen-v2-example, immuni or swisscovid)`}},
+			nil, []string{`t.yaml:3:12: arms[0].rule.preset: unknown preset "cwaa" (did you mean "cwa"?) (want cwa, gaen-v1-default, gaen-v2-example, immuni, nhs or swisscovid)`}},
 		{"unknown protocol", "arms:\n  - protocol: gaem\n    rule: {preset: cwa}\n",
 			nil, []string{`t.yaml:2:5: arms[0].protocol: unknown protocol "gaem" (did you mean "gaen"?) (want bluezone, bluezone-v1, gaen or dp3t)`}},
 		{"bluezone f1 threshold", "arms:\n  - protocol: bluezone\n    rule: {mode: f1, rssi: {ios_ios: 5}}\n",
@@ -351,6 +351,8 @@ func FuzzLoad(f *testing.F) {
 		"", "days: 3\n", "arms:\n  - protocol: gaen\n", "base: town\n", "a: &a [1]\nb: *a\n",
 		"sweep:\n  replicates: 2\n  axes:\n    days: {from: 1, to: 3, step: 1}\n",
 		"population: {size: 1e3}\n", "start: 2020-01-01\n", "- x\n", "{",
+		"base: experiment\nexperiment: {handsets: [{name: a, x: 1, y: 1, model: m}, {name: b, x: 9, y: 1, model: m}]}\n",
+		"population: {venues: {homes: false}, bus_rides: 4}\n",
 	} {
 		f.Add([]byte(s), "days=2")
 	}
@@ -379,7 +381,8 @@ func TestEncodeRoundTripRules(t *testing.T) {
 	src := `arms:
   - {name: bz, protocol: bluezone, adoption: 0.3, rule: {mode: f1, min_minutes: 7, rssi: {ios_ios: -70}}}
   - {name: v1, protocol: bluezone-v1, adoption: 0.3}
-  - {name: g, protocol: gaen, adoption: 0.3, rule: {preset: immuni, thresholds_db: [50, 60], weights: [1, 0.25, 0], trigger_minutes: 10}}
+  - {name: g, protocol: gaen, adoption: 0.3, rule: {preset: swisscovid, thresholds_db: [50, 60], weights: [1, 0.25, 0], trigger_minutes: 10}}
+  - {name: n, protocol: gaen, adoption: 0.3, rule: {preset: nhs}}
   - {name: g2, protocol: gaen, adoption: 0.3, rule: {preset: gaen-v2-example}}
   - {name: d, protocol: dp3t, adoption: 0.3, calibrated: true, rule: {lower_threshold_db: 50.5, scan_period_minutes: 3}}
 `

@@ -35,6 +35,15 @@ type Scenario struct {
 	Start Date `yaml:"start"`
 	// Population describes the people, places and phones.
 	Population agents.Params `yaml:"population"`
+	// Experiment, when given, replaces the synthesised town (population
+	// is then unused): named handsets at given positions in one venue,
+	// each with its phone model, OS and carriage, for sessions of given
+	// length, per_day sessions a day, each session a fresh set of people
+	// and radio draws. Every handset is an index case on its session's
+	// day, so every pair is scored both ways, against the ground truth of
+	// the set geometry. The built-ins tram, queue, restaurant and room are
+	// experiments.
+	Experiment *agents.Experiment `yaml:"experiment"`
 	// Radio is the BLE link model and the advertising/scanning schedules.
 	// The arms' own Calibrated flags decide calibration per arm.
 	Radio radio.Params `yaml:"radio"`
@@ -60,6 +69,15 @@ type Scenario struct {
 	// defaults and off, it is not written out (so the canonical encoding
 	// and hash of a detection-only scenario do not change).
 	Epidemic epidemic.Params `yaml:"epidemic"`
+}
+
+// People is how many people the run simulates: population.size, or for
+// an experiment one per handset and session.
+func (sc *Scenario) People() int {
+	if e := sc.Experiment; e != nil {
+		return sc.Days * e.Sessions.PerDay * len(e.Handsets)
+	}
+	return sc.Population.Size
 }
 
 // Contact presets (radio.md §3.1).
@@ -263,6 +281,11 @@ type Metrics struct {
 	// AttenuationSamples is the size of the reservoir of (true distance,
 	// observed attenuation) samples kept for the attenuation plot.
 	AttenuationSamples int `yaml:"attenuation_samples"`
+	// PairScores writes tables/pair_scores: per arm and (index case,
+	// contact) pair the arm's rule could score, the protocol's exposure
+	// summary, the ground truth and the verdict (one row per pair: large
+	// for a big town). The ROC curves and the AUC are computed either way.
+	PairScores bool `yaml:"pair_scores"`
 }
 
 // Engine holds the simulator's resolution and parallelism.

@@ -27,6 +27,7 @@ const MaxTasks = 1_000_000
 //	  axes:
 //	    arms[*].adoption: {from: 0.1, to: 0.9, step: 0.1}
 //	    contact.preset: [cdc, ecdc]
+//	  goals: [coverage>=0.1]
 type Sweep struct {
 	// Replicates is how many runs each point gets. Replicate r runs with
 	// seed ReplicateSeed(seed, r), the same at every point, so points share
@@ -36,6 +37,13 @@ type Sweep struct {
 	// a list) to the values it takes: a list, or a range {from, to, step}.
 	// Points are every combination, the first axis varying slowest.
 	Axes Axes `yaml:"axes"`
+	// Goals are targets the sweep's report reads off its curves, each
+	// METRIC OP VALUE with METRIC one of coverage, capture, precision,
+	// recall, false_positive_rate and notifications_per_index (coverage>=0.5:
+	// notify half of all close contacts): per arm, the smallest adoption at
+	// which the mean meets it, with its 95 % interval. They change no run,
+	// so they are not part of the sweep's hash.
+	Goals []string `yaml:"goals"`
 }
 
 // Axes are a sweep's axes in the order the file gives them.
@@ -245,7 +253,9 @@ type Plan struct {
 	Tasks []Task
 	// Hash identifies the sweep: the resolved base scenario, the axes and
 	// the replicates. Shards of one sweep carry the same hash.
-	Hash   string
+	Hash string
+	// Goals are the sweep block's goals, for the report.
+	Goals  []Goal
 	coords [][]int
 }
 
@@ -260,6 +270,11 @@ func (l *Loaded) Plan() (*Plan, error) {
 	if p.Replicates < 1 {
 		return nil, fmt.Errorf("sweep.replicates must be at least 1")
 	}
+	goals, err := ParseGoals(sw.Goals)
+	if err != nil {
+		return nil, fmt.Errorf("sweep.goals: %v", err)
+	}
+	p.Goals = goals
 	points := 1
 	for _, a := range sw.Axes {
 		points *= len(a.Values)
@@ -338,16 +353,17 @@ func (p *Plan) Scenario(t Task) (Scenario, error) {
 	return sc, nil
 }
 
-// Shard returns the tasks of shard i of n: those whose index t has
-// t % n == i. Striding rather than blocks spreads every point's replicates,
-// and slow points, across the shards.
+// Shard returns the tasks of shard i of n, counted from 1 as every
+// sharding tool counts (1/2 and 2/2 are the two halves): those whose
+// index t has t % n == i-1. Striding rather than blocks spreads every
+// point's replicates, and slow points, across the shards.
 func (p *Plan) Shard(i, n int) ([]Task, error) {
-	if n < 1 || i < 0 || i >= n {
-		return nil, fmt.Errorf("shard %d/%d: want 0 <= i < n", i, n)
+	if n < 1 || i < 1 || i > n {
+		return nil, fmt.Errorf("shard %d/%d: want 1 <= i <= n, e.g. 1/%d", i, n, max(n, 2))
 	}
 	var out []Task
 	for _, t := range p.Tasks {
-		if t.Index%n == i {
+		if t.Index%n == i-1 {
 			out = append(out, t)
 		}
 	}
@@ -363,6 +379,17 @@ func (l *Loaded) checkSweep() ErrorList {
 		pos, _ := l.Positions.Lookup("sweep.replicates")
 		errs = append(errs, &Error{File: pos.File, Line: pos.Line, Column: pos.Column,
 			Field: "sweep.replicates", Msg: fmt.Sprintf("must be between 1 and 100000, got %d", sw.Replicates)})
+	}
+	for i, g := range sw.Goals {
+		if _, err := ParseGoal(g); err != nil {
+			field := fmt.Sprintf("sweep.goals[%d]", i)
+			pos, ok := l.Positions.Lookup(field)
+			if !ok {
+				pos, _ = l.Positions.Lookup("sweep.goals")
+			}
+			errs = append(errs, &Error{File: pos.File, Line: pos.Line, Column: pos.Column, Field: field,
+				Msg: strings.TrimPrefix(err.Error(), fmt.Sprintf("goal %q: ", g))})
+		}
 	}
 	seenPath := map[string]bool{}
 	for _, a := range sw.Axes {

@@ -65,6 +65,7 @@ func (v *validator) scenario(sc *Scenario) {
 		v.errorf("start", "must be a date (YYYY-MM-DD)")
 	}
 	v.population(sc)
+	v.experiment(sc)
 	v.radio(sc)
 	v.contact(sc)
 	v.arms(sc)
@@ -101,6 +102,26 @@ func (v *validator) population(sc *Scenario) {
 	if own, ok := Ownership(sc); ok && v.Len() == before && !(own > 0) {
 		v.errorf("population.phones.ownership_by_age",
 			"nobody would own a smartphone (population.age_shares x ownership_by_age is %v), so nobody could install an app", own)
+	}
+}
+
+// experiment checks an experiment set-up (agents.Experiment.Validate) and
+// what it needs from the rest of the scenario: every handset is an index
+// case on its session's day (diagnosis.daily_fraction, among and first_day
+// do not apply), so the epidemic layer, which draws its own index cases,
+// must be off.
+func (v *validator) experiment(sc *Scenario) {
+	e := sc.Experiment
+	if e == nil {
+		return
+	}
+	v.checkErrors("", e.Validate())
+	if sc.Epidemic.Enabled {
+		v.errorf("epidemic.enabled", "must be false in an experiment: its index cases are the handsets, not an epidemic's")
+	}
+	if n := sc.Days * e.Sessions.PerDay * len(e.Handsets); sc.Days >= 1 && n > 5_000_000 {
+		v.errorf("experiment.sessions.per_day", "%d days × %d sessions × %d handsets is %d people, more than 5000000",
+			sc.Days, e.Sessions.PerDay, len(e.Handsets), n)
 	}
 }
 
@@ -201,8 +222,12 @@ func (v *validator) arms(sc *Scenario) {
 // Ownership is the expected share of people who own a smartphone: the age
 // shares weighted by ownership in each age band. It is the validator's limit
 // on an arm's adoption, since only owners can install the app; false when
-// the two lists do not line up.
+// the two lists do not line up. In an experiment every handset is a
+// smartphone: 1.
 func Ownership(sc *Scenario) (float64, bool) {
+	if sc.Experiment != nil {
+		return 1, true
+	}
 	p := &sc.Population
 	if len(p.AgeShares) != len(p.Phones.OwnershipByAge) || len(p.AgeShares) == 0 {
 		return 0, false

@@ -56,8 +56,12 @@ type engine struct {
 
 	workers []*worker // one per goroutine, persistent so buffers are reused
 	// rules[p][ai] is arm ai's rule for matching part p (a Rule is used by
-	// one goroutine at a time).
-	rules [][]tracing.Rule
+	// one goroutine at a time), scorers[p][ai] the same as a Scorer (nil
+	// when it is not one), and zero[ai] its summary of an empty exposure
+	// (pairs.go).
+	rules   [][]tracing.Rule
+	scorers [][]tracing.Scorer
+	zero    []tracing.Score
 
 	lay   layout               // the current day's layout
 	truth map[int][][]truthRec // day -> the chunks' truth; days [day-k, day]
@@ -136,7 +140,12 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	pop, err := agents.Build(sc.Population, sc.Radio, sc.Seed)
+	var pop *agents.Population
+	if sc.Experiment != nil {
+		pop, err = agents.BuildExperiment(*sc.Experiment, sc.Days, sc.Radio, sc.Seed)
+	} else {
+		pop, err = agents.Build(sc.Population, sc.Radio, sc.Seed)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -182,6 +191,9 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 			}
 			e.rules[p] = append(e.rules[p], rule)
 		}
+	}
+	if err := e.setupScores(); err != nil {
+		return nil, err
 	}
 	// The epidemic's calibration walks a whole week of the calendar even
 	// when the run is shorter, so keep room for it.

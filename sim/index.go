@@ -67,6 +67,16 @@ type fixedDiagnoses struct {
 func newFixedDiagnoses(e *engine) *fixedDiagnoses {
 	f := &fixedDiagnoses{e: e, byDay: make([][]int32, e.sc.Days)}
 	sc := &e.sc
+	if e.pop.IndexDay != nil {
+		// An experiment fixes its index cases: every handset on its
+		// session's day.
+		for i, d := range e.pop.IndexDay {
+			if d >= 0 && int(d) < sc.Days && (!e.appOnly || e.pop.Installed(i, e.maxAdopt)) {
+				f.byDay[d] = append(f.byDay[d], int32(i))
+			}
+		}
+		return f
+	}
 	for i := range e.pop.People {
 		for d := sc.Diagnosis.FirstDay; d < sc.Days; d++ {
 			if agents.Uniform(sc.Seed, agents.SubDiagnosis, uint64(i), uint64(d)) < sc.Diagnosis.DailyFraction {

@@ -171,7 +171,7 @@ func (e *engine) view() *view {
 		pop: e.pop, model: e.model, eng: &e.sc.Engine, poseS: e.sc.Radio.PoseEpochS,
 		closeD: e.closeD, rangeM: float32(e.rangeM),
 		groups: e.groups, active: e.lay.active, tracked: e.lay.tracked, adv: e.advertisers(),
-		raw: e.cfg.raw, contactsOnly: e.calib, attK: e.sco.att.k,
+		raw: e.cfg.raw, contactsOnly: e.calib, attK: e.sco.att.k, allPairs: e.cfg.allPairs,
 		upDay: e.uploadDays(), cohorts: e.keep + 2,
 	}
 }

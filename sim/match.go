@@ -117,6 +117,7 @@ type matchPart struct {
 	notified [][]Notification
 	detected [][]uint64
 	matched  []int64
+	exps     [][]exposureScore // arm -> the rules' exposure summaries of the day
 }
 
 // matchParts returns the engine's parts, one per worker.
@@ -139,6 +140,15 @@ func (e *engine) match(d int) error {
 	for ai := range na {
 		mt.notified[ai], mt.detected[ai], mt.uploaded[ai] = mt.notified[ai][:0], mt.detected[ai][:0], mt.uploaded[ai][:0]
 		mt.matched[ai] = 0
+	}
+	// The day's exposure summaries start empty (pairs.go).
+	for _, mp := range e.matchParts() {
+		for len(mp.exps) < na {
+			mp.exps = append(mp.exps, nil)
+		}
+		for ai := range mp.exps {
+			mp.exps[ai] = mp.exps[ai][:0]
+		}
 	}
 	for _, g := range e.groups {
 		if err := e.matchGroup(d, g); err != nil {
@@ -398,7 +408,7 @@ func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []ad
 		*x = tracing.Exposure{Keys: up.keys, Sightings: sub, Matches: matches,
 			ReceiverIOS: rxP.OS == radio.IOS, SenderIOS: txP.OS == radio.IOS,
 			TXPowerDBm: int(g.advPower[up.phone]), RSSICorrectionDB: int(g.rssiCorr[rx]), NowMillis: nowMs}
-		ok, err := e.rules[part][ai].Decide(x)
+		ok, err := e.scoreExposure(mp, part, ai, x, up.person, rxPerson)
 		if err != nil {
 			return fmt.Errorf("arm %q rule: %w", e.sc.Arms[ai].Name, err)
 		}

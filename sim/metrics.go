@@ -110,6 +110,7 @@ type contact struct {
 	idx, other int32
 	close      bool
 	worstClose float32 // most minutes within the contact distance in one day
+	worstRange float32 // most minutes within radio range in one day
 	minDist    float32
 	kind       agents.Kind
 	env        radio.Environment
@@ -204,16 +205,18 @@ func (s *scorer) contactsIn(cp *contactPart, d int, isIndex []bool, lo, hi int32
 		for j < len(rs) && rs[j].idx == c.idx && rs[j].other == c.other {
 			// One day: sum the day's sites.
 			day := rs[j].day
-			var dayClose float32
+			var dayClose, dayRange float32
 			for j < len(rs) && rs[j].idx == c.idx && rs[j].other == c.other && rs[j].day == day {
 				t := rs[j].tr
 				dayClose += t.closeMin
+				dayRange += t.rangeMin
 				if t.minDist < c.minDist {
 					c.minDist, c.kind, c.env = t.minDist, t.kind, t.env
 				}
 				j++
 			}
 			c.worstClose = max(c.worstClose, dayClose)
+			c.worstRange = max(c.worstRange, dayRange)
 			if float64(dayClose) >= e.closeMin && dayClose > 0 {
 				c.close = true
 			}
@@ -251,6 +254,11 @@ type scorer struct {
 	// contactsOf's scratch.
 	cparts   []*contactPart
 	contacts []contact
+	// Per-pair scores (pairs.go): each arm's exposure summaries of the day
+	// and its pairs so far; false alarms by cell (falsepos.go).
+	exps  [][]exposureScore
+	pairs [][]PairScore
+	fps   []map[fpCell]int64
 	// The breakdowns' labels, made once: distance and duration bands, OS
 	// pairs.
 	distLabels, durLabels []string
@@ -275,6 +283,10 @@ func newScorer(e *engine) *scorer {
 	s.sums = make([]ArmSummary, na)
 	s.sightings = make([]int64, na)
 	s.cases = make([]*caseBuild, na)
+	s.exps, s.pairs, s.fps = make([][]exposureScore, na), make([][]PairScore, na), make([]map[fpCell]int64, na)
+	for ai := range s.fps {
+		s.fps[ai] = map[fpCell]int64{}
+	}
 	for ai, a := range sc.Arms {
 		s.cases[ai] = &caseBuild{}
 		s.delay[ai] = make([]int64, 24*(e.k+2))
@@ -387,10 +399,14 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 	sum.Sightings += row.Sightings
 	nots := mt.notified[ai]
 	det := mt.detected[ai]
+	xs := s.gatherScores(ai, e.mparts)
 	ups := mt.uploaded[ai]
 	// bump counts a verdict in every breakdown; app says whether both
 	// the index case and the contact had the arm's app.
 	bump := func(c *contact, verdict int, app bool) {
+		if verdict == 1 {
+			s.countFalsePositive(ai, c)
+		}
 		idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
 		idxApp := e.installedArm(ai, int(c.idx), d)
 		othApp := e.installedArm(ai, int(c.other), d)
@@ -468,6 +484,9 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 					}
 					cb.detect(db, ok)
 				}
+				if up && app {
+					s.addPair(ai, xs, ix, c, true, false, d)
+				}
 				if c.close {
 					row.CloseContacts++
 					row.FN++
@@ -488,6 +507,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				a++
 			case a >= len(cs) || ns[b].Person < cs[a].other:
 				c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
+				s.addPair(ai, xs, ix, &c, false, true, d)
 				row.FP++
 				row.Notifications++
 				cur.FP++
@@ -497,6 +517,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 			default:
 				c := &cs[a]
 				app := ixApp && e.installedArm(ai, int(c.other), d)
+				s.addPair(ai, xs, ix, c, true, true, d)
 				db := bandOf(m.DistanceBandsM, float64(c.minDist))
 				s.det[ai][db].Pairs++
 				s.det[ai][db].Detected++
@@ -574,6 +595,11 @@ func (e *engine) finish() *Result {
 			}
 		}
 	}
+	// Pairs were recorded arm by arm, day by day.
+	for ai := range s.pairs {
+		r.Pairs = append(r.Pairs, s.pairs[ai]...)
+		s.pairs[ai] = nil
+	}
 	r.build = mergeCases(s.cases)
 	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1)
 	r.build = nil
@@ -585,6 +611,7 @@ func (e *engine) finish() *Result {
 		r.Hash = fmt.Sprintf("error: %v", err)
 		return r
 	}
+	r.FalsePositives = s.falsePositiveRows()
 	if err := r.computeHash(); err != nil {
 		r.Hash = fmt.Sprintf("error: %v", err)
 	}

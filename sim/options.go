@@ -24,6 +24,7 @@ type config struct {
 	perPhone    bool
 	onDayMatch  func(arm int, day int, notified []Notification)
 	chunkTarget int
+	allPairs    bool // WithAllPairs: brute-force neighbour search
 }
 
 // Option configures Run.

@@ -25,12 +25,20 @@ type Result struct {
 	// Detection is the share of app-to-app pairs in range of an index case
 	// whose phones matched at least one sighting, by distance band.
 	Detection []DetectionRow `json:"detection"`
+	// FalsePositives breaks each arm's false alarms down by true distance
+	// band and exposure duration.
+	FalsePositives []FalsePositiveRow `json:"false_positives"`
 	// Attenuation is a bounded reservoir of (true distance, observed
 	// attenuation) samples per arm group, for the attenuation plot.
 	Attenuation []AttenuationSample `json:"attenuation"`
 	// Delays is the histogram of hours from first matched exposure to
 	// notification, per arm.
 	Delays []DelayRow `json:"delays"`
+	// Pairs are the (index case, contact) pairs each arm's rule scored or
+	// could have scored, with the rule's exposure summary, the ground truth
+	// and the verdict (PairScore), arm by arm, then by day of diagnosis,
+	// index case and contact: the ROC curves and the AUC come from them.
+	Pairs []PairScore `json:"pairs"`
 	// IndexCases are every arm's index cases with their own verdicts, in
 	// (arm, day, person) order: the clusters the intervals resample.
 	IndexCases []IndexCase `json:"index_cases"`
@@ -303,8 +311,10 @@ func (r *Result) computeHash() error {
 		CaseBands   []IndexCaseBand
 		CaseDetect  []IndexCaseDetection
 		Epidemic    *EpidemicResult `json:",omitempty"`
+		FalsePos    []FalsePositiveRow
+		Pairs       []PairScore `json:",omitempty"`
 	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs}
 	b, err := json.Marshal(view)
 	if err != nil {
 		return err

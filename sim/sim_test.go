@@ -256,7 +256,7 @@ func idealScenario() scenarios.Scenario {
 	// switched off entirely.)
 	rp.RicianKOutdoorDB, rp.RicianKIndoorDB, rp.RicianKVehicleDB = 13, 13, 13
 	rp.BodyLossDB = radio.BodyLoss{}
-	rp.PersonBetweenDB, rp.WallLossDB = 0, 0
+	rp.PersonBetweenDB, rp.WallLossDB, rp.VehicleLossDB = 0, 0, 0
 	rp.DevTXOffsetSDDB, rp.DevRXOffsetSDDB, rp.GAENResidualCalibSDDB = 0, 0, 0
 	rp.RxSensitivityDBm = -140
 	sc.Contact = scenarios.Contact{Preset: scenarios.ContactCustom, DistanceM: 2, Minutes: 15, Window: "day"}

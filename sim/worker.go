@@ -40,6 +40,7 @@ type view struct {
 	// truth, no radio.
 	contactsOnly bool
 	attK         int
+	allPairs     bool // WithAllPairs: check every pair, no grid
 }
 
 // slotOf is the ID rotation slot of whole second t of the run: IDs of
@@ -101,25 +102,7 @@ type worker struct {
 }
 
 func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int) chunkOut {
-	v := w.v
-	ng := len(v.groups)
-	out := chunkOut{segs: make([][]segment, ng), truth: e.tpool.take(), att: e.apool.take()}
-	nc := v.cohorts
-	for gi := range out.segs {
-		out.segs[gi] = make([]segment, nc)
-		for c := range out.segs[gi] {
-			out.segs[gi][c].up = v.day + c
-			if c == nc-1 {
-				out.segs[gi][c].up = -1
-			}
-		}
-	}
-	w.out = &out
-	if w.pairs == nil {
-		w.pairs = map[uint64]int32{}
-	}
-	w.tails = slices.Grow(w.tails[:0], ng*v.cohorts)[:ng*v.cohorts]
-	w.cut = math.MaxUint64
+	out := w.begin(e)
 	for s := s0; s < s1; s++ {
 		st := bySite[off[s]:off[s+1]]
 		if len(st) < 2 {
@@ -131,6 +114,31 @@ func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int)
 		}
 	}
 	w.out = nil
+	return *out
+}
+
+// begin starts a chunk's output: per group, one segment per upload-day
+// cohort (the last for advertisers whose day is not known ahead).
+func (w *worker) begin(e *engine) *chunkOut {
+	v := w.v
+	ng := len(v.groups)
+	out := &chunkOut{segs: make([][]segment, ng), truth: e.tpool.take(), att: e.apool.take()}
+	nc := v.cohorts
+	for gi := range out.segs {
+		out.segs[gi] = make([]segment, nc)
+		for c := range out.segs[gi] {
+			out.segs[gi][c].up = v.day + c
+			if c == nc-1 {
+				out.segs[gi][c].up = -1
+			}
+		}
+	}
+	w.out = out
+	if w.pairs == nil {
+		w.pairs = map[uint64]int32{}
+	}
+	w.tails = slices.Grow(w.tails[:0], ng*v.cohorts)[:ng*v.cohorts]
+	w.cut = math.MaxUint64
 	return out
 }
 
@@ -225,11 +233,19 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 		if len(free.stay) == 0 {
 			continue
 		}
-		if !w.freePairs(site, stays, e0, e1, density) {
+		pairs := w.freePairs
+		if v.allPairs {
+			pairs = w.allFreePairs
+		}
+		if !pairs(site, stays, e0, e1, density) {
 			return
 		}
 	}
-	if !w.seatedPairs(site, stays, epoch) {
+	seated := w.seatedPairs
+	if v.allPairs {
+		seated = w.allSeatedPairs
+	}
+	if !seated(site, stays, epoch) {
 		return
 	}
 	// Emit the site's tracked pairs in key order.
@@ -318,7 +334,7 @@ func (w *worker) near(site *agents.Site, stays []agents.Stay, a, b int32, ax, ay
 	if t1 <= t0 {
 		return true
 	}
-	w.pair(site, sa, sb, float32(math.Sqrt(float64(d2))), t0, t1, density(t0, t1))
+	w.pair(site, sa, sb, agents.Pos{X: ax, Y: ay}, agents.Pos{X: bx, Y: by}, float32(math.Sqrt(float64(d2))), t0, t1, density(t0, t1))
 	return w.out.err == nil
 }
 
@@ -365,13 +381,10 @@ func (w *worker) freePairs(site *agents.Site, stays []agents.Stay, e0, e1 int, d
 	return true
 }
 
-// seatedPairs handles every pair of seated stays in range once, for their
-// whole overlap, with the site's density averaged over the epochs of the
-// overlap (weighted by minutes).
-func (w *worker) seatedPairs(site *agents.Site, stays []agents.Stay, epoch int) bool {
-	s := &w.seats
-	nx, ny := w.nx, w.ny
-	dens := func(t0, t1 int) float32 {
+// overlapDensity returns the site's density over [t0, t1): the epochs'
+// densities averaged over the overlap, weighted by minutes.
+func (w *worker) overlapDensity(epoch int) func(t0, t1 int) float32 {
+	return func(t0, t1 int) float32 {
 		e0, e1 := t0/epoch, (t1-1)/epoch
 		if e0 == e1 {
 			return w.dens[e0]
@@ -383,6 +396,15 @@ func (w *worker) seatedPairs(site *agents.Site, stays []agents.Stay, epoch int) 
 		}
 		return sum / float32(t1-t0)
 	}
+}
+
+// seatedPairs handles every pair of seated stays in range once, for their
+// whole overlap, with the site's density averaged over the epochs of the
+// overlap (weighted by minutes).
+func (w *worker) seatedPairs(site *agents.Site, stays []agents.Stay, epoch int) bool {
+	s := &w.seats
+	nx, ny := w.nx, w.ny
+	dens := w.overlapDensity(epoch)
 	for i := range int32(len(s.stay)) {
 		c := int(s.cell[i])
 		cx, cy := c%nx, c/nx
@@ -407,8 +429,8 @@ func (w *worker) seatedPairs(site *agents.Site, stays []agents.Stay, epoch int) 
 }
 
 // pair records ground truth and samples the radio for one pair over
-// [t0, t1) minutes of the day at distance d.
-func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 int, density float32) {
+// [t0, t1) minutes of the day at positions posA and posB, distance d.
+func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, posA, posB agents.Pos, d float32, t0, t1 int, density float32) {
 	v := w.v
 	a, b := sa.Person, sb.Person
 	if a > b {
@@ -446,19 +468,26 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 			tr.minDist = d
 		}
 	}
-	people := int(density * d * 0.5) // bodies in a 0.5 m corridor between the phones
+	people := site.PeopleBetween(posA, posB, d, density) // bodies in a 0.5 m corridor between the phones
 	link := radio.Link{DistanceM: float64(d), Env: site.Env, People: people, Walls: walls}
 	all := v.eng.AllSightings
+	carried := false
+	var ca, cb radio.Carriage
 	for gi, g := range v.groups {
 		pa, pb := g.phone[a], g.phone[b]
 		if pa < 0 || pb < 0 || !v.active[gi][pa] || !v.active[gi][pb] {
 			continue
 		}
+		if !carried {
+			// Where each phone is during its stay (the person's carriage,
+			// or a draw by activity: population.phones.carriage_by_activity).
+			ca, cb, carried = v.pop.StayCarriage(sa, v.day), v.pop.StayCarriage(sb, v.day), true
+		}
 		if all || v.adv[gi][b] {
-			w.scan(gi, g, link, pb, pa, t0, t1) // a scans, b advertises
+			w.scan(gi, g, link, pb, pa, cb, ca, t0, t1) // a scans, b advertises
 		}
 		if all || v.adv[gi][a] {
-			w.scan(gi, g, link, pa, pb, t0, t1) // b scans, a advertises
+			w.scan(gi, g, link, pa, pb, ca, cb, t0, t1) // b scans, a advertises
 		}
 		if w.out.err != nil {
 			return
@@ -466,14 +495,15 @@ func (w *worker) pair(site *agents.Site, sa, sb *agents.Stay, d float32, t0, t1 
 	}
 }
 
-// phoneOf fills a radio.Phone for phone ph of group g at second sec.
-func (w *worker) phoneOf(g *group, ph int32, sec float64) radio.Phone {
+// phoneOf fills a radio.Phone for phone ph of group g at second sec,
+// carried as c.
+func (w *worker) phoneOf(g *group, ph int32, sec float64, c radio.Carriage) radio.Phone {
 	v := w.v
 	pi := g.person[ph]
 	p := &v.pop.People[pi]
 	hour := uint64(sec / 3600)
 	fg := agents.Uniform(v.seed, agents.SubActivity, uint64(pi), hour, 3) < v.pop.Params.Phones.Foreground
-	return radio.Phone{Offsets: p.Offsets, Sched: &g.scheds[ph], OS: p.OS, Carriage: p.Carriage,
+	return radio.Phone{Offsets: p.Offsets, Sched: &g.scheds[ph], OS: p.OS, Carriage: c,
 		Calibrated: g.calibrated, Foreground: fg}
 }
 
@@ -481,17 +511,18 @@ func (w *worker) phoneOf(g *group, ph int32, sec float64) radio.Phone {
 // present and stores what it hears of tx. Whether a phone's app is on
 // screen is drawn per hour, so the time is cut at each hour: a window
 // follows the state of the hour it starts in, and what it records runs to
-// the end of the pair's time together.
-func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, t0, t1 int) {
+// the end of the pair's time together. cTx and cRx are where the two
+// phones are carried.
+func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx radio.Carriage, t0, t1 int) {
 	v := w.v
 	from, to := v.dayS+float64(t0)*60, v.dayS+float64(t1)*60
 	rxKey := agents.Mix(v.seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
 	for hs := from; hs < to; {
 		he := min(to, (math.Floor(hs/3600)+1)*3600)
-		rxPhone := w.phoneOf(g, rx, hs)
+		rxPhone := w.phoneOf(g, rx, hs, cRx)
 		link.Rx = rxPhone
-		link.Tx = w.phoneOf(g, tx, hs)
+		link.Tx = w.phoneOf(g, tx, hs, cTx)
 		if v.model.Silent(&link) {
 			// Two backgrounded iPhones of an app never hear each other when
 			// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model

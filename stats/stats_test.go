@@ -21,7 +21,7 @@ func TestWilson(t *testing.T) {
 		{81, 263, 0.2553, 0.3662},
 	} {
 		lo, hi := Wilson(tc.k, tc.n, 0.95)
-		if math.Abs(lo-tc.lo) > 1e-4 || math.Abs(hi-tc.hi) > 1e-4 {
+		if !(math.Abs(lo-tc.lo) <= 1e-4 && math.Abs(hi-tc.hi) <= 1e-4) { // a NaN fails too
 			t.Errorf("Wilson(%d, %d) = %.4f, %.4f; want %.4f, %.4f", tc.k, tc.n, lo, hi, tc.lo, tc.hi)
 		}
 	}

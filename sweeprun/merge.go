@@ -73,14 +73,21 @@ func ReadFolder(dir string) (*Folder, error) {
 		return nil, fmt.Errorf("%s: %v", filepath.Join(dir, ManifestFile), err)
 	}
 	m := &f.Manifest
-	if m.Format != Format {
+	switch m.Format {
+	case Format:
+	case FormatV1:
+		// Shards counted from 0 then.
+		m.Format = Format
+		m.Shard.Index++
+	default:
 		return nil, fmt.Errorf("%s: manifest format %q, want %q", dir, m.Format, Format)
+	}
+	if err := m.Shard.Check(); err != nil {
+		return nil, fmt.Errorf("%s: manifest: %v", dir, err)
 	}
 	switch {
 	case m.TotalTasks < 0 || m.TotalTasks > scenarios.MaxTasks:
 		return nil, fmt.Errorf("%s: manifest total_tasks %d is out of range", dir, m.TotalTasks)
-	case m.Shard.Count < 1 || m.Shard.Index < 0 || m.Shard.Index >= m.Shard.Count:
-		return nil, fmt.Errorf("%s: manifest shard %s is not a shard", dir, m.Shard)
 	case len(m.Tasks) > m.TotalTasks:
 		return nil, fmt.Errorf("%s: manifest lists %d tasks of a %d-task sweep", dir, len(m.Tasks), m.TotalTasks)
 	}
@@ -93,6 +100,9 @@ func ReadFolder(dir string) (*Folder, error) {
 		if a.Column == "" {
 			return nil, fmt.Errorf("%s: manifest axis %q has no column", dir, a.Path)
 		}
+	}
+	if _, err := scenarios.ParseGoals(m.Goals); err != nil {
+		return nil, fmt.Errorf("%s: manifest goals: %v", dir, err)
 	}
 	if len(m.MetricScales) != 0 && len(m.MetricScales) != len(m.Metrics) {
 		return nil, fmt.Errorf("%s: manifest has %d metric scales for %d metrics", dir, len(m.MetricScales), len(m.Metrics))
@@ -195,6 +205,10 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 		if m.TotalTasks != fm.TotalTasks || !reflect.DeepEqual(m.Axes, fm.Axes) {
 			return nil, fmt.Errorf("%s and %s disagree on the sweep's tasks or axes", first.Dir, f.Dir)
 		}
+		if !slices.Equal(m.Goals, fm.Goals) {
+			return nil, fmt.Errorf("%s and %s have different goals (%s and %s): run every shard with the same sweep.goals",
+				first.Dir, f.Dir, strings.Join(fm.Goals, ", "), strings.Join(m.Goals, ", "))
+		}
 		if len(m.Tasks) > 0 {
 			if metrics == nil {
 				metrics, scales, metricsFrom = m.Metrics, m.MetricScales, f.Dir
@@ -231,7 +245,7 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 		}
 		hint := ""
 		if n := fm.Shard.Count; n > 1 {
-			hint = fmt.Sprintf("; task %d belongs to shard %d/%d", first, first%n, n)
+			hint = fmt.Sprintf("; task %d belongs to shard %s", first, ShardOf(first, n))
 		}
 		return nil, fmt.Errorf("%d of %d tasks are missing (%s)%s: run the missing shards (or rerun the interrupted ones) and merge again",
 			nMissing, fm.TotalTasks, strings.Join(shown, ", "), hint)
@@ -239,9 +253,10 @@ func Merge(dirs []string, out string) (*Manifest, error) {
 
 	data := &runsData{axes: fm.Axes, metrics: metrics, scales: scales}
 	merged := &Manifest{
-		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: ShardID{0, 1},
+		Format: Format, Scenario: fm.Scenario, ScenarioHash: fm.ScenarioHash, Shard: Whole,
 		TotalTasks: fm.TotalTasks, Points: fm.Points, Replicates: fm.Replicates, Axes: fm.Axes,
-		Metrics: metrics, MetricScales: scales, Complete: true, Tasks: []scenarios.Task{},
+		Metrics: metrics, MetricScales: scales, Complete: true, Tasks: []scenarios.Task{}, Goals: fm.Goals,
+		DiagnosedAmong: fm.DiagnosedAmong,
 	}
 	byTask := map[int][]record{}
 	tasks := map[int]scenarios.Task{}

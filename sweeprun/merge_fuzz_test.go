@@ -8,20 +8,25 @@ import (
 )
 
 // FuzzReadFolder: a shard folder with any manifest and any runs table is
-// read or refused with an error, never a panic.
+// read or refused with an error, never a panic, and what is read agrees
+// with the bytes: every row is its manifest task's (checkRowsAgree).
 func FuzzReadFolder(f *testing.F) {
 	plan := testPlanF(f)
-	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 1, Shard: 1, Shards: 3})
+	res, err := Run(context.Background(), plan, fakeRun, Options{Workers: 1, Shard: ShardID{2, 3}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	dir := f.TempDir()
-	if err := WriteShard(dir, plan, ShardID{1, 3}, res, true); err != nil {
+	if err := WriteShard(dir, plan, ShardID{2, 3}, res, true); err != nil {
 		f.Fatal(err)
 	}
 	manifest, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
 	runs, _ := os.ReadFile(filepath.Join(dir, TablesDir, RunsTable+".csv"))
 	f.Add(manifest, runs)
+	// Rows that disagree with their manifest task (another point's axis
+	// value, another seed): ReadFolder must refuse them.
+	f.Add(manifest, editCell(f, runs, 4, "arms_adoption", "0.25"))
+	f.Add(manifest, editCell(f, runs, 0, "seed", "7"))
 	f.Add([]byte(`{"format":"bluesim-sweep/1","axes":[{"path":"x","column":"x"}],"tasks":[{"task":0,"values":[]}]}`),
 		[]byte("task,point,replicate,seed,x,group\n0,0,0,0,1,a\n"))
 	f.Add([]byte(`{}`), []byte(""))
@@ -47,6 +52,9 @@ func FuzzReadFolder(f *testing.F) {
 			if len(r.values) != len(m.Metrics) {
 				t.Fatalf("record with %d values for %d metrics", len(r.values), len(m.Metrics))
 			}
+		}
+		if err := checkRowsAgree(folder, runs); err != nil {
+			t.Fatalf("ReadFolder accepted a runs table that disagrees with its manifest: %v", err)
 		}
 	})
 }

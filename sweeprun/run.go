@@ -55,9 +55,10 @@ func TaskFromContext(ctx context.Context) (scenarios.Task, bool) {
 type Options struct {
 	// Workers is the number of tasks run at once (at least 1).
 	Workers int
-	// Shard and Shards select the slice of tasks to run: those with
-	// index % Shards == Shard. Shards 0 means 1 (the whole sweep).
-	Shard, Shards int
+	// Shard selects the slice of tasks to run: shard i of n (counted from
+	// 1) runs the tasks whose index t has t % n == i-1. The zero value
+	// means the whole sweep.
+	Shard ShardID
 	// Progress, when set, is called after each task finishes, from one
 	// goroutine at a time, with the number finished and the shard's total.
 	Progress func(done, total int, t scenarios.Task)
@@ -69,8 +70,14 @@ type Options struct {
 // the finished results with ctx's error, so the caller can keep them. A
 // task that fails stops the run the same way, with that task's error.
 func Run(ctx context.Context, plan *scenarios.Plan, run RunFunc, opts Options) ([]TaskResult, error) {
-	shards := max(opts.Shards, 1)
-	tasks, err := plan.Shard(opts.Shard, shards)
+	shard := opts.Shard
+	if shard == (ShardID{}) {
+		shard = Whole
+	}
+	if err := shard.Check(); err != nil {
+		return nil, err
+	}
+	tasks, err := plan.Shard(shard.Index, shard.Count)
 	if err != nil {
 		return nil, err
 	}

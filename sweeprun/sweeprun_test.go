@@ -101,13 +101,13 @@ func TestShardsMergeToWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteShard(whole, plan, ShardID{0, 1}, res, true); err != nil {
+	if err := WriteShard(whole, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 
 	parent := t.TempDir()
-	for i := range 3 {
-		res, err := Run(ctx, plan, fakeRun, Options{Workers: 2, Shard: i, Shards: 3})
+	for i := 1; i <= 3; i++ {
+		res, err := Run(ctx, plan, fakeRun, Options{Workers: 2, Shard: ShardID{i, 3}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -115,7 +115,7 @@ func TestShardsMergeToWhole(t *testing.T) {
 			t.Fatalf("shard %d ran %d tasks, want 4", i, len(res))
 		}
 		for _, r := range res {
-			if r.Task.Index%3 != i {
+			if r.Task.Index%3 != i-1 {
 				t.Fatalf("shard %d ran task %d", i, r.Task.Index)
 			}
 		}
@@ -161,7 +161,7 @@ func TestRunsTableContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+	if err := WriteShard(dir, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, TablesDir, RunsTable+".csv"))
@@ -248,7 +248,7 @@ func TestMergeErrors(t *testing.T) {
 	ctx := context.Background()
 	parent := t.TempDir()
 	write := func(p *scenarios.Plan, name string, i, n int) string {
-		res, err := Run(ctx, p, fakeRun, Options{Workers: 2, Shard: i, Shards: n})
+		res, err := Run(ctx, p, fakeRun, Options{Workers: 2, Shard: ShardID{i, n}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,17 +258,17 @@ func TestMergeErrors(t *testing.T) {
 		}
 		return dir
 	}
-	s0 := write(plan, "s0", 0, 3)
-	s1 := write(plan, "s1", 1, 3)
-	s2 := write(plan, "s2", 2, 3)
-	o2 := write(other, "o2", 2, 3)
-	whole := write(plan, "whole", 0, 1)
+	s0 := write(plan, "s0", 1, 3)
+	s1 := write(plan, "s1", 2, 3)
+	s2 := write(plan, "s2", 3, 3)
+	o2 := write(other, "o2", 3, 3)
+	whole := write(plan, "whole", 1, 1)
 	for _, tt := range []struct {
 		name string
 		dirs []string
 		want string
 	}{
-		{"missing shard", []string{s0, s1}, "4 of 12 tasks are missing (2, 5, 8, 11); task 2 belongs to shard 2/3"},
+		{"missing shard", []string{s0, s1}, "4 of 12 tasks are missing (2, 5, 8, 11); task 2 belongs to shard 3/3"},
 		{"duplicate", []string{s0, s1, s2, whole}, "task 0 (point 0, replicate 0) is in both"},
 		{"different sweep", []string{s0, s1, o2}, "are different sweeps"},
 		{"not a sweep", []string{t.TempDir()}, "no manifest.json"},
@@ -326,8 +326,10 @@ func TestRunStopsOnErrorAndCancel(t *testing.T) {
 			t.Fatalf("results not sorted: %d at %d", r.Task.Index, i)
 		}
 	}
-	if _, err := Run(context.Background(), plan, fakeRun, Options{Shard: 3, Shards: 3}); err == nil {
-		t.Fatal("shard 3/3 accepted")
+	for _, bad := range []ShardID{{0, 3}, {4, 3}, {1, 0}, {-1, 2}} {
+		if _, err := Run(context.Background(), plan, fakeRun, Options{Shard: bad}); err == nil {
+			t.Fatalf("shard %s accepted", bad)
+		}
 	}
 }
 
@@ -363,7 +365,7 @@ func BenchmarkWriteShard(b *testing.B) {
 	dir := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+		if err := WriteShard(dir, plan, Whole, res, true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -391,7 +393,7 @@ func TestUndefinedValues(t *testing.T) {
 		t.Fatal("fakeRun gave no undefined precision: the test checks nothing")
 	}
 	dir := t.TempDir()
-	if err := WriteShard(dir, plan, ShardID{0, 1}, res, true); err != nil {
+	if err := WriteShard(dir, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	files := readAll(t, dir)

@@ -20,11 +20,17 @@ const (
 	TablesDir    = "tables"
 	RunsTable    = "sweep_runs"    // one row per task and group
 	SummaryTable = "sweep_summary" // one row per point and group
-	// Format names the manifest layout; merge refuses other formats.
-	Format = "bluesim-sweep/1"
+	// Format names the manifest layout; merge refuses other formats
+	// than this one and FormatV1.
+	Format = "bluesim-sweep/2"
+	// FormatV1 is the layout before shards counted from 1: its
+	// shard.index was 0-based. ReadFolder reads it, adding 1.
+	FormatV1 = "bluesim-sweep/1"
 )
 
-// ShardID says which slice of a sweep a folder holds.
+// ShardID says which slice of a sweep a folder holds: shard Index of
+// Count, counted from 1 (1/2 and 2/2 are the two halves; 1/1 is the whole
+// sweep).
 type ShardID struct {
 	Index int `json:"index"`
 	Count int `json:"count"`
@@ -64,6 +70,13 @@ type Manifest struct {
 	MetricScales []stats.Scale `json:"metric_scales"`
 	// Complete says every task of the shard finished.
 	Complete bool `json:"complete"`
+	// Goals are the sweep block's goals (scenarios.Goal, as text), which
+	// the report of the whole sweep reads off its curves; merge takes them
+	// from here, since it has no scenario.
+	Goals []string `json:"goals,omitempty"`
+	// DiagnosedAmong is the scenario's diagnosis.among ("" for everyone),
+	// which decides the pairwise law the report draws.
+	DiagnosedAmong string `json:"diagnosed_among,omitempty"`
 	// Tasks are the tasks whose rows the tables hold, sorted by index.
 	Tasks []scenarios.Task `json:"tasks"`
 }
@@ -159,6 +172,12 @@ func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskR
 		TotalTasks: len(plan.Tasks), Points: plan.Points, Replicates: plan.Replicates,
 		Axes: data.axes, Metrics: metrics, MetricScales: scales, Complete: complete, Tasks: []scenarios.Task{},
 	}
+	for _, g := range plan.Goals {
+		m.Goals = append(m.Goals, g.String())
+	}
+	if a := plan.Base.Diagnosis.Among; a != "everyone" {
+		m.DiagnosedAmong = a
+	}
 	for _, r := range results {
 		m.Tasks = append(m.Tasks, r.Task)
 		for _, row := range r.Rows {
@@ -175,7 +194,7 @@ func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskR
 // writeFolder writes the tables and then the manifest.
 func writeFolder(dir string, m *Manifest, data *runsData) error {
 	tables := []table.Table{data.runsTable()}
-	if m.Shard.Count == 1 && len(m.Tasks) == m.TotalTasks && m.Complete {
+	if m.Shard == Whole && len(m.Tasks) == m.TotalTasks && m.Complete {
 		tables = append(tables, summarize(data))
 	}
 	if err := table.Write(filepath.Join(dir, TablesDir), tables); err != nil {

@@ -117,7 +117,7 @@ func (a *app) runCalibrate(cmd *cobra.Command, arg string) error {
 	}
 	opts := output.Options{DiagnosedAmong: sc.Diagnosis.Among}
 	fmt.Fprintf(a.stderr, "calibrate %s: %d people, %d days, seeds %d to %d, %d runs at once -> %s\n",
-		sc.Name, sc.Population.Size, sc.Days, first, first+uint64(seeds)-1, workers, dir)
+		sc.Name, sc.People(), sc.Days, first, first+uint64(seeds)-1, workers, dir)
 
 	prog := newProgress(a.stderr, seeds)
 	runs := make([][]stats.Estimate, seeds)
@@ -239,7 +239,7 @@ type pooled struct {
 // arm-level quantities whose share is below minShare.
 func printCalibration(a *app, sc *scenarios.Scenario, first uint64, seeds int, checks []stats.Check, minShare float64) ([]string, error) {
 	fmt.Fprintf(a.stdout, "calibration of %s (%d people, %d days), seeds %d to %d: share of runs whose 95 %% interval "+
-		"holds the across-seed mean\n\n", sc.Name, sc.Population.Size, sc.Days, first, first+uint64(seeds)-1)
+		"holds the across-seed mean\n\n", sc.Name, sc.People(), sc.Days, first, first+uint64(seeds)-1)
 	tw := tabwriter.NewWriter(a.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "arm\tquantity\truns\tcontained\tshare\t95 % CI of share\tmean\tspread\t")
 	var low []string

@@ -69,16 +69,49 @@ func TestLoadtestRun(t *testing.T) {
 	if got.code != exitThreshold || !strings.Contains(got.stdout, "Latencies") || !strings.Contains(got.stderr, "p50<1us") {
 		t.Errorf("missed threshold: exit %d\nstdout %s\nstderr %s", got.code, got.stdout, got.stderr)
 	}
-	// A national-load run (publishes are rare: 0.04/s of 17,000/s).
-	got = runCLI(t, "loadtest", "--target", url, "--data", dir, "--scenario", "national-load", "--rate", "200", "--duration", "300ms")
+	// A national-load run: publishes are 0.04/s of 17,000/s nationally,
+	// under one a second at any rate a machine drives, so they are raised
+	// to the floor of 1/s; every kind is sent, and the report says so.
+	out = filepath.Join(t.TempDir(), "national.json")
+	got = runCLI(t, "loadtest", "--target", url, "--data", dir, "--scenario", "national-load", "--rate", "200", "--duration", "1s",
+		"--format", "json", "--output", out, "--threshold", "publish.success>=1,export.success>=1")
 	if got.code != 0 || !strings.Contains(got.stdout, "national-load (scale") {
-		t.Errorf("national-load: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+		t.Fatalf("national-load: exit %d\n%s%s", got.code, got.stdout, got.stderr)
+	}
+	for _, want := range []string{"publish raised from 0.000421/s to the floor of 1/s", "Mix", "publish: 1/s",
+		"publish.success>=1: measured 1, PASS", "export.success>=1: measured 1, PASS"} {
+		if !strings.Contains(got.stdout, want) {
+			t.Errorf("national-load report lacks %q:\n%s", want, got.stdout)
+		}
+	}
+	data, err = os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = loadgen.DecodeReport(data); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"publish", "chaff", "index", "export"} {
+		if kr := r.Kinds[k]; kr == nil || kr.Requests == 0 || kr.Successes != kr.Requests {
+			t.Errorf("national-load: %s %+v, want requests > 0, all successful", k, kr)
+		}
+	}
+	if m := r.Mix["publish"]; m == nil || !m.Floored || m.Rate != 1 {
+		t.Errorf("national-load publish plan %+v, want floored to 1/s", m)
+	}
+	// A threshold on a kind that got no requests fails, and the exit code
+	// says so.
+	got = runCLI(t, "loadtest", "--target", url, "--mix", "index=1,export=1", "--rate", "100", "--duration", "200ms",
+		"--threshold", "p99<10s,publish.p99<1s")
+	if got.code != exitThreshold || !strings.Contains(got.stdout, "publish.p99<1s: measured -, FAIL (no publish requests: nothing was measured)") ||
+		!strings.Contains(got.stdout, "p99<10s: measured ") || !strings.Contains(got.stderr, "1 of 2 thresholds failed") {
+		t.Errorf("threshold on an empty kind: exit %d\nstdout %s\nstderr %s", got.code, got.stdout, got.stderr)
 	}
 }
 
 func TestLoadtestUsage(t *testing.T) {
 	golden(t, "loadtest_bad_threshold", "loadtest", "--threshold", "p99<fast", "--mix", "index=1")
-	golden(t, "loadtest_bad_shard", "loadtest", "--shard", "2/2", "--mix", "index=1")
+	golden(t, "loadtest_bad_shard", "loadtest", "--shard", "0/2", "--mix", "index=1")
 	golden(t, "loadtest_bad_mix", "loadtest", "--mix", "publish=1,upload=3")
 	golden(t, "loadtest_no_token_key", "loadtest", "--mix", "publish=1,index=1")
 	golden(t, "loadtest_bad_format", "loadtest", "--format", "xml")

@@ -19,8 +19,9 @@ func newMergeCommand(a *app) *cobra.Command {
 		Long: `merge reads the folders that "bluesim sweep --shard" wrote (each DIR is a
 shard folder, or a folder holding shard-i-of-n folders), checks that they
 come from the same sweep (same scenario hash) and that every task is there
-exactly once, and writes to --out the tables a whole run would have written,
-byte for byte: tables/sweep_runs.*, tables/sweep_summary.* and manifest.json.
+exactly once, and writes to --out what a whole run would have written, byte
+for byte: tables/sweep_runs.*, tables/sweep_summary.*, manifest.json and the
+report (summary.json, plots/, report.html).
 With a single DIR, --out defaults to it.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -46,7 +47,7 @@ With a single DIR, --out defaults to it.`,
 			}
 			fmt.Fprintf(a.stdout, "merged %d folders: %d tasks (%d points x %d replicates) of %s into %s\n",
 				len(dirs), m.TotalTasks, m.Points, m.Replicates, m.Scenario, filepath.Join(out, sweeprun.TablesDir))
-			return nil
+			return a.writeSweepReport(out)
 		},
 	}
 	cmd.Flags().String("out", "", "folder for the merged tables (default: the DIR, when only one is given)")

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"math/rand/v2"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -12,15 +13,17 @@ import (
 
 	"github.com/spf13/cobra"
 	"gonum.org/v1/gonum/stat"
-	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 	"gonum.org/v1/plot/vg/vgsvg"
 
+	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/internal/atomicfile"
+	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/radio"
+	"github.com/bluesim/bluesim/scenarios"
 )
 
 func init() { register("", newRadioCommand) }
@@ -50,7 +53,29 @@ advertises no TX power, so its attenuation is against the nominal level and
 keeps the full device spread.
 
 --carriage gives the advertiser's and the scanner's carriage; one value
-applies to both. Parameters are the defaults of shared/reference/radio.md §5.`,
+applies to both. Parameters are the defaults of shared/reference/radio.md §5.
+
+The same radio as the simulator. A run's tables/attenuation_samples sample
+the same link model, but with other inputs than this command's defaults,
+which is why its medians lie about 10 dB higher at the same distance:
+
+  carriage   here hand to hand; the simulator draws each person's from the
+             population's mix (25 % hand, 35 % front pocket, 15 % back
+             pocket, 5 % shirt pocket, 20 % bag): --carriage population
+  phones     here Android; the simulator's are a third iPhones:
+             --os population
+  statistic  here per-packet attenuation; the simulator samples GAEN's
+             per-scan typical attenuation (the mean over a scan window's
+             packets, what GAEN's rules read): --statistic scan
+  bodies     the simulator puts people between the phones in crowded
+             places (density x distance x 0.5 of them) and walls between
+             rooms: --people N, --walls N
+  parameters a scenario's radio: block and phone mix: --scenario NAME|FILE
+
+--carriage population --os population --statistic scan --scenario S then
+give the distribution the simulator samples for scenario S's phones at
+that distance, with no bodies or walls between them (a test checks this
+against the simulator). Without them a note on standard error says so.`,
 		Example: `  bluesim radio --env indoor --from 0.5 --to 10 --step 0.5
   bluesim radio --env vehicle --carriage hand,back-pocket --format csv
   bluesim radio --env outdoor --protocol bluezone --plot radio.svg`,
@@ -64,7 +89,10 @@ applies to both. Parameters are the defaults of shared/reference/radio.md §5.`,
 	f.Float64("from", 0.5, "first distance, metres (> 0)")
 	f.Float64("to", 10, "last distance, metres (>= --from)")
 	f.Float64("step", 0.5, "distance step, metres (> 0)")
-	f.StringSlice("carriage", []string{"hand"}, "carriage of advertiser[,scanner]: hand, front-pocket, back-pocket, shirt-pocket, bag")
+	f.StringSlice("carriage", []string{"hand"}, "carriage of advertiser[,scanner]: hand, front-pocket, back-pocket, shirt-pocket, bag, table, or population (drawn per phone from the population's mix, as the simulator does)")
+	f.String("os", "android", "phones' OS: android, ios, or population (drawn per phone from the population's iPhone share, as the simulator does)")
+	f.String("statistic", "packet", "attenuation statistic: packet (every packet) or scan (GAEN's per-scan typical attenuation, what the simulator's attenuation_samples hold)")
+	f.String("scenario", "", "take the radio parameters and the phone mix (carriage, iPhone share) from this scenario file or built-in (default: the built-in defaults)")
 	f.String("protocol", "gaen", "protocol whose schedule and calibration apply: gaen or bluezone")
 	f.Int("samples", 1000, "independent encounters per distance (1..1000000)")
 	f.Uint64("seed", 1, "random seed")
@@ -85,7 +113,22 @@ type radioConfig struct {
 	seed             uint64
 	people, walls    int
 	format, plotFile string
+	// params is the radio model's parameters; phones the population's
+	// phone mix, for --carriage population and --os population.
+	params radio.Params
+	phones agents.Phones
+	// popCarriage and popOS draw each phone's carriage and OS from phones;
+	// otherwise txCarr, rxCarr and os apply.
+	popCarriage, popOS bool
+	os                 radio.OS
+	// perScan reports GAEN's per-scan typical attenuation and the mean
+	// RSSI of each scan instead of every packet.
+	perScan bool
 }
+
+// matchesSim says whether c samples what the simulator's
+// attenuation_samples hold (up to bodies and walls between the phones).
+func (c radioConfig) matchesSim() bool { return c.popCarriage && c.popOS && c.perScan }
 
 func parseRadioFlags(a *app) (radioConfig, error) {
 	var c radioConfig
@@ -135,15 +178,45 @@ func parseRadioFlags(a *app) (radioConfig, error) {
 	if len(carr) < 1 || len(carr) > 2 {
 		return c, usagef("--carriage %q: want one or two carriages (advertiser[,scanner])", strings.Join(carr, ","))
 	}
-	if c.txCarr, err = radio.ParseCarriage(strings.TrimSpace(carr[0])); err != nil {
-		return c, usagef("--carriage: %v", err)
-	}
-	c.rxCarr = c.txCarr
-	if len(carr) == 2 {
-		if c.rxCarr, err = radio.ParseCarriage(strings.TrimSpace(carr[1])); err != nil {
-			return c, usagef("--carriage: %v", err)
+	if len(carr) == 1 && strings.TrimSpace(carr[0]) == "population" {
+		c.popCarriage = true
+	} else {
+		if c.txCarr, err = radio.ParseCarriage(strings.TrimSpace(carr[0])); err != nil {
+			return c, usagef("--carriage: %v (or population)", err)
+		}
+		c.rxCarr = c.txCarr
+		if len(carr) == 2 {
+			if c.rxCarr, err = radio.ParseCarriage(strings.TrimSpace(carr[1])); err != nil {
+				return c, usagef("--carriage: %v (or population)", err)
+			}
 		}
 	}
+	switch o := strings.TrimSpace(a.str("os")); o {
+	case "android":
+		c.os = radio.Android
+	case "ios":
+		c.os = radio.IOS
+	case "population":
+		c.popOS = true
+	default:
+		return c, usagef("--os %q: want android, ios or population", o)
+	}
+	switch st := strings.TrimSpace(a.str("statistic")); st {
+	case "packet":
+	case "scan":
+		c.perScan = true
+	default:
+		return c, usagef("--statistic %q: want packet or scan", st)
+	}
+	sc := scenarios.Default()
+	if name := a.str("scenario"); name != "" {
+		l, err := scenarios.Resolve(name)
+		if err != nil {
+			return c, asUsage(fmt.Errorf("--scenario: %w", err))
+		}
+		sc = l.Scenario
+	}
+	c.params, c.phones = sc.Radio, sc.Population.Phones
 	if c.proto, err = radio.ParseProtocol(a.str("protocol")); err != nil {
 		return c, usagef("--protocol: %v", err)
 	}
@@ -192,7 +265,6 @@ func (r radioRow) values() []float64 {
 // radioCurve samples the link model at every distance of c.
 func radioCurve(m *radio.Model, c radioConfig) []radioRow {
 	calibrated := m.Params().Calibrated(c.proto)
-	kind := radio.KindFor(c.proto, radio.Android)
 	type encounter struct {
 		tx, rx radio.Phone
 		txs    radio.Schedule
@@ -207,13 +279,15 @@ func radioCurve(m *radio.Model, c radioConfig) []radioRow {
 	for i := range enc {
 		e := &enc[i]
 		a, b := uint64(2*i), uint64(2*i+1)
-		e.txs = m.NewSchedule(kind, radio.Hash(c.seed, a))
-		e.rxs = m.NewSchedule(kind, radio.Hash(c.seed, b))
+		txOS, txCarr := c.phone(a, c.txCarr)
+		rxOS, rxCarr := c.phone(b, c.rxCarr)
+		e.txs = m.NewSchedule(radio.KindFor(c.proto, txOS), radio.Hash(c.seed, a))
+		e.rxs = m.NewSchedule(radio.KindFor(c.proto, rxOS), radio.Hash(c.seed, b))
 		wins = e.rxs.AppendWindows(wins[:0], 0, e.rxs.ScanPeriod, false)
 		e.win = wins[0]
-		e.tx = radio.Phone{OS: radio.Android, Carriage: c.txCarr, Calibrated: calibrated,
+		e.tx = radio.Phone{OS: txOS, Carriage: txCarr, Calibrated: calibrated,
 			Offsets: m.ModelOffsets(c.seed, a)}
-		e.rx = radio.Phone{OS: radio.Android, Carriage: c.rxCarr, Calibrated: calibrated,
+		e.rx = radio.Phone{OS: rxOS, Carriage: rxCarr, Calibrated: calibrated,
 			Offsets: m.ModelOffsets(c.seed, b)}
 		e.key = radio.StreamKey{Seed: c.seed, Pair: radio.PairKey(a, b), Window: radio.WindowKey(b, e.win.Index)}
 	}
@@ -233,6 +307,13 @@ func radioCurve(m *radio.Model, c radioConfig) []radioRow {
 			rep, n := m.ScanInto(l, e.win, e.key, buf)
 			if rep.Detected() {
 				detected++
+			}
+			if c.perScan {
+				if rep.Received > 0 {
+					rssi = append(rssi, float64(rep.MeanRSSI))
+					atten = append(atten, float64(rep.TypicalAttenDB))
+				}
+				continue
 			}
 			for _, r := range buf[:n] {
 				rssi = append(rssi, float64(r))
@@ -263,9 +344,13 @@ func runRadio(a *app, cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
-	m, err := radio.NewModel(radio.DefaultParams())
+	m, err := radio.NewModel(c.params)
 	if err != nil {
 		return err
+	}
+	if !c.matchesSim() {
+		fmt.Fprintln(a.stderr, "note: the simulator's attenuation_samples use the population's carriages and phones and GAEN's per-scan "+
+			"attenuation; to sample what it samples: --carriage population --os population --statistic scan (see bluesim radio --help)")
 	}
 	rows := radioCurve(m, c)
 	if c.plotFile != "" {
@@ -363,18 +448,19 @@ func writeRadio(w io.Writer, format string, rows []radioRow) error {
 	return err
 }
 
-// plotRadio draws three stacked panels against distance: the RSSI band
-// (p10–p90 and median), the attenuation band, and p_detect_scan. The file
-// is written to a temporary name and renamed, so a failed run leaves no
-// partial plot.
-func plotRadio(c radioConfig, rows []radioRow) error {
+// Size of the --plot figure and of each of its three panels.
+const (
+	radioPlotWidth, radioPlotHeight = 16 * vg.Centimeter, 24 * vg.Centimeter
+	radioPanelHeight                = radioPlotHeight / 3
+)
+
+// radioFigures are the three panels of --plot against distance: the RSSI
+// band (p10–p90 and median), the attenuation band, and p_detect_scan,
+// each a plots figure, so that its legend goes where it covers no line.
+func radioFigures(c radioConfig, rows []radioRow) ([]plots.Figure, error) {
 	title := fmt.Sprintf("%s, %s, carriage %s → %s", c.env, c.proto, c.txCarr, c.rxCarr)
-	band := func(name, unit string, lo, mid, hi func(radioRow) float64) (*plot.Plot, error) {
-		p := plot.New()
-		p.Title.Text = name + " — " + title
-		p.X.Label.Text = "distance (m)"
-		p.Y.Label.Text = unit
-		p.Add(plotter.NewGrid())
+	band := func(name, unit string, lo, mid, hi func(radioRow) float64) (*plots.Plot, error) {
+		p := plots.NewPlot(name+" — "+title, "distance (m)", unit)
 		for _, s := range []struct {
 			label string
 			get   func(radioRow) float64
@@ -402,49 +488,59 @@ func plotRadio(c radioConfig, rows []radioRow) error {
 			p.Add(line)
 			p.Legend.Add(s.label, line)
 		}
-		p.Legend.Top = true
 		return p, nil
 	}
 	pr, err := band("RSSI", "RSSI (dBm)", func(r radioRow) float64 { return r.RSSI10 },
 		func(r radioRow) float64 { return r.RSSI50 }, func(r radioRow) float64 { return r.RSSI90 })
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pa, err := band("attenuation", "attenuation (dB)", func(r radioRow) float64 { return r.Atten10 },
 		func(r radioRow) float64 { return r.Atten50 }, func(r radioRow) float64 { return r.Atten90 })
 	if err != nil {
-		return err
+		return nil, err
 	}
-	pd := plot.New()
-	pd.Title.Text = "per-scan detection probability"
-	pd.X.Label.Text = "distance (m)"
-	pd.Y.Label.Text = "p_detect_scan"
+	pd := plots.NewPlot("per-scan detection probability", "distance (m)", "p_detect_scan")
 	pd.Y.Min, pd.Y.Max = 0, 1.05
-	pd.Add(plotter.NewGrid())
 	var xys plotter.XYs
 	for _, r := range rows {
 		xys = append(xys, plotter.XY{X: r.Distance, Y: r.PDetect})
 	}
 	line, err := plotter.NewLine(xys)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	line.Width = vg.Points(1.5)
 	pd.Add(line)
+	var figs []plots.Figure
+	for i, p := range []*plots.Plot{pr, pa, pd} {
+		figs = append(figs, plots.Figure{Name: fmt.Sprintf("radio-%d", i+1), Plot: p, Width: radioPlotWidth, Height: radioPanelHeight})
+	}
+	return figs, nil
+}
 
-	const width, height = 16 * vg.Centimeter, 24 * vg.Centimeter
+// plotRadio draws the three panels of radioFigures stacked. The file is
+// written to a temporary name and renamed, so a failed run leaves no
+// partial plot.
+func plotRadio(c radioConfig, rows []radioRow) error {
+	figs, err := radioFigures(c, rows)
+	if err != nil {
+		return err
+	}
+	const width, height = radioPlotWidth, radioPlotHeight
 	var canvas vg.CanvasWriterTo
 	if strings.ToLower(filepath.Ext(c.plotFile)) == ".svg" {
 		canvas = vgsvg.New(width, height)
 	} else {
 		canvas = vgimg.PngCanvas{Canvas: vgimg.New(width, height)}
 	}
-	plots := [][]*plot.Plot{{pr}, {pa}, {pd}}
-	tiles := draw.Tiles{Rows: 3, Cols: 1, PadY: 6 * vg.Millimeter, PadTop: 2 * vg.Millimeter,
-		PadBottom: 2 * vg.Millimeter, PadLeft: 2 * vg.Millimeter, PadRight: 4 * vg.Millimeter}
 	dc := draw.New(canvas)
-	for i, row := range plot.Align(plots, tiles, dc) {
-		plots[i][0].Draw(row[0])
+	for i := range figs {
+		// Top to bottom.
+		tile := dc
+		tile.Min.Y = height - vg.Length(i+1)*radioPanelHeight
+		tile.Max.Y = tile.Min.Y + radioPanelHeight
+		figs[i].DrawIn(draw.Crop(tile, 2*vg.Millimeter, -4*vg.Millimeter, 3*vg.Millimeter, -2*vg.Millimeter))
 	}
 	err = atomicfile.Write(c.plotFile, atomicfile.Output, func(w io.Writer) error {
 		_, err := canvas.WriteTo(w)
@@ -454,4 +550,29 @@ func plotRadio(c radioConfig, rows []radioRow) error {
 		return fmt.Errorf("--plot: %w", err)
 	}
 	return nil
+}
+
+// phone returns encounter phone k's OS and carriage: drawn from the
+// population's phone mix (its iPhone share, its carriage shares) with
+// --os population and --carriage population, as agents draws each
+// person's, or else the flags' fixed ones.
+func (c radioConfig) phone(k uint64, carr radio.Carriage) (radio.OS, radio.Carriage) {
+	os := c.os
+	r := rand.New(rand.NewPCG(radio.Hash(c.seed, k), 0x70686f6e65))
+	if c.popOS {
+		os = radio.Android
+		if r.Float64() < c.phones.IOSShare {
+			os = radio.IOS
+		}
+	}
+	if c.popCarriage {
+		u := r.Float64()
+		i := 0
+		for i < len(c.phones.Carriage)-1 && u >= c.phones.Carriage[i] {
+			u -= c.phones.Carriage[i]
+			i++
+		}
+		carr = radio.Carriage(i)
+	}
+	return os, carr
 }

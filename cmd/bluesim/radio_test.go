@@ -2,12 +2,18 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bluesim/bluesim/radio"
+	"github.com/bluesim/bluesim/scenarios"
+	"github.com/bluesim/bluesim/sim"
 )
 
 // TestRadioGolden pins the table and CSV output for a fixed seed.
@@ -37,6 +43,10 @@ func TestRadioBadFlags(t *testing.T) {
 		{"walls", "-1"},
 		{"format", "xml"},
 		{"plot", "out.jpg"},
+		{"os", "symbian"},
+		{"statistic", "mean"},
+		{"scenario", "no-such-scenario"},
+		{"carriage", "population,hand"},
 	} {
 		t.Run(tc.flag+"="+tc.value, func(t *testing.T) {
 			got := runCLI(t, "radio", "--"+tc.flag, tc.value)
@@ -129,5 +139,115 @@ func TestRadioPlot(t *testing.T) {
 	got := runCLI(t, "radio", "--samples", "5", "--plot", filepath.Join(dir, "no", "such", "dir.png"))
 	if got.code != exitFailure || !strings.Contains(got.stderr, "--plot") {
 		t.Fatalf("unwritable plot: exit %d, %q", got.code, got.stderr)
+	}
+}
+
+// TestRadioPlotLegends: in every environment and protocol, the legends of
+// the --plot panels cover none of their lines (plots.Figure.LegendClear).
+func TestRadioPlotLegends(t *testing.T) {
+	m, err := radio.NewModel(radio.DefaultParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var distances []float64
+	for d := 0.5; d <= 10; d += 0.5 {
+		distances = append(distances, d)
+	}
+	for _, env := range []radio.Environment{radio.Indoor, radio.Outdoor, radio.Vehicle} {
+		for _, proto := range []radio.Protocol{radio.GAEN, radio.Bluezone} {
+			c := radioConfig{env: env, distances: distances, txCarr: radio.Hand, rxCarr: radio.Hand, proto: proto, samples: 100, seed: 1}
+			figs, err := radioFigures(c, radioCurve(m, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range figs {
+				if _, err := figs[i].LegendClear(); err != nil {
+					t.Errorf("%v, %v: %v", env, proto, err)
+				}
+			}
+		}
+	}
+}
+
+// TestRadioMatchesSimulator: bluesim radio with the simulator's inputs
+// (--carriage population --os population --statistic scan --scenario S)
+// gives the attenuation distribution that a run of S samples in
+// tables/attenuation_samples, distance band by distance band; with its
+// defaults (hand to hand, Android, every packet) it does not, which is
+// what the note and --help say. Bodies and walls between the phones are
+// switched off in S, since bluesim radio takes them as flags.
+func TestRadioMatchesSimulator(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the simulator")
+	}
+	file := filepath.Join(t.TempDir(), "s.yaml")
+	os.WriteFile(file, []byte("base: town\nradio:\n  person_between_db: 0\n  wall_loss_db: 0\n"), 0o644)
+	l, err := scenarios.Resolve(file, "population.size=2000", "days=4", "metrics.attenuation_samples=20000", "engine.workers=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := sim.Run(context.Background(), l.Scenario)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bins := map[int][]float64{}
+	for _, s := range r.Attenuation {
+		if s.Arm == "gaen" && s.Environment == "indoor" {
+			bins[int(s.DistanceM)] = append(bins[int(s.DistanceM)], s.AttenuationDB)
+		}
+	}
+	radioAt := func(args ...string) map[float64][3]float64 {
+		got := runCLI(t, append([]string{"radio", "--scenario", file, "--env", "indoor", "--from", "1.5", "--to", "9.5",
+			"--step", "1", "--samples", "3000", "--format", "json"}, args...)...)
+		if got.code != 0 {
+			t.Fatalf("bluesim radio: %s", got.stderr)
+		}
+		var rows []map[string]*float64
+		if err := json.Unmarshal([]byte(got.stdout), &rows); err != nil {
+			t.Fatal(err)
+		}
+		out := map[float64][3]float64{}
+		for _, row := range rows {
+			out[*row["distance_m"]] = [3]float64{*row["atten_p10"], *row["atten_p50"], *row["atten_p90"]}
+		}
+		return out
+	}
+	matched := radioAt("--carriage", "population", "--os", "population", "--statistic", "scan")
+	defaults := radioAt()
+	compared := 0
+	var wsum, nsum float64
+	for k, v := range bins {
+		if len(v) < 300 {
+			continue
+		}
+		d := float64(k) + 0.5
+		p10, p50, p90 := radioQuantiles(v)
+		m, ok := matched[d]
+		if !ok {
+			continue
+		}
+		compared++
+		t.Logf("%.1f m: simulator %.1f/%.1f/%.1f dB (n=%d), bluesim radio %.1f/%.1f/%.1f, defaults median %.1f",
+			d, p10, p50, p90, len(v), m[0], m[1], m[2], defaults[d][1])
+		// The simulator's samples come from a few hundred pairs per band,
+		// each seen in many scans, so their quantiles carry a couple of dB
+		// of noise (other seeds err the other way); the pooled median
+		// below is tighter.
+		wsum += float64(len(v)) * (p50 - m[1])
+		nsum += float64(len(v))
+		if math.Abs(p50-m[1]) > 2.5 || math.Abs(p10-m[0]) > 4 || math.Abs(p90-m[2]) > 4 {
+			t.Errorf("%.1f m: the simulator's attenuation p10/p50/p90 %.1f/%.1f/%.1f dB, bluesim radio's %.1f/%.1f/%.1f",
+				d, p10, p50, p90, m[0], m[1], m[2])
+		}
+		if math.Abs(p50-defaults[d][1]) < 5 {
+			t.Errorf("%.1f m: bluesim radio's defaults give a median %.1f dB near the simulator's %.1f: the help's note is wrong",
+				d, defaults[d][1], p50)
+		}
+	}
+	if compared < 4 {
+		t.Fatalf("only %d distance bands with enough samples", compared)
+	}
+	if bias := wsum / nsum; math.Abs(bias) > 1.5 {
+		t.Errorf("the simulator's medians lie %.1f dB from bluesim radio's on average over the bands", bias)
 	}
 }

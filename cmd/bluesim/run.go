@@ -84,7 +84,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		dir = filepath.Join("out", sc.Name)
 	}
 	fmt.Fprintf(a.stderr, "run %s: %d people, %d days, %d arms, seed %d -> %s\n",
-		sc.Name, sc.Population.Size, sc.Days, len(sc.Arms), sc.Seed, dir)
+		sc.Name, sc.People(), sc.Days, len(sc.Arms), sc.Seed, dir)
 
 	prog := newProgress(a.stderr, 1)
 	rp := prog.startRun("", sc.Days)

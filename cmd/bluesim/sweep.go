@@ -7,10 +7,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/bluesim/bluesim/output"
+	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sweeprun"
 )
@@ -42,14 +43,24 @@ order, runs them on --workers local workers and writes, in --out:
   tables/sweep_summary.csv and .parquet  per point and arm: mean and 95 % CI
   manifest.json                          the sweep's hash and the tasks held
 
+and, for a whole sweep (not a shard), its report:
+
+  summary.json   per point and arm the means and intervals, and for each
+                 goal of the sweep block (sweep.goals) the adoption at
+                 which each arm meets it, with its 95 % interval
+  plots/         coverage, capture, precision and notifications per index
+                 case against adoption (PNG and SVG)
+  report.html    the page to read: what install rate each goal needs
+
 Replicate r runs with the same seed at every point (common random numbers).
 
---shard i/n runs only the tasks t with t % n == i and writes them to
+--shard i/n runs shard i of n, counted from 1 (--shard 1/2 and --shard 2/2
+are the two halves): the tasks t with t % n == i-1, written to
 OUT/shard-i-of-n; "bluesim merge OUT" then combines the shards into the same
 tables a whole run writes. The shard can also come from the environment:
-JOB_COMPLETION_INDEX (a Kubernetes Indexed Job) with --shard-count or
-BLUESIM_SHARD_COUNT, or SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT (a
-Slurm job array).`,
+JOB_COMPLETION_INDEX (a Kubernetes Indexed Job, 0-based: index k runs shard
+k+1) with --shard-count or BLUESIM_SHARD_COUNT, or SLURM_ARRAY_TASK_ID with
+SLURM_ARRAY_TASK_COUNT (a Slurm job array submitted with --array=1-N).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("sweep needs one scenario file (or built-in name), got %d arguments", len(args))
@@ -82,7 +93,7 @@ Slurm job array).`,
 			}
 			dir := out
 			if shard.Count > 1 {
-				dir = filepath.Join(out, fmt.Sprintf("shard-%d-of-%d", shard.Index, shard.Count))
+				dir = filepath.Join(out, shard.Dir())
 			}
 			workers := a.integer("workers")
 			if workers <= 0 {
@@ -101,7 +112,7 @@ Slurm job array).`,
 				run = withEngineWorkers(run, 1)
 			}
 			results, runErr := sweeprun.Run(a.ctx, plan, run, sweeprun.Options{
-				Workers: workers, Shard: shard.Index, Shards: shard.Count,
+				Workers: workers, Shard: shard,
 			})
 			prog.wait()
 			if err := sweeprun.WriteShard(dir, plan, shard, results, runErr == nil); err != nil {
@@ -116,15 +127,16 @@ Slurm job array).`,
 			fmt.Fprintf(a.stdout, "%s: %d tasks of shard %s written (scenario hash %.12s)\n", dir, len(results), shard, plan.Hash)
 			if shard.Count > 1 {
 				fmt.Fprintf(a.stdout, "when every shard has finished: bluesim merge %s\n", out)
+				return nil
 			}
-			return nil
+			return a.writeSweepReport(dir)
 		},
 	}
 	f := cmd.Flags()
 	f.String("out", "", "output folder (default out/<scenario>-sweep; shards write OUT/shard-i-of-n)")
 	f.Int("workers", 0, "tasks run at once (0: one per CPU)")
 	f.Uint64("seed", 0, "base seed (default: the scenario's); replicate seeds derive from it")
-	f.String("shard", "", "run shard i of n (\"i/n\"): the tasks t with t % n == i")
+	f.String("shard", "", "run shard i of n (\"i/n\", counted from 1: 1/2 and 2/2 are the two halves)")
 	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	return cmd
@@ -138,34 +150,33 @@ func withEngineWorkers(run sweeprun.RunFunc, n int) sweeprun.RunFunc {
 	}
 }
 
-// sweepShard works out which shard to run: --shard i/n; else a Kubernetes
-// Indexed Job's JOB_COMPLETION_INDEX with --shard-count (or
-// BLUESIM_SHARD_COUNT); else a Slurm array's SLURM_ARRAY_TASK_ID with
-// SLURM_ARRAY_TASK_COUNT (counted from SLURM_ARRAY_TASK_MIN); else the
-// whole sweep.
+// sweepShard works out which shard to run, counted from 1: --shard i/n;
+// else a Kubernetes Indexed Job's JOB_COMPLETION_INDEX (0-based: index k
+// runs shard k+1) with --shard-count (or BLUESIM_SHARD_COUNT); else a Slurm
+// array's SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT (the documented
+// --array=1-N gives shard ID; an array that starts elsewhere is counted
+// from its SLURM_ARRAY_TASK_MIN); else the whole sweep.
 func (a *app) sweepShard(cmd *cobra.Command) (sweeprun.ShardID, error) {
 	if s := a.str("shard"); s != "" {
-		i, n, ok := strings.Cut(s, "/")
-		ii, err1 := strconv.Atoi(strings.TrimSpace(i))
-		nn, err2 := strconv.Atoi(strings.TrimSpace(n))
-		if !ok || err1 != nil || err2 != nil || nn < 1 || ii < 0 || ii >= nn {
-			return sweeprun.ShardID{}, usagef("--shard %q: want i/n with 0 <= i < n, e.g. 0/4", s)
+		id, err := sweeprun.ParseShardID(s)
+		if err != nil {
+			return sweeprun.ShardID{}, usagef("--shard: %v", err)
 		}
-		return sweeprun.ShardID{Index: ii, Count: nn}, nil
+		return id, nil
 	}
 	if idx := a.getenv("JOB_COMPLETION_INDEX"); idx != "" {
 		n := a.integer("shard-count")
 		i, err := strconv.Atoi(idx)
 		if err != nil || i < 0 {
-			return sweeprun.ShardID{}, usagef("JOB_COMPLETION_INDEX=%q is not a shard index", idx)
+			return sweeprun.ShardID{}, usagef("JOB_COMPLETION_INDEX=%q is not a completion index (0, 1, ...)", idx)
 		}
 		if n < 1 {
 			return sweeprun.ShardID{}, usagef("JOB_COMPLETION_INDEX is set: give the number of shards with --shard-count or BLUESIM_SHARD_COUNT (the Job's completions)")
 		}
 		if i >= n {
-			return sweeprun.ShardID{}, usagef("JOB_COMPLETION_INDEX=%d is not below --shard-count %d", i, n)
+			return sweeprun.ShardID{}, usagef("JOB_COMPLETION_INDEX=%d is not below --shard-count %d (indexes run 0..%d, shards 1/%d..%d/%d)", i, n, n-1, n, n, n)
 		}
-		return sweeprun.ShardID{Index: i, Count: n}, nil
+		return sweeprun.ShardID{Index: i + 1, Count: n}, nil
 	}
 	if id := a.getenv("SLURM_ARRAY_TASK_ID"); id != "" {
 		count := a.getenv("SLURM_ARRAY_TASK_COUNT")
@@ -175,14 +186,28 @@ func (a *app) sweepShard(cmd *cobra.Command) (sweeprun.ShardID, error) {
 			return sweeprun.ShardID{}, usagef("SLURM_ARRAY_TASK_ID=%q with SLURM_ARRAY_TASK_COUNT=%q: want two integers", id, count)
 		}
 		if m := a.getenv("SLURM_ARRAY_TASK_MIN"); m != "" {
-			if lo, err := strconv.Atoi(m); err == nil {
-				i -= lo
+			lo, err := strconv.Atoi(m)
+			if err != nil {
+				return sweeprun.ShardID{}, usagef("SLURM_ARRAY_TASK_MIN=%q is not an integer", m)
 			}
+			i = i - lo + 1
 		}
-		if i < 0 || i >= n {
-			return sweeprun.ShardID{}, usagef("SLURM_ARRAY_TASK_ID=%s is outside an array of %d tasks (use --array=0-%d)", id, n, n-1)
+		if i < 1 || i > n {
+			return sweeprun.ShardID{}, usagef("SLURM_ARRAY_TASK_ID=%s is outside an array of %d tasks: submit it with --array=1-%d", id, n, n)
 		}
 		return sweeprun.ShardID{Index: i, Count: n}, nil
 	}
-	return sweeprun.ShardID{Index: 0, Count: 1}, nil
+	return sweeprun.Whole, nil
+}
+
+// writeSweepReport writes a whole sweep's report (summary.json, plots/,
+// report.html) beside its tables and says where it is.
+func (a *app) writeSweepReport(dir string) error {
+	s, err := output.WriteSweep(a.ctx, dir, plots.SweepRenderer{})
+	if err != nil {
+		return fmt.Errorf("sweep report: %w", err)
+	}
+	fmt.Fprintf(a.stdout, "wrote %s: %s, %s/ (%d files), %s\n", dir, output.SummaryFile, output.PlotsDir, len(s.Plots), output.ReportFile)
+	fmt.Fprintf(a.stdout, "open %s in a browser to read the report\n", filepath.Join(dir, output.ReportFile))
+	return nil
 }

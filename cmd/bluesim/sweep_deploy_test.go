@@ -164,10 +164,21 @@ func TestK8sSweepJob(t *testing.T) {
 	for i, a := range command[1:] {
 		args[i] = local(a)
 	}
+	outDir := ""
+	for i, a := range args {
+		if a == "--out" {
+			outDir = args[i+1]
+		}
+	}
 	for i := range completions {
 		t.Setenv("JOB_COMPLETION_INDEX", strconv.Itoa(i))
 		if r := runCLI(t, args...); r.code != 0 {
 			t.Fatalf("index %d: %s", i, r.stderr)
+		}
+		// Index i (0-based) runs shard i+1 of completions.
+		dir := filepath.Join(outDir, fmt.Sprintf("shard-%d-of-%d", i+1, completions))
+		if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+			t.Fatalf("index %d: %v", i, err)
 		}
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
@@ -176,7 +187,7 @@ func TestK8sSweepJob(t *testing.T) {
 	}
 }
 
-var sbatchArray = regexp.MustCompile(`(?m)^#SBATCH --array=0-(\d+)`)
+var sbatchArray = regexp.MustCompile(`(?m)^#SBATCH --array=1-(\d+)`)
 
 // TestSlurmSweepBatch checks the job array script's bluesim command lines
 // and runs them in process for every array task, then the merge.
@@ -188,9 +199,12 @@ func TestSlurmSweepBatch(t *testing.T) {
 	}
 	m := sbatchArray.FindSubmatch(data)
 	if m == nil {
-		t.Fatal("no #SBATCH --array=0-N line")
+		t.Fatal("no #SBATCH --array=1-N line")
 	}
 	last, _ := strconv.Atoi(string(m[1]))
+	if last < 2 {
+		t.Fatalf("--array=1-%d: want at least two shards", last)
+	}
 	tmp := t.TempDir()
 	vars := map[string]string{
 		"SCENARIO":        filepath.Join(tmp, "sweep.yaml"),
@@ -218,12 +232,23 @@ func TestSlurmSweepBatch(t *testing.T) {
 	}
 	checkFlags(t, "sweep.sbatch", sweep)
 	checkFlags(t, "sweep.sbatch merge", merge)
-	t.Setenv("SLURM_ARRAY_TASK_COUNT", strconv.Itoa(last+1))
-	for i := 0; i <= last; i++ {
+	// What Slurm sets for --array=1-N.
+	t.Setenv("SLURM_ARRAY_TASK_COUNT", strconv.Itoa(last))
+	t.Setenv("SLURM_ARRAY_TASK_MIN", "1")
+	t.Setenv("SLURM_ARRAY_TASK_MAX", strconv.Itoa(last))
+	for i := 1; i <= last; i++ {
 		t.Setenv("SLURM_ARRAY_TASK_ID", strconv.Itoa(i))
 		if r := runCLI(t, sweep...); r.code != 0 {
 			t.Fatalf("array task %d: %s", i, r.stderr)
 		}
+		dir := filepath.Join(vars["OUT"], fmt.Sprintf("shard-%d-of-%d", i, last))
+		if _, err := os.Stat(filepath.Join(dir, "manifest.json")); err != nil {
+			t.Fatalf("array task %d: %v", i, err)
+		}
+	}
+	// The merge is queued by the last array task.
+	if !strings.Contains(string(data), `"${SLURM_ARRAY_TASK_ID}" = "${SLURM_ARRAY_TASK_MAX:-1}"`) {
+		t.Error("the merge is not queued by the array's last task")
 	}
 	os.Unsetenv("SLURM_ARRAY_TASK_ID")
 	if r := runCLI(t, merge...); r.code != 0 {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/scenarios"
@@ -58,6 +59,10 @@ func simSweepRows(r *sim.Result) []sweeprun.Row {
 			count("fn", a.FN),
 			count("tn", a.TN),
 			count("notifications", a.Notifications),
+			// People notified per index case: the load on people and on
+			// contact tracers that an adoption level brings (undefined
+			// without index cases; a rate that cannot be negative).
+			{Name: "notifications_per_index", Value: perIndex(a.Notifications, a.IndexCases), Scale: stats.ScaleCount},
 			share("precision", s.Precision),
 			share("recall", s.Recall),
 			share("capture", s.Capture),
@@ -68,4 +73,12 @@ func simSweepRows(r *sim.Result) []sweeprun.Row {
 		}})
 	}
 	return rows
+}
+
+// perIndex is n per index case, NaN (undefined) without index cases.
+func perIndex(n, index int64) float64 {
+	if index == 0 {
+		return math.NaN()
+	}
+	return float64(n) / float64(index)
 }

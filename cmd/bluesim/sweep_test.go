@@ -44,6 +44,7 @@ sweep:
   replicates: 2
   axes:
     arms[*].adoption: {from: 0.2, to: 0.4, step: 0.1}
+  goals: [coverage>=0.05]
 `
 
 func writeSweepFile(t *testing.T) string {
@@ -59,7 +60,9 @@ func tableFiles(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	for _, name := range []string{"manifest.json", "tables/sweep_runs.csv", "tables/sweep_runs.parquet",
-		"tables/sweep_summary.csv", "tables/sweep_summary.parquet"} {
+		"tables/sweep_summary.csv", "tables/sweep_summary.parquet", "summary.json", "report.html",
+		"plots/coverage_vs_arms_adoption.png", "plots/coverage_vs_arms_adoption.svg",
+		"plots/precision_vs_arms_adoption.png", "plots/precision_vs_arms_adoption.svg"} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -80,22 +83,23 @@ func TestSweepShardsMergeCLI(t *testing.T) {
 		t.Fatalf("whole sweep: code %d\n%s", r.code, r.stderr)
 	}
 	shards := filepath.Join(t.TempDir(), "shards")
-	if r := runCLI(t, "sweep", file, "--out", shards, "--shard", "0/3"); r.code != 0 {
-		t.Fatalf("shard 0: %s", r.stderr)
+	if r := runCLI(t, "sweep", file, "--out", shards, "--shard", "1/3"); r.code != 0 {
+		t.Fatalf("shard 1/3: %s", r.stderr)
 	}
-	t.Setenv("JOB_COMPLETION_INDEX", "1")
+	t.Setenv("JOB_COMPLETION_INDEX", "1") // 0-based: shard 2/3
 	t.Setenv("BLUESIM_SHARD_COUNT", "3")
-	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 {
-		t.Fatalf("shard 1 from JOB_COMPLETION_INDEX: %s", r.stderr)
+	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 || !strings.Contains(r.stderr, "shard 2/3 runs 2") {
+		t.Fatalf("shard 2/3 from JOB_COMPLETION_INDEX=1: %s", r.stderr)
 	}
 	os.Unsetenv("JOB_COMPLETION_INDEX")
-	t.Setenv("SLURM_ARRAY_TASK_ID", "2")
+	t.Setenv("SLURM_ARRAY_TASK_ID", "3") // --array=1-3
 	t.Setenv("SLURM_ARRAY_TASK_COUNT", "3")
-	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 {
-		t.Fatalf("shard 2 from SLURM_ARRAY_TASK_ID: %s", r.stderr)
+	t.Setenv("SLURM_ARRAY_TASK_MIN", "1")
+	if r := runCLI(t, "sweep", file, "--out", shards); r.code != 0 || !strings.Contains(r.stderr, "shard 3/3 runs 2") {
+		t.Fatalf("shard 3/3 from SLURM_ARRAY_TASK_ID=3: %s", r.stderr)
 	}
 	os.Unsetenv("SLURM_ARRAY_TASK_ID")
-	for i := range 3 {
+	for i := 1; i <= 3; i++ {
 		if _, err := os.Stat(filepath.Join(shards, fmt.Sprintf("shard-%d-of-3", i), "manifest.json")); err != nil {
 			t.Fatal(err)
 		}
@@ -125,14 +129,17 @@ func TestSweepErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"bad shard", nil, []string{"sweep", file, "--out", out, "--shard", "3/3"}, "--shard \"3/3\": want i/n"},
+		{"shard past the end", nil, []string{"sweep", file, "--out", out, "--shard", "4/3"}, "shard 4/3: want i/n with 1 <= i <= n, e.g. 1/3 to 3/3"},
+		{"shard zero", nil, []string{"sweep", file, "--out", out, "--shard", "0/2"}, "shards count from 1"},
 		{"shard syntax", nil, []string{"sweep", file, "--out", out, "--shard", "two"}, "want i/n"},
 		{"index without count", map[string]string{"JOB_COMPLETION_INDEX": "0"}, []string{"sweep", file, "--out", out},
 			"give the number of shards with --shard-count"},
 		{"index too big", map[string]string{"JOB_COMPLETION_INDEX": "5"}, []string{"sweep", file, "--out", out, "--shard-count", "5"},
 			"is not below --shard-count 5"},
-		{"slurm outside array", map[string]string{"SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4"},
-			[]string{"sweep", file, "--out", out}, "outside an array of 4 tasks"},
+		{"slurm outside array", map[string]string{"SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_COUNT": "4"},
+			[]string{"sweep", file, "--out", out}, "outside an array of 4 tasks: submit it with --array=1-4"},
+		{"slurm zero", map[string]string{"SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_COUNT": "4"},
+			[]string{"sweep", file, "--out", out}, "--array=1-4"},
 		{"bad file", nil, []string{"sweep", "testdata/validate_misspelled.yaml", "--out", out}, `unknown key "presett"`},
 		{"no file", nil, []string{"sweep"}, "sweep needs one scenario file"},
 		{"merge nothing", nil, []string{"merge", t.TempDir()}, "no manifest.json"},
@@ -154,13 +161,13 @@ func TestSweepMissingShardCLI(t *testing.T) {
 	withFakeSim(t)
 	file := writeSweepFile(t)
 	shards := t.TempDir()
-	for _, s := range []string{"0/3", "2/3"} {
+	for _, s := range []string{"1/3", "3/3"} {
 		if r := runCLI(t, "sweep", file, "--out", shards, "--shard", s); r.code != 0 {
 			t.Fatal(r.stderr)
 		}
 	}
 	r := runCLI(t, "merge", shards)
-	if r.code != exitUsage || !strings.Contains(r.stderr, "2 of 6 tasks are missing (1, 4); task 1 belongs to shard 1/3") {
+	if r.code != exitUsage || !strings.Contains(r.stderr, "2 of 6 tasks are missing (1, 4); task 1 belongs to shard 2/3") {
 		t.Fatalf("code %d: %s", r.code, r.stderr)
 	}
 }
@@ -217,5 +224,54 @@ func TestSweepSettingsLayers(t *testing.T) {
 	m, err = os.ReadFile(filepath.Join(flagOut, "manifest.json"))
 	if err != nil || !strings.Contains(string(m), `"seed": 7,`) {
 		t.Fatalf("flags did not win: %v\n%s", err, m)
+	}
+}
+
+// TestSweepReportWholeAndMerged is the issue's check with the simulator:
+// the adoption sweep, small, writes report.html, summary.json and
+// plots/*.png, and merging its two shards writes the same files, byte for
+// byte.
+func TestSweepReportWholeAndMerged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs 70 small simulations")
+	}
+	sets := []string{"--set", "population.size=500", "--set", "days=4", "--workers", "2"}
+	whole := filepath.Join(t.TempDir(), "S")
+	if r := runCLI(t, append([]string{"sweep", "adoption-sweep", "--out", whole}, sets...)...); r.code != 0 {
+		t.Fatalf("sweep: %s", r.stderr)
+	}
+	shards := filepath.Join(t.TempDir(), "shards")
+	for _, sh := range []string{"1/2", "2/2"} {
+		if r := runCLI(t, append([]string{"sweep", "adoption-sweep", "--out", shards, "--shard", sh}, sets...)...); r.code != 0 {
+			t.Fatalf("shard %s: %s", sh, r.stderr)
+		}
+	}
+	if r := runCLI(t, "merge", shards); r.code != 0 || !strings.Contains(r.stdout, "report.html") {
+		t.Fatalf("merge: %s%s", r.stdout, r.stderr)
+	}
+	pngs, _ := filepath.Glob(filepath.Join(whole, "plots", "*.png"))
+	if len(pngs) != 4 {
+		t.Fatalf("plots: %v", pngs)
+	}
+	files := []string{"report.html", "summary.json", "manifest.json", "tables/sweep_summary.csv"}
+	for _, p := range pngs {
+		files = append(files, filepath.Join("plots", filepath.Base(p)))
+	}
+	for _, name := range files {
+		a, err := os.ReadFile(filepath.Join(whole, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(shards, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the whole sweep and the merged shards", name)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(whole, "report.html"))
+	if !strings.Contains(string(page), "of all close contacts (coverage ≥ 10 %) with bluezone") {
+		t.Errorf("the report does not read the goals")
 	}
 }

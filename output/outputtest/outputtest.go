@@ -88,8 +88,10 @@ func Result() *sim.Result {
 		for h := 0; h < 30; h += 3 {
 			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, Count: int64(30 - h)})
 		}
+		r.FalsePositives = append(r.FalsePositives, falsePositives(a.name, fp)...)
 	}
 	addIndexCases(r, rand.New(rand.NewPCG(3, 4)))
+	addPairs(r, rand.New(rand.NewPCG(5, 6)))
 	for _, g := range []string{"bluezone", "gaen"} {
 		for i := range 150 {
 			env := []string{"indoor", "outdoor", "vehicle"}[i%3]
@@ -100,6 +102,48 @@ func Result() *sim.Result {
 		}
 	}
 	return r
+}
+
+// addPairs gives every arm scored pairs: for each of indexCasesPerArm
+// index cases ten contacts, a third of them close contacts, scored like
+// weighted minutes (close contacts more on average, GAEN separating them
+// better than Bluezone) against the arm's threshold.
+func addPairs(r *sim.Result, rng *rand.Rand) {
+	for ai, a := range r.Arms {
+		th, sep := 15.0, 12.0
+		if a.Protocol == "bluezone" {
+			th, sep = 1, 4
+		}
+		for ix := range indexCasesPerArm {
+			for k := range 10 {
+				close := k%3 == 0
+				v := math.Max(0, math.Round(8+4*rng.NormFloat64()))
+				if close {
+					v += sep
+				}
+				if a.Protocol == "bluezone" {
+					v = math.Max(0, math.Round(v/4))
+				}
+				d := float32(0.5 + 4*rng.Float64())
+				if close {
+					d = float32(0.3 + 1.5*rng.Float64())
+				}
+				p := sim.PairScore{Arm: int32(ai), Index: int32(100*ai + ix), Contact: int32(10000 + 10*ix + k), Day: int16(1 + ix%3),
+					InRange: true, Close: close, CloseMinutes: float32(20 * boolF(close)), MinDistanceM: d,
+					Notified: v > 0 && v >= th}
+				p.Score.Value, p.Score.Threshold, p.Score.WeightedMinutes, p.Score.Sightings = v, th, v, int(v)
+				p.Score.Minutes[0] = v
+				r.Pairs = append(r.Pairs, p)
+			}
+		}
+	}
+}
+
+func boolF(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // indexCasesPerArm is how many index cases the synthetic result splits
@@ -230,4 +274,33 @@ func EpidemicResult() *sim.Result {
 	e.GenerationDays = 6.4
 	r.Epidemic = e
 	return r
+}
+
+// falsePositives splits an arm's fp false alarms over true distance and
+// exposure the way the simulator's tend to fall: mostly pairs just beyond
+// the close-contact distance who stayed long in radio range.
+func falsePositives(arm string, fp int64) []sim.FalsePositiveRow {
+	cells := []struct {
+		dist, dur string
+		share     float64
+	}{
+		{"1-2m", "<5min", 0.05}, {"2-3m", "15-30min", 0.15}, {"2-3m", ">=60min", 0.4},
+		{"3-5m", "30-60min", 0.15}, {"3-5m", ">=60min", 0.15}, {">=5m", ">=60min", 0.05},
+	}
+	var out []sim.FalsePositiveRow
+	left := fp
+	for i, c := range cells {
+		n := int64(math.Round(float64(fp) * c.share))
+		if i == len(cells)-1 {
+			n = left
+		}
+		left -= n
+		if n > 0 {
+			out = append(out, sim.FalsePositiveRow{Arm: arm, DistanceBand: c.dist, DurationBand: c.dur, FP: n})
+		}
+	}
+	if left > 0 {
+		out = append(out, sim.FalsePositiveRow{Arm: arm, DistanceBand: "none", DurationBand: "none", FP: left})
+	}
+	return out
 }

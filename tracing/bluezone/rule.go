@@ -2,6 +2,7 @@ package bluezone
 
 import (
 	"cmp"
+	"math"
 	"slices"
 
 	"github.com/bluesim/bluesim/check"
@@ -111,8 +112,14 @@ func (p RuleParams) Validate() error {
 // NewRule returns p's decision code (tracing.RuleParams).
 func (p RuleParams) NewRule() (tracing.Rule, error) { return NewRule(p) }
 
-// Rule is a validated F1 classification rule.
-type Rule struct{ p RuleParams }
+// Rule is a validated F1 classification rule. Decide and Score keep
+// arrays from call to call, so a Rule is used by one goroutine at a time
+// (tracing.Rule); Classify keeps nothing and is safe for concurrent use.
+type Rule struct {
+	p    RuleParams
+	kept []int64 // Score's scratch: minutes of kept sightings
+	all  []int64 // minutes of every sighting
+}
 
 // NewRule checks p and returns the rule.
 func NewRule(p RuleParams) (*Rule, error) {
@@ -124,9 +131,68 @@ func NewRule(p RuleParams) (*Rule, error) {
 
 // Decide classifies the exposure's sightings for its OS pair
 // (tracing.Rule).
-func (r *Rule) Decide(x *tracing.Exposure) (bool, error) {
-	ok, _ := r.Classify(x.Sightings, OSPair{ReceiverIOS: x.ReceiverIOS, SenderIOS: x.SenderIOS})
-	return ok, nil
+func (r *Rule) Decide(x *tracing.Exposure) (bool, error) { return r.Score(x, nil) }
+
+// Score classifies as Decide and fills s (when not nil) with the
+// exposure summary (tracing.Score): Minutes[0] counts the distinct
+// minutes holding a sighting at or above the OS pair's RSSI threshold
+// (every minute with a sighting in mode any), Minutes[1] the minutes with
+// sightings only below it; the decision statistic is Minutes[0] against
+// MinMinutes (at least one minute).
+func (r *Rule) Score(x *tracing.Exposure, s *tracing.Score) (bool, error) {
+	pair := OSPair{ReceiverIOS: x.ReceiverIOS, SenderIOS: x.SenderIOS}
+	f1 := r.p.Mode == ModeF1
+	th, minMinutes := 0, 0
+	if f1 {
+		th, minMinutes = r.p.RSSI.For(pair), r.p.MinMinutes
+	}
+	// Distinct minutes of the kept sightings and of all of them: counted
+	// in one pass when the sightings come in time order (as a simulator
+	// gives them), else collected, sorted and counted.
+	inOrder := slices.IsSortedFunc(x.Sightings, func(a, b tracing.Sighting) int { return cmp.Compare(a.Time, b.Time) })
+	var nKept, nAll int
+	first := int64(0)
+	lastKept, lastAll := int64(math.MinInt64), int64(math.MinInt64)
+	kept, all := r.kept[:0], r.all[:0]
+	for i := range x.Sightings {
+		sg := &x.Sightings[i]
+		m := floorDiv(sg.Time, 60_000)
+		keep := !f1 || int(sg.RSSI) >= th
+		if keep && (nKept == 0 || m < first) {
+			first = m
+		}
+		switch {
+		case !inOrder:
+			all = append(all, m)
+			if keep {
+				kept = append(kept, m)
+			}
+			nKept += b2i(keep)
+		default:
+			if m != lastAll {
+				nAll, lastAll = nAll+1, m
+			}
+			if keep && m != lastKept {
+				nKept, lastKept = nKept+1, m
+			}
+		}
+	}
+	if !inOrder {
+		slices.Sort(kept)
+		slices.Sort(all)
+		kept, all = slices.Compact(kept), slices.Compact(all)
+		nKept, nAll = len(kept), len(all)
+	}
+	r.kept, r.all = kept, all
+	notify := nKept > 0 && nKept >= minMinutes
+	if s != nil {
+		*s = tracing.Score{Value: float64(nKept), Threshold: float64(max(1, minMinutes)), Sightings: len(x.Sightings)}
+		s.Minutes[0], s.Minutes[1] = float64(nKept), float64(nAll-nKept)
+		if nKept > 0 {
+			s.DayMillis = floorDiv(first*60_000, 86_400_000) * 86_400_000
+		}
+	}
+	return notify, nil
 }
 
 // Evidence is why a rule decided as it did.
@@ -150,12 +216,8 @@ func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence
 		ev.Threshold = r.p.RSSI.For(pair)
 		minMinutes = r.p.MinMinutes
 	}
-	// Distinct minutes: counted in one pass when the sightings come in
-	// time order (as a simulator gives them), else collected, sorted and
-	// counted; a small stack buffer covers the usual handful of matches
-	// without allocating.
-	inOrder := slices.IsSortedFunc(matched, func(a, b tracing.Sighting) int { return cmp.Compare(a.Time, b.Time) })
-	lastMinute := int64(0)
+	// Distinct minutes: collect, sort, count; a small stack buffer covers
+	// the usual handful of matches without allocating.
 	var buf [64]int64
 	minutes := buf[:0]
 	for i := range matched {
@@ -172,19 +234,17 @@ func (r *Rule) Classify(matched []tracing.Sighting, pair OSPair) (bool, Evidence
 		if ev.Kept == 0 || s.Time > ev.Last {
 			ev.Last = s.Time
 		}
-		m := floorDiv(s.Time, 60_000)
-		switch {
-		case !inOrder:
-			minutes = append(minutes, m)
-		case ev.Kept == 0 || m != lastMinute:
-			ev.Minutes++
-			lastMinute = m
-		}
 		ev.Kept++
+		minutes = append(minutes, floorDiv(s.Time, 60_000))
 	}
-	if !inOrder {
-		slices.Sort(minutes)
-		ev.Minutes = len(slices.Compact(minutes))
-	}
+	slices.Sort(minutes)
+	ev.Minutes = len(slices.Compact(minutes))
 	return ev.Kept > 0 && ev.Minutes >= minMinutes, ev
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -96,35 +96,34 @@ func TestRuleParamsValidate(t *testing.T) {
 	}
 }
 
-// Classify counts distinct minutes in one pass when the sightings come in
-// time order and by sorting otherwise: both must give the same evidence,
-// for small and large sets, with repeated instants and minutes.
-func TestClassifyOrderFree(t *testing.T) {
-	const m0 = int64(vecStart) * 1000
-	r := rand.New(rand.NewPCG(1, 2))
+// TestScoreOrderFree: Score counts distinct minutes in one pass for
+// sightings in time order and by sorting otherwise; both give the same
+// verdict and summary, and the verdict is Classify's.
+func TestScoreOrderFree(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
 	for _, p := range []RuleParams{DefaultRuleParams(), {Mode: ModeF1, RSSI: DefaultRSSIThresholds(), MinMinutes: 5}} {
 		rule, err := NewRule(p)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for trial := range 200 {
-			n := r.IntN(300)
+			n := r.IntN(200)
 			seen := make([]tracing.Sighting, n)
-			tm := m0
+			tm := int64(1_600_000_000_000)
 			for i := range seen {
-				tm += int64(r.IntN(3)) * int64(r.IntN(40_000)) // repeats, same minute, next minutes
+				tm += int64(r.IntN(3)) * int64(r.IntN(40_000))
 				seen[i] = tracing.Sighting{Time: tm, RSSI: int8(-50 - r.IntN(50))}
 			}
 			for _, pair := range []OSPair{{}, {ReceiverIOS: true, SenderIOS: true}} {
-				okSorted, evSorted := rule.Classify(seen, pair)
+				x := &tracing.Exposure{Sightings: seen, ReceiverIOS: pair.ReceiverIOS, SenderIOS: pair.SenderIOS}
+				var sIn, sOut tracing.Score
+				okIn, _ := rule.Score(x, &sIn)
 				shuffled := slices.Clone(seen)
 				r.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-				okShuffled, evShuffled := rule.Classify(shuffled, pair)
-				if okSorted != okShuffled || evSorted != evShuffled {
-					t.Fatalf("trial %d, %d sightings: in order %v %+v, shuffled %v %+v", trial, n, okSorted, evSorted, okShuffled, evShuffled)
-				}
-				if n > 0 && evSorted.Matched != n {
-					t.Fatalf("matched %d of %d", evSorted.Matched, n)
+				okOut, _ := rule.Score(&tracing.Exposure{Sightings: shuffled, ReceiverIOS: pair.ReceiverIOS, SenderIOS: pair.SenderIOS}, &sOut)
+				okC, ev := rule.Classify(seen, pair)
+				if okIn != okOut || sIn != sOut || okIn != okC || sIn.Value != float64(ev.Minutes) {
+					t.Fatalf("trial %d: in order %v %+v, shuffled %v %+v, Classify %v %+v", trial, okIn, sIn, okOut, sOut, okC, ev)
 				}
 			}
 		}

@@ -97,18 +97,50 @@ func (r RuleParams) NewRule() (tracing.Rule, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	return rule{r}, nil
+	return &rule{p: r}, nil
 }
 
-type rule struct{ p RuleParams }
+// rule is RuleParams as a tracing.Rule and tracing.Scorer, with arrays
+// kept from call to call (a Rule is used by one goroutine at a time) so
+// that it allocates nothing in steady state.
+type rule struct {
+	p      RuleParams
+	exps   []Exposure
+	sorted []Exposure
+	days   []DayScore
+}
 
-func (r rule) Decide(x *tracing.Exposure) (bool, error) {
-	exps, err := Exposures(nil, x.Matches, x.Sightings, x.TXPowerDBm)
+func (r *rule) Decide(x *tracing.Exposure) (bool, error) { return r.Score(x, nil) }
+
+// Score decides as Decide and fills s (when not nil) with the exposure
+// summary (tracing.Score): the day with the most weighted minutes, its
+// minutes below, between and above the thresholds, and its weighted
+// minutes as the decision statistic against TriggerMinutes.
+func (r *rule) Score(x *tracing.Exposure, s *tracing.Score) (bool, error) {
+	exps, err := Exposures(r.exps[:0], x.Matches, x.Sightings, x.TXPowerDBm)
+	r.exps = exps
 	if err != nil {
 		return false, err
 	}
-	ok, _, err := r.p.Notify(exps)
-	return ok, err
+	r.sorted = append(r.sorted[:0], exps...)
+	days := r.p.score(r.sorted, r.days[:0])
+	r.days = days
+	notify, best := false, -1
+	for i := range days {
+		notify = notify || days[i].Notify
+		if best < 0 || days[i].WeightedMinutes > days[best].WeightedMinutes {
+			best = i
+		}
+	}
+	if s != nil {
+		*s = tracing.Score{Threshold: r.p.TriggerMinutes, Sightings: len(x.Matches)}
+		if best >= 0 {
+			d := &days[best]
+			copy(s.Minutes[:], d.Minutes[:])
+			s.WeightedMinutes, s.Value, s.DayMillis = d.WeightedMinutes, d.WeightedMinutes, d.Day*1000
+		}
+	}
+	return notify, nil
 }
 
 // Exposure is one matched sighting as the rule sees it.
@@ -166,16 +198,21 @@ func (r RuleParams) Score(exps []Exposure) ([]DayScore, error) {
 			return nil, fmt.Errorf("dp3t rule: exposure %d has attenuation %g", i, e.AttenuationDB)
 		}
 	}
-	sorted := slices.Clone(exps)
+	return r.score(slices.Clone(exps), nil), nil
+}
+
+// score is Score on sorted (a copy of the exposures, with finite
+// attenuations, that it sorts in place), appending the days to out.
+func (r RuleParams) score(sorted []Exposure, out []DayScore) []DayScore {
 	slices.SortStableFunc(sorted, func(a, b Exposure) int {
 		return cmp.Or(cmp.Compare(floorDiv(a.Time, dayMillis), floorDiv(b.Time, dayMillis)),
 			cmp.Compare(a.Key, b.Key), cmp.Compare(a.Time, b.Time))
 	})
 	capMs := r.ScanPeriodMinutes * 60_000
-	var out []DayScore
+	n0 := len(out)
 	for i, e := range sorted {
 		day := floorDiv(e.Time, dayMillis)
-		if len(out) == 0 || out[len(out)-1].Day != day*daySecs {
+		if len(out) == n0 || out[len(out)-1].Day != day*daySecs {
 			out = append(out, DayScore{Day: day * daySecs})
 		}
 		ms := capMs
@@ -184,12 +221,12 @@ func (r RuleParams) Score(exps []Exposure) ([]DayScore, error) {
 		}
 		out[len(out)-1].Minutes[r.bucket(e.AttenuationDB)] += ms / 60_000
 	}
-	for i := range out {
+	for i := n0; i < len(out); i++ {
 		d := &out[i]
 		d.WeightedMinutes = r.LowerWeight*d.Minutes[0] + r.MiddleWeight*d.Minutes[1] + r.UpperWeight*d.Minutes[2]
 		d.Notify = d.WeightedMinutes >= r.TriggerMinutes
 	}
-	return out, nil
+	return out
 }
 
 func (r RuleParams) bucket(att float64) int {

@@ -195,17 +195,9 @@ func CryptAEM(aemk [KeyLen]byte, rpi tracing.ID, in [MetadataLen]byte) [Metadata
 }
 
 // cryptAEM is AES-CTR on one partial block: the keystream's first block is
-// AES(IV), so the 4 bytes are in XOR AES(rpi)[:4]. Its keystream block
-// escapes through the cipher.Block interface (one small allocation a
-// call); a caller decrypting many AEMs uses cryptAEMWith.
+// AES(IV), so the 4 bytes are in XOR AES(rpi)[:4]. It does not allocate.
 func cryptAEM(b cipher.Block, rpi *tracing.ID, in [MetadataLen]byte) [MetadataLen]byte {
 	var ks [16]byte
-	return cryptAEMWith(b, rpi, in, &ks)
-}
-
-// cryptAEMWith is cryptAEM with the keystream block in ks, which the
-// caller keeps from call to call.
-func cryptAEMWith(b cipher.Block, rpi *tracing.ID, in [MetadataLen]byte, ks *[16]byte) [MetadataLen]byte {
 	b.Encrypt(ks[:], rpi[:KeyLen])
 	var out [MetadataLen]byte
 	for i := range out {

@@ -95,27 +95,32 @@ type V1Exposure struct {
 // as GroupWindows returns them) and scores them. nowMillis is the time of
 // the evaluation (Unix ms), for days since exposure.
 func V1Exposures(windows []ExposureWindow, c V1Config, nowMillis int64) ([]V1Exposure, error) {
+	return appendV1Exposures(nil, windows, c, nowMillis)
+}
+
+// appendV1Exposures is V1Exposures appending to out.
+func appendV1Exposures(out []V1Exposure, windows []ExposureWindow, c V1Config, nowMillis int64) ([]V1Exposure, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	var out []V1Exposure
-	var cur *V1Exposure
+	cur := -1 // index of the exposure being built
 	var last int64
 	var attSum float64
 	flush := func() {
-		if cur == nil {
+		if cur < 0 {
 			return
 		}
-		if cur.DurationSeconds > 0 {
-			cur.AttenuationValue = int(math.Round(attSum / float64(cur.DurationSeconds)))
+		e := &out[cur]
+		if e.DurationSeconds > 0 {
+			e.AttenuationValue = int(math.Round(attSum / float64(e.DurationSeconds)))
 		}
-		cur.RiskScore = c.riskScore(cur)
-		cur = nil
+		e.RiskScore = c.riskScore(e)
+		cur = -1
 	}
 	for wi := range windows {
 		w := &windows[wi]
 		for _, si := range w.ScanInstances {
-			if cur == nil || cur.Key != w.Key || cur.DateMillis != w.DateMillis || si.Time-last > MaxInterpolationSeconds*1000 {
+			if cur < 0 || out[cur].Key != w.Key || out[cur].DateMillis != w.DateMillis || si.Time-last > MaxInterpolationSeconds*1000 {
 				flush()
 				out = append(out, V1Exposure{
 					Key:               w.Key,
@@ -123,19 +128,20 @@ func V1Exposures(windows []ExposureWindow, c V1Config, nowMillis int64) ([]V1Exp
 					TransmissionRisk:  w.TransmissionRisk,
 					DaysSinceExposure: int(floorDiv(nowMillis, dayMillis) - w.DateMillis/dayMillis),
 				})
-				cur = &out[len(out)-1]
+				cur = len(out) - 1
 				attSum = 0
 			}
+			e := &out[cur]
 			d := si.SecondsSinceLastScan
-			cur.DurationSeconds += d
+			e.DurationSeconds += d
 			attSum += float64(d * si.TypicalAttenuationDb)
 			switch a, t := si.TypicalAttenuationDb, c.DurationAtAttenuationThresholds; {
 			case a < t[0]:
-				cur.AttenuationDurations[0] += d
+				e.AttenuationDurations[0] += d
 			case a < t[1]:
-				cur.AttenuationDurations[1] += d
+				e.AttenuationDurations[1] += d
 			default:
-				cur.AttenuationDurations[2] += d
+				e.AttenuationDurations[2] += d
 			}
 			last = si.Time
 		}
@@ -345,11 +351,33 @@ type ReportTypeSummary struct {
 // nowMillis (when set), windows with NONE infectiousness or revoked keys,
 // and windows scoring below MinimumWindowScore.
 func DailySummaries(windows []ExposureWindow, c V2Config, nowMillis int64) ([]DailySummary, error) {
-	if err := c.Validate(); err != nil {
-		return nil, err
+	out, _, err := appendDailySummaries(nil, nil, false, windows, c, nowMillis)
+	return out, err
+}
+
+// v2Bucket is the IMMEDIATE (0), NEAR, MEDIUM or OTHER (3) bucket of a
+// typical attenuation.
+func (c V2Config) v2Bucket(a int) int {
+	switch t := c.AttenuationBucketThresholdDb; {
+	case a <= t[0]:
+		return 0
+	case a <= t[1]:
+		return 1
+	case a <= t[2]:
+		return 2
 	}
+	return 3
+}
+
+// appendDailySummaries is DailySummaries appending to out; with keep it
+// also appends to secs, per summary (same index from the first appended),
+// the seconds of the day's kept windows in each attenuation bucket.
+func appendDailySummaries(out []DailySummary, secs [][4]float64, keep bool, windows []ExposureWindow, c V2Config, nowMillis int64) ([]DailySummary, [][4]float64, error) {
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	n0, s0 := len(out), len(secs)
 	today := floorDiv(nowMillis, dayMillis)
-	var out []DailySummary
 	for i := range windows {
 		w := &windows[i]
 		if c.DaysSinceExposureThreshold > 0 && today-w.DateMillis/dayMillis > int64(c.DaysSinceExposureThreshold) {
@@ -362,9 +390,13 @@ func DailySummaries(windows []ExposureWindow, c V2Config, nowMillis int64) ([]Da
 		if score < c.MinimumWindowScore {
 			continue
 		}
-		k, found := slices.BinarySearchFunc(out, w.DateMillis, func(d DailySummary, t int64) int { return cmpInt64(d.DateMillis, t) })
+		k, found := slices.BinarySearchFunc(out[n0:], w.DateMillis, func(d DailySummary, t int64) int { return cmpInt64(d.DateMillis, t) })
+		k += n0
 		if !found {
 			out = slices.Insert(out, k, DailySummary{DateMillis: w.DateMillis})
+			if keep {
+				secs = slices.Insert(secs, s0+k-n0, [4]float64{})
+			}
 		}
 		d := &out[k]
 		d.ScoreSum += score
@@ -374,6 +406,11 @@ func DailySummaries(windows []ExposureWindow, c V2Config, nowMillis int64) ([]Da
 		r.ScoreSum += score
 		r.MaximumScore = max(r.MaximumScore, score)
 		r.WeightedDurationSum += wd
+		if keep {
+			for _, si := range w.ScanInstances {
+				secs[s0+k-n0][c.v2Bucket(si.TypicalAttenuationDb)] += float64(si.SecondsSinceLastScan)
+			}
+		}
 	}
-	return out, nil
+	return out, secs, nil
 }

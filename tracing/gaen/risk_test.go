@@ -245,9 +245,23 @@ func TestPresetDecisions(t *testing.T) {
 		{"swisscovid", 8, []int{40, 40, 100, 100, 100, 100, 100, 100}, false, 7},
 		{"swisscovid", 4, []int{54}, true, 17},
 		{"swisscovid", 4, []int{63}, false, 0},
-		// Immuni: anything <= 73 dB counts fully.
-		{"immuni", 4, []int{73}, true, 17},
-		{"immuni", 4, []int{74}, false, 0},
+		// Immuni, 22 June 2020: a mean attenuation <= 73 dB scores 5 and
+		// a duration over 15 minutes (as the API rounds it: 17 minutes
+		// is 15) scores 5, so 25 >= 20 notifies; the reported weighted
+		// minutes are those below 70 dB.
+		{"immuni", 4, []int{73}, false, 0},
+		{"immuni", 5, []int{73}, true, 0},
+		{"immuni", 5, []int{74}, false, 0},
+		{"immuni", 5, []int{60}, true, 22},
+		// NHS: one window's risk is 60 × its risk score × 0.4 (onset
+		// unknown: standard infectiousness). The smoother lets the
+		// distance drift between scans five minutes apart, so 25 minutes
+		// of scans at 40 dB score 5.8 (risk 139 >= 120) and 15 minutes
+		// 3.0 (risk 72).
+		{"nhs", 6, []int{40}, true, 0},
+		{"nhs", 4, []int{40}, false, 0},
+		{"nhs", 6, []int{65}, false, 0},
+		{"nhs", 1, []int{30}, false, 0},
 		// The v1 defaults notify on any exposure (score 4^4 >= 4).
 		{"gaen-v1-default", 1, []int{90}, true, 0},
 		// v2 example: 4 scans at 55 (NEAR, weight 1) = 1020 s >= 900.

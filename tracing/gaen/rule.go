@@ -1,7 +1,6 @@
 package gaen
 
 import (
-	"crypto/cipher"
 	"fmt"
 
 	"github.com/bluesim/bluesim/check"
@@ -14,9 +13,11 @@ import (
 // rule itself.
 type RuleParams struct {
 	// Preset names a deployed rule of tracing/gaen's preset table
-	// (radio.md §3.2): cwa, gaen-v1-default, gaen-v2-example, immuni or
-	// swisscovid. ThresholdsDB, Weights and TriggerMinutes, when set,
-	// override it (v1 rules only).
+	// (radio.md §3.2): cwa, gaen-v1-default, gaen-v2-example, immuni (its
+	// exact configuration of 22 June 2020), nhs (the NHS COVID-19 app's
+	// v2 risk score) or swisscovid. ThresholdsDB, Weights and
+	// TriggerMinutes, when set, override it (weighted-minutes rules only:
+	// cwa and swisscovid).
 	Preset string `yaml:"preset"`
 	// ThresholdsDB are the two attenuation thresholds in whole dB
 	// splitting the immediate/near/medium buckets (e.g. CWA 55, 63);
@@ -45,13 +46,13 @@ func (p RuleParams) Validate() error {
 		l.Add("preset", "%v", err)
 		return l.Err()
 	}
-	if base.Model == ModelV2 {
+	if base.Model != ModelWeightedMinutes {
 		for _, f := range []struct {
 			name string
 			set  bool
 		}{{"thresholds_db", len(p.ThresholdsDB) > 0}, {"weights", len(p.Weights) > 0}, {"trigger_minutes", p.TriggerMinutes != 0}} {
 			if f.set {
-				l.Add(f.name, "does not apply: preset %s is a v2 rule (thresholds_db, weights and trigger_minutes override v1 rules only)", p.Preset)
+				l.Add(f.name, "does not apply: preset %s is a %s rule (thresholds_db, weights and trigger_minutes override the weighted-minutes rules cwa and swisscovid only)", p.Preset, base.Model)
 			}
 		}
 		return l.Err()
@@ -123,23 +124,33 @@ func (p RuleParams) NewRule() (tracing.Rule, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &configRule{cfg: cfg, sc: windowScratch{aemk: map[[KeyLen]byte]cipher.Block{}}}, nil
+	return &configRule{cfg: cfg}, nil
 }
 
-// configRule decides with Config from exposure windows built in its own
-// scratch memory (a Rule is used by one goroutine at a time), so that an
-// evaluation allocates nothing in steady state and each key's AEM cipher
-// is derived once, not once per exposure.
+// configRule is a Config as a tracing.Rule and tracing.Scorer: the
+// exposure's matched sightings grouped into exposure windows, decided by
+// the Config, on arrays kept from call to call (a Rule is used by one
+// goroutine at a time), so that it allocates nothing in steady state.
 type configRule struct {
 	cfg Config
 	sc  windowScratch
+	dec decideScratch
 }
 
-func (r *configRule) Decide(x *tracing.Exposure) (bool, error) {
+func (r *configRule) Decide(x *tracing.Exposure) (bool, error) { return r.Score(x, nil) }
+
+// Score decides as Decide and fills s (when not nil) with the rule's
+// exposure summary (tracing.Score): the deciding day's minutes by the
+// rule's attenuation buckets, its weighted minutes and the decision
+// statistic (weighted minutes, risk score, score sum or window risk).
+func (r *configRule) Score(x *tracing.Exposure, s *tracing.Score) (bool, error) {
 	ws, err := r.sc.exposureWindows(x.Keys, x.Sightings, x.Matches, x.RSSICorrectionDB, WindowOptions{})
 	if err != nil {
 		return false, err
 	}
-	d, err := r.cfg.Decide(ws, x.NowMillis)
+	d, err := r.cfg.decide(ws, x.NowMillis, &r.dec, s)
+	if s != nil {
+		s.Sightings = len(x.Matches)
+	}
 	return d.Notify, err
 }

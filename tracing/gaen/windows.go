@@ -64,13 +64,12 @@ func Observations(keys []tracing.PublishedKey, store []tracing.Sighting, matches
 	return appendObservations(make([]Observation, 0, len(matches)), keys, store, matches, rssiCorrection, nil)
 }
 
-// appendObservations is Observations appending to dst; aemk, when not nil,
-// caches each key's AEM cipher across calls.
-func appendObservations(dst []Observation, keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, aemk map[[KeyLen]byte]cipher.Block) ([]Observation, error) {
-	out := dst
+// appendObservations is Observations appending to dst; with a cache, each
+// key's AEM cipher comes from it (derived once per key for as long as the
+// cache holds it) instead of being made afresh.
+func appendObservations(out []Observation, keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, cache *aemCache) ([]Observation, error) {
 	lastKey := -1
 	var block cipher.Block
-	ks := new([16]byte)
 	for _, m := range matches {
 		if m.Key < 0 || m.Key >= len(keys) || m.Sighting < 0 || m.Sighting >= len(store) {
 			return nil, fmt.Errorf("gaen: match %+v refers outside %d keys / %d sightings", m, len(keys), len(store))
@@ -80,23 +79,13 @@ func appendObservations(dst []Observation, keys []tracing.PublishedKey, store []
 			if err != nil {
 				return nil, fmt.Errorf("key %d: %w", m.Key, err)
 			}
-			var ok bool
-			if block, ok = aemk[tek]; !ok {
-				k := hkdf16((*[KeyLen]byte)(&tek), "EN-AEMK")
-				if block, err = aes.NewCipher(k[:]); err != nil {
-					return nil, err
-				}
-				if aemk != nil {
-					if len(aemk) >= maxCachedKeys {
-						clear(aemk)
-					}
-					aemk[tek] = block
-				}
+			if block, err = cache.block(&tek); err != nil {
+				return nil, err
 			}
 			lastKey = m.Key
 		}
 		s := &store[m.Sighting]
-		md, err := ParseMetadata(cryptAEMWith(block, &s.ID, s.Meta, ks))
+		md, err := ParseMetadata(cache.decrypt(block, &s.ID, s.Meta))
 		if err != nil {
 			return nil, fmt.Errorf("gaen: sighting %d of key %d: %w: %v", m.Sighting, m.Key, ErrBadMetadata, err)
 		}
@@ -108,6 +97,58 @@ func appendObservations(dst []Observation, keys []tracing.PublishedKey, store []
 		})
 	}
 	return out, nil
+}
+
+// aemCacheSize is how many keys' AEM ciphers an aemCache holds: an
+// upload's keys (one a day of the infectious window) with room to spare,
+// since a simulator scores one upload against many receivers in a row.
+const aemCacheSize = 32
+
+// aemCache holds the AES ciphers of the AEM keys of the last keys seen,
+// so that scoring many exposures to one upload derives each key's AEMK
+// once. A nil cache makes a new cipher per call.
+type aemCache struct {
+	teks   [aemCacheSize]TEK
+	blocks [aemCacheSize]cipher.Block
+	n      int // entries in use
+	next   int // entry replaced next
+	// ks is the keystream block: a slice passed through the cipher.Block
+	// interface escapes, so it lives here rather than on the stack.
+	ks [16]byte
+}
+
+// decrypt is cryptAEM with the cache's keystream buffer (a nil cache
+// allocates one).
+func (c *aemCache) decrypt(b cipher.Block, rpi *tracing.ID, in [MetadataLen]byte) [MetadataLen]byte {
+	if c == nil {
+		return cryptAEM(b, rpi, in)
+	}
+	b.Encrypt(c.ks[:], rpi[:KeyLen])
+	var out [MetadataLen]byte
+	for i := range out {
+		out[i] = in[i] ^ c.ks[i]
+	}
+	return out
+}
+
+// block returns the AEM cipher of tek.
+func (c *aemCache) block(tek *TEK) (cipher.Block, error) {
+	if c != nil {
+		for i := range c.n {
+			if c.teks[i] == *tek {
+				return c.blocks[i], nil
+			}
+		}
+	}
+	aemk := hkdf16((*[KeyLen]byte)(tek), "EN-AEMK")
+	b, err := aes.NewCipher(aemk[:])
+	if err != nil || c == nil {
+		return b, err
+	}
+	c.teks[c.next], c.blocks[c.next] = *tek, b
+	c.next = (c.next + 1) % aemCacheSize
+	c.n = min(c.n+1, aemCacheSize)
+	return b, nil
 }
 
 // ScanInstance is one scan's sightings of one key (protocols.md 2.5).
@@ -156,34 +197,30 @@ type WindowOptions struct {
 // ExposureWindows builds exposure windows from matches: Observations, then
 // GroupWindows, with each window's key data filled in.
 func ExposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
-	var sc windowScratch
-	return sc.exposureWindows(keys, store, matches, rssiCorrection, opt)
+	var w windowScratch
+	return w.exposureWindows(keys, store, matches, rssiCorrection, opt)
 }
 
-// windowScratch is the memory building exposure windows needs, kept by a
-// rule from one evaluation to the next (a rule is used by one goroutine
-// at a time) so that evaluating allocates nothing in steady state. The
-// windows it returns are valid until its next use.
+// windowScratch holds the arrays that building exposure windows needs,
+// reused from call to call: what ExposureWindows returns points into it
+// until the next call.
 type windowScratch struct {
-	obs, sorted []Observation
-	ws          []ExposureWindow
-	inst        []ScanInstance
-	starts      []int
-	// aemk caches the AEM ciphers of recently seen keys (nil: none).
-	aemk map[[KeyLen]byte]cipher.Block
+	obs     []Observation
+	windows []ExposureWindow
+	inst    []ScanInstance // every window's scan instances, back to back
+	starts  []int          // where each window's instances start in inst
+	aem     aemCache       // the AEM ciphers of the last keys seen
 }
 
-// maxCachedKeys bounds windowScratch's cipher cache.
-const maxCachedKeys = 256
-
-// exposureWindows is ExposureWindows into sc's memory.
-func (sc *windowScratch) exposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
-	obs, err := appendObservations(sc.obs[:0], keys, store, matches, rssiCorrection, sc.aemk)
+// exposureWindows is ExposureWindows with the arrays and the AEM ciphers
+// of w.
+func (w *windowScratch) exposureWindows(keys []tracing.PublishedKey, store []tracing.Sighting, matches []tracing.Match, rssiCorrection int, opt WindowOptions) ([]ExposureWindow, error) {
+	obs, err := appendObservations(w.obs[:0], keys, store, matches, rssiCorrection, &w.aem)
 	if err != nil {
 		return nil, err
 	}
-	sc.obs = obs
-	ws, err := sc.groupWindows(obs, opt)
+	w.obs = obs
+	ws, err := w.group(obs, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -204,13 +241,12 @@ func (sc *windowScratch) exposureWindows(keys []tracing.PublishedKey, store []tr
 // out ordered by key, then time. Key data (report type, onset) is left
 // zero; ExposureWindows fills it.
 func GroupWindows(obs []Observation, opt WindowOptions) ([]ExposureWindow, error) {
-	var sc windowScratch
-	return sc.groupWindows(obs, opt)
+	var w windowScratch
+	return w.group(slices.Clone(obs), opt)
 }
 
-// groupWindows is GroupWindows into sc's memory: the windows' scan
-// instances are consecutive pieces of one array.
-func (sc *windowScratch) groupWindows(obs []Observation, opt WindowOptions) ([]ExposureWindow, error) {
+// group is GroupWindows on w's arrays; it sorts obs in place.
+func (w *windowScratch) group(obs []Observation, opt WindowOptions) ([]ExposureWindow, error) {
 	span := opt.ScanSpanMillis
 	if span == 0 {
 		span = DefaultScanSpanMillis
@@ -221,42 +257,35 @@ func (sc *windowScratch) groupWindows(obs []Observation, opt WindowOptions) ([]E
 	if !slices.IsSorted(opt.ScanTimes) {
 		return nil, fmt.Errorf("gaen: scan times are not in ascending order")
 	}
-	sorted := append(sc.sorted[:0], obs...)
-	sc.sorted = sorted
-	slices.SortStableFunc(sorted, func(a, b Observation) int {
+	slices.SortStableFunc(obs, func(a, b Observation) int {
 		if a.Key != b.Key {
 			return a.Key - b.Key
 		}
 		return cmpInt64(a.Time, b.Time)
 	})
-	out, inst, starts := sc.ws[:0], sc.inst[:0], sc.starts[:0]
-	for i := 0; i < len(sorted); {
-		// One key's observations: sorted[i:j].
+	w.windows, w.inst, w.starts = w.windows[:0], w.inst[:0], w.starts[:0]
+	for i := 0; i < len(obs); {
+		// One key's observations: obs[i:j].
 		j := i
-		for j < len(sorted) && sorted[j].Key == sorted[i].Key {
+		for j < len(obs) && obs[j].Key == obs[i].Key {
 			j++
 		}
-		out, inst, starts = appendKeyWindows(out, inst, starts, sorted[i:j], span, opt.ScanTimes)
+		w.appendKeyWindows(obs[i:j], span, opt.ScanTimes)
 		i = j
 	}
-	for w := range out {
-		end := len(inst)
-		if w+1 < len(out) {
-			end = starts[w+1]
+	// The instances are in place: give each window its run of them.
+	for k := range w.windows {
+		end := len(w.inst)
+		if k+1 < len(w.starts) {
+			end = w.starts[k+1]
 		}
-		out[w].ScanInstances = inst[starts[w]:end:end]
+		w.windows[k].ScanInstances = w.inst[w.starts[k]:end:end]
 	}
-	sc.ws, sc.inst, sc.starts = out, inst, starts
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out, nil
+	return w.windows, nil
 }
 
-// appendKeyWindows appends one key's windows to out and their scan
-// instances to inst, each window's first instance's index to starts.
-func appendKeyWindows(out []ExposureWindow, inst []ScanInstance, starts []int, obs []Observation, span int64, scanTimes []int64) ([]ExposureWindow, []ScanInstance, []int) {
-	var w *ExposureWindow
+func (w *windowScratch) appendKeyWindows(obs []Observation, span int64, scanTimes []int64) {
+	var cur *ExposureWindow
 	var winStart int64
 	prevScan := int64(math.MinInt64) // unknown
 	for i := 0; i < len(obs); {
@@ -279,21 +308,20 @@ func appendKeyWindows(out []ExposureWindow, inst []ScanInstance, starts []int, o
 			Time:                 t0,
 		}
 		day := floorDiv(t0, dayMillis) * dayMillis
-		if w == nil || t0-winStart >= MaxWindowMillis || day != w.DateMillis {
-			out = append(out, ExposureWindow{
+		if cur == nil || t0-winStart >= MaxWindowMillis || day != cur.DateMillis {
+			w.windows = append(w.windows, ExposureWindow{
 				Key:                   obs[i].Key,
 				DateMillis:            day,
 				CalibrationConfidence: obs[i].CalibrationConfidence,
 			})
-			starts = append(starts, len(inst))
-			w = &out[len(out)-1]
+			w.starts = append(w.starts, len(w.inst))
+			cur = &w.windows[len(w.windows)-1]
 			winStart = t0
 		}
-		inst = append(inst, si)
+		w.inst = append(w.inst, si)
 		prevScan = t0
 		i = j
 	}
-	return out, inst, starts
 }
 
 // phonePrevScan returns the phone's scan before the one in progress at t

@@ -67,16 +67,21 @@ func (m Mix) Validate() error {
 // CDN, some chaff and a few real publishes.
 var DefaultMix = Mix{Publish: 1, Chaff: 9, Index: 40, Export: 50}
 
-// Shard is shard I of N: it sends 1/N of the total rate.
+// Shard is shard I of N, counted from 1 (1/2 and 2/2 are the two
+// halves): it sends 1/N of the total rate.
 type Shard struct{ I, N int }
 
-// ParseShard parses "i/n" with 0 <= i < n.
+// ParseShard parses "i/n" with 1 <= i <= n.
 func ParseShard(s string) (Shard, error) {
 	a, b, ok := strings.Cut(s, "/")
 	i, err1 := strconv.Atoi(a)
 	n, err2 := strconv.Atoi(b)
-	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
-		return Shard{}, fmt.Errorf("shard %q: want i/n with 0 <= i < n, e.g. 0/4", s)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		hint := ""
+		if ok && err1 == nil && i == 0 {
+			hint = " (shards count from 1)"
+		}
+		return Shard{}, fmt.Errorf("shard %q: want i/n with 1 <= i <= n%s, e.g. 1/4 to 4/4", s, hint)
 	}
 	return Shard{i, n}, nil
 }
@@ -102,6 +107,10 @@ type PhoneConfig struct {
 	Settle time.Duration
 }
 
+// DefaultSetupWait is how long the set-up waits for the server to list an
+// export file when the mix downloads exports.
+const DefaultSetupWait = 30 * time.Second
+
 // Config configures a run.
 type Config struct {
 	// Target is the server's base URL, e.g. http://127.0.0.1:8080.
@@ -111,7 +120,8 @@ type Config struct {
 	Rate float64
 	// Duration is how long requests are scheduled.
 	Duration time.Duration
-	// Mix weighs the request kinds.
+	// Mix weighs the request kinds. Every kind with a weight is sent at
+	// least MinKindRate times a second (Mix.Plan).
 	Mix Mix
 	// Shard selects this process's share of the rate.
 	Shard Shard
@@ -119,6 +129,10 @@ type Config struct {
 	Seed uint64
 	// Timeout bounds one request (default 30 s).
 	Timeout time.Duration
+	// SetupWait is how long the set-up, before the timed phase, waits for
+	// the server to list an export file when the mix downloads exports
+	// (default DefaultSetupWait); none by then fails the run.
+	SetupWait time.Duration
 	// MaxInFlight bounds concurrent requests (default 20,000); when it is
 	// reached the pacer waits, and the wait shows in the latencies.
 	MaxInFlight int
@@ -143,7 +157,10 @@ func (c *Config) defaults() {
 		c.MaxInFlight = 20000
 	}
 	if c.Shard.N == 0 {
-		c.Shard = Shard{0, 1}
+		c.Shard = Shard{1, 1}
+	}
+	if c.SetupWait <= 0 {
+		c.SetupWait = DefaultSetupWait
 	}
 	if c.HealthAuthorityID == "" {
 		c.HealthAuthorityID = keyserver.DefaultHealthAuthority
@@ -175,8 +192,8 @@ func (c *Config) Validate() error {
 	if err := c.Mix.Validate(); err != nil {
 		return err
 	}
-	if c.Shard.N < 1 || c.Shard.I < 0 || c.Shard.I >= c.Shard.N {
-		return fmt.Errorf("shard %v: want i/n with 0 <= i < n", c.Shard)
+	if c.Shard.N < 1 || c.Shard.I < 1 || c.Shard.I > c.Shard.N {
+		return fmt.Errorf("shard %v: want i/n with 1 <= i <= n", c.Shard)
 	}
 	if c.Mix.Publish > 0 && c.Tokens.Key == nil {
 		return errors.New("publishes need a key to sign verification tokens with")

@@ -18,6 +18,14 @@
 // reports of shards that ran at the same time add up exactly with
 // MergeReports.
 //
+// Every request kind the mix has is sent at least MinKindRate times a
+// second (Mix.Plan), the kinds interleaved in their proportions, so a rare
+// kind is tested at any rate. Before the timed phase a set-up reads the
+// export index and, when the mix downloads exports, waits for the server
+// to list one and checks it downloads, so that downloads target files that
+// exist. Evaluate checks thresholds, reporting each with its measured
+// value; a threshold on a kind with no requests fails.
+//
 // With Phones set, simulated phones poll the server's index, download new
 // export files, verify them and run tracing/gaen's matcher over their own
 // sightings, which include sightings of the devices whose uploads the

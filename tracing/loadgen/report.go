@@ -146,6 +146,18 @@ type Report struct {
 	// Generator says whether the load generator kept its schedule (one
 	// per shard is kept: the worst).
 	Generator *GeneratorReport `json:"generator,omitempty"`
+	// Mix is the traffic asked for, per request kind: its share of the
+	// mix and the rate it was sent at (raised to MinKindRate where its
+	// share fell under it; FloorNote says which). Kinds holds what was
+	// achieved.
+	Mix       map[string]*KindRate `json:"mix,omitempty"`
+	FloorNote string               `json:"floor_note,omitempty"`
+	// Setup is what the set-up found before the timed phase (per shard:
+	// the first is kept when merging).
+	Setup *SetupReport `json:"setup,omitempty"`
+	// Thresholds are the thresholds checked, with what was measured and
+	// PASS or FAIL (set by the caller with Evaluate).
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 
 	successes    int64
 	hist, okHist *hdr.Histogram
@@ -216,6 +228,7 @@ func (r *Report) finish() error {
 	if r.Status == nil {
 		r.Status = map[string]int64{}
 	}
+	r.FloorNote = floorNote(r.Mix)
 	return nil
 }
 
@@ -256,6 +269,11 @@ func DecodeReport(data []byte) (*Report, error) {
 			k.okHist = ok
 		}
 	}
+	for name, kr := range r.Mix {
+		if kr == nil {
+			return nil, fmt.Errorf("loadtest report: mix %s is null", name)
+		}
+	}
 	r.errs = map[string]int64{}
 	for _, e := range r.Errors {
 		r.errs[e.Error] += e.Count
@@ -293,6 +311,25 @@ func MergeReports(reports ...*Report) (*Report, error) {
 		out.Duration = max(out.Duration, r.Duration)
 		out.Wait = max(out.Wait, r.Wait)
 		out.Scale += r.Scale
+		if out.Setup == nil {
+			out.Setup = r.Setup
+		}
+		for name, kr := range r.Mix {
+			if kr == nil {
+				return nil, fmt.Errorf("merge: report %d mix %s is null", i, name)
+			}
+			if out.Mix == nil {
+				out.Mix = map[string]*KindRate{}
+			}
+			o := out.Mix[name]
+			if o == nil {
+				o = &KindRate{Share: kr.Share}
+				out.Mix[name] = o
+			}
+			o.Scaled += kr.Scaled
+			o.Rate += kr.Rate
+			o.Floored = o.Floored || kr.Floored
+		}
 		for c, n := range r.Status {
 			out.Status[c] += n
 		}
@@ -401,11 +438,27 @@ func (r *Report) WriteText(w io.Writer) error {
 	for k := range numKinds {
 		kr := r.Kinds[k.String()]
 		if kr == nil || kr.Requests == 0 {
+			if mk := r.Mix[k.String()]; mk != nil && mk.Rate > 0 {
+				p("  %s\t[requests]\t0: none sent or answered although the mix asked for %.3g/s", k, mk.Rate)
+			}
 			continue
 		}
 		p("  %s\t[requests, success, shed, p50, p99, accepted p99, max]\t%d, %.2f%%, %.2f%%, %s, %s, %s, %s", k, kr.Requests,
 			100*float64(kr.Successes)/float64(kr.Requests), 100*float64(kr.Shed)/float64(kr.Requests),
 			fmtMS(kr.Latency.P50), fmtMS(kr.Latency.P99), fmtMS(kr.AcceptedLatency.P99), fmtMS(kr.Latency.Max))
+	}
+	if len(r.Mix) > 0 {
+		p("Mix\t[kind: asked rate (share), sent rate (share)]\t%s", r.mixText())
+		if r.FloorNote != "" {
+			p("  floor\t%s", r.FloorNote)
+		}
+	}
+	if su := r.Setup; su != nil {
+		checked := "no export download checked (the mix has none)"
+		if su.Checked != "" {
+			checked = fmt.Sprintf("newest %s downloaded, %d bytes", su.Checked, su.CheckedBytes)
+		}
+		p("Set-up\t[exports listed, waited]\t%d, %s; %s", su.Exports, secs(su.Waited), checked)
 	}
 	if g := r.Generator; g != nil {
 		p("Generator\t[send lag p50, p99, max; in-flight bound, waits; open files]\t%s, %s, %s; %d, %d; %d",
@@ -417,11 +470,51 @@ func (r *Report) WriteText(w io.Writer) error {
 	if ph := r.Phones; ph != nil {
 		ph.writeText(p)
 	}
+	if len(r.Thresholds) > 0 {
+		p("Thresholds\t[threshold: measured, verdict]")
+		for _, t := range r.Thresholds {
+			p("  %s", t)
+		}
+	}
 	p("Error Set:")
 	for _, e := range r.Errors {
 		p("%d × %s", e.Count, e.Error)
 	}
 	return tw.Flush()
+}
+
+// mixText lists, per kind of the mix, the rate and share asked for beside
+// those achieved (requests sent over the attack's duration).
+func (r *Report) mixText() string {
+	var parts []string
+	asked := 0.0
+	for _, kr := range r.Mix {
+		if kr != nil {
+			asked += kr.Rate
+		}
+	}
+	for k := range numKinds {
+		mk := r.Mix[k.String()]
+		if mk == nil {
+			continue
+		}
+		var sent int64
+		if kr := r.Kinds[k.String()]; kr != nil {
+			sent = kr.Requests
+		}
+		rate, share, askedShare := 0.0, 0.0, 0.0
+		if r.Duration > 0 {
+			rate = float64(sent) / r.Duration
+		}
+		if r.Requests > 0 {
+			share = float64(sent) / float64(r.Requests)
+		}
+		if asked > 0 {
+			askedShare = mk.Rate / asked
+		}
+		parts = append(parts, fmt.Sprintf("%s: %.3g/s (%.3g%%), %.3g/s (%.3g%%)", k, mk.Rate, 100*askedShare, rate, 100*share))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func secs(s float64) string {

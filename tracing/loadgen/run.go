@@ -94,7 +94,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	for k := range g.kinds {
 		g.kinds[k] = &KindReport{hist: newHist(), okHist: newHist()}
 	}
-	g.fetchIndex(ctx)
+	plan := cfg.Mix.Plan(cfg.Rate)
+	setup, err := g.setup(ctx, plan[Export].Rate > 0)
+	if err != nil {
+		return nil, err
+	}
 	if err := g.buildChaff(); err != nil {
 		return nil, err
 	}
@@ -106,25 +110,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 
-	rate := cfg.Rate / float64(cfg.Shard.N)
-	// Each shard draws its own stream, so shards never repeat each other.
+	// This shard sends 1/N of every kind's rate; the kinds interleave
+	// in their proportions (scheduler).
+	rate := planTotal(plan) / float64(cfg.Shard.N)
+	sched := newScheduler(plan)
+	// Each shard draws its own stream of export choices, so shards never
+	// repeat each other.
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(cfg.Shard.I)<<32|0x6c67))
-	w := cfg.Mix.weights()
-	var cum [numKinds]float64
-	sum := 0.0
-	for k, v := range w {
-		sum += v
-		cum[k] = sum
-	}
-	pick := func() Kind {
-		u := rng.Float64() * sum
-		for k := range numKinds {
-			if u < cum[k] {
-				return k
-			}
-		}
-		return numKinds - 1
-	}
 
 	phCtx, stopPhones := context.WithCancel(ctx)
 	var phWG sync.WaitGroup
@@ -156,7 +148,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		kind := pick()
+		kind := sched.next()
 		n, choice := 0, rng.IntN(newestExports)
 		if kind == Publish {
 			n = publishes
@@ -191,6 +183,15 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Target: cfg.Target, Scenario: cfg.Scenario, Shards: []string{cfg.Shard.String()}, Start: start,
 		RequestedRate: rate, Kinds: map[string]*KindReport{}, Status: g.status, errs: g.errs,
 		Generator: &GeneratorReport{MaxInFlight: cfg.MaxInFlight, InFlightWaits: waits, FileLimit: files, lagHist: g.lag},
+		Mix:       map[string]*KindRate{}, Setup: setup,
+	}
+	for k, p := range plan {
+		if p.Share == 0 {
+			continue
+		}
+		// This shard's part of the plan: merged reports add up to it.
+		n := float64(cfg.Shard.N)
+		r.Mix[Kind(k).String()] = &KindRate{Share: p.Share, Scaled: p.Scaled / n, Rate: p.Rate / n, Floored: p.Floored}
 	}
 	if !lastAt.IsZero() {
 		r.Duration = lastAt.Sub(start).Seconds()
@@ -282,10 +283,9 @@ func (g *gen) do(ctx context.Context, kind Kind, n, choice int, at time.Time) {
 	case Export:
 		names := g.exports.Load()
 		if names == nil || len(*names) == 0 {
-			// Nothing exported yet: poll the index instead.
-			kind = Index
-			req, err = http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+gaen.ExportIndexName(keyserver.ExportRoot), nil)
-			break
+			// The set-up saw an export; the server has since listed none.
+			g.result(kind, at, 0, 0, 0, "export: the server's index lists no export file to download")
+			return
 		}
 		list := *names
 		req, err = http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+list[len(list)-1-choice%len(list)], nil)
@@ -347,19 +347,88 @@ func trimURL(err error) string {
 	return s
 }
 
-func (g *gen) fetchIndex(ctx context.Context) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, g.base+"/"+gaen.ExportIndexName(keyserver.ExportRoot), nil)
+// SetupReport says what the set-up found before the timed phase.
+type SetupReport struct {
+	// Exports is how many export files the server listed (at most the
+	// newest 24 are downloaded).
+	Exports int `json:"exports_listed"`
+	// Waited is how long the set-up waited for the server to list one.
+	Waited float64 `json:"waited_s"`
+	// Checked is the newest export, downloaded once to check that the
+	// files downloads target exist, and CheckedBytes its size.
+	Checked      string `json:"checked_export,omitempty"`
+	CheckedBytes int64  `json:"checked_export_bytes,omitempty"`
+}
+
+// setup reads the server's export index before the timed phase. When the
+// mix downloads exports (needExports), it waits up to cfg.SetupWait for
+// the server to list one (bluesim serve exports at start-up, a padded file
+// even before any upload, and every --export-period after) and downloads
+// the newest once, so that every timed download targets a file that
+// exists; none by then is an error naming the wait.
+func (g *gen) setup(ctx context.Context, needExports bool) (*SetupReport, error) {
+	start := time.Now()
+	indexURL := g.base + "/" + gaen.ExportIndexName(keyserver.ExportRoot)
+	var problem string
+	for {
+		code, data, err := g.get(ctx, indexURL)
+		switch {
+		case err != nil:
+			problem = err.Error()
+		case code != http.StatusOK:
+			problem = fmt.Sprintf("HTTP %d", code)
+		default:
+			g.setIndex(data)
+			problem = "the index lists no export file"
+		}
+		names := g.exports.Load()
+		listed := names != nil && len(*names) > 0
+		if !needExports || listed {
+			break
+		}
+		if time.Since(start) >= g.cfg.SetupWait {
+			return nil, fmt.Errorf("set-up: GET %s: %s after waiting %v; the mix downloads exports, so the server must list one "+
+				"(bluesim serve exports at start-up and every --export-period; or leave export out of the mix)",
+				indexURL, problem, g.cfg.SetupWait)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	rep := &SetupReport{Waited: time.Since(start).Seconds()}
+	if names := g.exports.Load(); names != nil {
+		rep.Exports = len(*names)
+	}
+	if needExports {
+		list := *g.exports.Load()
+		rep.Checked = list[len(list)-1]
+		code, data, err := g.get(ctx, g.base+"/"+rep.Checked)
+		if err != nil || code != http.StatusOK {
+			if err == nil {
+				err = fmt.Errorf("HTTP %d", code)
+			}
+			return nil, fmt.Errorf("set-up: the newest export the index lists, %s, does not download: %v", rep.Checked, err)
+		}
+		rep.CheckedBytes = int64(len(data))
+	}
+	return rep, nil
+}
+
+// get fetches url outside the timed phase.
+func (g *gen) get(ctx context.Context, url string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return
+		return 0, nil, err
 	}
 	resp, err := g.client.Do(req)
 	if err != nil {
-		return
+		return 0, nil, fmt.Errorf("%s", trimURL(err))
 	}
 	defer resp.Body.Close()
-	if data, err := io.ReadAll(resp.Body); err == nil && resp.StatusCode == 200 {
-		g.setIndex(data)
-	}
+	data, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, data, err
 }
 
 func (g *gen) setIndex(data []byte) {

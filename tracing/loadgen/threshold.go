@@ -93,33 +93,71 @@ func ParseThresholds(s string) ([]Threshold, error) {
 	return out, nil
 }
 
-// Check returns a message for each threshold r misses; none means pass.
-func Check(r *Report, ts []Threshold) []string {
-	var missed []string
+// ThresholdResult is one threshold checked against a report: what was
+// measured and whether it passed.
+type ThresholdResult struct {
+	Threshold string `json:"threshold"`
+	// Value is what was measured (milliseconds for latency metrics); nil
+	// when there was nothing to measure.
+	Value *float64 `json:"value"`
+	Unit  string   `json:"unit,omitempty"`
+	Pass  bool     `json:"pass"`
+	// Note says why a threshold failed without a measurement.
+	Note string `json:"note,omitempty"`
+}
+
+// String is the result as one line: the threshold, the measured value and
+// PASS or FAIL.
+func (t ThresholdResult) String() string {
+	got := "-"
+	if t.Value != nil {
+		got = fmt.Sprintf("%.6g%s", *t.Value, t.Unit)
+	}
+	verdict := "PASS"
+	if !t.Pass {
+		verdict = "FAIL"
+	}
+	if t.Note != "" {
+		verdict += " (" + t.Note + ")"
+	}
+	return fmt.Sprintf("%s: measured %s, %s", t.Threshold, got, verdict)
+}
+
+// Evaluate checks each threshold against r. A threshold fails when what it
+// measures is missing: a kind that got no requests (publish.p99<1s with no
+// publishes), a run with no requests at all, or an accepted_ latency with
+// no successful request. Nothing measured is never a pass.
+func Evaluate(r *Report, ts []Threshold) []ThresholdResult {
+	out := make([]ThresholdResult, 0, len(ts))
 	for _, t := range ts {
-		var got float64
+		res := ThresholdResult{Threshold: t.text}
 		lat, okLat, requests, successes, shed := r.Latency, r.AcceptedLatency, r.Requests, r.successes, r.Shed
 		rate, throughput := r.Rate, r.Throughput
+		what := "requests"
 		if t.Kind != "" {
 			k := r.Kinds[t.Kind]
 			if k == nil {
 				k = &KindReport{}
 			}
 			lat, okLat, requests, successes, shed = k.Latency, k.AcceptedLatency, k.Requests, k.Successes, k.Shed
+			rate, throughput = 0, 0
 			if r.Duration > 0 {
 				rate = float64(k.Requests) / r.Duration
 			}
 			if r.Duration+r.Wait > 0 {
 				throughput = float64(k.Successes) / (r.Duration + r.Wait)
 			}
+			what = t.Kind + " requests"
 		}
-		unit := ""
+		if requests <= 0 {
+			res.Note = "no " + what + ": nothing was measured"
+			out = append(out, res)
+			continue
+		}
+		var got float64
 		switch t.Metric {
 		case "success":
-			got = 0
-			if requests > 0 {
-				got = float64(successes) / float64(requests)
-			}
+			got = float64(successes) / float64(requests)
 		case "rate":
 			got = rate
 		case "throughput":
@@ -131,25 +169,46 @@ func Check(r *Report, ts []Threshold) []string {
 		case "shed":
 			got = float64(shed)
 		default:
+			res.Unit = "ms"
 			if m, ok := strings.CutPrefix(t.Metric, acceptedPrefix); ok {
-				got, unit = latencyMetrics[m](okLat), "ms"
+				if successes <= 0 {
+					res.Note = "no successful " + what + ": nothing was measured"
+					out = append(out, res)
+					continue
+				}
+				got = latencyMetrics[m](okLat)
 			} else {
-				got, unit = latencyMetrics[t.Metric](lat), "ms"
+				got = latencyMetrics[t.Metric](lat)
 			}
 		}
-		ok := false
+		res.Value = &got
 		switch t.Op {
 		case "<":
-			ok = got < t.Value
+			res.Pass = got < t.Value
 		case "<=":
-			ok = got <= t.Value
+			res.Pass = got <= t.Value
 		case ">":
-			ok = got > t.Value
+			res.Pass = got > t.Value
 		case ">=":
-			ok = got >= t.Value
+			res.Pass = got >= t.Value
 		}
-		if !ok {
-			missed = append(missed, fmt.Sprintf("%s (got %.6g%s)", t.text, got, unit))
+		out = append(out, res)
+	}
+	return out
+}
+
+// Check returns a message for each threshold r misses; none means pass.
+// A threshold on something that got no samples is missed (Evaluate).
+func Check(r *Report, ts []Threshold) []string {
+	var missed []string
+	for _, res := range Evaluate(r, ts) {
+		if res.Pass {
+			continue
+		}
+		if res.Value == nil {
+			missed = append(missed, fmt.Sprintf("%s (%s)", res.Threshold, res.Note))
+		} else {
+			missed = append(missed, fmt.Sprintf("%s (got %.6g%s)", res.Threshold, *res.Value, res.Unit))
 		}
 	}
 	return missed

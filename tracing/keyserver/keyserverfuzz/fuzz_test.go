@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -122,10 +123,56 @@ func FuzzPublish(f *testing.F) {
 		}
 		h.ServeHTTP(w, r)
 		checkAnswer(t, w, body)
-		if chaff && w.Code != http.StatusOK {
-			t.Fatalf("chaff answered %d", w.Code)
+		if chaff {
+			if w.Code != http.StatusOK {
+				t.Fatalf("chaff answered %d", w.Code)
+			}
+			return
 		}
+		checkPublishVerdict(t, w, body)
 	})
+}
+
+// checkPublishVerdict requires the server's answer to a real publish to be
+// what the request's own parser and key validation say of it: a body over
+// the size cap is 413, a body that does not parse is 400
+// unparsable_request, keys that do not validate get ValidateKeys's own
+// refusal, and only a request whose keys validate can succeed, storing
+// between one and all of its keys.
+func checkPublishVerdict(t *testing.T, w *httptest.ResponseRecorder, body []byte) {
+	t.Helper()
+	var resp keyserver.PublishResponse
+	if err := json.Unmarshal(w.Body.Bytes(), &resp); err != nil {
+		t.Fatalf("answer is not a publish response: %q", w.Body.Bytes())
+	}
+	if int64(len(body)) > keyserver.DefaultMaxBodyBytes {
+		if w.Code != http.StatusRequestEntityTooLarge || resp.Code != keyserver.CodeTooLarge {
+			t.Fatalf("%d-byte body: %d %s, want 413 %s", len(body), w.Code, resp.Code, keyserver.CodeTooLarge)
+		}
+		return
+	}
+	req, derr := keyserver.DecodePublishRequest(body)
+	if derr != nil {
+		if w.Code != http.StatusBadRequest || resp.Code != keyserver.CodeUnparsable {
+			t.Fatalf("body the parser refuses (%v): %d %s %q, want 400 %s", derr, w.Code, resp.Code, resp.Error, keyserver.CodeUnparsable)
+		}
+		return
+	}
+	_, verr := keyserver.ValidateKeys(&req, now, keyserver.KeyRules{Retention: keyserver.DefaultRetention, MaxSameStart: keyserver.DefaultMaxSameStartKeys})
+	var ae *keyserver.APIError
+	switch {
+	case errors.As(verr, &ae):
+		if w.Code != ae.Status || resp.Code != ae.Code || resp.Error != ae.Msg {
+			t.Fatalf("keys ValidateKeys refuses with %d %s %q: server answered %d %s %q", ae.Status, ae.Code, ae.Msg, w.Code, resp.Code, resp.Error)
+		}
+	case verr != nil:
+		t.Fatalf("ValidateKeys error %v is not an APIError", verr)
+	case resp.Code == keyserver.CodeUnparsable || resp.Code == keyserver.CodeBadKey || resp.Code == keyserver.CodeNoKeys ||
+		resp.Code == keyserver.CodeTooManyKeys:
+		t.Fatalf("valid keys refused as %d %s %q", w.Code, resp.Code, resp.Error)
+	case w.Code == http.StatusOK && (resp.Code != "" || resp.Error != "" || resp.InsertedExposures < 1 || resp.InsertedExposures > len(req.Keys)):
+		t.Fatalf("200 for %d keys with %+v", len(req.Keys), resp)
+	}
 }
 
 // FuzzF0Publish feeds arbitrary bodies to POST /v1/bluezone/f0.

@@ -35,7 +35,7 @@ func FuzzParseThresholds(f *testing.F) {
 	})
 }
 
-// FuzzParseShard: an accepted shard i/n has 0 <= i < n and prints back
+// FuzzParseShard: an accepted shard i/n has 1 <= i <= n and prints back
 // as itself.
 func FuzzParseShard(f *testing.F) {
 	for _, s := range []string{"0/1", "3/4", "4/4", "-1/2", "1/0", "a/b", "1/2/3", "007/10", "9223372036854775807/9223372036854775807"} {
@@ -46,7 +46,7 @@ func FuzzParseShard(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if sh.N < 1 || sh.I < 0 || sh.I >= sh.N {
+		if sh.N < 1 || sh.I < 1 || sh.I > sh.N {
 			t.Fatalf("%q parsed as %+v", s, sh)
 		}
 		back, err := loadgen.ParseShard(sh.String())
