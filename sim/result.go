@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 )
 
 // Result is what a run produces. Everything except Wall* and
@@ -293,33 +295,133 @@ type DelayRow struct {
 	Count int64  `json:"count"`
 }
 
-// computeHash fills r.Hash from the deterministic fields.
-func (r *Result) computeHash() error {
-	view := struct {
-		Scenario    string
-		Seed        uint64
-		Agents      int
-		Days        int
-		Ownership   float64
-		Arms        []ArmSummary
-		Daily       []DayRow
-		Bands       []BandRow
-		Detection   []DetectionRow
-		Attenuation []AttenuationSample
-		Delays      []DelayRow
-		IndexCases  []IndexCase
-		CaseBands   []IndexCaseBand
-		CaseDetect  []IndexCaseDetection
-		Epidemic    *EpidemicResult `json:",omitempty"`
-		FalsePos    []FalsePositiveRow
-		Pairs       []PairScore `json:",omitempty"`
-	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
+// hashView is what Result.Hash covers: the deterministic fields, encoded
+// as the JSON of this struct.
+type hashView struct {
+	Scenario    string
+	Seed        uint64
+	Agents      int
+	Days        int
+	Ownership   float64
+	Arms        []ArmSummary
+	Daily       []DayRow
+	Bands       []BandRow
+	Detection   []DetectionRow
+	Attenuation []AttenuationSample
+	Delays      []DelayRow
+	IndexCases  []IndexCase
+	CaseBands   []IndexCaseBand
+	CaseDetect  []IndexCaseDetection
+	Epidemic    *EpidemicResult `json:",omitempty"`
+	FalsePos    []FalsePositiveRow
+	Pairs       []PairScore `json:",omitempty"`
+}
+
+func (r *Result) hashView() hashView {
+	return hashView{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
 		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs}
-	b, err := json.Marshal(view)
-	if err != nil {
+}
+
+// computeHash fills r.Hash: the SHA-256 of json.Marshal(r.hashView()),
+// written to the hash field by field and element by element, so that a
+// large run's JSON (its index cases and pairs) is never held whole
+// (TestStreamedHashIsMarshal).
+func (r *Result) computeHash() error {
+	h := sha256.New()
+	bw := bufio.NewWriterSize(h, 64<<10)
+	if err := r.hashView().stream(bw); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(b)
-	r.Hash = hex.EncodeToString(sum[:])
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	r.Hash = hex.EncodeToString(h.Sum(nil))
 	return nil
+}
+
+// stream writes exactly json.Marshal(v) to w.
+func (v hashView) stream(w io.Writer) error {
+	j := &jsonStream{w: w, first: true}
+	j.raw("{")
+	j.field("Scenario", v.Scenario)
+	j.field("Seed", v.Seed)
+	j.field("Agents", v.Agents)
+	j.field("Days", v.Days)
+	j.field("Ownership", v.Ownership)
+	streamSlice(j, "Arms", v.Arms, false)
+	streamSlice(j, "Daily", v.Daily, false)
+	streamSlice(j, "Bands", v.Bands, false)
+	streamSlice(j, "Detection", v.Detection, false)
+	streamSlice(j, "Attenuation", v.Attenuation, false)
+	streamSlice(j, "Delays", v.Delays, false)
+	streamSlice(j, "IndexCases", v.IndexCases, false)
+	streamSlice(j, "CaseBands", v.CaseBands, false)
+	streamSlice(j, "CaseDetect", v.CaseDetect, false)
+	if v.Epidemic != nil {
+		j.field("Epidemic", v.Epidemic)
+	}
+	streamSlice(j, "FalsePos", v.FalsePos, false)
+	streamSlice(j, "Pairs", v.Pairs, true)
+	j.raw("}")
+	return j.err
+}
+
+// jsonStream writes a JSON object piece by piece.
+type jsonStream struct {
+	w     io.Writer
+	err   error
+	first bool
+}
+
+func (j *jsonStream) raw(s string) {
+	if j.err == nil {
+		_, j.err = io.WriteString(j.w, s)
+	}
+}
+
+func (j *jsonStream) value(v any) {
+	if j.err != nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		j.err = err
+		return
+	}
+	_, j.err = j.w.Write(b)
+}
+
+func (j *jsonStream) key(name string) {
+	if !j.first {
+		j.raw(",")
+	}
+	j.first = false
+	j.raw(`"` + name + `":`)
+}
+
+func (j *jsonStream) field(name string, v any) {
+	j.key(name)
+	j.value(v)
+}
+
+// streamSlice writes field name holding s as json.Marshal does: null for
+// nil, the elements in brackets otherwise; with omitEmpty (the field's
+// omitempty) nothing at all for an empty s.
+func streamSlice[T any](j *jsonStream, name string, s []T, omitEmpty bool) {
+	if omitEmpty && len(s) == 0 {
+		return
+	}
+	j.key(name)
+	if s == nil {
+		j.raw("null")
+		return
+	}
+	j.raw("[")
+	for i := range s {
+		if i > 0 {
+			j.raw(",")
+		}
+		j.value(s[i])
+	}
+	j.raw("]")
 }
