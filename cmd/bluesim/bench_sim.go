@@ -269,6 +269,7 @@ func benchSimOnce(a *app, sc scenarios.Scenario, workers int) (benchSimRun, erro
 	if !resetPeakRSS() {
 		source = "vmhwm_process"
 	}
+	simulationGC()
 	r, err := sim.Run(a.ctx, sc, sim.WithWorkers(workers))
 	if err != nil {
 		return benchSimRun{}, err
