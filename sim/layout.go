@@ -15,11 +15,17 @@ import (
 // and the chunks of sites the workers take.
 type layout struct {
 	day     int
-	tracked []bool   // person: truth kept today (an index case within the window)
-	active  [][]bool // group -> phone -> app running today
-	stays   []agents.Stay
-	off     []int32 // site s's stays are stays[off[s]:off[s+1]]
-	bounds  []int   // chunk c covers sites bounds[c]..bounds[c+1]-1
+	tracked []bool // person: truth kept today (an index case within the window)
+	// hot marks the people some pair of theirs matters for today: tracked,
+	// or an advertiser whose sightings are sampled. A pair of two people
+	// not hot leaves nothing (no truth, no radio), so the sites look only
+	// at pairs with someone hot. nil when every pair is needed (the
+	// epidemic's contacts, WithContacts, engine.all_sightings).
+	hot    []bool
+	active [][]bool // group -> phone -> app running today
+	stays  []agents.Stay
+	off    []int32 // site s's stays are stays[off[s]:off[s+1]]
+	bounds []int   // chunk c covers sites bounds[c]..bounds[c+1]-1
 	// Scratch reused from day to day: each person range's stays and its
 	// stays per site.
 	parts [][]agents.Stay
@@ -73,6 +79,7 @@ func (e *engine) layoutDay(d int) error {
 		l.tracked = make([]bool, n)
 	}
 	e.idx.track(l.tracked, d)
+	e.markHot(d)
 	if l.active == nil {
 		l.active = make([][]bool, len(e.groups))
 		for gi, g := range e.groups {
@@ -92,6 +99,40 @@ func (e *engine) layoutDay(d int) error {
 	})
 	e.layoutStays(d)
 	return nil
+}
+
+// everyPair reports whether the day's sites must visit every pair in
+// range, not only those with someone hot: the epidemic's contacts (every
+// contact can infect), a contact sink, the calibration week, and
+// engine.all_sightings.
+func (e *engine) everyPair() bool {
+	return e.epi != nil || e.calib || e.cfg.newSink != nil || e.sc.Engine.AllSightings
+}
+
+// markHot sets the day's hot people (layout.hot), or clears the mark when
+// every pair is needed.
+func (e *engine) markHot(d int) {
+	l := &e.lay
+	if e.everyPair() {
+		l.hot = nil
+		return
+	}
+	n := len(e.pop.People)
+	if len(l.hot) != n {
+		l.hot = make([]bool, n)
+	}
+	adv := e.advertisers()
+	parts := 4 * e.cfg.workers
+	e.parallel(parts, func(p int) {
+		lo, hi := cut(n, parts, p)
+		for i := lo; i < hi; i++ {
+			h := l.tracked[i]
+			for _, a := range adv {
+				h = h || a[i]
+			}
+			l.hot[i] = h
+		}
+	})
 }
 
 // layoutStays builds the day's stays grouped by site and the chunks. Each
@@ -170,7 +211,7 @@ func (e *engine) view() *view {
 		startS: e.startMs / 1000, seed: e.sc.Seed,
 		pop: e.pop, model: e.model, eng: &e.sc.Engine, poseS: e.sc.Radio.PoseEpochS,
 		closeD: e.closeD, rangeM: float32(e.rangeM),
-		groups: e.groups, active: e.lay.active, tracked: e.lay.tracked, adv: e.advertisers(),
+		groups: e.groups, active: e.lay.active, tracked: e.lay.tracked, hot: e.lay.hot, adv: e.advertisers(),
 		raw: e.cfg.raw, contactsOnly: e.calib, attK: e.sco.att.k, allPairs: e.cfg.allPairs,
 		upDay: e.uploadDays(), cohorts: e.keep + 2,
 	}

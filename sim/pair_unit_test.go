@@ -1,7 +1,9 @@
 package sim
 
 import (
+	"cmp"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/bluesim/bluesim/agents"
@@ -112,4 +114,69 @@ func TestPairBodiesBetween(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestHotSearchFindsEveryHotPair places free and seated people together at
+// one site by hand, their stays overlapping in every way, a fifth of them
+// hot: the search restricted to pairs with someone hot must visit exactly
+// the pairs with someone hot that checking every pair visits, each once
+// (free with free, free with seated either way round, seated with seated).
+func TestHotSearchFindsEveryHotPair(t *testing.T) {
+	e, w := pairHarness(t)
+	si := 0
+	area := func(s *agents.Site) float32 { return float32(s.Rooms) * s.RoomW * s.RoomD }
+	for i := range e.pop.Sites {
+		if area(&e.pop.Sites[i]) > area(&e.pop.Sites[si]) {
+			si = i
+		}
+	}
+	var stays []agents.Stay
+	hot := make([]bool, len(e.pop.People))
+	nhot := map[bool]int{}
+	for p := range int32(30) {
+		seat := int16(p)
+		if p%2 == 1 {
+			seat = -1
+		}
+		start := int16(p * 37 % 600)
+		stays = append(stays, agents.Stay{Person: p, Site: int32(si), Room: 0, Seat: seat, Start: start, End: min(1440, start+200+int16(p*53%400))})
+		hot[p] = p%5 == 0
+		nhot[hot[p]]++
+	}
+	type visit struct {
+		a, b int32
+		min  float64
+		dist float64
+	}
+	search := func(hotSet []bool, all bool) []visit {
+		var vs []visit
+		w.v.contactsOnly, w.v.hot, w.v.allPairs = true, hotSet, all
+		w.contact = func(a, b int32, minutes, dist float64, _ *agents.Site, _ int, _ bool) {
+			if hotSet == nil && !hot[a] && !hot[b] {
+				return
+			}
+			vs = append(vs, visit{a, b, minutes, dist})
+		}
+		w.site(int32(si), stays)
+		slices.SortFunc(vs, func(x, y visit) int {
+			return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b), cmp.Compare(x.min, y.min), cmp.Compare(x.dist, y.dist))
+		})
+		return vs
+	}
+	ref := search(nil, true)
+	got := search(hot, false)
+	kinds := map[[2]bool]int{} // (a seated, b seated) of the reference's pairs
+	for _, v := range ref {
+		kinds[[2]bool{stays[v.a].Seat >= 0, stays[v.b].Seat >= 0}]++
+	}
+	if len(kinds) < 3 {
+		t.Fatalf("pairs by seated/free %v: the layout does not mix free and seated people", kinds)
+	}
+	if !slices.Equal(got, ref) {
+		onlyGot, onlyRef := sortedDiff(got, ref, func(x, y visit) int {
+			return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b), cmp.Compare(x.min, y.min), cmp.Compare(x.dist, y.dist))
+		})
+		t.Fatalf("hot search %d visits, all pairs %d with someone hot; only hot search %v, only all pairs %v", len(got), len(ref), onlyGot, onlyRef)
+	}
+	t.Logf("%d visits with someone hot (%v hot/other people), by seated/free %v", len(ref), nhot, kinds)
 }

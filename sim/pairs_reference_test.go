@@ -51,6 +51,13 @@ func runRecorded(t *testing.T, sc scenarios.Scenario, opts ...Option) refRun {
 		}
 		return nil
 	}))
+	return recordDays(t, sc, &out, nil, opts...)
+}
+
+// recordDays runs sc day by day into out as Run does, calling check (when
+// not nil) with the engine after each day's sites.
+func recordDays(t *testing.T, sc scenarios.Scenario, out *refRun, check func(e *engine, d int), opts ...Option) refRun {
+	t.Helper()
 	cfg := config{workers: 2, chunkTarget: 64}
 	for _, o := range opts {
 		o(&cfg)
@@ -62,6 +69,9 @@ func runRecorded(t *testing.T, sc scenarios.Scenario, opts ...Option) refRun {
 	for d := range sc.Days {
 		if err := e.simulateDay(context.Background(), d); err != nil {
 			t.Fatal(err)
+		}
+		if check != nil {
+			check(e, d)
 		}
 		for _, trs := range e.truth[d] {
 			out.truth = append(out.truth, trs...)
@@ -88,7 +98,7 @@ func runRecorded(t *testing.T, sc scenarios.Scenario, opts ...Option) refRun {
 	slices.SortFunc(out.contacts, cmpContact)
 	slices.SortFunc(out.truth, cmpTruth)
 	slices.SortFunc(out.sightings, cmpSighting)
-	return out
+	return *out
 }
 
 func cmpContact(a, b Contact) int {
@@ -183,13 +193,93 @@ func noOuting(sc *scenarios.Scenario) {
 // misses pairs lowers truth and detections together, which no other
 // equivalence test notices.
 func TestGridEqualsAllPairs(t *testing.T) {
-	cases := []struct {
-		name  string
-		n     int
-		days  int
-		edit  func(*scenarios.Scenario)
-		kinds []agents.Kind // each must show contacts, or the case tests nothing
-	}{
+	for _, tc := range gridCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := refScenario(tc.n, tc.days, tc.edit)
+			if err := scenarios.Validate(&sc); err != nil {
+				t.Fatalf("scenario: %v", err)
+			}
+			grid := runRecorded(t, sc)
+			ref := runRecorded(t, sc, WithAllPairs(true))
+			byKind := kindCounts(ref.contacts)
+			for _, k := range tc.kinds {
+				if byKind[k] == 0 {
+					t.Errorf("no contacts at %v (contacts by kind %v): the case does not test that venue", k, byKind)
+				}
+			}
+			if len(ref.truth) == 0 || len(ref.sightings) == 0 {
+				t.Fatalf("%d tracked truth records and %d sightings: nothing to compare", len(ref.truth), len(ref.sightings))
+			}
+			requireSame(t, "contacts", grid.contacts, ref.contacts, cmpContact)
+			if extra, missed := sortedDiff(grid.contacts, ref.contacts, cmpContact); len(extra)+len(missed) > 0 {
+				t.Errorf("contacts by venue: missed by the grid %v, extra from the grid %v", kindCounts(missed), kindCounts(extra))
+			}
+			requireSame(t, "tracked truth", grid.truth, ref.truth, cmpTruth)
+			requireSame(t, "sightings", grid.sightings, ref.sightings, cmpSighting)
+			if grid.res.Hash != ref.res.Hash {
+				t.Errorf("result hash: grid %s, all pairs %s", grid.res.Hash, ref.res.Hash)
+			}
+			t.Logf("%d contacts %v, %d tracked truth records, %d sightings", len(ref.contacts), byKind, len(ref.truth), len(ref.sightings))
+		})
+	}
+}
+
+// TestHotPairsEqualAllPairs is the oracle for the search restricted to
+// pairs with someone hot (an index case within the window, or an
+// advertiser whose sightings are kept), which a run takes when nobody asks
+// for every contact: on the same small scenarios, with sightings sampled
+// only for advertisers who upload, the tracked truth, every stored
+// sighting and the result hash equal those of checking every pair.
+func TestHotPairsEqualAllPairs(t *testing.T) {
+	for _, tc := range gridCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := refScenario(tc.n, tc.days, tc.edit)
+			sc.Engine.AllSightings = false
+			sc.Diagnosis.DailyFraction = 0.2
+			if err := scenarios.Validate(&sc); err != nil {
+				t.Fatalf("scenario: %v", err)
+			}
+			var hot, cold int
+			grid := recordDays(t, sc, &refRun{}, func(e *engine, d int) {
+				if e.lay.hot == nil {
+					t.Fatalf("day %d: every pair searched, not only those with someone hot", d)
+				}
+				for _, h := range e.lay.hot {
+					if h {
+						hot++
+					} else {
+						cold++
+					}
+				}
+			})
+			ref := recordDays(t, sc, &refRun{}, nil, WithAllPairs(true))
+			if hot == 0 || cold == 0 {
+				t.Fatalf("%d hot and %d other person-days: the restriction is not tested", hot, cold)
+			}
+			if len(ref.truth) == 0 || len(ref.sightings) == 0 {
+				t.Fatalf("%d tracked truth records and %d sightings: nothing to compare", len(ref.truth), len(ref.sightings))
+			}
+			requireSame(t, "tracked truth", grid.truth, ref.truth, cmpTruth)
+			requireSame(t, "sightings", grid.sightings, ref.sightings, cmpSighting)
+			if grid.res.Hash != ref.res.Hash {
+				t.Errorf("result hash: hot pairs %s, all pairs %s", grid.res.Hash, ref.res.Hash)
+			}
+			t.Logf("%d hot and %d other person-days, %d tracked truth records, %d sightings", hot, cold, len(ref.truth), len(ref.sightings))
+		})
+	}
+}
+
+// gridCase is a small scenario for the neighbour search's oracles.
+type gridCase struct {
+	name  string
+	n     int
+	days  int
+	edit  func(*scenarios.Scenario)
+	kinds []agents.Kind // each must show contacts, or the case tests nothing
+}
+
+func gridCases() []gridCase {
+	return []gridCase{
 		{"tube houses, free at home and visiting", 100, 1, func(sc *scenarios.Scenario) {
 			noOuting(sc)
 			sc.Population.ApartmentShare = 0
@@ -247,35 +337,6 @@ func TestGridEqualsAllPairs(t *testing.T) {
 			[]agents.Kind{agents.Home, agents.School, agents.Work, agents.Market, agents.Cafe}},
 		{"town, range 40 m", 150, 1, func(sc *scenarios.Scenario) { sc.Engine.RangeM = 40 },
 			[]agents.Kind{agents.Home, agents.School, agents.Work, agents.Market, agents.Cafe}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			sc := refScenario(tc.n, tc.days, tc.edit)
-			if err := scenarios.Validate(&sc); err != nil {
-				t.Fatalf("scenario: %v", err)
-			}
-			grid := runRecorded(t, sc)
-			ref := runRecorded(t, sc, WithAllPairs(true))
-			byKind := kindCounts(ref.contacts)
-			for _, k := range tc.kinds {
-				if byKind[k] == 0 {
-					t.Errorf("no contacts at %v (contacts by kind %v): the case does not test that venue", k, byKind)
-				}
-			}
-			if len(ref.truth) == 0 || len(ref.sightings) == 0 {
-				t.Fatalf("%d tracked truth records and %d sightings: nothing to compare", len(ref.truth), len(ref.sightings))
-			}
-			requireSame(t, "contacts", grid.contacts, ref.contacts, cmpContact)
-			if extra, missed := sortedDiff(grid.contacts, ref.contacts, cmpContact); len(extra)+len(missed) > 0 {
-				t.Errorf("contacts by venue: missed by the grid %v, extra from the grid %v", kindCounts(missed), kindCounts(extra))
-			}
-			requireSame(t, "tracked truth", grid.truth, ref.truth, cmpTruth)
-			requireSame(t, "sightings", grid.sightings, ref.sightings, cmpSighting)
-			if grid.res.Hash != ref.res.Hash {
-				t.Errorf("result hash: grid %s, all pairs %s", grid.res.Hash, ref.res.Hash)
-			}
-			t.Logf("%d contacts %v, %d tracked truth records, %d sightings", len(ref.contacts), byKind, len(ref.truth), len(ref.sightings))
-		})
 	}
 }
 

@@ -29,6 +29,7 @@ type view struct {
 	groups    []*group
 	active    [][]bool
 	tracked   []bool   // truth kept for pairs with one of these
+	hot       []bool   // only pairs with one of these matter (nil: every pair)
 	adv       [][]bool // group -> radio sampled for these advertisers
 	// upDay[gi][p] is the day p uploads in group gi when known ahead (-1
 	// none); nil when not known ahead. Sightings are stored by upload day
@@ -158,6 +159,9 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 			epoch = v.eng.HomePoseMinutes
 		}
 	}
+	if v.hot != nil && !slices.ContainsFunc(stays, func(st agents.Stay) bool { return v.hot[st.Person] }) {
+		return // no pair of this site leaves anything today
+	}
 	// Sort the site's stays by start for the sweep.
 	order := w.order[:0]
 	for i := range stays {
@@ -176,7 +180,7 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 		if st := &stays[i]; !st.Free() {
 			p := site.SeatPos(int(st.Room), int(st.Seat))
 			w.member[i] = int32(len(seats.stay))
-			seats.add(int32(i), p.X, p.Y, w.cellOf(p.X, p.Y))
+			seats.add(int32(i), p.X, p.Y, w.cellOf(p.X, p.Y), w.isHot(st))
 		}
 	}
 	area := float32(site.Rooms) * site.RoomW * site.RoomD
@@ -214,6 +218,9 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 			}
 			continue
 		}
+		if v.hot != nil && !slices.ContainsFunc(active, func(a int32) bool { return v.hot[stays[a].Person] }) {
+			continue // nobody hot here in this epoch
+		}
 		// The free positions of the epoch, and the seats taken in it.
 		free, taken := &w.free, &w.taken
 		free.reset(w.nx * w.ny)
@@ -223,27 +230,33 @@ func (w *worker) site(si int32, stays []agents.Stay) {
 			st := &stays[a]
 			if !st.Free() {
 				m := w.member[a]
-				taken.add(a, seats.x[m], seats.y[m], seats.cell[m])
+				taken.add(a, seats.x[m], seats.y[m], seats.cell[m], seats.isHot[m])
 				continue
 			}
 			k := agents.Mix(v.seed, agents.SubPositions, uint64(st.Person), ep)
 			p := site.FreePos(int(st.Room), float64(k>>11)/(1<<53), float64(k&(1<<32-1))/(1<<32))
-			free.add(a, p.X, p.Y, w.cellOf(p.X, p.Y))
+			free.add(a, p.X, p.Y, w.cellOf(p.X, p.Y), w.isHot(st))
 		}
 		if len(free.stay) == 0 {
 			continue
 		}
 		pairs := w.freePairs
-		if v.allPairs {
+		switch {
+		case v.allPairs:
 			pairs = w.allFreePairs
+		case v.hot != nil:
+			pairs = w.hotFreePairs
 		}
 		if !pairs(site, stays, e0, e1, density) {
 			return
 		}
 	}
 	seated := w.seatedPairs
-	if v.allPairs {
+	switch {
+	case v.allPairs:
 		seated = w.allSeatedPairs
+	case v.hot != nil:
+		seated = w.hotSeatedPairs
 	}
 	if !seated(site, stays, epoch) {
 		return
@@ -269,6 +282,10 @@ type grid struct {
 	x, y   []float32
 	cell   []int32
 	filled []int32 // cells holding members, to reset only those
+	// isHot marks the members whose person is hot (view.hot), hot lists
+	// them in order.
+	isHot []bool
+	hot   []int32
 }
 
 func (g *grid) reset(ncell int) {
@@ -284,17 +301,26 @@ func (g *grid) reset(ncell int) {
 	}
 	g.head = g.head[:ncell]
 	g.filled, g.link, g.stay, g.x, g.y, g.cell = g.filled[:0], g.link[:0], g.stay[:0], g.x[:0], g.y[:0], g.cell[:0]
+	g.isHot, g.hot = g.isHot[:0], g.hot[:0]
 }
 
-func (g *grid) add(stay int32, x, y float32, c int32) {
+func (g *grid) add(stay int32, x, y float32, c int32, hot bool) {
 	if g.head[c] < 0 {
 		g.filled = append(g.filled, c)
+	}
+	if hot {
+		g.hot = append(g.hot, int32(len(g.stay)))
 	}
 	g.link = append(g.link, g.head[c])
 	g.head[c] = int32(len(g.stay))
 	g.stay = append(g.stay, stay)
+	g.isHot = append(g.isHot, hot)
 	g.x, g.y, g.cell = append(g.x, x), append(g.y, y), append(g.cell, c)
 }
+
+// isHot reports whether stay st's person is hot today (always, when every
+// pair is needed).
+func (w *worker) isHot(st *agents.Stay) bool { return w.v.hot == nil || w.v.hot[st.Person] }
 
 // gridInit sizes the site's grids: cells of range_m.
 func (w *worker) gridInit(site *agents.Site) {
