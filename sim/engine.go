@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/bluesim/bluesim/agents"
@@ -111,8 +112,11 @@ func Run(ctx context.Context, sc scenarios.Scenario, opts ...Option) (*Result, e
 		}
 	}
 	// The sightings and truth are done with: let the result tables have
-	// their memory.
+	// their memory. Collected and returned to the system now, the result
+	// tables are built in memory the process already holds or gets back,
+	// instead of on top of the run's peak.
 	e.release()
+	debug.FreeOSMemory()
 	var r *Result
 	if err := e.clock.time("finish", func() error { r = e.finish(); return nil }); err != nil {
 		return nil, err

@@ -257,7 +257,7 @@ type scorer struct {
 	// Per-pair scores (pairs.go): each arm's exposure summaries of the day
 	// and its pairs so far; false alarms by cell (falsepos.go).
 	exps  [][]exposureScore
-	pairs [][]PairScore
+	pairs []chunks[PairScore]
 	fps   []map[fpCell]int64
 	// The breakdowns' labels, made once: distance and duration bands, OS
 	// pairs.
@@ -283,7 +283,7 @@ func newScorer(e *engine) *scorer {
 	s.sums = make([]ArmSummary, na)
 	s.sightings = make([]int64, na)
 	s.cases = make([]*caseBuild, na)
-	s.exps, s.pairs, s.fps = make([][]exposureScore, na), make([][]PairScore, na), make([]map[fpCell]int64, na)
+	s.exps, s.pairs, s.fps = make([][]exposureScore, na), make([]chunks[PairScore], na), make([]map[fpCell]int64, na)
 	for ai := range s.fps {
 		s.fps[ai] = map[fpCell]int64{}
 	}
@@ -595,10 +595,16 @@ func (e *engine) finish() *Result {
 			}
 		}
 	}
-	// Pairs were recorded arm by arm, day by day.
+	// Pairs were recorded arm by arm, day by day: one array of the exact
+	// size, not one regrown while appending.
+	np := 0
 	for ai := range s.pairs {
-		r.Pairs = append(r.Pairs, s.pairs[ai]...)
-		s.pairs[ai] = nil
+		np += s.pairs[ai].len()
+	}
+	r.Pairs = make([]PairScore, 0, np)
+	for ai := range s.pairs {
+		r.Pairs = s.pairs[ai].appendTo(r.Pairs)
+		s.pairs[ai] = chunks[PairScore]{}
 	}
 	r.build = mergeCases(s.cases)
 	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1)

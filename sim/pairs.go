@@ -144,5 +144,5 @@ func (s *scorer) addPair(ai int, xs []exposureScore, ix int32, c *contact, inRan
 	}); ok {
 		p.Score = xs[k].score
 	}
-	s.pairs[ai] = append(s.pairs[ai], p)
+	s.pairs[ai].push(p)
 }
