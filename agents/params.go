@@ -83,6 +83,9 @@ type Params struct {
 	// Venues switches venue types on and off: stays at a venue type that
 	// is off are not simulated (everything on by default).
 	Venues Venues `yaml:"venues"`
+	// Geography: the census area, its scale and what differs between
+	// urban and rural areas (unused for a synthetic town).
+	Geography `yaml:",inline"`
 }
 
 // SizeShare is one class of a size distribution.
@@ -138,6 +141,7 @@ type Phones struct {
 func Default(size int) Params {
 	return Params{
 		Size:          size,
+		Geography:     defaultGeography(),
 		HouseholdSize: 3.5,
 		// 0-9, 10-19, 20-29, 30-39, 40-49, 50-59, 60-69, 70-79, 80+.
 		AgeShares:        []float64{0.166, 0.147, 0.155, 0.160, 0.134, 0.116, 0.074, 0.030, 0.018},

@@ -80,6 +80,14 @@ type Site struct {
 	// Aisle, when positive, snaps free movement to aisles this far apart
 	// (market stalls line the aisles).
 	Aisle float32
+	// Area and Cluster are the census area (Population.Areas) and the
+	// commune-sized cluster (Population.Clusters) the site is in; 0 in a
+	// town, which has neither.
+	Area, Cluster int32
+	// X and Y are the site's position in metres on its province's plane
+	// (see Area.X); 0, 0 in a town. Rooms and seats are laid out from
+	// there in site coordinates.
+	X, Y float32
 	// Layout, when not nil, places the seats and bodies by hand (an
 	// experiment's venue): SeatPos reads it, and PeopleBetween counts its
 	// bodies instead of estimating them from the density.
@@ -141,6 +149,12 @@ type Population struct {
 	Households int
 	// Ownership is the share of the population owning a smartphone.
 	Ownership float64
+	// Areas are the census areas of a geographic population (nil for a
+	// town), Clusters its commune-sized clusters.
+	Areas    []Area
+	Clusters []Cluster
+	// travel is the day-trip plan of a multi-province area (nil: none).
+	travel *travelPlan
 	// IndexDay, when not nil, fixes who is an index case: person i on day
 	// IndexDay[i] (-1: never), in place of the scenario's diagnosis draws.
 	// An experiment makes every handset an index case on its session's
@@ -159,7 +173,10 @@ func (p Params) Validate() error {
 	l := check.New("population")
 	// Below two people there is nobody to meet; the upper bound keeps
 	// person and site numbers well inside int32.
-	l.IntBetween("size", p.Size, 2, 50_000_000)
+	if !p.Geographic() {
+		l.IntBetween("size", p.Size, 2, 50_000_000)
+	}
+	p.Geography.validate(l, &p)
 	l.Between("household_size", p.HouseholdSize, 1, 20)
 	l.Shares("age_shares", p.AgeShares, 9)
 	l.Fraction("apartment_share", p.ApartmentShare)
@@ -230,6 +247,12 @@ func Build(p Params, rp radio.Params, seed uint64) (*Population, error) {
 		return nil, err
 	}
 	pop := &Population{Params: p, Seed: seed, People: make([]Person, 0, p.Size)}
+	if p.Geographic() {
+		if err := pop.buildGeo(model); err != nil {
+			return nil, err
+		}
+		return pop, nil
+	}
 	pop.buildHouseholds()
 	pop.assignSchools()
 	pop.assignWork()
@@ -437,8 +460,12 @@ func (pop *Population) assignWork() {
 		}
 		workers = workers[size:]
 	}
-	// Shopper: per household the oldest adult who does not work, else the
-	// oldest adult.
+	pop.assignShoppers()
+}
+
+// assignShoppers makes one adult per household the shopper: the oldest
+// adult who does not work, else the oldest adult.
+func (pop *Population) assignShoppers() {
 	best := make([]int32, pop.Households)
 	for i := range best {
 		best[i] = -1
@@ -563,10 +590,34 @@ func (pop *Population) drawPhones(m *radio.Model) {
 // (a fraction of the whole population): smartphone owners install with
 // probability a / Ownership, decided by the person's single draw, so a
 // person who has the app at a has it at every higher adoption.
+//
+// In a geographic population the share is the person's area's: owners
+// install with probability a / (the area's ownership), so every area has
+// a share a of its people with the app.
 func (pop *Population) Installed(i int, a float64) bool {
 	pp := &pop.People[i]
-	if !pp.Has(FlagPhone) || pop.Ownership == 0 {
+	own := pop.Ownership
+	if pop.Areas != nil {
+		own = pop.Areas[pop.Sites[pp.HomeSite].Area].Ownership
+	}
+	if !pp.Has(FlagPhone) || own == 0 {
 		return false
 	}
-	return float64(pp.InstallU) < a/pop.Ownership
+	return float64(pp.InstallU) < a/own
 }
+
+// InstalledByArea is Installed with an adoption per area: for a person of
+// area k, byArea[k]·f where byArea[k] is not NaN (f is an install ramp's
+// progress, 1 at its end), and a elsewhere (a is already the day's
+// adoption). A nil byArea is Installed(i, a).
+func (pop *Population) InstalledByArea(i int, a float64, byArea []float64, f float64) bool {
+	if byArea != nil && pop.Areas != nil {
+		if v := byArea[pop.Sites[pop.People[i].HomeSite].Area]; !math.IsNaN(v) {
+			return pop.Installed(i, v*f)
+		}
+	}
+	return pop.Installed(i, a)
+}
+
+// AreaOf returns the area of person i's home (0 in a town).
+func (pop *Population) AreaOf(i int) int { return int(pop.Sites[pop.People[i].HomeSite].Area) }

@@ -63,8 +63,8 @@ func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) 
 		uMarket, uCafe, uVisit := r.Float64(), r.Float64(), r.Float64()
 		marketStart := 360 + r.IntN(120)
 		marketLen := int(p.MarketMinutes * (0.5 + r.Float64()))
-		cafeIdx := r.IntN(len(pop.Cafes))
-		cafeSeat := r.IntN(cafeSeats(&pop.Sites[pop.Cafes[cafeIdx]]))
+		cafe := pop.drawCafe(r, i)
+		cafeSeat := r.IntN(cafeSeats(&pop.Sites[cafe]))
 		cafeLen := int(p.CafeMinutes * (0.5 + r.Float64()))
 		cafeStart := 17*60 + 30 + r.IntN(60)
 		if weekend {
@@ -76,6 +76,12 @@ func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) 
 		visitStart := 19*60 + r.IntN(30)
 		visitLen := 45 + r.IntN(45)
 		jitter := r.IntN(20)
+		if pop.travel != nil {
+			if tr, ok := pop.tripOn(i, day); ok {
+				dst = pop.tripStays(dst, i, tr)
+				continue
+			}
+		}
 
 		home := func(from, to int, seat int16) {
 			if to > from {
@@ -147,8 +153,7 @@ func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) 
 		}
 		if pp.Age >= 18 && uCafe < cafeP && cafeStart >= t+5 && cafeStart+cafeLen < visitStart {
 			home(t, cafeStart-5, -1)
-			site := pop.Cafes[cafeIdx]
-			at(site, 0, int16(cafeSeat), cafeStart, cafeStart+cafeLen)
+			at(cafe, 0, int16(cafeSeat), cafeStart, cafeStart+cafeLen)
 			t = cafeStart + cafeLen + 5
 		}
 		room := pp.HomeRoom

@@ -25,6 +25,10 @@ const (
 	// SubCarriage draws where a phone is during each stay
 	// (Phones.CarriageByActivity).
 	SubCarriage
+	// SubGeo keys a census population's placement of clusters and sites.
+	SubGeo
+	// SubTravel keys inter-province day trips.
+	SubTravel
 )
 
 // Mix hashes words into one 64-bit value with splitmix64 steps; it is the

@@ -20,7 +20,9 @@
 //
 // Every interval in the outputs comes from the run's index cases (the
 // engine's Result.IndexCases and their breakdowns) through
-// stats.ClusterRatio, never from counting pairs as independent trials; a
+// stats.ClusterRatio, never from counting pairs as independent trials (a
+// census run's by_area rows too: each index case a cluster of its
+// verdicts about the area's residents, Result.IndexCaseAreas); a
 // share with fewer contributing index cases than stats.MinIndexCases, and
 // an epidemic outcome the run is too short to show, is null with its
 // reason (ArmSummary.Unestimable). Estimates lists every quantity with an

@@ -6,8 +6,9 @@ import "github.com/bluesim/bluesim/sim"
 // outputs report it.
 type Estimate struct {
 	// Table is the table the quantity is in (TableArms, TableBands,
-	// TableDetection); Arm the arm; Row the breakdown cell
-	// ("distance <1m"), "" for an arm's total; Quantity its column.
+	// TableDetection, TableByArea); Arm the arm; Row the breakdown cell
+	// ("distance <1m", "area hai-hau"), "" for an arm's total; Quantity
+	// its column.
 	Table, Arm, Row, Quantity string
 	// Value and its interval [Lo, Hi]: NaN when the run is too small to
 	// estimate it.
@@ -18,8 +19,9 @@ type Estimate struct {
 // outputs, in table order: each arm's coverage, capture, precision and
 // false-positive rate (summary.json and the arms table), each breakdown
 // cell's recall and capture (detection_by_band) and each distance band's
-// detected share (app_detection_by_distance). bluesim calibrate checks
-// them against many seeds.
+// detected share (app_detection_by_distance), and for a census
+// population each area's coverage, capture and precision (by_area).
+// bluesim calibrate checks them against many seeds.
 func Estimates(r *sim.Result, o Options) []Estimate {
 	var out []Estimate
 	for _, a := range r.Arms {
@@ -48,6 +50,13 @@ func Estimates(r *sim.Result, o Options) []Estimate {
 	for i, d := range r.Detection {
 		out = append(out, Estimate{Table: TableDetection, Arm: d.Arm, Row: "distance " + d.Band, Quantity: "share",
 			Value: share[i].value, Lo: share[i].lo, Hi: share[i].hi})
+	}
+	for _, a := range Areas(r) {
+		row := "area " + a.Area
+		out = append(out,
+			Estimate{Table: TableByArea, Arm: a.Arm, Row: row, Quantity: "coverage", Value: float64(a.Coverage), Lo: float64(a.CoverageCILow), Hi: float64(a.CoverageCIHigh)},
+			Estimate{Table: TableByArea, Arm: a.Arm, Row: row, Quantity: "capture", Value: float64(a.Capture), Lo: float64(a.CaptureCILow), Hi: float64(a.CaptureCIHigh)},
+			Estimate{Table: TableByArea, Arm: a.Arm, Row: row, Quantity: "precision", Value: float64(a.Precision), Lo: float64(a.PrecisionCILow), Hi: float64(a.PrecisionCIHigh)})
 	}
 	return out
 }

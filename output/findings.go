@@ -117,27 +117,66 @@ func bandLow(label string) float64 {
 	return v
 }
 
-// medianDelayHours is the hour bin within which half of arm's
-// notifications had come (counted from the first matched exposure, hours
-// rounded up as the report says "within N hours"); NaN without any.
-func medianDelayHours(r *sim.Result, arm string) Num {
+// delayMedian is the median of arm's delays in r.Delays (the
+// notification_delays histogram), counting per bin what count gives: the
+// hours within which half of them had come, counted from the first matched
+// exposure (the bin's whole hours + 1, as the report says "within N
+// hours"). When the median falls in the censored last bin it is that
+// bin's hours and censored is true: the delay is known only to be at
+// least that long. NaN without any.
+func delayMedian(r *sim.Result, arm string, count func(sim.DelayRow) int64) (hours Num, censored bool) {
+	var rows []sim.DelayRow
 	var total int64
 	for _, d := range r.Delays {
 		if d.Arm == arm {
-			total += d.Count
+			rows = append(rows, d)
+			total += count(d)
 		}
 	}
 	if total == 0 {
-		return Num(math.NaN())
+		return Num(math.NaN()), false
 	}
+	slices.SortStableFunc(rows, func(a, b sim.DelayRow) int { return a.Hours - b.Hours })
 	var run int64
-	for _, d := range r.Delays {
-		if d.Arm != arm {
-			continue
-		}
-		run += d.Count
+	for _, d := range rows {
+		run += count(d)
 		if 2*run >= total {
-			return Num(d.Hours + 1)
+			if d.Censored {
+				return Num(d.Hours), true
+			}
+			return Num(d.Hours + 1), false
+		}
+	}
+	return Num(math.NaN()), false
+}
+
+// setDelays fills s's delay medians (every notification, true positives,
+// false alarms) and its censored share from r.Delays.
+func setDelays(s *ArmSummary, r *sim.Result) {
+	all := func(d sim.DelayRow) int64 { return d.TruePositives + d.FalseAlarms }
+	s.MedianDelayHours, s.MedianDelayCensored = delayMedian(r, s.Name, all)
+	s.TruePositiveMedianDelayHours, s.TruePositiveMedianDelayCensored = delayMedian(r, s.Name,
+		func(d sim.DelayRow) int64 { return d.TruePositives })
+	s.FalseAlarmMedianDelayHours, s.FalseAlarmMedianDelayCensored = delayMedian(r, s.Name,
+		func(d sim.DelayRow) int64 { return d.FalseAlarms })
+	var total, late int64
+	for _, d := range r.Delays {
+		if d.Arm == s.Name {
+			total += all(d)
+			if d.Censored {
+				late += all(d)
+			}
+		}
+	}
+	s.CensoredDelayShare = Num(Ratio(late, total))
+}
+
+// delayCensoredHours is the hours of the delay histograms' censored last
+// bin; NaN when no notification fell in it.
+func delayCensoredHours(r *sim.Result) Num {
+	for _, d := range r.Delays {
+		if d.Censored {
+			return Num(d.Hours)
 		}
 	}
 	return Num(math.NaN())

@@ -55,6 +55,13 @@ func estimateShare(cases []sim.IndexCase, sh share) estimate {
 			cl = append(cl, stats.Cluster{Num: num, Den: den})
 		}
 	}
+	return clusterEstimate(cl, sh)
+}
+
+// clusterEstimate is the share of clusters cl (each with Den > 0) with
+// its interval, or NaN with the reason when fewer than
+// stats.MinIndexCases contribute.
+func clusterEstimate(cl []stats.Cluster, sh share) estimate {
 	iv := stats.ClusterRatio(cl, CILevel)
 	if why := stats.Shortfall(iv.Clusters, sh.with, sh.enlarge); why != "" {
 		return estimate{value: math.NaN(), lo: math.NaN(), hi: math.NaN(), why: why}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -114,17 +115,20 @@ func keyPaths(prefix string, v any, out map[string]bool) {
 // TestSummaryKeys pins summary.json's keys: renaming or removing one breaks
 // users' scripts, so it must be a deliberate golden update.
 func TestSummaryKeys(t *testing.T) {
-	s := NewSummary(outputtest.Result(), Options{})
-	b, err := s.JSON()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var v any
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	// A town's keys, and a census run's (its census object).
 	m := map[string]bool{}
-	keyPaths("", v, m)
+	for _, s := range []*Summary{NewSummary(outputtest.Result(), Options{}),
+		NewSummary(outputtest.AreaResult(), Options{Census: &Census{Area: "nam-dinh", AreaLevel: "district", Scale: 0.01}})} {
+		b, err := s.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		keyPaths("", v, m)
+	}
 	var keys []string
 	for k := range m {
 		keys = append(keys, k)
@@ -154,12 +158,19 @@ func TestSummaryKeys(t *testing.T) {
 			}
 		}
 	}
-	back, err := ReadSummary(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if back.Arms[2].TP != s.Arms[2].TP || back.Scenario != s.Scenario {
-		t.Fatal("summary does not read back")
+	for _, s := range []*Summary{NewSummary(outputtest.Result(), Options{}),
+		NewSummary(outputtest.AreaResult(), Options{Census: &Census{Area: "nam-dinh", AreaLevel: "district", Scale: 0.01}})} {
+		b, err := s.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := ReadSummary(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Arms[2].TP != s.Arms[2].TP || back.Scenario != s.Scenario || !reflect.DeepEqual(back.Census, s.Census) {
+			t.Fatal("summary does not read back")
+		}
 	}
 }
 

@@ -31,7 +31,8 @@ const (
 //   - app_detection_by_distance: share of app-to-app pairs in range of an
 //     index case whose phones matched a sighting, by distance band;
 //   - notification_delays: hours from first matched exposure to
-//     notification, with the cumulative share;
+//     notification, of every notification and of true positives and false
+//     alarms apart, with the cumulative shares; the last bin is censored;
 //   - attenuation_samples: the engine's reservoir of (true distance,
 //     observed attenuation) samples;
 //   - false_positives: each arm's false alarms by the true distance band
@@ -48,14 +49,25 @@ const (
 //   - epidemic_rt: per run and infection day, the cohort reproduction
 //     number (complete = the cohort has finished being infectious).
 //
-// With Options.PairScores, pair_scores comes last: per arm and pair the
-// arm's rule could score, the protocol's exposure summary, the ground
-// truth and the verdict.
+// With a census population (scenario key population.area), one more:
+//
+//   - by_area: per arm and area (district or province), the people and
+//     their installs, index cases, close contacts, verdicts and
+//     notifications counted where the person concerned lives, with
+//     coverage, capture and precision and their 95 % intervals (each
+//     index case a cluster of its verdicts about the area's residents).
+//
+// With Options.PairScores, pair_scores comes last (after by_area): per
+// arm and pair the arm's rule could score, the protocol's exposure
+// summary, the ground truth and the verdict.
 func ResultTables(r *sim.Result, o Options) []table.Table {
 	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r),
 		falsePositivesTable(r)}
 	if r.Epidemic != nil {
 		ts = append(ts, epidemicArmsTable(r), epidemicDailyTable(r), epidemicRtTable(r))
+	}
+	if r.Areas != nil {
+		ts = append(ts, byAreaTable(r))
 	}
 	if o.PairScores {
 		ts = append(ts, pairsTable(r))
@@ -201,21 +213,36 @@ func detectionTable(r *sim.Result) table.Table {
 	return t
 }
 
+// delaysTable is the delay histogram of every notification: per arm and
+// hour, the notifications, of them true positives and false alarms, and
+// the cumulative share of each; censored marks the last bin, which holds
+// every delay of that many hours or more.
 func delaysTable(r *sim.Result) table.Table {
 	t := table.Table{Name: TableDelays, Columns: cols(
-		"arm", table.String, "hours", table.Int, "count", table.Int, "cumulative_share", table.Float)}
-	totals := map[string]int64{}
+		"arm", table.String, "hours", table.Int, "censored", table.Int,
+		"notifications", table.Int, "true_positives", table.Int, "false_alarms", table.Int,
+		"cumulative_share", table.Float, "true_positive_cumulative_share", table.Float,
+		"false_alarm_cumulative_share", table.Float)}
+	type sums struct{ all, tp, fp int64 }
+	totals := map[string]sums{}
 	for _, d := range r.Delays {
-		totals[d.Arm] += d.Count
+		s := totals[d.Arm]
+		totals[d.Arm] = sums{s.all + d.TruePositives + d.FalseAlarms, s.tp + d.TruePositives, s.fp + d.FalseAlarms}
 	}
-	var run int64
+	var run sums
 	prev := ""
 	for _, d := range r.Delays {
 		if d.Arm != prev {
-			run, prev = 0, d.Arm
+			run, prev = sums{}, d.Arm
 		}
-		run += d.Count
-		t.Rows = append(t.Rows, []any{d.Arm, d.Hours, d.Count, Ratio(run, totals[d.Arm])})
+		run = sums{run.all + d.TruePositives + d.FalseAlarms, run.tp + d.TruePositives, run.fp + d.FalseAlarms}
+		tot := totals[d.Arm]
+		censored := 0
+		if d.Censored {
+			censored = 1
+		}
+		t.Rows = append(t.Rows, []any{d.Arm, d.Hours, censored, d.TruePositives + d.FalseAlarms, d.TruePositives, d.FalseAlarms,
+			Ratio(run.all, tot.all), Ratio(run.tp, tot.tp), Ratio(run.fp, tot.fp)})
 	}
 	return t
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/scenarios"
@@ -74,8 +75,10 @@ func WithRenderer(rd Renderer) RunOption {
 
 // WriteRun writes every output of a run into dir (created if needed), in
 // this order: scenario.yaml (WithScenario), tables/ (CSV and Parquet),
-// summary.json (which lists the tables and figures), plots/ (PNG and SVG)
-// and report.html (WithRenderer), each file atomically with mode 0644. It
+// summary.json (which lists every file, under "files", and the tables and
+// figures), plots/ (PNG and SVG) and report.html (WithRenderer), each file
+// atomically with mode 0644. It does not remove an earlier run's files:
+// the caller does (package internal/outdir), once summary.json is written. It
 // returns the summary it wrote. Everything is computed before the first
 // file is written. When ctx is cancelled it stops after summary.json or
 // after the figures and returns ctx's error; the files already written are
@@ -101,6 +104,12 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 			return nil, err
 		}
 		o.DiagnosedAmong = canon.Diagnosis.Among
+		if p := canon.Population; p.Geographic() {
+			o.Census = &Census{Area: p.Area, AreaLevel: p.AreaLevel, Scale: Num(p.Scale)}
+		}
+		if o.ArmSeries, err = ArmSeries(canon); err != nil {
+			return nil, err
+		}
 		o.PairScores = canon.Metrics.PairScores
 	}
 	tables := ResultTables(r, o)
@@ -122,6 +131,14 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 			s.Plots = append(s.Plots, PlotsDir+"/"+f)
 		}
 	}
+	s.Files = append(append(append(s.Files, SummaryFile), s.Tables...), s.Plots...)
+	if scYAML != nil {
+		s.Files = append(s.Files, ScenarioFile)
+	}
+	if cfg.renderer != nil {
+		s.Files = append(s.Files, ReportFile)
+	}
+	slices.Sort(s.Files)
 	if s.OutputHash, err = Hash(tables, s); err != nil {
 		return nil, err
 	}

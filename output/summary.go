@@ -7,8 +7,11 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 
+	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 	"github.com/bluesim/bluesim/stats"
 	"github.com/bluesim/bluesim/table"
@@ -56,9 +59,63 @@ type Options struct {
 	// pair need the app, so coverage ≈ capture × a²; with index cases drawn
 	// from app users only the contact does, so coverage ≈ capture × a.
 	DiagnosedAmong string
+	// Census is the scenario's census area, scale and level (nil for a
+	// town); WriteRun fills it from the scenario.
+	Census *Census
+	// ArmSeries maps each arm's name to the curve it belongs to in the
+	// figures against adoption: arms that differ only in adoption (same
+	// protocol, calibration and rule) share one (see ArmSeries). Nil when
+	// the scenario is unknown: each arm is then a curve of its own.
+	ArmSeries map[string]string
 	// PairScores writes tables/pair_scores (scenario key
 	// metrics.pair_scores); the AUC is reported either way.
 	PairScores bool
+}
+
+// Series returns the label of the curve arm belongs to (the arm's own
+// name when ArmSeries does not say).
+func (o Options) Series(arm string) string {
+	if s, ok := o.ArmSeries[arm]; ok {
+		return s
+	}
+	return arm
+}
+
+// ArmSeries groups the scenario's arms into curves against adoption: arms
+// of one family (scenarios.Arm.Family: same protocol, calibration and
+// rule) form one curve, labelled with the protocol when it is the
+// protocol's only family in the run, else with its arms' names.
+func ArmSeries(sc scenarios.Scenario) (map[string]string, error) {
+	type family struct {
+		key, protocol string
+		arms          []string
+	}
+	var fams []*family
+	perProtocol := map[string]int{}
+	for _, a := range sc.Arms {
+		key, err := a.Family()
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(fams, func(f *family) bool { return f.key == key })
+		if i < 0 {
+			fams = append(fams, &family{key: key, protocol: a.Protocol})
+			perProtocol[a.Protocol]++
+			i = len(fams) - 1
+		}
+		fams[i].arms = append(fams[i].arms, a.Name)
+	}
+	out := map[string]string{}
+	for _, f := range fams {
+		label := f.protocol
+		if perProtocol[f.protocol] > 1 {
+			label = strings.Join(f.arms, ", ")
+		}
+		for _, a := range f.arms {
+			out[a] = label
+		}
+	}
+	return out, nil
 }
 
 func (o Options) among() string {
@@ -117,9 +174,22 @@ type Summary struct {
 	// Attenuation contrasts the attenuation the phones saw near and far
 	// (findings.go); absent with too few samples.
 	Attenuation *AttenuationReading `json:"attenuation,omitempty"`
+	// DelayCensoredHours is the hours of the delay histograms' last bin,
+	// which holds every delay of that many hours or more: the exposure
+	// began at or before the start of the index case's infectious window,
+	// before which no key is published, so its delay is censored (known
+	// only to be at least that). Null when no notification fell in it.
+	DelayCensoredHours Num `json:"delay_censored_hours"`
+	// Census describes a census population (scenario key
+	// population.area), absent for a synthetic town.
+	Census *Census `json:"census,omitempty"`
 	// Tables and Plots list the files written, relative to the folder.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
+	// Files lists every file of the folder, this one included, relative
+	// to it and sorted: after a run the folder holds exactly these (an
+	// earlier run's other files are removed).
+	Files []string `json:"files"`
 
 	// Not deterministic: how the run went on this machine.
 	Workers            int    `json:"workers"`
@@ -192,9 +262,24 @@ type ArmSummary struct {
 	// exposure (findings.go); absent without false positives.
 	FalseAlarms *FalseAlarms `json:"false_alarms,omitempty"`
 	// MedianDelayHours is the hours within which half of the arm's
-	// notifications came, from the first matched exposure; null without
-	// notifications.
-	MedianDelayHours Num `json:"median_delay_hours"`
+	// notifications, true positives and false alarms alike (every
+	// notification, as tables/notification_delays.csv's cumulative_share),
+	// came, counted from the first matched exposure; null without
+	// notifications. When the median falls in the censored last bin
+	// (Summary.DelayCensoredHours) MedianDelayCensored is true and the
+	// value is that bin's hours: the median is at least that.
+	MedianDelayHours    Num  `json:"median_delay_hours"`
+	MedianDelayCensored bool `json:"median_delay_censored"`
+	// TruePositiveMedianDelayHours and FalseAlarmMedianDelayHours are the
+	// same median of the true positives alone and of the false alarms
+	// alone, each with its censored flag.
+	TruePositiveMedianDelayHours    Num  `json:"true_positive_median_delay_hours"`
+	TruePositiveMedianDelayCensored bool `json:"true_positive_median_delay_censored"`
+	FalseAlarmMedianDelayHours      Num  `json:"false_alarm_median_delay_hours"`
+	FalseAlarmMedianDelayCensored   bool `json:"false_alarm_median_delay_censored"`
+	// CensoredDelayShare is the share of the arm's notifications in the
+	// censored last bin; null without notifications.
+	CensoredDelayShare Num `json:"censored_delay_share"`
 }
 
 // EpidemicSummary is summary.json's "epidemic" object.
@@ -257,7 +342,12 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 		{sharePrecision, &s.Precision, &s.PrecisionCILow, &s.PrecisionCIHigh},
 		{shareFPR, &s.FalsePositiveRate, &s.FalsePositiveRateCILow, &s.FalsePositiveRateCIHigh},
 	} {
-		e := estimateShare(cases, q.sh)
+		sh := q.sh
+		if o.Census != nil {
+			// A census population's size is its scale of the census.
+			sh.enlarge = strings.Replace(sh.enlarge, "population.size", "population.scale", 1)
+		}
+		e := estimateShare(cases, sh)
 		*q.lo, *q.hi = Num(e.lo), Num(e.hi)
 		if e.why != "" {
 			*q.value = Num(math.NaN())
@@ -285,7 +375,7 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 		s.Unestimable["pairwise_coverage"] = why
 	}
 	s.FalseAlarms = falseAlarms(r, a.Name)
-	s.MedianDelayHours = medianDelayHours(r, a.Name)
+	setDelays(&s, r)
 	return s
 }
 
@@ -317,7 +407,7 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 		DiagnosedAmong:      o.among(),
 		SmartphoneOwnership: Num(r.Ownership), ResultHash: r.Hash,
 		Workers: r.Workers, WallSeconds: Num(r.WallSeconds), AgentDaysPerSecond: Num(r.AgentDaysPerSecond),
-		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{},
+		Arms: []ArmSummary{}, Tables: []string{}, Plots: []string{}, Files: []string{},
 		CIMethod: CIMethod, MinIndexCases: stats.MinIndexCases, AUCMethod: AUCMethod,
 	}
 	for _, d := range r.Daily {
@@ -335,6 +425,8 @@ func NewSummary(r *sim.Result, o Options) *Summary {
 			SeedDay: e.SeedDay, GenerationDays: Num(e.GenerationDays), DaysNeeded: r.EpidemicDaysNeeded(), Unestimable: why}
 	}
 	s.Attenuation = attenuationReading(r)
+	s.Census = censusSummary(r, o)
+	s.DelayCensoredHours = delayCensoredHours(r)
 	s.PeakRSSBytes, s.PeakRSSSource = PeakRSS()
 	if r.Agents > 0 {
 		s.BytesPerAgent = Num(float64(s.PeakRSSBytes) / float64(r.Agents))

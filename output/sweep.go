@@ -66,6 +66,11 @@ type SweepSummary struct {
 	// Tables and Plots list the files of the folder, relative to it.
 	Tables []string `json:"tables"`
 	Plots  []string `json:"plots"`
+	// Files lists every file of the folder, this one and the manifest
+	// included, relative to it and sorted: after a whole sweep the folder
+	// holds exactly these (shard folders under a merged folder are not
+	// among them).
+	Files []string `json:"files"`
 	// OutputHash is SHA-256 over this file's other keys: the same tasks
 	// give the same hash, whether run whole or merged from shards.
 	OutputHash string `json:"output_hash"`
@@ -163,7 +168,7 @@ func NewSweepSummary(s *sweeprun.Summary) (*SweepSummary, error) {
 		Confidence: 0.95, IntervalMethod: s.Method, Metrics: slices.Clone(s.Metrics),
 		DiagnosedAmong: Options{DiagnosedAmong: m.DiagnosedAmong}.among(),
 		LawExponent:    Options{DiagnosedAmong: m.DiagnosedAmong}.LawExponent(),
-		Axes:           []SweepAxis{}, Series: []SweepSeries{}, Goals: []SweepGoal{}, Tables: []string{}, Plots: []string{},
+		Axes:           []SweepAxis{}, Series: []SweepSeries{}, Goals: []SweepGoal{}, Tables: []string{}, Plots: []string{}, Files: []string{},
 	}
 	if out.Metrics == nil {
 		out.Metrics = []string{}
@@ -409,6 +414,11 @@ func WriteSweep(ctx context.Context, dir string, rd SweepRenderer) (*SweepSummar
 			s.Plots = append(s.Plots, PlotsDir+"/"+name)
 		}
 	}
+	s.Files = append(append([]string{sweeprun.ManifestFile, SummaryFile}, s.Tables...), s.Plots...)
+	if rd != nil {
+		s.Files = append(s.Files, ReportFile)
+	}
+	slices.Sort(s.Files)
 	if s.OutputHash, err = sweepHash(s); err != nil {
 		return nil, err
 	}

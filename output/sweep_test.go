@@ -120,7 +120,7 @@ func TestWriteSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sweeprun.WriteShard(dir, plan, sweeprun.Whole, res, true); err != nil {
+	if _, err := sweeprun.WriteShard(dir, plan, sweeprun.Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	s, err := WriteSweep(context.Background(), dir, nil)
@@ -140,7 +140,7 @@ func TestWriteSweep(t *testing.T) {
 	}
 	shard := t.TempDir()
 	part, _ := sweeprun.Run(context.Background(), plan, run, sweeprun.Options{Workers: 1, Shard: sweeprun.ShardID{Index: 1, Count: 2}})
-	if err := sweeprun.WriteShard(shard, plan, sweeprun.ShardID{Index: 1, Count: 2}, part, true); err != nil {
+	if _, err := sweeprun.WriteShard(shard, plan, sweeprun.ShardID{Index: 1, Count: 2}, part, true); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := WriteSweep(context.Background(), shard, nil); err == nil {

@@ -40,6 +40,9 @@ func Figures(r *sim.Result, o output.Options) ([]Figure, error) {
 	if r.Epidemic != nil {
 		builders = append(builders, infectionsFigure, rEffFigure)
 	}
+	if r.Areas != nil {
+		builders = append(builders, areaFigure)
+	}
 	figs := make([]Figure, 0, len(builders))
 	for _, b := range builders {
 		f, err := b(r, o)
@@ -176,38 +179,44 @@ func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
 		law, why = "capture × a", "every index case had the app, so only the contact needs it"
 	}
 	f := Figure{Name: FigCoverage, Title: "Coverage against adoption",
-		Caption: "Share of all real close contacts of diagnosed people who were notified (coverage), for each arm, " +
-			"with 95 % intervals (index cases resampled). Dashed lines: the pairwise law " + law + ", what coverage would be if " +
-			"installs were independent of who meets whom (a is adoption; " + why + ")."}
+		Caption: "Share of all real close contacts of diagnosed people who were notified (coverage), for each arm " +
+			"(labelled by name), with 95 % intervals (index cases resampled). A line joins arms that differ only in " +
+			"adoption (the same app with the same rule). Dashed lines: the pairwise law " + law + ", what coverage would be if " +
+			"installs were independent of who meets whom (a is adoption; " + why + "), with the capture of the " +
+			"line's own arms."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "coverage")
 	arms := armSummaries(r, o)
+	labels, members := armSeries(r, o)
 	maxA := 0.0
-	for pi, proto := range protocols(r) {
-		x, y, lo, hi := adoptionSeries(arms, proto, func(a output.ArmSummary) (float64, float64, float64) {
+	for si, label := range labels {
+		x, y, lo, hi := adoptionSeries(arms, members[si], func(a output.ArmSummary) (float64, float64, float64) {
 			return float64(a.Coverage), float64(a.CoverageCILow), float64(a.CoverageCIHigh)
 		})
-		if err := addIntervals(p, proto, pi, x, y, lo, hi); err != nil {
+		if err := addIntervals(p, label, si, x, y, lo, hi); err != nil {
 			return f, err
 		}
 		maxA = math.Max(maxA, slices.Max(append(x, 0)))
 		var appTP, appN int64
-		for ai, a := range arms {
-			if a.Protocol == proto {
-				tp, n := appTotals(r, r.Arms[ai].Name)
-				appTP += tp
-				appN += n
-			}
+		for _, ai := range members[si] {
+			tp, n := appTotals(r, r.Arms[ai].Name)
+			appTP += tp
+			appN += n
 		}
 		capture := output.Ratio(appTP, appN)
 		if !finite(capture) {
 			continue
 		}
 		ref := plotter.NewFunction(func(a float64) float64 { return capture * math.Pow(a, k) })
-		ref.Color = col(pi)
+		ref.Color = col(si)
 		ref.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		ref.Samples = 60
 		p.Add(ref)
-		p.Legend.Add(fmt.Sprintf("%s pairwise law (%s, capture %.2f)", proto, law, capture), ref)
+		p.Legend.Add(fmt.Sprintf("%s pairwise law (%s, capture %.2f)", label, law, capture), ref)
+	}
+	if err := armLabels(p, arms, func(a output.ArmSummary) (float64, float64) {
+		return float64(a.Adoption), float64(a.Coverage)
+	}); err != nil {
+		return f, err
 	}
 	p.X.Min, p.Y.Min = 0, 0
 	p.X.Max = math.Min(1, math.Max(0.1, maxA*1.2))
@@ -218,17 +227,59 @@ func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
 	return f, nil
 }
 
-// adoptionSeries collects, for the arms of one protocol in arm order, their
-// adoption and the value with its interval that pick reads from the arm.
-func adoptionSeries(arms []output.ArmSummary, proto string, pick func(output.ArmSummary) (v, lo, hi float64)) (x, y, lo, hi []float64) {
-	for _, a := range arms {
-		if a.Protocol != proto {
-			continue
+// armSeries groups the run's arms into the curves of the figures against
+// adoption (output.Options.Series): the curves' labels in order of first
+// appearance, and each curve's arms (indices into r.Arms).
+func armSeries(r *sim.Result, o output.Options) (labels []string, members [][]int) {
+	for ai, a := range r.Arms {
+		label := o.Series(a.Name)
+		i := slices.Index(labels, label)
+		if i < 0 {
+			labels = append(labels, label)
+			members = append(members, nil)
+			i = len(labels) - 1
 		}
+		members[i] = append(members[i], ai)
+	}
+	return labels, members
+}
+
+// adoptionSeries collects, for the arms of one curve, their adoption and
+// the value with its interval that pick reads from the arm.
+func adoptionSeries(arms []output.ArmSummary, members []int, pick func(output.ArmSummary) (v, lo, hi float64)) (x, y, lo, hi []float64) {
+	for _, ai := range members {
+		a := arms[ai]
 		v, l, h := pick(a)
 		x, y, lo, hi = append(x, float64(a.Adoption)), append(y, v), append(lo, l), append(hi, h)
 	}
 	return x, y, lo, hi
+}
+
+// armLabels writes each arm's name beside its point, so that arms are told
+// apart even where curves meet.
+func armLabels(p *Plot, arms []output.ArmSummary, xy func(output.ArmSummary) (float64, float64)) error {
+	var pts plotter.XYs
+	var names []string
+	for _, a := range arms {
+		x, y := xy(a)
+		if !finite(x, y) {
+			continue
+		}
+		pts = append(pts, plotter.XY{X: x, Y: y})
+		names = append(names, " "+a.Name)
+	}
+	if len(pts) == 0 {
+		return nil
+	}
+	l, err := plotter.NewLabels(plotter.XYLabels{XYs: pts, Labels: names})
+	if err != nil {
+		return err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].Font.Size = vg.Points(8)
+	}
+	p.Add(l)
+	return nil
 }
 
 // appTotals sums true positives and close contacts among pairs where both
@@ -245,19 +296,26 @@ func appTotals(r *sim.Result, arm string) (tp, n int64) {
 
 func precisionFigure(r *sim.Result, o output.Options) (Figure, error) {
 	f := Figure{Name: FigPrecision, Title: "Precision against adoption",
-		Caption: "Share of notified people who really were close contacts (precision), for each arm, " +
-			"with 95 % intervals (index cases resampled). The rest of the notifications were false alarms."}
+		Caption: "Share of notified people who really were close contacts (precision), for each arm (labelled by " +
+			"name), with 95 % intervals (index cases resampled); a line joins arms that differ only in adoption. The rest " +
+			"of the notifications were false alarms."}
 	p := newPlot(f.Title, "adoption (share of the population with the app)", "precision")
 	arms := armSummaries(r, o)
+	labels, members := armSeries(r, o)
 	maxA := 0.0
-	for pi, proto := range protocols(r) {
-		x, y, lo, hi := adoptionSeries(arms, proto, func(a output.ArmSummary) (float64, float64, float64) {
+	for si, label := range labels {
+		x, y, lo, hi := adoptionSeries(arms, members[si], func(a output.ArmSummary) (float64, float64, float64) {
 			return float64(a.Precision), float64(a.PrecisionCILow), float64(a.PrecisionCIHigh)
 		})
-		if err := addIntervals(p, proto, pi, x, y, lo, hi); err != nil {
+		if err := addIntervals(p, label, si, x, y, lo, hi); err != nil {
 			return f, err
 		}
 		maxA = math.Max(maxA, slices.Max(append(x, 0)))
+	}
+	if err := armLabels(p, arms, func(a output.ArmSummary) (float64, float64) {
+		return float64(a.Adoption), float64(a.Precision)
+	}); err != nil {
+		return f, err
 	}
 	p.X.Min, p.Y.Min, p.Y.Max = 0, 0, 1
 	p.X.Max = math.Min(1, math.Max(0.1, maxA*1.2))

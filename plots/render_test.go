@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/bluesim/bluesim/output"
@@ -31,8 +32,12 @@ func wellFormedXML(t *testing.T, name string, b []byte) {
 	}
 }
 
+// fixtureSeries groups the fixture's arms as output.ArmSeries does for a
+// scenario whose arms differ only in adoption within each protocol.
+var fixtureSeries = map[string]string{"bluezone-20": "bluezone", "bluezone-40": "bluezone", "gaen-20": "gaen", "gaen-40": "gaen"}
+
 func TestFiguresRender(t *testing.T) {
-	figs, err := Figures(outputtest.Result(), output.Options{})
+	figs, err := Figures(outputtest.Result(), output.Options{ArmSeries: fixtureSeries})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,5 +144,63 @@ func TestRenderer(t *testing.T) {
 		if !bytes.Equal(g.PNG, pb) || !bytes.Equal(g.SVG, sb) {
 			t.Errorf("%s: rendered bytes differ from PNG() and SVG()", f.Name)
 		}
+	}
+}
+
+// TestFiguresTellArmsApart: the figures against adoption draw a curve per
+// family of arms (output.Options.ArmSeries) and label every point with its
+// arm, so two arms of one protocol with different rules are never
+// unlabelled twins; the attenuation figure keys every app and environment.
+func TestFiguresTellArmsApart(t *testing.T) {
+	svgOf := func(o output.Options, name string) string {
+		t.Helper()
+		figs, err := Figures(outputtest.Result(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range figs {
+			if f.Name == name {
+				b, err := f.SVG()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+		}
+		t.Fatalf("no figure %s", name)
+		return ""
+	}
+	twoRules := map[string]string{"bluezone-20": "bluezone-20", "bluezone-40": "bluezone-40", "gaen-20": "gaen", "gaen-40": "gaen"}
+	for _, tc := range []struct {
+		name    string
+		series  map[string]string
+		fig     string
+		want    []string
+		notWant []string
+	}{
+		{"one rule per protocol", fixtureSeries, FigCoverage,
+			[]string{">bluezone pairwise law", ">gaen pairwise law", "> bluezone-20<", "> bluezone-40<", "> gaen-40<"},
+			[]string{">bluezone-20 pairwise law"}},
+		{"two bluezone rules", twoRules, FigCoverage,
+			[]string{">bluezone-20 pairwise law", ">bluezone-40 pairwise law", ">gaen pairwise law", "> bluezone-20<"},
+			[]string{">bluezone pairwise law"}},
+		{"precision, two bluezone rules", twoRules, FigPrecision,
+			[]string{">bluezone-20<", ">bluezone-40<", ">gaen<", "> bluezone-40<"}, nil},
+		{"attenuation keys", nil, FigAttenuation,
+			[]string{">indoor<", ">outdoor<", ">vehicle<", ">bluezone, median per 1 m<", ">gaen, median per 1 m<"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			svg := svgOf(output.Options{ArmSeries: tc.series}, tc.fig)
+			for _, w := range tc.want {
+				if !strings.Contains(svg, w) {
+					t.Errorf("%s lacks %q", tc.fig, w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(svg, w) {
+					t.Errorf("%s has %q", tc.fig, w)
+				}
+			}
+		})
 	}
 }

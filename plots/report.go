@@ -95,6 +95,9 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 	if p := epidemicReading(s); p != "" {
 		out = append(out, p)
 	}
+	if p := areaReading(s); p != "" {
+		out = append(out, p)
+	}
 	if p := unestimableReading(s); p != "" {
 		out = append(out, p)
 	}
@@ -153,8 +156,12 @@ func unestimableReading(s *output.Summary) string {
 	for _, g := range groups {
 		parts = append(parts, strings.Join(g.names, ", ")+" ("+g.why+")")
 	}
+	size := "population.size"
+	if s.Census != nil {
+		size = "population.scale, the share of the census simulated"
+	}
 	return "This run was too small or too short to estimate some numbers, so they are left blank (n/a) rather than " +
-		"shown with a misleading value: " + strings.Join(parts, "; ") + ". A larger population (population.size) " +
+		"shown with a misleading value: " + strings.Join(parts, "; ") + ". A larger population (" + size + ") " +
 		"or a longer run (days) gives more index cases, close contacts and infections to count."
 }
 
@@ -286,21 +293,58 @@ func cmpNum(a, b output.Num) int {
 	return 0
 }
 
-// delayReading gives the median delay of each arm (summary.json's
-// arms[].median_delay_hours).
+// delayReading gives each arm's median delay over every notification and,
+// apart, of true positives and of false alarms, and the share of censored
+// delays (summary.json's arms[].median_delay_hours and its siblings, and
+// delay_censored_hours).
 func delayReading(s *output.Summary) string {
-	var parts []string
+	var parts, censored []string
 	for _, a := range s.Arms {
-		if h := float64(a.MedianDelayHours); finite(h) {
-			parts = append(parts, fmt.Sprintf("%s within %.0f hours", a.Name, h))
+		all := medianDelay(a.MedianDelayHours, a.MedianDelayCensored)
+		if all == "" {
+			continue
+		}
+		part := "for " + a.Name + " " + all
+		var apart []string
+		if tp := medianDelay(a.TruePositiveMedianDelayHours, a.TruePositiveMedianDelayCensored); tp != "" {
+			apart = append(apart, "true positives "+tp)
+		}
+		if fa := medianDelay(a.FalseAlarmMedianDelayHours, a.FalseAlarmMedianDelayCensored); fa != "" {
+			apart = append(apart, "false alarms "+fa)
+		}
+		if len(apart) > 0 {
+			part += " (" + strings.Join(apart, ", ") + ")"
+		}
+		parts = append(parts, part)
+		if sh := float64(a.CensoredDelayShare); finite(sh) && sh > 0 {
+			censored = append(censored, fmt.Sprintf("%s %s", a.Name, pctFine(a.CensoredDelayShare)))
 		}
 	}
 	if len(parts) == 0 {
 		return ""
 	}
-	return "Half of the notifications came, counted from the first exposure the phone recorded: " +
-		strings.Join(parts, ", ") + ". Most of that wait is the time until the index case is diagnosed and " +
-		"shares keys, not the app."
+	text := "Counted from the first exposure the phone recorded, half of all the notifications, right and wrong " +
+		"alike, came " + strings.Join(parts, "; ") + ". Most of that wait is the time until the index " +
+		"case is diagnosed and shares keys, not the app."
+	if h := float64(s.DelayCensoredHours); len(censored) > 0 && finite(h) {
+		text += fmt.Sprintf(" No key is published for the days before an index case's infectious window, so an "+
+			"exposure that began earlier is dated at the window's start and its delay is known only to be at least "+
+			"%.0f hours (censored): %s of the notifications.", h, strings.Join(censored, ", "))
+	}
+	return text
+}
+
+// medianDelay words a median delay of summary.json: "within N hours", or
+// "after N hours or more (censored)" when it fell in the censored bin; ""
+// when there is none.
+func medianDelay(h output.Num, censored bool) string {
+	if !finite(float64(h)) {
+		return ""
+	}
+	if censored {
+		return fmt.Sprintf("after %.0f hours or more (censored)", float64(h))
+	}
+	return fmt.Sprintf("within %.0f hours", float64(h))
 }
 
 // attenuationReading contrasts attenuation near and far (summary.json's

@@ -66,7 +66,8 @@ func TestReport(t *testing.T) {
 	want := "At 40 % adoption, the Bluezone arm (bluezone-40) notified " + per100(a.Coverage) + " real close contacts"
 	for _, w := range []string{want, "Among close contacts where both people had the app", "false alarms",
 		"pairwise law", "abc123", "<dt>Capture</dt>", "<dt>Coverage</dt>", "<dt>Precision</dt>", "<dt>Recall</dt>",
-		"Half of the notifications came"} {
+		"half of all the notifications, right and wrong alike, came for bluezone-20 within 13 hours (true positives within 10 hours, false alarms within 22 hours)",
+		"its delay is known only to be at least 71 hours (censored): bluezone-20 7.1 %"} {
 		if !strings.Contains(page, w) {
 			t.Errorf("report lacks %q", w)
 		}
@@ -91,6 +92,46 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestDelayReading: the sentence covers every notification, gives true
+// positives and false alarms apart, and says when the median is censored.
+func TestDelayReading(t *testing.T) {
+	row := func(h int, tp, fa int64, censored bool) sim.DelayRow {
+		return sim.DelayRow{Arm: "a", Hours: h, TruePositives: tp, FalseAlarms: fa, Censored: censored}
+	}
+	for _, tc := range []struct {
+		name string
+		rows []sim.DelayRow
+		want []string // substrings; none when the reading is empty
+	}{
+		{"no notifications", nil, nil},
+		{"true positives only", []sim.DelayRow{row(4, 3, 0, false), row(30, 2, 0, false)},
+			[]string{"came for a within 5 hours (true positives within 5 hours)."}},
+		{"false alarms only", []sim.DelayRow{row(4, 0, 1, false), row(8, 0, 3, false)},
+			[]string{"came for a within 9 hours (false alarms within 9 hours)."}},
+		{"the false alarms decide the median", []sim.DelayRow{row(2, 3, 0, false), row(40, 0, 5, false)},
+			[]string{"came for a within 41 hours (true positives within 3 hours, false alarms within 41 hours)"}},
+		{"censored median", []sim.DelayRow{row(10, 1, 0, false), row(71, 2, 1, true)},
+			[]string{"came for a after 71 hours or more (censored) (true positives after 71 hours or more (censored), " +
+				"false alarms after 71 hours or more (censored))", "at least 71 hours (censored): a 75 % of the notifications."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &sim.Result{Arms: []sim.ArmSummary{{Name: "a"}, {Name: "silent"}}, Delays: tc.rows}
+			got := delayReading(output.NewSummary(r, output.Options{}))
+			if len(tc.want) == 0 && got != "" {
+				t.Errorf("got %q, want nothing", got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("reading %q lacks %q", got, w)
+				}
+			}
+			if strings.Contains(got, "silent") {
+				t.Errorf("reading names an arm without notifications: %q", got)
+			}
+		})
 	}
 }
 
@@ -128,10 +169,19 @@ func TestPrecisionReading(t *testing.T) {
 // number of its summary.json (the browser test checks the same in
 // Chromium), with and without the epidemic layer.
 func TestReportNumbersInSummary(t *testing.T) {
-	for name, r := range map[string]*sim.Result{"detection": outputtest.Result(), "epidemic": outputtest.EpidemicResult()} {
+	census := output.Options{Census: &output.Census{Area: "nam-dinh", AreaLevel: "district", Scale: 0.01}}
+	for name, c := range map[string]struct {
+		r *sim.Result
+		o output.Options
+	}{"detection": {outputtest.Result(), output.Options{}}, "epidemic": {outputtest.EpidemicResult(), output.Options{}},
+		"census": {outputtest.AreaResult(), census}} {
 		t.Run(name, func(t *testing.T) {
-			s := output.NewSummary(r, output.Options{})
-			figs, err := Renderer{}.Figures(r, output.Options{})
+			r := c.r
+			s := output.NewSummary(r, c.o)
+			if name == "census" && !slices.ContainsFunc(Reading(s, r), func(p string) bool { return strings.HasPrefix(p, "Coverage differed between the 10 areas") }) {
+				t.Error("no paragraph on coverage by area")
+			}
+			figs, err := Renderer{}.Figures(r, c.o)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,10 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"reflect"
+	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/internal/strictyaml"
 	"github.com/bluesim/bluesim/sim/epidemic"
 )
@@ -19,7 +21,7 @@ import (
 // key is preceded by its Go doc comment, so the output explains itself.
 // Loading the output gives back sc exactly.
 func Encode(sc Scenario, sw *Sweep, comments bool) ([]byte, error) {
-	e := newEncoder(comments)
+	e := newEncoder(comments, &sc)
 	root, err := e.Node(reflect.ValueOf(sc))
 	if err != nil {
 		return nil, err
@@ -31,20 +33,34 @@ func Encode(sc Scenario, sw *Sweep, comments bool) ([]byte, error) {
 	return strictyaml.MarshalNode(root)
 }
 
-func newEncoder(comments bool) *strictyaml.Encoder {
+func newEncoder(comments bool, sc *Scenario) *strictyaml.Encoder {
 	return &strictyaml.Encoder{
 		Comments: comments,
 		Doc:      fieldDoc,
 		Omit: func(f strictyaml.Field, v reflect.Value) bool {
-			// The epidemic layer off at its defaults is left out, so
-			// detection-only scenarios keep the encoding (and hash) they
-			// had before the layer existed; reading it back gives the same
-			// defaults.
-			if f.Owner == scenarioType && f.Name == "experiment" {
+			switch {
+			case f.Owner == scenarioType && f.Name == "experiment":
 				// A population run has no experiment block.
 				return v.IsNil()
+			case f.Owner == scenarioType && f.Name == "epidemic":
+				// The epidemic layer off at its defaults is left out, so
+				// detection-only scenarios keep the encoding (and hash)
+				// they had before the layer existed; reading it back gives
+				// the same defaults.
+				return v.Interface() == any(epidemic.DefaultParams())
+			case f.Owner == armType && f.Name == "adoption_by_area":
+				// Likewise an arm without adoptions by area.
+				return v.Len() == 0
+			case f.Owner == geographyType:
+				// A town (no census area) leaves the geography keys out
+				// for the same reason; they are unused there.
+				return sc.Population.Area == ""
+			case f.Owner == populationType && sc.Population.Area != "":
+				// A census area leaves out the town's keys it does not use
+				// (the validator refuses them beside population.area).
+				return slices.Contains(townOnlyKeys, f.Name)
 			}
-			return f.Owner == scenarioType && f.Name == "epidemic" && v.Interface() == any(epidemic.DefaultParams())
+			return false
 		},
 	}
 }
@@ -112,4 +128,15 @@ func fieldDoc(t reflect.Type, name string) string {
 	return fieldDocs[t.PkgPath()+"."+t.Name()+"."+name]
 }
 
-var scenarioType = reflect.TypeFor[Scenario]()
+var (
+	scenarioType   = reflect.TypeFor[Scenario]()
+	geographyType  = reflect.TypeFor[agents.Geography]()
+	armType        = reflect.TypeFor[Arm]()
+	populationType = reflect.TypeFor[agents.Params]()
+)
+
+// townOnlyKeys are the population keys a census area does not use: its
+// households, ages and settlements come from the census and the urban and
+// rural blocks.
+var townOnlyKeys = []string{"household_size", "age_shares", "apartment_share", "house_width_m", "bus_share",
+	"people_per_market", "people_per_cafe"}

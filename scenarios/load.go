@@ -8,7 +8,6 @@ import (
 	"os"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -99,6 +98,10 @@ type Loaded struct {
 	Base string
 	// Positions maps each field path that some layer set to where.
 	Positions Positions
+	// Renamed lists the arms a --set override renamed because their names
+	// gave a value it changed (see AdoptionName), for the command line to
+	// report.
+	Renamed []Rename
 }
 
 // fileDoc is the top level of a scenario file: the scenario's own keys plus
@@ -118,6 +121,14 @@ type fileDoc struct {
 // and validates the result. Every problem is reported in an ErrorList.
 func Load(path string, sets ...string) (*Loaded, error) {
 	data, err := os.ReadFile(path)
+	if fi, serr := os.Stat(path); err != nil && serr == nil && fi.IsDir() {
+		// A folder is never a scenario: a built-in of that name is meant
+		// (running `bluesim run town` where out/town or ./town exists).
+		if !strings.ContainsAny(path, `/\.`) && isBuiltin(path) {
+			return loadBuiltin(path, sets, nil)
+		}
+		return nil, ErrorList{{File: path, Msg: "is a folder, not a scenario file"}}
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(path, `/\.`) {
 			if isBuiltin(path) {
@@ -250,10 +261,19 @@ func (l *Loaded) applySet(s string) ErrorList {
 	if rest, ok := strings.CutPrefix(path, "sweep."); ok {
 		return l.setSweep(flag, rest, n)
 	}
+	before := armKeys(l.Scenario.Arms)
 	if err := d.SetPath(reflect.ValueOf(&l.Scenario).Elem(), path, n); err != nil {
 		return ErrorList{strictyaml.PathErrorAt(err, flag, Pos{}, path)}
 	}
+	if path == "population.size" {
+		// complete must know that this flag gave the size (a census
+		// area's size is checked against the census, not replaced).
+		d.Pos[path] = Pos{File: flag}
+	}
 	complete(&l.Scenario, d.Pos)
+	if len(d.Errs) == 0 {
+		l.Renamed = append(l.Renamed, renameArms(l.Scenario.Arms, before, flag)...)
+	}
 	// The flag set this path (and everything under it).
 	d.Pos[path] = Pos{File: flag}
 	l.Positions.Overlay(d.Pos)
@@ -306,6 +326,12 @@ func (l *Loaded) locate(errs ErrorList) ErrorList { return l.Positions.Locate(er
 // what --show prints is what the run uses).
 func complete(sc *Scenario, pos Positions) {
 	completeArms(sc, pos)
+	// A census area's size follows the census and the scale, unless this
+	// layer gave it (then the validator checks that it agrees, so that a
+	// scenario written out by --show or a run loads back).
+	if n, ok := sc.Population.CensusSize(); ok && !pos.Has("population.size") {
+		sc.Population.Size = n
+	}
 	if sc.Contact.Preset != ContactCustom {
 		if d, m, err := sc.Contact.Resolved(); err == nil {
 			if !pos.Has("contact.distance_m") {
@@ -336,7 +362,7 @@ func completeArms(sc *Scenario, pos Positions) {
 			a.Calibrated = proto.Radio().Calibrated
 		}
 		if !pos.Has(p+".name") && a.Name == "" {
-			a.Name = fmt.Sprintf("%s-%s", a.Protocol, strconv.FormatFloat(a.Adoption*100, 'f', -1, 64))
+			a.Name = AdoptionName(a.Protocol, a.Adoption)
 		}
 	}
 }

@@ -135,6 +135,14 @@ type Arm struct {
 	// they install when u is below the adoption scaled to owners, so
 	// raising adoption never removes an installer.
 	Adoption float64 `yaml:"adoption"`
+	// AdoptionByArea sets the adoption of single areas of a census
+	// population (population.area), by area slug (a district such as
+	// my-loc, or a province such as ha-noi; the slugs of the by_area
+	// table), each a share of that area's people; areas not listed keep
+	// adoption. Installs stay nested: one draw per person, compared with
+	// the person's area's adoption scaled to the area's smartphone owners.
+	// An install ramp scales every area's adoption alike.
+	AdoptionByArea map[string]float64 `yaml:"adoption_by_area"`
 	// Ramp is an install campaign: adoption starts at Ramp.From on day 0
 	// and rises linearly to Adoption over Ramp.Days (0: no ramp).
 	Ramp Ramp `yaml:"ramp"`
@@ -244,6 +252,16 @@ func (a Arm) AdoptionOn(d int) float64 {
 		return a.Adoption
 	}
 	return a.Ramp.From + (a.Adoption-a.Ramp.From)*float64(d)/float64(a.Ramp.Days)
+}
+
+// RampFactor is the share of its final adoption an arm has reached on day
+// d: AdoptionOn(d) / Adoption (1 without a ramp, or when adoption is 0).
+// adoption_by_area values are scaled by it.
+func (a Arm) RampFactor(d int) float64 {
+	if a.Ramp.Days <= 0 || d >= a.Ramp.Days || a.Adoption == 0 {
+		return 1
+	}
+	return a.AdoptionOn(d) / a.Adoption
 }
 
 // Diagnosis says how index cases arise until the epidemic layer supplies

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -254,6 +255,10 @@ type Plan struct {
 	// Hash identifies the sweep: the resolved base scenario, the axes and
 	// the replicates. Shards of one sweep carry the same hash.
 	Hash string
+	// Renamed lists the base's arms renamed because an axis varies the
+	// value their names gave ("bluezone-20" under an adoption axis is
+	// "bluezone"), for the command line to report.
+	Renamed []Rename
 	// Goals are the sweep block's goals, for the report.
 	Goals  []Goal
 	coords [][]int
@@ -267,6 +272,8 @@ func (l *Loaded) Plan() (*Plan, error) {
 		sw = &Sweep{Replicates: 1}
 	}
 	p := &Plan{Name: l.Scenario.Name, Base: l.Scenario, Axes: sw.Axes, Replicates: sw.Replicates}
+	p.Base.Arms = slices.Clone(p.Base.Arms)
+	p.Renamed = renameSweptArms(&p.Base, sw.Axes)
 	if p.Replicates < 1 {
 		return nil, fmt.Errorf("sweep.replicates must be at least 1")
 	}

@@ -2,9 +2,12 @@ package scenarios
 
 import (
 	"fmt"
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 
+	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/sim/limits"
 	"github.com/bluesim/bluesim/tracing/protocols"
@@ -89,6 +92,10 @@ func (v *validator) epidemic(sc *Scenario) {
 	if p.Enabled && sc.Days >= 1 && p.SeedDay >= sc.Days {
 		v.errorf("epidemic.seed_day", "is day %d but the run has only %d days: nobody would be infected", p.SeedDay, sc.Days)
 	}
+	if p.Enabled && sc.Population.Separate() {
+		v.errorf("epidemic.enabled", "cannot run with population.area %s simulated province by province "+
+			"(population.travel.mixing: separate): each province's epidemic would run alone; use travel.mixing: joint", sc.Population.Area)
+	}
 	if p.Enabled && p.InitialInfections > sc.Population.Size {
 		v.errorf("epidemic.initial_infections", "is %d, more than the population (%d)", p.InitialInfections, sc.Population.Size)
 	}
@@ -118,6 +125,10 @@ func (v *validator) experiment(sc *Scenario) {
 	v.checkErrors("", e.Validate())
 	if sc.Epidemic.Enabled {
 		v.errorf("epidemic.enabled", "must be false in an experiment: its index cases are the handsets, not an epidemic's")
+	}
+	if sc.Population.Area != "" {
+		v.errorf("population.area", "is %s, but an experiment has no census population: its people are the handsets (remove population.area or the experiment block)",
+			sc.Population.Area)
 	}
 	if n := sc.Days * e.Sessions.PerDay * len(e.Handsets); sc.Days >= 1 && n > 5_000_000 {
 		v.errorf("experiment.sessions.per_day", "%d days × %d sessions × %d handsets is %d people, more than 5000000",
@@ -190,7 +201,11 @@ func (v *validator) arms(sc *Scenario) {
 			names[a.Name] = i
 		}
 		v.Fraction(f+".adoption", a.Adoption)
-		if own, ok := Ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
+		if sc.Population.Geographic() && sc.Experiment == nil {
+			// (An experiment with population.area is refused once, by
+			// the experiment check: its people are the handsets.)
+			v.areaAdoption(sc, a, f)
+		} else if own, ok := Ownership(sc); ok && a.Adoption <= 1 && a.Adoption > own+1e-9 {
 			v.errorf(f+".adoption", "is %v, but only %.3f of the population own a smartphone "+
 				"(population.age_shares x population.phones.ownership_by_age), and only owners can install the app",
 				a.Adoption, own)
@@ -219,14 +234,101 @@ func (v *validator) arms(sc *Scenario) {
 	}
 }
 
+// areaAdoption checks an arm of a census population: its adoption and
+// each adoption_by_area value against the smartphone ownership of the
+// areas they apply to (each area gets that share of its own people, so the
+// least-owning area sets the limit), and the slugs against the areas.
+func (v *validator) areaAdoption(sc *Scenario, a *Arm, f string) {
+	infos, err := sc.Population.AreaInfos()
+	if err != nil {
+		return // population.area's own error is reported
+	}
+	slugs := make([]string, len(infos))
+	for i, in := range infos {
+		slugs[i] = in.Slug
+	}
+	keys := make([]string, 0, len(a.AdoptionByArea))
+	for k := range a.AdoptionByArea {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		x := a.AdoptionByArea[k]
+		kf := f + ".adoption_by_area." + k
+		i := slices.Index(slugs, k)
+		if i < 0 {
+			v.errorf(kf, "unknown area %q%s (want the slug of a %s of population.area %s: %s)", k, suggest(k, slugs),
+				levels(infos), sc.Population.Area, listSlugs(slugs))
+			continue
+		}
+		if v.Fraction(kf, x) && x > infos[i].Ownership+1e-9 {
+			v.errorf(kf, "is %v, but only %.3f of %s's people own a smartphone (its ages x population.phones.ownership_by_age), "+
+				"and only owners can install the app", x, infos[i].Ownership, k)
+		}
+	}
+	if len(a.AdoptionByArea) > 0 && a.Ramp.Days > 0 && a.Adoption == 0 {
+		v.errorf(f+".ramp.days", "needs adoption above 0 with adoption_by_area: the ramp scales each area by the share of adoption reached")
+	}
+	if a.Adoption > 1 {
+		return
+	}
+	worst := -1
+	for i, in := range infos {
+		if _, set := a.AdoptionByArea[in.Slug]; !set && a.Adoption > in.Ownership+1e-9 && (worst < 0 || in.Ownership < infos[worst].Ownership) {
+			worst = i
+		}
+	}
+	if worst >= 0 {
+		v.errorf(f+".adoption", "is %v, but only %.3f of %s's people own a smartphone (its ages x population.phones.ownership_by_age), "+
+			"and only owners can install the app: lower it, or give %s its own value under adoption_by_area",
+			a.Adoption, infos[worst].Ownership, infos[worst].Slug, infos[worst].Slug)
+	}
+}
+
+// levels names the area levels of a census population for messages.
+func levels(infos []AreaInfo) string {
+	var ls []string
+	for _, in := range infos {
+		if !slices.Contains(ls, in.Level) {
+			ls = append(ls, in.Level)
+		}
+	}
+	return strings.Join(ls, " or ")
+}
+
+// listSlugs lists area slugs for a message, the first 12 and a count.
+func listSlugs(s []string) string {
+	if len(s) <= 12 {
+		return strings.Join(s, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(s[:12], ", "), len(s)-12)
+}
+
+// AreaInfo is an area of a census population as the validator sees it.
+type AreaInfo = agents.AreaInfo
+
 // Ownership is the expected share of people who own a smartphone: the age
 // shares weighted by ownership in each age band. It is the validator's limit
 // on an arm's adoption, since only owners can install the app; false when
 // the two lists do not line up. In an experiment every handset is a
-// smartphone: 1.
+// smartphone: 1. For a census population (population.area) it is the
+// least of the areas' expected ownership: each area gets the arm's
+// adoption as a share of its own people, so no higher adoption fits every
+// area.
 func Ownership(sc *Scenario) (float64, bool) {
 	if sc.Experiment != nil {
 		return 1, true
+	}
+	if sc.Population.Geographic() {
+		infos, err := sc.Population.AreaInfos()
+		if err != nil || len(infos) == 0 || len(sc.Population.Phones.OwnershipByAge) != 9 {
+			return 0, false
+		}
+		own := math.Inf(1)
+		for _, in := range infos {
+			own = math.Min(own, in.Ownership)
+		}
+		return own, true
 	}
 	p := &sc.Population
 	if len(p.AgeShares) != len(p.Phones.OwnershipByAge) || len(p.AgeShares) == 0 {
@@ -284,6 +386,24 @@ func (v *validator) engine(sc *Scenario) {
 // only on the values: a key that is ignored because of another one.
 func validateGiven(sc *Scenario, pos Positions) ErrorList {
 	v := &validator{}
+	if sc.Population.Geographic() {
+		// A census population takes these from the census and the urban
+		// and rural blocks; a value set for them would be ignored.
+		// (townOnlyKeys, in this order.)
+		for _, k := range [][2]string{
+			{"household_size", "household sizes come from the census (vietnam.md §3.2)"},
+			{"age_shares", "ages come from the census (vietnam.md §2.2, §3.1)"},
+			{"apartment_share", "use population.urban.apartment_share and population.rural.apartment_share"},
+			{"house_width_m", "use population.urban.house_width_m and population.rural.house_width_m"},
+			{"bus_share", "use population.urban.bus_share and population.rural.bus_share"},
+			{"people_per_market", "use population.urban.people_per_market and population.rural.people_per_market"},
+			{"people_per_cafe", "use population.urban.people_per_cafe and population.rural.people_per_cafe"},
+		} {
+			if pos.Has("population." + k[0]) {
+				v.errorf("population."+k[0], "is not used with population.area (%s): %s", sc.Population.Area, k[1])
+			}
+		}
+	}
 	if c := sc.Contact; c.Preset != ContactCustom {
 		if d, m, err := c.Resolved(); err == nil {
 			if pos.Has("contact.distance_m") && c.DistanceM != d {

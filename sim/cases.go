@@ -66,6 +66,40 @@ type IndexCaseDetection struct {
 	Detected int32 `json:"detected"`
 }
 
+// IndexCaseArea is one index case's verdicts among the people of one
+// census area (Result.Areas): its contacts, and the people notified for
+// it, who live there. Areas it has no contact or notification in are
+// left out.
+type IndexCaseArea struct {
+	// Case is the index case's position in Result.IndexCases and Row the
+	// area's position in Result.Areas (the index case's arm's row).
+	Case  int32 `json:"case"`
+	Row   int32 `json:"row"`
+	TP    int32 `json:"tp"`
+	FP    int32 `json:"fp"`
+	FN    int32 `json:"fn"`
+	TN    int32 `json:"tn"`
+	AppTP int32 `json:"app_tp"`
+	AppFN int32 `json:"app_fn"`
+}
+
+// Share returns the index case's numerator and denominator of s among
+// the area's people.
+func (c *IndexCaseArea) Share(s Share) (num, den int64) {
+	tp, fp, fn, tn := int64(c.TP), int64(c.FP), int64(c.FN), int64(c.TN)
+	switch s {
+	case ShareCoverage:
+		return tp, tp + fn
+	case ShareCapture:
+		return int64(c.AppTP), int64(c.AppTP) + int64(c.AppFN)
+	case SharePrecision:
+		return tp, tp + fp
+	case ShareFalsePositiveRate:
+		return fp, fp + tn
+	}
+	return 0, 0
+}
+
 // caseBuild collects the index cases while the days are scored; finish
 // turns it into the result's tables. Band cells are referred to by their
 // row pointer until finish knows their order.
@@ -73,10 +107,12 @@ type caseBuild struct {
 	cases []IndexCase
 	bands []pendingBand
 	det   []IndexCaseDetection // Row: the distance band; the arm's offset is added at finish
+	areas []IndexCaseArea      // Row: the area; the arm's offset is added at finish
 
 	// Scratch for the index case being scored.
-	cur    map[*BandRow]int
-	curDet []IndexCaseDetection
+	cur     map[*BandRow]int
+	curDet  []IndexCaseDetection
+	curArea map[int32]int // area -> position in areas
 }
 
 type pendingBand struct {
@@ -91,6 +127,7 @@ func (b *caseBuild) begin(c IndexCase, detBands int) {
 		b.cur = map[*BandRow]int{}
 	}
 	clear(b.cur)
+	clear(b.curArea)
 	if cap(b.curDet) < detBands {
 		b.curDet = make([]IndexCaseDetection, detBands)
 	}
@@ -111,6 +148,37 @@ func (b *caseBuild) bump(br *BandRow, verdict int, app bool) {
 		b.bands = append(b.bands, pendingBand{row: br, IndexCaseBand: IndexCaseBand{Case: int32(len(b.cases) - 1)}})
 	}
 	c := &b.bands[i].IndexCaseBand
+	switch verdict {
+	case 0:
+		c.TP++
+		if app {
+			c.AppTP++
+		}
+	case 1:
+		c.FP++
+	case 2:
+		c.FN++
+		if app {
+			c.AppFN++
+		}
+	case 3:
+		c.TN++
+	}
+}
+
+// area counts a verdict (as bump) of the current index case about a
+// person living in census area k.
+func (b *caseBuild) area(k int32, verdict int, app bool) {
+	if b.curArea == nil {
+		b.curArea = map[int32]int{}
+	}
+	i, ok := b.curArea[k]
+	if !ok {
+		i = len(b.areas)
+		b.curArea[k] = i
+		b.areas = append(b.areas, IndexCaseArea{Case: int32(len(b.cases) - 1), Row: k})
+	}
+	c := &b.areas[i]
 	switch verdict {
 	case 0:
 		c.TP++
@@ -150,9 +218,11 @@ func (b *caseBuild) end() {
 
 // finishCases puts the index cases into r, in (arm, day, person) order,
 // with the cells and detection bands as positions in r.Bands and
-// r.Detection (which must be final). rowOf maps a band row to its
-// position; detRows is the number of detection rows per arm.
-func (b *caseBuild) finishCases(r *Result, rowOf map[*BandRow]int32, detRows int) {
+// r.Detection (which must be final) and the census areas as positions in
+// r.Areas. rowOf maps a band row to its position; detRows is the number
+// of detection rows per arm and areaRows the number of areas per arm (0
+// for a town).
+func (b *caseBuild) finishCases(r *Result, rowOf map[*BandRow]int32, detRows, areaRows int) {
 	order := make([]int, len(b.cases))
 	for i := range order {
 		order[i] = i
@@ -184,6 +254,18 @@ func (b *caseBuild) finishCases(r *Result, rowOf map[*BandRow]int32, detRows int
 		r.IndexCaseDetection[i] = d
 	}
 	slices.SortFunc(r.IndexCaseDetection, func(x, y IndexCaseDetection) int {
+		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
+	})
+	if areaRows == 0 {
+		return
+	}
+	r.IndexCaseAreas = make([]IndexCaseArea, len(b.areas))
+	for i, a := range b.areas {
+		a.Case = newPos[a.Case]
+		a.Row += int32(int(r.IndexCases[a.Case].Arm) * areaRows)
+		r.IndexCaseAreas[i] = a
+	}
+	slices.SortFunc(r.IndexCaseAreas, func(x, y IndexCaseArea) int {
 		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
 	})
 }

@@ -57,9 +57,11 @@
 // contacts (the arms in parallel). Who is diagnosed and uploads comes from
 // one interface with two implementations: diagnoses fixed ahead, and the
 // epidemic layer. Besides the tables, the result keeps every index case's
-// own verdicts, and its part of each breakdown cell and distance band
-// (Result.IndexCases): an index case's contacts are not independent of one
-// another, so the index case is the unit the outputs' intervals resample.
+// own verdicts, and its part of each breakdown cell, distance band and
+// census area (Result.IndexCases and the tables beside it): an index
+// case's contacts are not independent of one another, so the index case
+// is the unit the outputs' intervals resample. Combine adds up separately
+// run provinces of a census area, index cases included.
 //
 // With the scenario's epidemic layer on (package sim/epidemic), the index
 // cases are not drawn from diagnosis.daily_fraction but are each arm's

@@ -49,6 +49,12 @@ type engine struct {
 	groups   []*group
 	armGroup []int
 	maxAdopt float64
+	// Census populations (areas.go): each arm's adoption per area (nil
+	// without adoption_by_area), the largest over the arms, and the
+	// per-area verdict rows.
+	byArea    [][]float64
+	maxByArea []float64
+	areaRows  [][]AreaRow
 
 	// idx says who is diagnosed and uploads: diagnoses fixed ahead, or the
 	// epidemic layer's positives.
@@ -135,6 +141,10 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 	if errs := scenarios.Validate(&sc); len(errs) > 0 {
 		return nil, fmt.Errorf("invalid scenario:\n%w", errs)
 	}
+	if sc.Population.Separate() {
+		return nil, fmt.Errorf("population.area %s is simulated one province per run (population.travel.mixing: separate): "+
+			"run it with bluesim run, which splits it (scenarios.SplitProvinces), or set travel.mixing: joint", sc.Population.Area)
+	}
 	cd, cm, err := sc.Contact.Resolved()
 	if err != nil {
 		return nil, err
@@ -196,6 +206,7 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 			e.rules[p] = append(e.rules[p], rule)
 		}
 	}
+	e.setupAreas()
 	if err := e.setupScores(); err != nil {
 		return nil, err
 	}
@@ -234,7 +245,11 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 
 // installedArm reports whether person i has arm ai's app on day d.
 func (e *engine) installedArm(ai, i, d int) bool {
-	return e.pop.Installed(i, e.sc.Arms[ai].AdoptionOn(d))
+	a := &e.sc.Arms[ai]
+	if e.byArea != nil && e.byArea[ai] != nil {
+		return e.pop.InstalledByArea(i, a.AdoptionOn(d), e.byArea[ai], a.RampFactor(d))
+	}
+	return e.pop.Installed(i, a.AdoptionOn(d))
 }
 
 // simulateDay runs day d's contacts and radio: the layout, the sites in

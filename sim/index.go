@@ -71,7 +71,7 @@ func newFixedDiagnoses(e *engine) *fixedDiagnoses {
 		// An experiment fixes its index cases: every handset on its
 		// session's day.
 		for i, d := range e.pop.IndexDay {
-			if d >= 0 && int(d) < sc.Days && (!e.appOnly || e.pop.Installed(i, e.maxAdopt)) {
+			if d >= 0 && int(d) < sc.Days && (!e.appOnly || e.pop.InstalledByArea(i, e.maxAdopt, e.maxByArea, 1)) {
 				f.byDay[d] = append(f.byDay[d], int32(i))
 			}
 		}
@@ -80,7 +80,7 @@ func newFixedDiagnoses(e *engine) *fixedDiagnoses {
 	for i := range e.pop.People {
 		for d := sc.Diagnosis.FirstDay; d < sc.Days; d++ {
 			if agents.Uniform(sc.Seed, agents.SubDiagnosis, uint64(i), uint64(d)) < sc.Diagnosis.DailyFraction {
-				if !e.appOnly || e.pop.Installed(i, e.maxAdopt) {
+				if !e.appOnly || e.pop.InstalledByArea(i, e.maxAdopt, e.maxByArea, 1) {
 					f.byDay[d] = append(f.byDay[d], int32(i))
 				}
 				break

@@ -117,7 +117,10 @@ func TestFirstExposureIsEarliestSighting(t *testing.T) {
 	r := e.finish()
 	got := map[int]int64{}
 	for _, d := range r.Delays {
-		got[d.Hours] += d.Count
+		got[d.Hours] += d.TruePositives
+		if d.FalseAlarms != 0 {
+			t.Errorf("delay bin %d h: %d false alarms, want none (both receivers are close contacts)", d.Hours, d.FalseAlarms)
+		}
 	}
 	if len(got) != len(hist) {
 		t.Fatalf("delay table %v, want %v", got, hist)

@@ -244,9 +244,12 @@ type scorer struct {
 	res   *Result
 	att   reservoir
 	delay [][]int64 // arm -> hour histogram
-	bands []map[bandKey]*BandRow
-	det   [][]DetectionRow
-	sums  []ArmSummary
+	// delayFP is delay's histogram for false alarms (delay's is of true
+	// positives).
+	delayFP [][]int64
+	bands   []map[bandKey]*BandRow
+	det     [][]DetectionRow
+	sums    []ArmSummary
 	// sightings[ai] counts the sightings arm ai's phones stored today.
 	sightings []int64
 	// cases[ai] collects arm ai's index cases.
@@ -278,6 +281,7 @@ func newScorer(e *engine) *scorer {
 	s := &scorer{e: e, res: &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(e.pop.People), Days: sc.Days, Ownership: e.pop.Ownership}}
 	na := len(sc.Arms)
 	s.delay = make([][]int64, na)
+	s.delayFP = make([][]int64, na)
 	s.bands = make([]map[bandKey]*BandRow, na)
 	s.det = make([][]DetectionRow, na)
 	s.sums = make([]ArmSummary, na)
@@ -290,6 +294,7 @@ func newScorer(e *engine) *scorer {
 	for ai, a := range sc.Arms {
 		s.cases[ai] = &caseBuild{}
 		s.delay[ai] = make([]int64, 24*(e.k+2))
+		s.delayFP[ai] = make([]int64, 24*(e.k+2))
 		s.bands[ai] = map[bandKey]*BandRow{}
 		s.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
 		for b := range s.det[ai] {
@@ -340,8 +345,14 @@ func (s *scorer) countSightings(d int) {
 				for ri := int32(lo); ri < int32(hi); ri++ {
 					r := sg.recs.at(ri)
 					first, end := sg.span(ri)
-					for i := range g.arms {
-						if e.pop.Installed(int(g.person[r.rx]), ad[i]) && e.pop.Installed(int(g.person[r.tx]), ad[i]) {
+					for i, ai := range g.arms {
+						rx, tx := int(g.person[r.rx]), int(g.person[r.tx])
+						if e.byArea != nil && e.byArea[ai] != nil {
+							// Adoption by census area: the arm's own rule.
+							if e.installedArm(ai, rx, d) && e.installedArm(ai, tx, d) {
+								c[i] += int64(end - first)
+							}
+						} else if e.pop.Installed(rx, ad[i]) && e.pop.Installed(tx, ad[i]) {
 							c[i] += int64(end - first)
 						}
 					}
@@ -404,6 +415,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 	// bump counts a verdict in every breakdown; app says whether both
 	// the index case and the contact had the arm's app.
 	bump := func(c *contact, verdict int, app bool) {
+		e.countArea(cb, ai, c.other, verdict, app)
 		if verdict == 1 {
 			s.countFalsePositive(ai, c)
 		}
@@ -448,6 +460,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 	ci := 0
 	ni := 0
 	for _, ix := range idx {
+		e.countIndex(ai, ix)
 		for ci < len(contacts) && contacts[ci].idx < ix {
 			ci++
 		}
@@ -513,6 +526,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				cur.FP++
 				cur.Notifications++
 				bump(&c, 1, true)
+				s.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 				b++
 			default:
 				c := &cs[a]
@@ -536,13 +550,12 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 						cur.AppTP++
 					}
 					bump(c, 0, app)
-					h := int((endOfDay - ns[b].FirstExposure) / 3_600_000)
-					h = min(max(h, 0), len(s.delay[ai])-1)
-					s.delay[ai][h]++
+					s.delay[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 				} else {
 					row.FP++
 					cur.FP++
 					bump(c, 1, app)
+					s.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 				}
 				a++
 				b++
@@ -590,8 +603,9 @@ func (e *engine) finish() *Result {
 		}
 		r.Detection = append(r.Detection, s.det[ai]...)
 		for h, n := range s.delay[ai] {
-			if n > 0 {
-				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, Count: n})
+			if fp := s.delayFP[ai][h]; n > 0 || fp > 0 {
+				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, TruePositives: n,
+					FalseAlarms: fp, Censored: h == e.delayCap()})
 			}
 		}
 	}
@@ -607,8 +621,9 @@ func (e *engine) finish() *Result {
 		s.pairs[ai] = chunks[PairScore]{}
 	}
 	r.build = mergeCases(s.cases)
-	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1)
+	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1, len(e.pop.Areas))
 	r.build = nil
+	r.Areas = e.finishAreas()
 	for _, a := range s.att.s {
 		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[a.group].label, Environment: a.env.String(),
 			DistanceM: round3(float64(a.dist)), AttenuationDB: round3(float64(a.att))})
@@ -627,11 +642,12 @@ func (e *engine) finish() *Result {
 // mergeCases concatenates the arms' index cases into one collection, the
 // case numbers of their cells and detection bands shifted to match.
 func mergeCases(bs []*caseBuild) *caseBuild {
-	var nc, nb, nd int
+	var nc, nb, nd, na int
 	for _, b := range bs {
-		nc, nb, nd = nc+len(b.cases), nb+len(b.bands), nd+len(b.det)
+		nc, nb, nd, na = nc+len(b.cases), nb+len(b.bands), nd+len(b.det), na+len(b.areas)
 	}
-	out := &caseBuild{cases: make([]IndexCase, 0, nc), bands: make([]pendingBand, 0, nb), det: make([]IndexCaseDetection, 0, nd)}
+	out := &caseBuild{cases: make([]IndexCase, 0, nc), bands: make([]pendingBand, 0, nb), det: make([]IndexCaseDetection, 0, nd),
+		areas: make([]IndexCaseArea, 0, na)}
 	for i, b := range bs {
 		bs[i] = nil // the arm's own copy goes as soon as it is copied
 		base := int32(len(out.cases))
@@ -644,11 +660,30 @@ func mergeCases(bs []*caseBuild) *caseBuild {
 			d.Case += base
 			out.det = append(out.det, d)
 		}
+		for _, a := range b.areas {
+			a.Case += base
+			out.areas = append(out.areas, a)
+		}
 	}
 	return out
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// delayCap is the last bin of the delay histograms: a first matched
+// exposure can be no earlier than the start of the index case's infectious
+// window, k days before the notification's day, so a delay of
+// 24·(k+1)−1 hours or more says the exposure began at or before the
+// window opened. That bin holds every such delay: they are censored
+// (known only to be at least that long).
+func (e *engine) delayCap() int { return 24*(e.k+1) - 1 }
+
+// delayBin is the histogram bin of a notification at the end of the day
+// (endOfDay, ms) whose first matched exposure was at first (ms): whole
+// hours, at most delayCap.
+func (e *engine) delayBin(endOfDay, first int64) int {
+	return min(max(int((endOfDay-first)/3_600_000), 0), e.delayCap())
+}
 
 func (e *engine) armIndex(name string) int {
 	for i, a := range e.sc.Arms {

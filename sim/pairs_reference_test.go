@@ -193,7 +193,7 @@ func noOuting(sc *scenarios.Scenario) {
 // misses pairs lowers truth and detections together, which no other
 // equivalence test notices.
 func TestGridEqualsAllPairs(t *testing.T) {
-	for _, tc := range gridCases() {
+	for _, tc := range gridCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := refScenario(tc.n, tc.days, tc.edit)
 			if err := scenarios.Validate(&sc); err != nil {
@@ -231,7 +231,7 @@ func TestGridEqualsAllPairs(t *testing.T) {
 // only for advertisers who upload, the tracked truth, every stored
 // sighting and the result hash equal those of checking every pair.
 func TestHotPairsEqualAllPairs(t *testing.T) {
-	for _, tc := range gridCases() {
+	for _, tc := range gridCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			sc := refScenario(tc.n, tc.days, tc.edit)
 			sc.Engine.AllSightings = false
@@ -278,7 +278,22 @@ type gridCase struct {
 	kinds []agents.Kind // each must show contacts, or the case tests nothing
 }
 
-func gridCases() []gridCase {
+func gridCases(t *testing.T) []gridCase {
+	// Census populations (agents' geography) lay sites out their own way:
+	// urban and rural clusters on a province's plane, houses with yards,
+	// village and town markets sized to the people they serve, and, with
+	// provinces built as one, coaches and the markets day trippers visit.
+	census := func(name string, sets ...string) func(*scenarios.Scenario) {
+		l, err := scenarios.LoadBuiltin(name, sets...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return func(sc *scenarios.Scenario) {
+			own := sc.Population.Phones.OwnershipByAge
+			sc.Population = l.Scenario.Population
+			sc.Population.Phones.OwnershipByAge = own
+		}
+	}
 	return []gridCase{
 		{"tube houses, free at home and visiting", 100, 1, func(sc *scenarios.Scenario) {
 			noOuting(sc)
@@ -337,6 +352,11 @@ func gridCases() []gridCase {
 			[]agents.Kind{agents.Home, agents.School, agents.Work, agents.Market, agents.Cafe}},
 		{"town, range 40 m", 150, 1, func(sc *scenarios.Scenario) { sc.Engine.RangeM = 40 },
 			[]agents.Kind{agents.Home, agents.School, agents.Work, agents.Market, agents.Cafe}},
+		{"Nam Định's districts, urban and rural", 0, 1, census("nam-dinh", "population.scale=0.0003"),
+			[]agents.Kind{agents.Home, agents.School, agents.Work, agents.Market}},
+		{"two provinces as one, coaches and visited markets", 0, 1, census("vietnam", "population.area=nam-dinh,thai-binh",
+			"population.travel.mixing=joint", "population.travel.daily=0.3", "population.scale=0.0002"),
+			[]agents.Kind{agents.Home, agents.Bus, agents.Market}},
 	}
 }
 

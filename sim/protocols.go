@@ -51,6 +51,9 @@ type group struct {
 	bucketS  float64
 	arms     []int
 	maxAdopt float64
+	// maxByArea is the largest adoption per area over the group's arms
+	// when one has adoption_by_area (nil otherwise).
+	maxByArea []float64
 	// phone maps a person to a dense phone number (-1: never installs).
 	phone    []int32
 	person   []int32 // phone -> person
@@ -90,7 +93,7 @@ func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64
 	g.phone = make([]int32, n)
 	for i := range n {
 		g.phone[i] = -1
-		if pop.Installed(i, g.maxAdopt) {
+		if pop.InstalledByArea(i, g.maxAdopt, g.maxByArea, 1) {
 			g.phone[i] = int32(len(g.person))
 			g.person = append(g.person, int32(i))
 		}

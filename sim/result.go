@@ -34,7 +34,8 @@ type Result struct {
 	// attenuation) samples per arm group, for the attenuation plot.
 	Attenuation []AttenuationSample `json:"attenuation"`
 	// Delays is the histogram of hours from first matched exposure to
-	// notification, per arm.
+	// notification, per arm, of every notification (true positives and
+	// false alarms apart), the last bin censored.
 	Delays []DelayRow `json:"delays"`
 	// Pairs are the (index case, contact) pairs each arm's rule scored or
 	// could have scored, with the rule's exposure summary, the ground truth
@@ -50,6 +51,14 @@ type Result struct {
 	// cases too.
 	IndexCaseBands     []IndexCaseBand      `json:"index_case_bands"`
 	IndexCaseDetection []IndexCaseDetection `json:"index_case_detection"`
+	// Areas are the verdicts per arm and census area (population.area),
+	// nil for a town.
+	Areas []AreaRow `json:"areas,omitempty"`
+	// IndexCaseAreas split each index case's verdicts over the rows of
+	// Areas by where the contact (or the person notified) lives, in
+	// (case, row) order, so that the by_area intervals resample index
+	// cases too; nil for a town.
+	IndexCaseAreas []IndexCaseArea `json:"index_case_areas,omitempty"`
 	// Epidemic holds the epidemic layer's run-wide outcomes (nil when the
 	// layer is off); each arm's own are in Arms[i].Epidemic.
 	Epidemic *EpidemicResult `json:"epidemic,omitempty"`
@@ -287,12 +296,18 @@ type AttenuationSample struct {
 	AttenuationDB float64 `json:"attenuation_db"`
 }
 
-// DelayRow is one bin of the delay histogram: notifications whose first
-// matched exposure was Hours (rounded down) before the notification.
+// DelayRow is one bin of the delay histograms: notifications whose first
+// matched exposure was Hours (rounded down) before the notification, the
+// true positives and the false alarms apart. The last bin, Censored,
+// holds every delay of Hours or more: the exposure began at or before the
+// start of the index case's infectious window, before which no key was
+// published, so its real delay is known only to be at least Hours.
 type DelayRow struct {
-	Arm   string `json:"arm"`
-	Hours int    `json:"hours"`
-	Count int64  `json:"count"`
+	Arm           string `json:"arm"`
+	Hours         int    `json:"hours"`
+	TruePositives int64  `json:"true_positives"`
+	FalseAlarms   int64  `json:"false_alarms"`
+	Censored      bool   `json:"censored"`
 }
 
 // hashView is what Result.Hash covers: the deterministic fields, encoded
@@ -314,12 +329,14 @@ type hashView struct {
 	CaseDetect  []IndexCaseDetection
 	Epidemic    *EpidemicResult `json:",omitempty"`
 	FalsePos    []FalsePositiveRow
-	Pairs       []PairScore `json:",omitempty"`
+	Pairs       []PairScore     `json:",omitempty"`
+	Areas       []AreaRow       `json:",omitempty"`
+	CaseAreas   []IndexCaseArea `json:",omitempty"`
 }
 
 func (r *Result) hashView() hashView {
 	return hashView{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs, r.Areas, r.IndexCaseAreas}
 }
 
 // computeHash fills r.Hash: the SHA-256 of json.Marshal(r.hashView()),
@@ -362,6 +379,8 @@ func (v hashView) stream(w io.Writer) error {
 	}
 	streamSlice(j, "FalsePos", v.FalsePos, false)
 	streamSlice(j, "Pairs", v.Pairs, true)
+	streamSlice(j, "Areas", v.Areas, true)
+	streamSlice(j, "CaseAreas", v.CaseAreas, true)
 	j.raw("}")
 	return j.err
 }

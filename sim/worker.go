@@ -574,7 +574,13 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 					w.kept = v.model.Strongest(link, win, key, g.bucketS, to, w.kept[:0])
 				}
 				for _, r := range w.kept {
-					w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, 0, false)
+					// The attenuation the app could compute: the advertised
+					// TX level less the RSSI (corrected when calibrated), as
+					// GAEN's (radio.ScanReport.TypicalAttenDB); Bluezone
+					// advertises no TX power, so its level is the nominal
+					// one.
+					att := math.Max(0, float64(g.advPower[tx])-(float64(r.RSSI)+float64(g.rssiCorr[rx])))
+					w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, att, true)
 				}
 				continue
 			}

@@ -88,7 +88,7 @@ func TestSweepIntervalsInRange(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := t.TempDir()
-		if err := WriteShard(dir, plan, Whole, res, true); err != nil {
+		if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 			t.Fatal(err)
 		}
 		f, err := ReadFolder(dir)

@@ -17,7 +17,7 @@ func FuzzReadFolder(f *testing.F) {
 		f.Fatal(err)
 	}
 	dir := f.TempDir()
-	if err := WriteShard(dir, plan, ShardID{2, 3}, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, ShardID{2, 3}, res, true); err != nil {
 		f.Fatal(err)
 	}
 	manifest, _ := os.ReadFile(filepath.Join(dir, ManifestFile))

@@ -26,7 +26,7 @@ func writeTestShard(tb testing.TB, dir string) string {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := WriteShard(dir, plan, ShardID{2, 3}, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, ShardID{2, 3}, res, true); err != nil {
 		tb.Fatal(err)
 	}
 	return dir

@@ -62,6 +62,10 @@ type Options struct {
 	// Progress, when set, is called after each task finishes, from one
 	// goroutine at a time, with the number finished and the shard's total.
 	Progress func(done, total int, t scenarios.Task)
+	// Done are results already computed, by an interrupted run of the
+	// same sweep (see Resume): Run does not run their tasks again and
+	// returns them among its results. Progress counts only the tasks run.
+	Done []TaskResult
 }
 
 // Run runs the tasks of one shard of plan with run, on opts.Workers
@@ -77,9 +81,19 @@ func Run(ctx context.Context, plan *scenarios.Plan, run RunFunc, opts Options) (
 	if err := shard.Check(); err != nil {
 		return nil, err
 	}
-	tasks, err := plan.Shard(shard.Index, shard.Count)
+	all, err := plan.Shard(shard.Index, shard.Count)
 	if err != nil {
 		return nil, err
+	}
+	done := map[int]TaskResult{}
+	for _, r := range opts.Done {
+		done[r.Task.Index] = r
+	}
+	var tasks []scenarios.Task
+	for _, t := range all {
+		if _, ok := done[t.Index]; !ok {
+			tasks = append(tasks, t)
+		}
 	}
 	workers := max(opts.Workers, 1)
 	ctx, cancel := context.WithCancel(ctx)
@@ -89,7 +103,7 @@ func Run(ctx context.Context, plan *scenarios.Plan, run RunFunc, opts Options) (
 	var (
 		mu       sync.Mutex
 		firstErr error
-		done     int
+		finished int
 		wg       sync.WaitGroup
 	)
 	next := make(chan int)
@@ -116,9 +130,9 @@ func Run(ctx context.Context, plan *scenarios.Plan, run RunFunc, opts Options) (
 					cancel()
 				} else {
 					results[i] = &TaskResult{Task: t, Rows: rows}
-					done++
+					finished++
 					if opts.Progress != nil {
-						opts.Progress(done, len(tasks), t)
+						opts.Progress(finished, len(tasks), t)
 					}
 				}
 				mu.Unlock()
@@ -136,11 +150,18 @@ feed:
 	close(next)
 	wg.Wait()
 
+	// Every result in task order: the ones given and the ones run.
 	var out []TaskResult
-	for _, r := range results {
-		if r != nil {
+	ran := 0
+	for _, t := range all {
+		if r, ok := done[t.Index]; ok {
+			out = append(out, r)
+			continue
+		}
+		if r := results[ran]; r != nil {
 			out = append(out, *r)
 		}
+		ran++
 	}
 	if firstErr != nil {
 		// A cancelled task reports the context's error; prefer the
@@ -150,7 +171,7 @@ feed:
 		}
 		return out, firstErr
 	}
-	if err := ctx.Err(); err != nil && len(out) < len(tasks) {
+	if err := ctx.Err(); err != nil && len(out) < len(all) {
 		return out, err
 	}
 	return out, nil

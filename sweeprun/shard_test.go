@@ -88,7 +88,7 @@ func TestReadV1Folder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteShard(whole, plan, Whole, res, true); err != nil {
+	if _, err := WriteShard(whole, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	parent := t.TempDir()
@@ -99,7 +99,7 @@ func TestReadV1Folder(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(parent, id.Dir())
-		if err := WriteShard(dir, plan, id, res, true); err != nil {
+		if _, err := WriteShard(dir, plan, id, res, true); err != nil {
 			t.Fatal(err)
 		}
 		// Rewrite the manifest as the old layout wrote it.
@@ -166,7 +166,7 @@ func TestSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if err := WriteShard(dir, plan, Whole, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	f, err := ReadFolder(dir)
@@ -194,7 +194,7 @@ func TestSummary(t *testing.T) {
 	}
 	shard := filepath.Join(t.TempDir(), "s")
 	part, _ := Run(ctx, plan, fakeRun, Options{Workers: 2, Shard: ShardID{1, 2}})
-	if err := WriteShard(shard, plan, ShardID{1, 2}, part, true); err != nil {
+	if _, err := WriteShard(shard, plan, ShardID{1, 2}, part, true); err != nil {
 		t.Fatal(err)
 	}
 	sf, err := ReadFolder(shard)
@@ -222,7 +222,7 @@ func TestGoalsTravel(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(parent, strconv.Itoa(i))
-		if err := WriteShard(dir, p, id, res, true); err != nil {
+		if _, err := WriteShard(dir, p, id, res, true); err != nil {
 			t.Fatal(err)
 		}
 		dirs = append(dirs, dir)

@@ -101,7 +101,7 @@ func TestShardsMergeToWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteShard(whole, plan, Whole, res, true); err != nil {
+	if _, err := WriteShard(whole, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -120,7 +120,7 @@ func TestShardsMergeToWhole(t *testing.T) {
 			}
 		}
 		dir := filepath.Join(parent, fmt.Sprintf("shard-%d-of-3", i))
-		if err := WriteShard(dir, plan, ShardID{i, 3}, res, true); err != nil {
+		if _, err := WriteShard(dir, plan, ShardID{i, 3}, res, true); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, TablesDir, SummaryTable+".csv")); err == nil {
@@ -161,7 +161,7 @@ func TestRunsTableContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteShard(dir, plan, Whole, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	csv, _ := os.ReadFile(filepath.Join(dir, TablesDir, RunsTable+".csv"))
@@ -208,7 +208,7 @@ func TestRunsTableContent(t *testing.T) {
 	if !strings.HasPrefix(sl[0], "point,arms_adoption,contact_preset,group,n,coverage_mean,coverage_ci_low,coverage_ci_high") {
 		t.Fatalf("summary header %q", sl[0])
 	}
-	if len(sl) != 1+4*4 || !strings.HasPrefix(sl[1], "0,0.1,cdc,bluezone-20,3,") {
+	if len(sl) != 1+4*4 || !strings.HasPrefix(sl[1], "0,0.1,cdc,bluezone,3,") {
 		t.Fatalf("summary:\n%s", summary)
 	}
 }
@@ -253,7 +253,7 @@ func TestMergeErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		dir := filepath.Join(parent, name)
-		if err := WriteShard(dir, p, ShardID{i, n}, res, true); err != nil {
+		if _, err := WriteShard(dir, p, ShardID{i, n}, res, true); err != nil {
 			t.Fatal(err)
 		}
 		return dir
@@ -365,7 +365,7 @@ func BenchmarkWriteShard(b *testing.B) {
 	dir := b.TempDir()
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := WriteShard(dir, plan, Whole, res, true); err != nil {
+		if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -393,7 +393,7 @@ func TestUndefinedValues(t *testing.T) {
 		t.Fatal("fakeRun gave no undefined precision: the test checks nothing")
 	}
 	dir := t.TempDir()
-	if err := WriteShard(dir, plan, Whole, res, true); err != nil {
+	if _, err := WriteShard(dir, plan, Whole, res, true); err != nil {
 		t.Fatal(err)
 	}
 	files := readAll(t, dir)

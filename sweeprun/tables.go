@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -79,6 +80,10 @@ type Manifest struct {
 	DiagnosedAmong string `json:"diagnosed_among,omitempty"`
 	// Tasks are the tasks whose rows the tables hold, sorted by index.
 	Tasks []scenarios.Task `json:"tasks"`
+	// Files are the files this manifest describes, itself included,
+	// relative to its folder and sorted (shard folders under a merged
+	// folder are not among them).
+	Files []string `json:"files"`
 }
 
 // axisInfos names the tables' axis columns: the path with every run of
@@ -158,10 +163,11 @@ func (d *runsData) header() []string {
 // WriteShard writes a folder for the finished results of one shard: the
 // runs table, the summary table when the folder holds the whole sweep, and
 // the manifest, last, so that a folder with a manifest is a finished one.
-func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskResult, complete bool) error {
+// It returns the manifest written.
+func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskResult, complete bool) (*Manifest, error) {
 	metrics, scales, err := metricNames(results)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if metrics == nil {
 		metrics, scales = []string{}, []stats.Scale{}
@@ -188,7 +194,10 @@ func WriteShard(dir string, plan *scenarios.Plan, shard ShardID, results []TaskR
 			data.records = append(data.records, record{task: r.Task, group: row.Group, values: vals})
 		}
 	}
-	return writeFolder(dir, m, data)
+	if err := writeFolder(dir, m, data); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // writeFolder writes the tables and then the manifest.
@@ -197,6 +206,13 @@ func writeFolder(dir string, m *Manifest, data *runsData) error {
 	if m.Shard == Whole && len(m.Tasks) == m.TotalTasks && m.Complete {
 		tables = append(tables, summarize(data))
 	}
+	m.Files = []string{ManifestFile}
+	for i := range tables {
+		for _, f := range tables[i].Files() {
+			m.Files = append(m.Files, TablesDir+"/"+f)
+		}
+	}
+	slices.Sort(m.Files)
 	if err := table.Write(filepath.Join(dir, TablesDir), tables); err != nil {
 		return err
 	}

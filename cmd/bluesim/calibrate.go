@@ -110,6 +110,10 @@ func (a *app) runCalibrate(cmd *cobra.Command, arg string) error {
 		return asUsage(err)
 	}
 	sc := l.Scenario
+	if sc.Population.Separate() {
+		return usagef("%s is simulated province by province (population.travel.mixing: separate), which calibrate cannot run; "+
+			"pick provinces with --set population.area=... and --set population.travel.mixing=joint", sc.Name)
+	}
 	sc.Engine.Workers = 1
 	dir := a.str("out")
 	if dir == "" {

@@ -16,6 +16,7 @@ func TestCalibrateGolden(t *testing.T) {
 		{"calibrate_bad_min_share", []string{"calibrate", "town", "--min-share", "1.5"}},
 		{"calibrate_bad_workers", []string{"calibrate", "town", "--workers", "-1"}},
 		{"calibrate_unknown_scenario", []string{"calibrate", "no-such-town"}},
+		{"calibrate_province_by_province", []string{"calibrate", "vietnam"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, tc.args...) })
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/bluesim/bluesim/georun"
 	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
@@ -23,11 +24,24 @@ func TestBuiltinFigureLegends(t *testing.T) {
 			if name == "policy" {
 				sets = append(sets, "days=25")
 			}
-			l, err := scenarios.Resolve(name, sets...)
+			l, err := scenarios.Resolve(name)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := sim.Run(context.Background(), l.Scenario)
+			if p := l.Scenario.Population; p.Geographic() {
+				// A census area's size follows the census: about 3,500
+				// people of Nam Định's districts, or of three provinces
+				// run province by province.
+				sets[0] = "population.scale=0.002"
+				if p.Separate() {
+					sets = append(sets, "population.area=nam-dinh,thai-binh,ha-nam", "population.scale=0.0008")
+				}
+			}
+			l, err = scenarios.Resolve(name, sets...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := runWhole(l.Scenario)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,4 +58,23 @@ func TestBuiltinFigureLegends(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runWhole runs a scenario, province by province when it is simulated
+// so (as bluesim run does), and returns the whole result.
+func runWhole(sc scenarios.Scenario) (*sim.Result, error) {
+	if !sc.Population.Separate() {
+		return sim.Run(context.Background(), sc)
+	}
+	plan, err := georun.NewPlan(sc)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := georun.Run(context.Background(), plan.Parts, func(ctx context.Context, p scenarios.ProvincePart) (*sim.Result, error) {
+		return sim.Run(ctx, p.Scenario, sim.WithWorkers(2))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return plan.Combine(rs)
 }

@@ -10,8 +10,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/bluesim/bluesim/internal/outdir"
+	"github.com/bluesim/bluesim/scenarios"
 )
 
 // Exit codes, the contract scripts rely on (DESIGN.md, "Command line").
@@ -76,6 +78,9 @@ type app struct {
 	stdout, stderr io.Writer
 	v              *viper.Viper
 	getenv         func(string) string
+	// environ lists the environment (os.Environ when nil), for the check
+	// that every BLUESIM_ variable names a setting.
+	environ func() []string
 }
 
 // commandCtor builds one subcommand. Subcommand files register theirs with
@@ -125,38 +130,13 @@ reference key server and a load generator.`,
 		SilenceErrors:     true,
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
-	root.PersistentFlags().String("config", "", "optional config file (YAML, TOML or JSON) with run settings")
+	root.PersistentFlags().String("config", "", "optional config file (YAML or JSON): the command's flag names as keys (also BLUESIM_CONFIG)")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		return a.bindSettings(cmd)
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return asUsage(err) })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	a.addChildren(root, "")
 	return root
-}
-
-// bindSettings layers the running command's flags over BLUESIM_* environment
-// variables (BLUESIM_WORKERS for --workers) over the config file.
-func (a *app) bindSettings(cmd *cobra.Command) error {
-	a.v.SetEnvPrefix("BLUESIM")
-	a.v.SetEnvKeyReplacer(strings.NewReplacer("-", "_", ".", "_"))
-	a.v.AutomaticEnv()
-	var bindErr error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if err := a.v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
-			bindErr = err
-		}
-	})
-	if bindErr != nil {
-		return bindErr
-	}
-	if file := a.v.GetString("config"); file != "" {
-		a.v.SetConfigFile(file)
-		if err := a.v.ReadInConfig(); err != nil {
-			return usagef("--config %s: %v", file, err)
-		}
-	}
-	cmd.Annotations = mergeAnnotations(cmd.Annotations, "started", "true")
-	return nil
 }
 
 func mergeAnnotations(m map[string]string, k, v string) map[string]string {
@@ -178,11 +158,13 @@ func (a *app) integer(name string) int      { return a.v.GetInt(name) }
 func (a *app) float(name string) float64    { return a.v.GetFloat64(name) }
 func (a *app) boolean(name string) bool     { return a.v.GetBool(name) }
 func (a *app) strings(name string) []string { return a.v.GetStringSlice(name) }
+
+// changed reports whether a setting was given: on the command line, in
+// the environment or in the config file (bindSettings sets the flag from
+// the latter two).
 func (a *app) changed(cmd *cobra.Command, name string) bool {
-	if f := cmd.Flags().Lookup(name); f != nil && f.Changed {
-		return true
-	}
-	return a.v.InConfig(name) || a.getenv("BLUESIM_"+strings.ToUpper(strings.NewReplacer("-", "_").Replace(name))) != ""
+	f := cmd.Flags().Lookup(name)
+	return f != nil && f.Changed
 }
 
 // requireOneOf returns a usage error unless exactly one of names was set.
@@ -234,4 +216,24 @@ func scenarioArg(args []string) string {
 		return args[0]
 	}
 	return ""
+}
+
+// prepareOut checks the --out folder before any simulation (see package
+// internal/outdir): it must be creatable and writable, and hold nothing
+// but an earlier bluesim output unless --force is given. Its errors are
+// usage errors (exit 2) that name the folder.
+func (a *app) prepareOut(dir string) (*outdir.Folder, error) {
+	f, err := outdir.Prepare(dir, a.boolean("force"))
+	if err != nil {
+		return nil, usagef("--out %s: %v", dir, err)
+	}
+	return f, nil
+}
+
+// noteRenames prints a line on stderr for each arm an override renamed
+// because its name gave a value the override changed.
+func (a *app) noteRenames(rs []scenarios.Rename) {
+	for _, r := range rs {
+		fmt.Fprintf(a.stderr, "note: %s\n", r)
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/bluesim/bluesim/output"
-	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 )
@@ -34,11 +33,28 @@ and writes, in --out (default out/<scenario>):
   plots/         the figures (PNG and SVG)
   report.html    one self-contained page: figures and a plain-language reading
 
-Every file is written atomically. Progress goes to stderr: bars on a
-terminal, a line every 2 s otherwise. Ctrl-C stops at the next day and
-leaves earlier outputs in --out untouched.
+Every file is written atomically. --out is checked before the simulation:
+it must be creatable and writable, and hold nothing but an earlier
+bluesim output (or --force replaces what it holds). After the run it holds
+exactly the files summary.json lists: an earlier run's other files are
+removed. Progress goes to stderr: bars on a terminal, a line every 2 s
+otherwise. Ctrl-C stops at the next day and leaves earlier outputs in
+--out untouched.
 
-The same seed gives the same output_hash for any --workers.`,
+The same seed gives the same output_hash for any --workers. A scenario with a
+sweep: block is refused (exit 2): run it with bluesim sweep.
+
+A census area simulated province by province (population.area with
+several provinces and population.travel.mixing: separate, such as the
+built-in vietnam) runs one province after another and writes the combined
+run. With --shard i/n, shard i of n counted from 1 as for bluesim sweep
+(1/2 and 2/2 are the two halves; or JOB_COMPLETION_INDEX, 0-based: index k
+runs shard k+1, with --shard-count or BLUESIM_SHARD_COUNT; or
+SLURM_ARRAY_TASK_ID with SLURM_ARRAY_TASK_COUNT, an array submitted with
+--array=1-N) it runs only shard i's provinces, a fixed subset balanced by
+population, and writes their results to OUT/shard-i-of-n; "bluesim merge
+OUT" then writes the run folder of the whole area, byte for byte what the
+run without shards writes.`,
 		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runScenario(cmd, scenarioArg(args))
@@ -49,6 +65,9 @@ The same seed gives the same output_hash for any --workers.`,
 	f.Uint64("seed", 0, "random seed (default: the scenario's)")
 	f.Int("workers", 0, "parallel workers (0: the scenario's engine.workers, or one per CPU); results do not depend on it")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
+	f.String("shard", "", "for an area simulated province by province (vietnam): run shard i of n (\"i/n\", counted from 1) of its provinces")
+	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
+	f.Bool("force", false, "replace what --out holds even where bluesim did not write it")
 	return cmd
 }
 
@@ -70,6 +89,10 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	if err != nil {
 		return asUsage(err)
 	}
+	if err := refuseSweep(l, arg); err != nil {
+		return err
+	}
+	a.noteRenames(l.Renamed)
 	sc := l.Scenario
 	workers := a.integer("workers")
 	if workers < 0 {
@@ -82,6 +105,16 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 	dir := a.str("out")
 	if dir == "" {
 		dir = filepath.Join("out", sc.Name)
+	}
+	if sc.Population.Separate() {
+		return a.runProvinces(cmd, sc, dir, opts)
+	}
+	if a.str("shard") != "" {
+		return usagef("--shard splits a census area simulated province by province (such as vietnam); %s is one run", sc.Name)
+	}
+	folder, err := a.prepareOut(dir)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(a.stderr, "run %s: %d people, %d days, %d arms, seed %d -> %s\n",
 		sc.Name, sc.People(), sc.Days, len(sc.Arms), sc.Seed, dir)
@@ -98,19 +131,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 		}
 		return err
 	}
-	s, err := output.WriteRun(a.ctx, dir, r, output.WithScenario(sc), output.WithRenderer(plots.Renderer{}))
-	if err != nil {
-		if errors.Is(err, context.Canceled) {
-			return fmt.Errorf("interrupted while writing %s: %v (the files written are complete)", dir, err)
-		}
-		return err
-	}
-	fmt.Fprintf(a.stderr, "done in %.1f s on %d workers: %.0f agent-days/s, peak memory %.0f MiB\n",
-		float64(s.WallSeconds), s.Workers, float64(s.AgentDaysPerSecond), float64(s.PeakRSSBytes)/(1<<20))
-	if w := unestimableWarning(s); w != "" {
-		fmt.Fprintln(a.stderr, w)
-	}
-	return printRunSummary(a, dir, s)
+	return a.writeRun(dir, sc, r, folder)
 }
 
 // printRunSummary prints the arms' headline numbers and where the files
@@ -150,6 +171,25 @@ func pctText(x output.Num) string {
 	return fmt.Sprintf("%.1f %%", 100*f)
 }
 
+// refuseSweep refuses a scenario with a sweep block: run simulates one
+// scenario, and running one point of a sweep silently would answer a
+// question nobody asked.
+func refuseSweep(l *scenarios.Loaded, arg string) error {
+	if l.Sweep == nil {
+		return nil
+	}
+	if arg == "" {
+		arg = scenarios.DefaultName
+	}
+	size := ""
+	if plan, err := l.Plan(); err == nil {
+		size = fmt.Sprintf(" (%s x %s = %s)", plural(plan.Points, "point"), plural(plan.Replicates, "replicate"),
+			plural(len(plan.Tasks), "run"))
+	}
+	return usagef("%s has a sweep: block%s, and bluesim run simulates one scenario: run the sweep with "+
+		"\"bluesim sweep %s\", or remove the sweep: block from a copy of the file to run one point", arg, size, arg)
+}
+
 // unestimableWarning is the one warning line for a run too small to
 // estimate some of its numbers, or "" when it estimated everything.
 func unestimableWarning(s *output.Summary) string {
@@ -175,6 +215,10 @@ func unestimableWarning(s *output.Summary) string {
 	if len(parts) == 0 {
 		return ""
 	}
+	enlarge := "population.size or days"
+	if s.Census != nil {
+		enlarge = "population.scale or days"
+	}
 	return "warning: the run is too small or too short to estimate " + strings.Join(parts, "; ") +
-		": they are null in summary.json, which says why under unestimable (raise population.size or days)"
+		": they are null in summary.json, which says why under unestimable (raise " + enlarge + ")"
 }

@@ -150,6 +150,8 @@ func TestRunGolden(t *testing.T) {
 		{"run_bad_set", []string{"run", "testdata/run_tiny.yaml", "--set", "days=-1"}},
 		{"run_too_many_args", []string{"run", "town", "city"}},
 		{"run_bad_workers", []string{"run", "testdata/run_tiny.yaml", "--workers", "-3"}},
+		{"run_sweep_builtin", []string{"run", "adoption-sweep"}},
+		{"run_sweep_set", []string{"run", "testdata/run_tiny.yaml", "--set", "sweep.replicates=3"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, tc.args...) })
 	}
@@ -205,6 +207,52 @@ func TestRunDefaultScenario(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(tmp, "out", "town", output.ReportFile)); err != nil {
 		t.Errorf("default output folder: %v", err)
+	}
+}
+
+// TestRunArmNamesFollowAdoption: an override of the adoption renames the
+// arms whose names gave it, says so on stderr, and the table, summary and
+// report carry the new names; sweeps over the adoption name the arms by
+// protocol alone.
+func TestRunArmNamesFollowAdoption(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	got := runCLI(t, "run", "testdata/run_tiny.yaml", "--out", dir, "--set", "arms[*].adoption=0.6")
+	if got.code != 0 {
+		t.Fatalf("exit %d\n%s", got.code, got.stderr)
+	}
+	for _, want := range []string{
+		"note: --set arms[*].adoption=0.6 renames arm bluezone-20 to bluezone-60 ",
+		"note: --set arms[*].adoption=0.6 renames arm bluezone-40 to bluezone-60 (2) ",
+		"note: --set arms[*].adoption=0.6 renames arm gaen-20 to gaen-60 ",
+	} {
+		if !strings.Contains(got.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, got.stderr)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^ *bluezone-60 +60\.0 %`).MatchString(got.stdout) || strings.Contains(got.stdout, "bluezone-20") {
+		t.Errorf("the table does not show bluezone-60 at 60 %%:\n%s", got.stdout)
+	}
+	s := readRunSummary(t, dir)
+	for _, a := range s.Arms {
+		if !strings.Contains(a.Name, "-60") || float64(a.Adoption) != 0.6 {
+			t.Errorf("arm %s at adoption %v", a.Name, a.Adoption)
+		}
+	}
+	report, err := os.ReadFile(filepath.Join(dir, output.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(report), "bluezone-20") || strings.Contains(string(report), "gaen-40") {
+		t.Errorf("report.html still names an arm after its old adoption")
+	}
+	// A sweep over the adoption: the arms are named by protocol at every
+	// point, and stderr says so.
+	sw := runCLI(t, "sweep", "testdata/run_tiny.yaml", "--out", filepath.Join(t.TempDir(), "sweep"), "--set", "sweep.axes.arms[*].adoption=[0.1, 0.3]")
+	if sw.code != 0 {
+		t.Fatalf("sweep: exit %d\n%s", sw.code, sw.stderr)
+	}
+	if !strings.Contains(sw.stderr, "note: sweep axis arms[*].adoption renames arm bluezone-20 to bluezone ") {
+		t.Errorf("sweep stderr lacks the rename:\n%s", sw.stderr)
 	}
 }
 

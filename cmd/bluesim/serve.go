@@ -36,6 +36,7 @@ Endpoints:
   POST /v1/bluezone/f0             publish F0 entries (same token scheme)
   GET  /healthz                    health
   GET  /metrics                    Prometheus metrics, only on --admin-listen
+  GET  /debug/pprof/               Go profiler, only on --admin-listen
 
 Privacy (on by default, after the GAEN reference server and CWA): a key
 still valid when uploaded is held back until its period ends, and every key
@@ -63,7 +64,7 @@ Storage: SQLite in --data (default), or PostgreSQL with --db postgres://...`,
 	}
 	f := cmd.Flags()
 	f.String("listen", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
-	f.String("admin-listen", "", "address of the operators' listener for /metrics and /healthz (default: none; never the public address)")
+	f.String("admin-listen", "", "address of the operators' listener for /metrics, /healthz and /debug/pprof/ (default: none; never the public address)")
 	f.String("data", "bluesim-data", "data directory: the SQLite database, the revision-token key and the --dev keys")
 	f.String("db", "", "PostgreSQL URL (postgres://user@host/db) instead of SQLite")
 	f.Bool("dev", false, "generate (or reuse) development keys in --data when no key flags are given")

@@ -41,7 +41,8 @@ order, runs them on --workers local workers and writes, in --out:
 
   tables/sweep_runs.csv and .parquet     one row per task and protocol arm
   tables/sweep_summary.csv and .parquet  per point and arm: mean and 95 % CI
-  manifest.json                          the sweep's hash and the tasks held
+  manifest.json                          the sweep's hash, the tasks held and
+                                         the folder's files
 
 and, for a whole sweep (not a shard), its report:
 
@@ -51,6 +52,17 @@ and, for a whole sweep (not a shard), its report:
   plots/         coverage, capture, precision and notifications per index
                  case against adoption (PNG and SVG)
   report.html    the page to read: what install rate each goal needs
+
+Ctrl-C (or a failed task) keeps the finished tasks: the same command with
+--resume reads them back from the manifest and runs only the others, and
+the folder ends up byte for byte as an uninterrupted run writes it. With
+nothing to resume, --resume runs every task; a folder of another sweep (or
+shard) is refused.
+
+--out (the shard's folder) is checked before any task runs: it must be
+creatable and writable, and hold nothing but an earlier bluesim output (or
+--force replaces what it holds); afterwards it holds exactly the files the
+manifest (or, for a whole sweep, its summary.json) lists.
 
 Replicate r runs with the same seed at every point (common random numbers).
 
@@ -84,6 +96,8 @@ SLURM_ARRAY_TASK_COUNT (a Slurm job array submitted with --array=1-N).`,
 			if err != nil {
 				return asUsage(err)
 			}
+			a.noteRenames(l.Renamed)
+			a.noteRenames(plan.Renamed)
 			if sweepRunner == nil {
 				return errors.New("sweep: this build has no simulator to run tasks with")
 			}
@@ -103,33 +117,68 @@ SLURM_ARRAY_TASK_COUNT (a Slurm job array submitted with --array=1-N).`,
 			if err != nil {
 				return asUsage(err)
 			}
+			folder, err := a.prepareOut(dir)
+			if err != nil {
+				return err
+			}
+			var done []sweeprun.TaskResult
+			if a.boolean("resume") {
+				if done, err = sweeprun.Resume(dir, plan, shard); err != nil {
+					return usagef("--resume: %v", err)
+				}
+				if len(done) == 0 {
+					fmt.Fprintf(a.stderr, "--resume: no finished task in %s: running every task\n", dir)
+				} else {
+					fmt.Fprintf(a.stderr, "--resume: %d of %d tasks of shard %s already finished in %s: running the other %d\n",
+						len(done), len(mine), shard, dir, len(mine)-len(done))
+				}
+			}
 			fmt.Fprintf(a.stderr, "sweep %s: %d points x %d replicates = %d tasks; shard %s runs %d on %d workers\n",
-				plan.Name, plan.Points, plan.Replicates, len(plan.Tasks), shard, len(mine), workers)
-			prog := newProgress(a.stderr, len(mine))
+				plan.Name, plan.Points, plan.Replicates, len(plan.Tasks), shard, len(mine)-len(done), workers)
+			prog := newProgress(a.stderr, len(mine)-len(done))
 			run := sweepRunner(prog)
 			if workers > 1 {
 				// Parallel across tasks: each run gets one worker.
 				run = withEngineWorkers(run, 1)
 			}
 			results, runErr := sweeprun.Run(a.ctx, plan, run, sweeprun.Options{
-				Workers: workers, Shard: shard,
+				Workers: workers, Shard: shard, Done: done,
 			})
 			prog.wait()
-			if err := sweeprun.WriteShard(dir, plan, shard, results, runErr == nil); err != nil {
+			m, err := sweeprun.WriteShard(dir, plan, shard, results, runErr == nil)
+			if err != nil {
 				return err
 			}
 			if runErr != nil {
-				if errors.Is(runErr, context.Canceled) {
-					return fmt.Errorf("interrupted: %d of %d tasks finished, written to %s", len(results), len(mine), dir)
+				// The manifest is written: an earlier output's other files
+				// (its report among them) go.
+				if err := folder.Finish(m.Files); err != nil {
+					return err
 				}
-				return fmt.Errorf("%w (%d finished tasks written to %s)", runErr, len(results), dir)
+				if errors.Is(runErr, context.Canceled) {
+					return fmt.Errorf("interrupted: %d of %d tasks finished, written to %s; the same command with --resume runs the others", len(results), len(mine), dir)
+				}
+				return fmt.Errorf("%w (%d finished tasks written to %s; the same command with --resume runs the others)", runErr, len(results), dir)
 			}
 			fmt.Fprintf(a.stdout, "%s: %d tasks of shard %s written (scenario hash %.12s)\n", dir, len(results), shard, plan.Hash)
 			if shard.Count > 1 {
+				if err := folder.Finish(m.Files); err != nil {
+					return err
+				}
 				fmt.Fprintf(a.stdout, "when every shard has finished: bluesim merge %s\n", out)
 				return nil
 			}
-			return a.writeSweepReport(dir)
+			// A whole sweep: the report's summary.json lists the folder's
+			// files, the manifest's and the report's; the rest go.
+			s, err := a.writeSweepReport(dir)
+			files := m.Files
+			if s != nil {
+				files = s.Files
+			}
+			if ferr := folder.Finish(files); ferr != nil && err == nil {
+				err = ferr
+			}
+			return err
 		},
 	}
 	f := cmd.Flags()
@@ -139,6 +188,8 @@ SLURM_ARRAY_TASK_COUNT (a Slurm job array submitted with --array=1-N).`,
 	f.String("shard", "", "run shard i of n (\"i/n\", counted from 1: 1/2 and 2/2 are the two halves)")
 	f.Int("shard-count", 0, "number of shards when the index comes from JOB_COMPLETION_INDEX")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
+	f.Bool("force", false, "replace what the output folder holds even where bluesim did not write it")
+	f.Bool("resume", false, "keep the tasks an interrupted run of the same sweep finished in the output folder and run the others")
 	return cmd
 }
 
@@ -202,12 +253,13 @@ func (a *app) sweepShard(cmd *cobra.Command) (sweeprun.ShardID, error) {
 
 // writeSweepReport writes a whole sweep's report (summary.json, plots/,
 // report.html) beside its tables and says where it is.
-func (a *app) writeSweepReport(dir string) error {
+// It returns the summary written, nil when none was.
+func (a *app) writeSweepReport(dir string) (*output.SweepSummary, error) {
 	s, err := output.WriteSweep(a.ctx, dir, plots.SweepRenderer{})
 	if err != nil {
-		return fmt.Errorf("sweep report: %w", err)
+		return s, fmt.Errorf("sweep report: %w", err)
 	}
 	fmt.Fprintf(a.stdout, "wrote %s: %s, %s/ (%d files), %s\n", dir, output.SummaryFile, output.PlotsDir, len(s.Plots), output.ReportFile)
 	fmt.Fprintf(a.stdout, "open %s in a browser to read the report\n", filepath.Join(dir, output.ReportFile))
-	return nil
+	return s, nil
 }

@@ -73,7 +73,10 @@ with its adoption field set to the probe; an install ramp keeps its shape
 (ramp.from is scaled in proportion). The other arms are left out: they do
 not change the chosen arm's numbers.
 
-Writes, in --out (default out/target-<scenario>), atomically:
+Writes, in --out (default out/target-<scenario>), atomically; --out is
+checked before the first run (creatable, writable, holding nothing but an
+earlier bluesim output, or --force) and afterwards holds exactly the files
+target.json lists:
 
   target.json    the goal, the answer, its bracket and the search settings
   tables/        target_probes (every adoption, replicate and value) and
@@ -82,7 +85,17 @@ Writes, in --out (default out/target-<scenario>), atomically:
   plots/         target_curve: the metric against adoption with intervals,
                  the goal line and the answer marked (PNG and SVG)
 
-Exit code 3 when the goal is not met even at the ownership cap.`,
+Exit code 3 when the goal is not met even at the ownership cap.
+
+With --by-area (census populations such as nam-dinh), it searches each
+area (district) in turn: the arm runs alone with that area's adoption set
+to the probe (adoption_by_area) and every other area as the scenario has
+it, up to the area's own smartphone ownership, and the goal is judged on
+the area's row of tables/by_area (its residents' close contacts and
+notifications). --area SLUG (repeatable) picks areas. It writes
+target.json with a by_area list, tables/target_by_area and
+tables/target_area_points, and plots/target_by_area; exit code 3 when an
+area's goal is not met.`,
 		Args: atMostOneScenario,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runTarget(cmd, scenarioArg(args))
@@ -97,8 +110,11 @@ Exit code 3 when the goal is not met even at the ownership cap.`,
 	f.Int("workers", 0, "parallel workers per simulation (0: the scenario's engine.workers, or one per CPU)")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	f.Float64("tolerance", 0.01, "stop when the adoption bracket is narrower than this")
+	f.Bool("force", false, "replace what --out holds even where bluesim did not write it")
 	f.Float64("precision", 0.05, "add replicates until the mean crossing's interval is narrower than this (0: never)")
 	f.Int("max-replicates", 20, "the most replicates --precision may reach")
+	f.Bool("by-area", false, "census populations: search each area's own adoption (the others as the scenario has them), judged on the area's residents")
+	f.StringArray("area", nil, "with --by-area: search only this area (repeatable; implies --by-area)")
 	return cmd
 }
 
@@ -117,9 +133,12 @@ func metricHelp() string {
 
 // targetRun is what one search needs besides the search itself.
 type targetRun struct {
-	sc     scenarios.Scenario
-	arm    int
-	armN   string
+	sc   scenarios.Scenario
+	arm  int
+	armN string
+	// label names the arm in messages: its name, or its protocol when the
+	// name gives an adoption ("bluezone-20"), which the search varies.
+	label  string
 	goal   target.Goal
 	cfg    target.Config
 	dir    string
@@ -184,12 +203,19 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		return usagef("--arm: %v", err)
 	}
 	t.armN = t.sc.Arms[t.arm].Name
+	t.label = t.armN
+	if scenarios.NamedByAdoption(t.sc.Arms[t.arm]) {
+		t.label = t.sc.Arms[t.arm].Protocol
+	}
 	maxA, err := target.MaxAdoption(&t.sc)
 	if err != nil {
 		return asUsage(err)
 	}
 	t.cfg = target.Config{Goal: goal, Max: maxA, Replicates: reps, Confidence: conf, Tolerance: tol,
 		Precision: prec, MaxReplicates: maxReps, Seed: t.sc.Seed}
+	if t.sc.Population.Geographic() {
+		t.cfg.Enlarge = "population.scale or days"
+	}
 	t.digits = max(2, int(math.Ceil(-math.Log10(tol)))+1)
 	t.dir = a.str("out")
 	if t.dir == "" {
@@ -199,12 +225,36 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if workers > 0 {
 		opts = append(opts, sim.WithWorkers(workers))
 	}
-
+	if t.sc.Population.Separate() {
+		return usagef("%s is simulated province by province (population.travel.mixing: separate), which target cannot search; "+
+			"pick provinces with --set population.area=... and --set population.travel.mixing=joint", t.sc.Name)
+	}
+	byArea := a.boolean("by-area")
+	if areas, _ := cmd.Flags().GetStringArray("area"); len(areas) > 0 {
+		byArea = true
+	}
+	var searches []*areaTarget
+	if byArea {
+		// The areas are checked before the folder, as the goal is.
+		if searches, err = t.areaSearches(cmd); err != nil {
+			return err
+		}
+	}
+	folder, err := a.prepareOut(t.dir)
+	if err != nil {
+		return err
+	}
+	if byArea {
+		return a.runTargetByArea(t, searches, opts, folder)
+	}
 	armNote := ""
 	if !a.changed(cmd, "arm") && len(t.sc.Arms) > 1 {
 		armNote = fmt.Sprintf(" (the first of %d arms; pick another with --arm)", len(t.sc.Arms))
 	}
-	fmt.Fprintf(a.stderr, "target %s: %s for arm %s%s\n", t.sc.Name, goal, t.armN, armNote)
+	if t.label != t.armN {
+		armNote = fmt.Sprintf(" (%s in the scenario, whose adoption the search varies)%s", t.armN, armNote)
+	}
+	fmt.Fprintf(a.stderr, "target %s: %s for arm %s%s\n", t.sc.Name, goal, t.label, armNote)
 	more := ""
 	if prec > 0 && maxReps > reps {
 		more = fmt.Sprintf(" (up to %d for --precision %v)", maxReps, prec)
@@ -278,6 +328,10 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if err != nil {
 		return err
 	}
+	// target.json is written: an earlier output's other files go.
+	if err := folder.Finish(files); err != nil {
+		return err
+	}
 	reps = out.Replicates
 	t.printMean(a.stdout, out)
 	for _, n := range out.Notes {
@@ -287,7 +341,7 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		fmt.Fprintf(a.stdout, "wrote %s: %s\n", t.dir, strings.Join(files, ", "))
 		b := out.Best
 		return &thresholdError{msg: fmt.Sprintf("target: %s for arm %s: not met at any adoption up to %s (the smartphone ownership cap); "+
-			"the best was %s %s (%s) at adoption %s", goal, t.armN, t.adoption(t.cfg.Max), goal.Metric.Name, t.value(b.Mean),
+			"the best was %s %s (%s) at adoption %s", goal, t.label, t.adoption(t.cfg.Max), goal.Metric.Name, t.value(b.Mean),
 			t.boundText(b), t.adoption(b.Adoption))}
 	}
 	p := out.At
@@ -299,7 +353,7 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 	if reps == 1 {
 		interval = "1 replicate: no confidence interval, the point value decides"
 	}
-	fmt.Fprintf(a.stdout, "conservative: %s for arm %s: adoption %s (%s); %s at %s = %s (%s)\n", goal, t.armN,
+	fmt.Fprintf(a.stdout, "conservative: %s for arm %s: adoption %s (%s); %s at %s = %s (%s)\n", goal, t.label,
 		t.adoption(out.Answer), bracket, goal.Metric.Name, t.adoption(out.Answer), t.value(p.Mean), interval)
 	if reps > 1 {
 		fmt.Fprintf(a.stdout, "the conservative answer is judged on the %s: %s\n", t.boundName(), t.value(p.Bound))
@@ -316,7 +370,7 @@ func (t *targetRun) printMean(w io.Writer, out *target.Outcome) {
 	x := out.Mean
 	if !x.Found {
 		fmt.Fprintf(w, "target: %s for arm %s: the mean curve does not meet the goal at any adoption up to %s\n",
-			t.goal, t.armN, t.adoption(t.cfg.Max))
+			t.goal, t.label, t.adoption(t.cfg.Max))
 		return
 	}
 	interval := "no interval"
@@ -335,7 +389,7 @@ func (t *targetRun) printMean(w io.Writer, out *target.Outcome) {
 		how = fmt.Sprintf("; %s resampled", plural(out.Replicates, "replicate"))
 	}
 	fmt.Fprintf(w, "target: %s for arm %s: the mean curve meets it at adoption %s (%s%s)\n",
-		t.goal, t.armN, t.adoption(x.Adoption), interval, how)
+		t.goal, t.label, t.adoption(x.Adoption), interval, how)
 }
 
 // plural prints "1 replicate", "2 replicates".
@@ -409,7 +463,7 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		return nil, err
 	}
 	for _, n := range []string{targetProbesTable, targetPointsTable} {
-		files = append(files, filepath.Join(output.TablesDir, n+".csv"), filepath.Join(output.TablesDir, n+".parquet"))
+		files = append(files, output.TablesDir+"/"+n+".csv", output.TablesDir+"/"+n+".parquet")
 	}
 	fig, err := t.figure(out, byA)
 	if err != nil {
@@ -424,16 +478,17 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		return nil, err
 	}
 	for _, n := range names {
-		files = append(files, filepath.Join(output.PlotsDir, n))
+		files = append(files, output.PlotsDir+"/"+n)
 	}
-	js, err := t.summaryJSON(out)
+	files = append([]string{targetSummaryFile}, files...)
+	js, err := t.summaryJSON(out, files)
 	if err != nil {
 		return nil, err
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(t.dir, targetSummaryFile), js, atomicfile.Output); err != nil {
 		return nil, err
 	}
-	return append([]string{targetSummaryFile}, files...), nil
+	return files, nil
 }
 
 func cmpFloat(a, b float64) int {
@@ -452,7 +507,7 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 	name := t.goal.Metric.Name
 	c := plots.Curve{
 		Name:   targetCurvePlot,
-		Title:  fmt.Sprintf("%s against adoption, arm %s", name, t.armN),
+		Title:  fmt.Sprintf("%s against adoption, arm %s", name, t.label),
 		XLabel: "adoption (share of the population with the app)",
 		YLabel: name,
 		Caption: fmt.Sprintf("Each point is the mean of %d replicates at a probed adoption, with its %s interval; "+
@@ -462,7 +517,7 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 	}
 	top := t.goal.Value
 	for _, p := range byA {
-		c.Points = append(c.Points, plots.CurvePoint{Series: t.armN, X: p.Adoption, Y: p.Mean, Lo: p.Lo, Hi: p.Hi})
+		c.Points = append(c.Points, plots.CurvePoint{Series: t.label, X: p.Adoption, Y: p.Mean, Lo: p.Lo, Hi: p.Hi})
 		for _, y := range []float64{p.Mean, p.Hi} {
 			if !math.IsNaN(y) && !math.IsInf(y, 0) {
 				top = math.Max(top, y)
@@ -550,6 +605,9 @@ type targetSummary struct {
 	Probes        int            `json:"probes"`
 	Warnings      []string       `json:"warnings"`
 	Notes         []string       `json:"notes"`
+	// Files are the folder's files, this one included, relative to it:
+	// after the search the folder holds exactly these.
+	Files []string `json:"files"`
 }
 
 // targetCrossing is target.json's mean_crossing.
@@ -571,7 +629,7 @@ type targetBestRow struct {
 	Bound    output.Num `json:"bound"`
 }
 
-func (t *targetRun) summaryJSON(out *target.Outcome) ([]byte, error) {
+func (t *targetRun) summaryJSON(out *target.Outcome, files []string) ([]byte, error) {
 	nan := output.Num(math.NaN())
 	s := targetSummary{
 		Scenario: t.sc.Name, Seed: t.sc.Seed, Agents: t.sc.Population.Size, Days: t.sc.Days,
@@ -584,6 +642,7 @@ func (t *targetRun) summaryJSON(out *target.Outcome) ([]byte, error) {
 		Probes:   len(out.Points),
 		Warnings: append([]string{}, out.Warnings...),
 		Notes:    append([]string{}, out.Notes...),
+		Files:    slices.Sorted(slices.Values(files)),
 	}
 	if t.cfg.Precision <= 0 {
 		s.MaxReplicates = t.cfg.Replicates

@@ -51,12 +51,12 @@ func TestTargetEndToEnd(t *testing.T) {
 	if got.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", got.code, got.stdout, got.stderr)
 	}
-	mean := regexp.MustCompile(`(?m)^target: coverage>=0.02 for arm gaen-40: the mean curve meets it at adoption ([0-9.]+) ` +
+	mean := regexp.MustCompile(`(?m)^target: coverage>=0.02 for arm gaen: the mean curve meets it at adoption ([0-9.]+) ` +
 		`\(95 % interval ([0-9.]+)–([0-9.]+); index cases resampled within each of 2 replicates\)$`).FindStringSubmatch(got.stdout)
 	if mean == nil {
 		t.Fatalf("stdout does not give the mean crossing:\n%s", got.stdout)
 	}
-	re := regexp.MustCompile(`(?m)^conservative: coverage>=0.02 for arm gaen-40: adoption ([0-9.]+) \(bracket ([0-9.]+)–([0-9.]+)\); ` +
+	re := regexp.MustCompile(`(?m)^conservative: coverage>=0.02 for arm gaen: adoption ([0-9.]+) \(bracket ([0-9.]+)–([0-9.]+)\); ` +
 		`coverage at ([0-9.]+) = ([0-9.]+) \(95 % CI ([0-9.]+)–([0-9.]+), 2 replicates\)$`)
 	m := re.FindStringSubmatch(got.stdout)
 	if m == nil {
@@ -74,7 +74,7 @@ func TestTargetEndToEnd(t *testing.T) {
 		t.Errorf("answer %v with bracket %v–%v (tolerance 0.1)", answer, lo, hi)
 	}
 	for _, re := range []string{
-		`(?m)^target target-tiny: coverage>=0.02 for arm gaen-40$`,
+		`(?m)^target target-tiny: coverage>=0.02 for arm gaen \(gaen-40 in the scenario, whose adoption the search varies\)$`,
 		`(?m)^probe 1 \(at most [0-9]+\): adoption 0.[0-9]+: coverage [0-9.e-]+, one-sided 95 % lower bound [0-9.e-]+: met$`,
 		`(?m)^probe 2 \(at most [0-9]+\): adoption 0.00: coverage 0, one-sided 95 % lower bound 0: not met$`,
 		`(?m)^a=0.00 r2: day 2/2  agent-days/s [0-9]+  eta 0s$`,
@@ -159,7 +159,7 @@ func TestTargetUnattainable(t *testing.T) {
 	if got.code != exitThreshold {
 		t.Fatalf("exit %d, want %d\n%s", got.code, exitThreshold, got.stderr)
 	}
-	re := regexp.MustCompile(`(?m)^bluesim: target: coverage>=0.99 for arm bluezone-20: not met at any adoption up to 0.[0-9]+ ` +
+	re := regexp.MustCompile(`(?m)^bluesim: target: coverage>=0.99 for arm bluezone: not met at any adoption up to 0.[0-9]+ ` +
 		`\(the smartphone ownership cap\); the best was coverage [0-9.e-]+ \(1 replicate, the point value decides\) at adoption 0.[0-9]+$`)
 	if !re.MatchString(got.stderr) {
 		t.Errorf("stderr does not match %s:\n%s", re, got.stderr)

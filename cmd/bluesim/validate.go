@@ -35,6 +35,8 @@ when it has a sweep block). The exit code is 2 if any file has a problem.`,
 				if err == nil {
 					var plan *scenarios.Plan
 					if plan, err = l.Plan(); err == nil {
+						a.noteRenames(l.Renamed)
+						a.noteRenames(plan.Renamed)
 						fmt.Fprintf(a.stdout, "%s: ok%s\n", file, sweepSize(l, plan))
 						continue
 					}

@@ -18,7 +18,8 @@ import (
 // validate` and `bluesim run` (in process, tiny: a few hundred people over
 // a few days), and both must give the same verdict: both accept, or both
 // refuse with exit code 2 and the same FILE:LINE:COLUMN: FIELD: MESSAGE
-// lines.
+// lines. A built-in with a sweep block goes through `bluesim sweep`
+// instead (`run` refuses sweeps), with one replicate per point.
 func TestValidateAndRunAgree(t *testing.T) {
 	tiny := []string{"--set", "population.size=200", "--set", "days=2", "--set", "diagnosis.first_day=1"}
 	type tc struct {
@@ -29,9 +30,20 @@ func TestValidateAndRunAgree(t *testing.T) {
 		want     string // a line validate must print (refusals)
 	}
 	var cases []tc
+	sweeps := map[string]bool{} // built-ins with a sweep block
 	for _, b := range scenarios.BuiltinNames() {
-		cases = append(cases, tc{name: "builtin " + b, scenario: b, wantOK: true})
+		l, err := scenarios.LoadBuiltin(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := tc{name: "builtin " + b, scenario: b, wantOK: true}
+		if l.Sweep != nil {
+			sweeps[b], c.sets = true, []string{"sweep.replicates=1"}
+		}
+		cases = append(cases, c)
 	}
+	// A census area's size follows the census: a tiny run is a tiny scale.
+	tinyScale := []string{"population.scale=0.0002", "days=2", "diagnosis.first_day=1"}
 	cases = append(cases, []tc{
 		// The issue's reproductions: values some package refused at run
 		// time while validate said ok.
@@ -67,6 +79,13 @@ func TestValidateAndRunAgree(t *testing.T) {
 		{"epidemic without a target", "policy", []string{"epidemic.transmission.target_r0=0"}, false,
 			"epidemic.transmission.target_r0: want x > 0 when transmission.beta is 0"},
 		{"diagnoses after the run", "town", []string{"diagnosis.first_day=5"}, false, "diagnosis.first_day: is day 5 but the run has only 2 days"},
+		// Census areas.
+		{"unknown district", "nam-dinh", append(slices.Clip(tinyScale), "arms[0].adoption_by_area={hai-hua: 0.3}"), false,
+			`arms[0].adoption_by_area.hai-hua: unknown area "hai-hua" (did you mean "hai-hau"?)`},
+		{"size beside an area", "nam-dinh", append(slices.Clip(tinyScale), "population.size=500"), false,
+			"population.size: is 500, but population.area nam-dinh at scale 0.0002 holds 356 people"},
+		{"district adoption above ownership", "nam-dinh", append(slices.Clip(tinyScale), "arms[0].adoption_by_area={y-yen: 0.9}"), false,
+			"arms[0].adoption_by_area.y-yen: is 0.9, but only 0.704 of y-yen's people own a smartphone"},
 		// Accepted by both.
 		{"retention shorter than the window", "town", []string{"engine.retention_days=1"}, true, ""},
 		{"protocol changed", "town", []string{"arms[0].protocol=dp3t", "arms[0].rule.trigger_minutes=20"}, true, ""},
@@ -78,9 +97,13 @@ func TestValidateAndRunAgree(t *testing.T) {
 			for _, s := range c.sets {
 				sets = append(sets, "--set", s)
 			}
-			args := append(append([]string{c.scenario}, tiny...), sets...)
+			args := append(append([]string{c.scenario}, tinyFor(t, c.scenario, tiny)...), sets...)
 			v := runCLI(t, append([]string{"validate"}, args...)...)
-			r := runCLI(t, append(append([]string{"run"}, args...), "--out", filepath.Join(t.TempDir(), "out"), "--workers", "2")...)
+			command := "run"
+			if sweeps[c.scenario] {
+				command = "sweep"
+			}
+			r := runCLI(t, append(append([]string{command}, args...), "--out", filepath.Join(t.TempDir(), "out"), "--workers", "2")...)
 			if v.code != r.code {
 				t.Fatalf("validate exits %d, run %d\nvalidate: %s\nrun: %s", v.code, r.code, v.stderr, r.stderr)
 			}
@@ -126,4 +149,24 @@ func TestREADMEDocumentsRuleKeys(t *testing.T) {
 			}
 		}
 	}
+}
+
+// tinyFor returns the --set flags that make a scenario tiny: tiny itself,
+// or for a census area (whose size follows the census) a scale of about
+// 400 people instead of population.size.
+func tinyFor(t *testing.T, scenario string, tiny []string) []string {
+	l, err := scenarios.Resolve(scenario)
+	if err != nil || !l.Scenario.Population.Geographic() {
+		return tiny
+	}
+	var out []string
+	for i := 0; i < len(tiny); i += 2 {
+		if !strings.HasPrefix(tiny[i+1], "population.size=") {
+			out = append(out, tiny[i], tiny[i+1])
+		}
+	}
+	if strings.Contains(l.Scenario.Population.Area, ",") || l.Scenario.Population.Area == "vietnam" {
+		return append(out, "--set", "population.scale=0.000005")
+	}
+	return append(out, "--set", "population.scale=0.0002")
 }

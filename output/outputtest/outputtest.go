@@ -86,8 +86,9 @@ func Result() *sim.Result {
 				Detected: int64(float64(pairs) * (0.95 - 0.15*float64(i)))})
 		}
 		for h := 0; h < 30; h += 3 {
-			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, Count: int64(30 - h)})
+			r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: h, TruePositives: int64(30 - h), FalseAlarms: int64(h / 3)})
 		}
+		r.Delays = append(r.Delays, sim.DelayRow{Arm: a.name, Hours: 71, TruePositives: 12, FalseAlarms: 4, Censored: true})
 		r.FalsePositives = append(r.FalsePositives, falsePositives(a.name, fp)...)
 	}
 	addIndexCases(r, rand.New(rand.NewPCG(3, 4)))
@@ -273,6 +274,87 @@ func EpidemicResult() *sim.Result {
 	}
 	e.GenerationDays = 6.4
 	r.Epidemic = e
+	return r
+}
+
+// AreaResult returns Result with census areas added: Nam Định's ten
+// districts on their tile map (vietnam.md §2.3), with plausible counts per
+// arm and district, and one district without any close contact.
+func AreaResult() *sim.Result {
+	r := Result()
+	r.Scenario = "synthetic-nam-dinh"
+	districts := []struct {
+		slug, name string
+		row, col   int
+		census     int64
+	}{
+		{"nam-dinh-city", "Thành phố Nam Định", 0, 2, 236294}, {"my-loc", "Huyện Mỹ Lộc", 0, 1, 72514},
+		{"vu-ban", "Huyện Vụ Bản", 1, 1, 130862}, {"y-yen", "Huyện Ý Yên", 1, 0, 229006},
+		{"nghia-hung", "Huyện Nghĩa Hưng", 2, 1, 175786}, {"nam-truc", "Huyện Nam Trực", 1, 2, 183241},
+		{"truc-ninh", "Huyện Trực Ninh", 2, 2, 172557}, {"xuan-truong", "Huyện Xuân Trường", 1, 3, 149480},
+		{"giao-thuy", "Huyện Giao Thủy", 2, 4, 167752}, {"hai-hau", "Huyện Hải Hậu", 3, 2, 262901},
+	}
+	for ai, a := range r.Arms {
+		for k, d := range districts {
+			people := d.census / 100
+			cc := int64(20 + 7*k)
+			if k == 1 {
+				cc = 0 // no close contact: undefined coverage
+			}
+			app := int64(math.Round(float64(cc) * a.Adoption * a.Adoption * 1.2))
+			tp := int64(math.Round(float64(app) * (0.5 + 0.04*float64(k%5))))
+			fp := tp * int64(1+ai%2)
+			r.Areas = append(r.Areas, sim.AreaRow{Arm: a.Name, Area: d.slug, Name: d.name, Province: "nam-dinh",
+				Level: "district", TileRow: d.row, TileCol: d.col, Census: d.census, People: people,
+				Adoption: a.Adoption, Installed: int64(math.Round(float64(people) * a.Adoption)),
+				IndexCases: int64(2 + k%3), CloseContacts: cc, AppCloseContacts: app,
+				Counts: sim.Counts{TP: tp, FP: fp, FN: cc - tp, TN: 50}, AppTP: tp, Notifications: tp + fp})
+		}
+	}
+	addAreaCases(r, len(districts), rand.New(rand.NewPCG(5, 6)))
+	return r
+}
+
+// fewCasesArea is the district of AreaResult whose contacts only a few
+// index cases have (fewer than stats.MinIndexCases): its shares are
+// unestimable.
+const fewCasesArea = 2
+
+// addAreaCases splits every area row's verdicts over the arm's index
+// cases (over only 4 of them in district fewCasesArea), as the engine's
+// Result.IndexCaseAreas does.
+func addAreaCases(r *sim.Result, perArm int, rng *rand.Rand) {
+	for row, a := range r.Areas {
+		ai := row / perArm
+		base := int32(ai * indexCasesPerArm)
+		n := indexCasesPerArm
+		if row%perArm == fewCasesArea {
+			n = 4
+		}
+		appFN := a.AppCloseContacts - a.AppTP
+		parts := [][]int64{split(rng, a.AppTP, n), split(rng, a.TP-a.AppTP, n), split(rng, a.FP, n), split(rng, appFN, n),
+			split(rng, a.FN-appFN, n), split(rng, a.TN, n)}
+		for i := range n {
+			c := sim.IndexCaseArea{Case: base + int32(i), Row: int32(row), TP: int32(parts[0][i] + parts[1][i]), FP: int32(parts[2][i]),
+				FN: int32(parts[3][i] + parts[4][i]), TN: int32(parts[5][i]), AppTP: int32(parts[0][i]), AppFN: int32(parts[3][i])}
+			if c != (sim.IndexCaseArea{Case: c.Case, Row: c.Row}) {
+				r.IndexCaseAreas = append(r.IndexCaseAreas, c)
+			}
+		}
+	}
+	slices.SortFunc(r.IndexCaseAreas, func(x, y sim.IndexCaseArea) int {
+		return cmp.Or(cmp.Compare(x.Case, y.Case), cmp.Compare(x.Row, y.Row))
+	})
+}
+
+// ProvinceResult is AreaResult with the areas made provinces without a
+// place on a tile map (a national run's by_area rows).
+func ProvinceResult() *sim.Result {
+	r := AreaResult()
+	for i := range r.Areas {
+		r.Areas[i].Level, r.Areas[i].TileRow, r.Areas[i].TileCol = "province", -1, -1
+		r.Areas[i].Province = r.Areas[i].Area
+	}
 	return r
 }
 

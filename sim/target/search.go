@@ -1,6 +1,7 @@
 package target
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -65,6 +66,11 @@ type Config struct {
 	Seed uint64
 	// Draws is the number of bootstrap draws (0: DefaultDraws).
 	Draws int
+	// Enlarge names what the notes tell a user to raise for larger runs
+	// ("": "population.size or days"; a census population's is
+	// population.scale). Why says where a run tells why a value is
+	// missing ("": its summary.json's unestimable).
+	Enlarge, Why string
 	// OnPoint, when set, is called after each probed adoption.
 	OnPoint func(Point)
 	// OnRound, when set, is called when Precision adds replicates: the
@@ -540,8 +546,9 @@ func (s *searcher) notes(out *Outcome, width float64) {
 			why = "too few days or cases for the epidemic to show it"
 		}
 		out.Notes = append(out.Notes, fmt.Sprintf("%s could not be estimated at %d of the probed adoptions (%.4g to %.4g) "+
-			"in any replicate: %s (a run's summary.json says why under unestimable); raise population.size or days",
-			c.Goal.Metric.Name, len(undefined), undefined[0], undefined[len(undefined)-1], why))
+			"in any replicate: %s (%s); raise %s",
+			c.Goal.Metric.Name, len(undefined), undefined[0], undefined[len(undefined)-1], why,
+			cmp.Or(c.Why, "a run's summary.json says why under unestimable"), cmp.Or(c.Enlarge, "population.size or days")))
 	}
 	x := &out.Mean
 	if x.Note != "" {
@@ -554,6 +561,6 @@ func (s *searcher) notes(out *Outcome, width float64) {
 		}
 		out.Notes = append(out.Notes, fmt.Sprintf("the interval of the crossing is still %s after %d replicates "+
 			"(the most allowed), not narrower than the precision %.3g asked for: the runs are too small to answer "+
-			"that precisely; raise population.size or days, or the maximum replicates", w, s.reps, c.Precision))
+			"that precisely; raise %s, or the maximum replicates", w, s.reps, c.Precision, cmp.Or(c.Enlarge, "population.size or days")))
 	}
 }

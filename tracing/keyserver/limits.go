@@ -285,7 +285,20 @@ type admission struct {
 	// shedLow is the share of low-priority requests refused, in 1/65536.
 	shedLow atomic.Uint32
 	ticket  atomic.Uint32
+	// arrivals counts requests since the monitor's last window; frequent
+	// is set while a window saw at least busyArrivals of them.
+	arrivals atomic.Uint32
+	frequent atomic.Bool
 }
+
+// busyArrivals is the number of requests in one monitor window (100 ms)
+// from which the server counts as busy: 2,000 a second, one every 0.5 ms,
+// each waking the network poller and with it the timers (see spinWindow).
+const busyArrivals = 200
+
+// busy reports whether requests arrived at least busyArrivals per monitor
+// window in the last window.
+func (a *admission) busy() bool { return a.frequent.Load() }
 
 // Overload detection: a goroutine that should wake every tick measures how
 // late it wakes. On a saturated machine runnable goroutines wait for a CPU
@@ -302,9 +315,6 @@ const (
 
 // monitor adjusts shedLow until ctx is done.
 func (a *admission) monitor(ctx context.Context) {
-	if a.lag < 0 {
-		return
-	}
 	t := time.NewTimer(monitorTick)
 	defer t.Stop()
 	due := time.Now().Add(monitorTick)
@@ -319,8 +329,11 @@ func (a *admission) monitor(ctx context.Context) {
 		now := time.Now()
 		least = min(least, now.Sub(due))
 		if now.After(windowEnd) {
+			a.frequent.Store(a.arrivals.Swap(0) >= busyArrivals)
 			cur := a.shedLow.Load()
 			switch {
+			case a.lag < 0:
+				// Shedding by lateness is off.
 			case least > a.lag:
 				a.shedLow.Store(min(cur+shedStep, shedMax))
 			case cur > shedStep/2:
@@ -341,6 +354,7 @@ func newAdmission(l Limits) *admission {
 
 // acquire takes a slot, or reports that the request is shed.
 func (a *admission) acquire(ctx context.Context, publish bool) (release func(), ok bool) {
+	a.arrivals.Add(1)
 	sem := a.low
 	if publish {
 		sem = a.high

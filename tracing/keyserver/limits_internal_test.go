@@ -78,3 +78,38 @@ func TestShedding(t *testing.T) {
 type nopStore struct{ Store }
 
 func (nopStore) Ping(context.Context) error { return nil }
+
+// TestBusyFromArrivals: the server counts as busy (chaff waits on a timer,
+// without spinning) only while a monitor window saw at least busyArrivals
+// requests, and stops counting as busy after a quiet window; shedding by
+// lateness being off does not stop the count.
+func TestBusyFromArrivals(t *testing.T) {
+	for _, lag := range []time.Duration{DefaultShedLag, -1} {
+		a := newAdmission(Limits{MaxInFlight: 1 << 12, MaxInFlightPublish: 16, ShedLag: lag})
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { a.monitor(ctx); close(done) }()
+		waitFor := func(want bool, feed int) {
+			t.Helper()
+			deadline := time.Now().Add(5 * time.Second)
+			for a.busy() != want {
+				if time.Now().After(deadline) {
+					t.Fatalf("lag %v: busy() stayed %v", lag, !want)
+				}
+				for range feed {
+					if release, ok := a.acquire(ctx, false); ok {
+						release()
+					}
+				}
+				time.Sleep(monitorTick)
+			}
+		}
+		if a.busy() {
+			t.Fatalf("lag %v: busy before any request", lag)
+		}
+		waitFor(true, busyArrivals) // more than busyArrivals a window
+		waitFor(false, 0)           // a quiet window
+		cancel()
+		<-done
+	}
+}

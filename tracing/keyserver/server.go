@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -314,13 +315,19 @@ func (s *Server) routes() {
 // /metrics (see AdminHandler).
 func (s *Server) Handler() http.Handler { return s.public }
 
-// AdminHandler serves /metrics (Prometheus) and /healthz, for an
-// operators' listener that the public cannot reach: the counters tell
-// real uploads from chaff.
+// AdminHandler serves /metrics (Prometheus), /healthz and Go's profiler
+// (/debug/pprof/), for an operators' listener that the public cannot
+// reach: the counters tell real uploads from chaff, and a profile taken
+// under load is how the server's cost per request is found.
 func (s *Server) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", s.m.handler())
 	mux.HandleFunc("/healthz", s.handleHealth)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	return mux
 }
 

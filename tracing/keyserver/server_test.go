@@ -564,11 +564,17 @@ func TestMetricsAndHealth(t *testing.T) {
 	f := newFixture(t, nil)
 	post(t, f.url+"/v1/publish", []byte("{}"), map[string]string{"X-Chaff": "1"})
 	// Not on the public handler: the counters tell chaff from real uploads.
-	if resp, _ := get(t, f.url+"/metrics", nil); resp.StatusCode != 404 {
-		t.Errorf("public /metrics: %d, want 404", resp.StatusCode)
+	// Nor is the profiler, which shows the server's memory.
+	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap"} {
+		if resp, _ := get(t, f.url+path, nil); resp.StatusCode != 404 {
+			t.Errorf("public %s: %d, want 404", path, resp.StatusCode)
+		}
 	}
 	admin := httptest.NewServer(f.srv.AdminHandler())
 	defer admin.Close()
+	if resp, body := get(t, admin.URL+"/debug/pprof/", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "goroutine") {
+		t.Errorf("admin /debug/pprof/: %d %.80s", resp.StatusCode, body)
+	}
 	resp, body := get(t, admin.URL+"/metrics", nil)
 	if resp.StatusCode != 200 {
 		t.Fatal(resp.StatusCode)
