@@ -100,6 +100,9 @@ type worker struct {
 	out   *chunkOut
 	tails []tail
 	cut   uint64 // reservoir cutoff of the current chunk
+	// attKey is Mix(seed, SubSampling, group, receiver, advertiser) of the
+	// pair being scanned: a sighting's reservoir priority adds its second.
+	attKey uint64
 }
 
 func (w *worker) chunk(e *engine, bySite []agents.Stay, off []int32, s0, s1 int) chunkOut {
@@ -544,6 +547,7 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 	from, to := v.dayS+float64(t0)*60, v.dayS+float64(t1)*60
 	rxKey := agents.Mix(v.seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
+	w.attKey = agents.Mix(v.seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]))
 	for hs := from; hs < to; {
 		he := min(to, (math.Floor(hs/3600)+1)*3600)
 		rxPhone := w.phoneOf(g, rx, hs, cRx)
@@ -646,7 +650,7 @@ func (w *worker) emit(gi int, g *group, tx, rx int32, sec float64, rssi int8, di
 	}
 	sg.ents.push(en, &g.store.ep)
 	if hasAtt && v.attK > 0 {
-		pr := agents.Mix(v.seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]), uint64(tt/10))
+		pr := agents.MixStep(w.attKey, uint64(tt/10)) // Mix(seed, SubSampling, gi, rx, tx, second)
 		w.out.att = offer(w.out.att, &w.cut, v.attK, attSample{prio: pr, group: int16(gi), env: env, dist: float32(dist), att: float32(att)})
 	}
 }
