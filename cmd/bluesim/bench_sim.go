@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -42,6 +43,8 @@ each run:
   bytes/agent       peak_rss / people
   serial_cpu        the share of cpu_s spent outside the sections whose work is
                     split across the workers
+  load              the machine's 1-minute load average before and after the
+                    run (/proc/loadavg): other work sharing the cores
 
 and the time each phase of a day took (wall and CPU seconds; CPU/wall is the
 phase's parallelism). With --baseline-workers (default 1; 0: none) every size
@@ -55,7 +58,8 @@ both runs give the same output hash, which the command checks.
 
 Runs happen one after another in this process; the garbage of a run is
 returned to the system before the next. On a shared machine, compare CPU
-seconds and ratios measured in the same invocation.`,
+seconds and ratios measured in the same invocation. --cpuprofile writes a
+CPU profile of all the runs (setup excluded) for go tool pprof.`,
 		Example: `  bluesim bench sim --people 100000 --days 14
   bluesim bench sim --people 100000,1000000 --days 14 --workers 2 --format json
   bluesim bench sim city --people 50000 --days 3 --baseline-workers 0 --set 'arms[*].adoption=0.3'`,
@@ -72,6 +76,7 @@ seconds and ratios measured in the same invocation.`,
 	f.Uint64("seed", 0, "random seed (default: the scenario's)")
 	f.StringArray("set", nil, "override a scenario key: path.to.key=value (repeatable)")
 	f.String("format", "text", "output format: text or json")
+	f.String("cpuprofile", "", "write a CPU profile of the runs to this file (go tool pprof)")
 	return cmd
 }
 
@@ -83,6 +88,7 @@ type benchSimOptions struct {
 	baseline int
 	sets     []string
 	json     bool
+	profile  string
 }
 
 func parseBenchSim(a *app, cmd *cobra.Command) (benchSimOptions, error) {
@@ -118,6 +124,7 @@ func parseBenchSim(a *app, cmd *cobra.Command) (benchSimOptions, error) {
 		return o, usagef("--format %q: want text or json", format)
 	}
 	o.sets, _ = cmd.Flags().GetStringArray("set")
+	o.profile = a.str("cpuprofile")
 	if a.changed(cmd, "seed") {
 		o.sets = append(o.sets, "seed="+a.str("seed"))
 	}
@@ -139,8 +146,12 @@ type benchSimRun struct {
 	OutputHash            string  `json:"output_hash"`
 	// SerialCPUFraction is the share of the CPU time spent outside the
 	// sections whose work is split across the workers.
-	SerialCPUFraction float64         `json:"serial_cpu_fraction"`
-	Phases            []sim.PhaseTime `json:"phases"`
+	SerialCPUFraction float64 `json:"serial_cpu_fraction"`
+	// LoadBefore and LoadAfter are the machine's 1-minute load average
+	// before and after the run (-1 where the system does not say).
+	LoadBefore float64         `json:"load_average_before"`
+	LoadAfter  float64         `json:"load_average_after"`
+	Phases     []sim.PhaseTime `json:"phases"`
 }
 
 // benchSimRatio compares the measured runs of one size with the baseline:
@@ -201,6 +212,17 @@ func runBenchSim(a *app, cmd *cobra.Command, arg string) error {
 		if i == 0 {
 			first = sc
 		}
+	}
+	if o.profile != "" {
+		f, err := os.Create(o.profile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	rep := benchSimReport{Scenario: first.Name, Arms: len(first.Arms), Seed: first.Seed, CPUs: runtime.NumCPU(),
 		GOMAXPROCS: runtime.GOMAXPROCS(0), CPUModel: cpuModel(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
@@ -270,10 +292,12 @@ func benchSimOnce(a *app, sc scenarios.Scenario, workers int) (benchSimRun, erro
 		source = "vmhwm_process"
 	}
 	simulationGC()
+	load0 := loadAverage()
 	r, err := sim.Run(a.ctx, sc, sim.WithWorkers(workers))
 	if err != nil {
 		return benchSimRun{}, err
 	}
+	load1 := loadAverage()
 	peak, src := output.PeakRSS()
 	if src != "vmhwm" {
 		source = src
@@ -283,7 +307,7 @@ func benchSimOnce(a *app, sc scenarios.Scenario, workers int) (benchSimRun, erro
 		WallSeconds: r.WallSeconds, CPUSeconds: r.CPUSeconds,
 		AgentDaysPerSecond: r.AgentDaysPerSecond,
 		PeakRSSBytes:       peak, PeakRSSSource: source, BytesPerAgent: float64(peak) / float64(r.Agents),
-		OutputHash: r.Hash, Phases: r.Phases,
+		OutputHash: r.Hash, Phases: r.Phases, LoadBefore: load0, LoadAfter: load1,
 	}
 	if r.CPUSeconds > 0 {
 		run.AgentDaysPerCPUSecond = float64(r.Agents) * float64(r.Days) / r.CPUSeconds
@@ -296,6 +320,24 @@ func benchSimOnce(a *app, sc scenarios.Scenario, workers int) (benchSimRun, erro
 // resident size, where Linux allows it.
 func resetPeakRSS() bool {
 	return os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+}
+
+// loadAverage is the machine's 1-minute load average (/proc/loadavg), -1
+// where the system does not say.
+func loadAverage() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	x, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return x
 }
 
 // cpuModel is the processor's model name, where the system says.
@@ -330,8 +372,12 @@ func writeBenchSimText(a *app, r *benchSimReport) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(r.Ratios) > 0 {
-		fmt.Fprintln(a.stdout)
+	fmt.Fprintln(a.stdout)
+	for _, x := range r.Runs {
+		if x.LoadBefore >= 0 && x.LoadAfter >= 0 {
+			fmt.Fprintf(a.stdout, "load      %.2f before, %.2f after the run of %d people, %d workers (1-minute load average)\n",
+				x.LoadBefore, x.LoadAfter, x.People, x.Workers)
+		}
 	}
 	for _, x := range r.Ratios {
 		fmt.Fprintf(a.stdout, "speed-up  %.2f at %d people, %d workers over %d (Amdahl serial fraction %.1f %%; the baseline's serial CPU allows %.2f)\n",

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -69,6 +71,7 @@ func TestBenchSimText(t *testing.T) {
 		`(?m)^ +400 +3 +1 `,
 		`(?m)^ +600 +3 +2 `,
 		`(?m)^ +600 +3 +1 `,
+		`(?m)^load      ` + num + ` before, ` + num + ` after the run of 400 people, 2 workers \(1-minute load average\)$`,
 		`(?m)^speed-up  ` + num + ` at 400 people, 2 workers over 1 \(Amdahl serial fraction ` + num + ` %; the baseline's serial CPU allows ` + num + `\)$`,
 		`(?m)^speed-up  ` + num + ` at 600 people, `,
 		`(?m)^linear    ` + num + ` \(agent-days/s at the largest size over the smallest\)$`,
@@ -122,5 +125,27 @@ func TestBenchSimJSON(t *testing.T) {
 	}
 	if rep.Runs[0].OutputHash == rep.Runs[1].OutputHash {
 		t.Error("two population sizes gave the same hash")
+	}
+}
+
+// TestBenchSimCPUProfile: --cpuprofile writes a gzip-compressed pprof
+// profile of the runs; a path that cannot be created is a usage error
+// naming the flag.
+func TestBenchSimCPUProfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cpu.prof")
+	got := runCLI(t, benchSimArgs("--people", "300", "--days", "3", "--baseline-workers", "0", "--cpuprofile", path)...)
+	if got.code != exitOK {
+		t.Fatalf("exit code %d, stderr %q", got.code, got.stderr)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Fatalf("profile of %d bytes is not gzip (a pprof profile)", len(b))
+	}
+	bad := runCLI(t, benchSimArgs("--people", "300", "--days", "3", "--cpuprofile", filepath.Join(t.TempDir(), "no", "such", "dir", "cpu.prof"))...)
+	if bad.code != exitUsage || !strings.Contains(bad.stderr, "--cpuprofile") {
+		t.Fatalf("exit code %d, stderr %q: want a usage error naming --cpuprofile", bad.code, bad.stderr)
 	}
 }
