@@ -85,8 +85,11 @@ type Site struct {
 	// town, which has neither.
 	Area, Cluster int32
 	// X and Y are the site's position in metres on its province's plane
-	// (see Area.X); 0, 0 in a town. Rooms and seats are laid out from
-	// there in site coordinates.
+	// (see Area.X), or on the town's plane for a synthetic town (a
+	// deterministic layout that draws nothing: see layOutTown in
+	// plane.go). Rooms and seats are laid out from there in site
+	// coordinates; the engine's contacts never read it (people meet
+	// inside a site), the adversary's sniffers do.
 	X, Y float32
 	// Layout, when not nil, places the seats and bodies by hand (an
 	// experiment's venue): SeatPos reads it, and PeopleBetween counts its
@@ -259,6 +262,7 @@ func Build(p Params, rp radio.Params, seed uint64) (*Population, error) {
 	pop.assignBuses()
 	pop.buildPlaces()
 	pop.drawPhones(model)
+	pop.layOutTown()
 	return pop, nil
 }
 

@@ -29,6 +29,9 @@ const (
 	SubGeo
 	// SubTravel keys inter-province day trips.
 	SubTravel
+	// SubAdversary keys the privacy adversary: where its sniffers stand
+	// and their radio draws.
+	SubAdversary
 )
 
 // Mix hashes words into one 64-bit value with splitmix64 steps; it is the

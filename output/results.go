@@ -57,9 +57,16 @@ const (
 //     coverage, capture and precision and their 95 % intervals (each
 //     index case a cluster of its verdicts about the area's residents).
 //
-// With Options.PairScores, pair_scores comes last (after by_area): per
-// arm and pair the arm's rule could score, the protocol's exposure
-// summary, the ground truth and the verdict.
+// With the adversary on (scenario key adversary), one more:
+//
+//   - privacy: per arm, its sniffer network and every privacy.* summary
+//     key (sniffers, app users in range, linked-time share, mean track
+//     minutes, uploaders traced, homes identified, each share with its
+//     95 % Wilson interval), the sniffer log's size and the export read.
+//
+// With Options.PairScores, pair_scores comes last (after by_area and
+// privacy): per arm and pair the arm's rule could score, the protocol's
+// exposure summary, the ground truth and the verdict.
 func ResultTables(r *sim.Result, o Options) []table.Table {
 	ts := []table.Table{armsTable(r, o), dailyTable(r), bandsTable(r), detectionTable(r), delaysTable(r), attenuationTable(r),
 		falsePositivesTable(r)}
@@ -68,6 +75,9 @@ func ResultTables(r *sim.Result, o Options) []table.Table {
 	}
 	if r.Areas != nil {
 		ts = append(ts, byAreaTable(r))
+	}
+	if r.Privacy != nil {
+		ts = append(ts, privacyTable(r))
 	}
 	if o.PairScores {
 		ts = append(ts, pairsTable(r))

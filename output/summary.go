@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/bluesim/bluesim/privacy"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
 	"github.com/bluesim/bluesim/stats"
@@ -280,6 +281,11 @@ type ArmSummary struct {
 	// CensoredDelayShare is the share of the arm's notifications in the
 	// censored last bin; null without notifications.
 	CensoredDelayShare Num `json:"censored_delay_share"`
+	// Privacy is what the scenario's adversary learnt about the arm's
+	// users (package privacy; keys privacy.* in the README); absent when
+	// the adversary is off. Its null values are named in Unestimable
+	// ("privacy.home_share") with the reason.
+	Privacy *privacy.Result `json:"privacy,omitempty"`
 }
 
 // EpidemicSummary is summary.json's "epidemic" object.
@@ -373,6 +379,13 @@ func Arm(r *sim.Result, a sim.ArmSummary, o Options) ArmSummary {
 	s.PairwiseCoverage = Num(float64(s.Capture) * math.Pow(a.Adoption, o.LawExponent()))
 	if why, ok := s.Unestimable["capture"]; ok {
 		s.Unestimable["pairwise_coverage"] = why
+	}
+	if p := PrivacyRow(r, a.Name); p != nil {
+		res := p.Result
+		s.Privacy = &res
+		for k, v := range privacyUnestimable(p) {
+			s.Unestimable[k] = v
+		}
 	}
 	s.FalseAlarms = falseAlarms(r, a.Name)
 	setDelays(&s, r)

@@ -43,6 +43,9 @@ func Figures(r *sim.Result, o output.Options) ([]Figure, error) {
 	if r.Areas != nil {
 		builders = append(builders, areaFigure)
 	}
+	if r.Privacy != nil {
+		builders = append(builders, privacyFigure)
+	}
 	figs := make([]Figure, 0, len(builders))
 	for _, b := range builders {
 		f, err := b(r, o)

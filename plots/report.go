@@ -98,6 +98,7 @@ func Reading(s *output.Summary, r *sim.Result) []string {
 	if p := areaReading(s); p != "" {
 		out = append(out, p)
 	}
+	out = append(out, privacyReadings(r)...)
 	if p := unestimableReading(s); p != "" {
 		out = append(out, p)
 	}

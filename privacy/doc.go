@@ -31,8 +31,8 @@
 // read from the real export files (ReadGAENExport, ReadBluezoneF0List,
 // ReadDP3TExposed), recomputes every ID with the protocol's own Expand,
 // joins them with the log on ID bytes and matching window, reconstructs
-// each key holder's movements and names their home sniffer (most
-// sightings in the local night). Tracing.SlotMinutes is the Bluezone
+// each key holder's movements and names their home sniffer (the
+// strongest signal in the local night: sightings weighted by RSSI). Tracing.SlotMinutes is the Bluezone
 // counterfactual: what the same IDs would reveal published one slot at a
 // time.
 //

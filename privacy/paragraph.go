@@ -23,8 +23,13 @@ func Paragraph(rs ...Result) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Suppose someone puts %s Bluetooth sniffers around town: cheap receivers that log every "+
-		"contact-tracing ID they hear, where and when.", count(rs[0].Sniffers))
+	if rs[0].Sniffers == 1 {
+		b.WriteString("Suppose someone puts one Bluetooth sniffer in town: a cheap receiver that logs every " +
+			"contact-tracing ID it hears, where and when.")
+	} else {
+		fmt.Fprintf(&b, "Suppose someone puts %s Bluetooth sniffers around town: cheap receivers that log every "+
+			"contact-tracing ID they hear, where and when.", count(rs[0].Sniffers))
+	}
 	for _, r := range rs {
 		b.WriteString(" ")
 		b.WriteString(armParagraph(r))

@@ -75,6 +75,13 @@ type TraceParams struct {
 	// 06:00).
 	NightFromHour float64 `json:"night_from_hour" yaml:"night_from_hour"`
 	NightToHour   float64 `json:"night_to_hour" yaml:"night_to_hour"`
+	// HomeRadiusM is how close the attack's home sniffer must stand to
+	// the uploader's real home for the home to count as identified: 100
+	// m, a city block, two rows of tube houses. "The sniffer nearest the
+	// home" alone would let a network of one sniffer identify every home
+	// it heard at night however far away, and would split by chance two
+	// sniffers 45 and 49 m from the house.
+	HomeRadiusM float64 `json:"home_radius_m" yaml:"home_radius_m"`
 }
 
 // DefaultParams returns the defaults documented on each field.
@@ -90,7 +97,7 @@ func DefaultParams() Params {
 			AlignedRotation:  true,
 			LongTrackMinutes: 60,
 		},
-		Trace: TraceParams{MinSightings: 5, NightFromHour: 21, NightToHour: 6},
+		Trace: TraceParams{MinSightings: 5, NightFromHour: 21, NightToHour: 6, HomeRadiusM: 100},
 	}
 }
 
@@ -120,6 +127,7 @@ func (p Params) Validate() error {
 		pos("link.max_gap_s", l.MaxGapS, 86400),
 		pos("link.max_rssi_delta_db", l.MaxRSSIDeltaDB, 255),
 		pos("link.long_track_minutes", l.LongTrackMinutes, 366*1440),
+		pos("trace.home_radius_m", t.HomeRadiusM, 1e6),
 		func() error {
 			switch {
 			case l.EdgeSamples < 1 || l.EdgeSamples > 1000:

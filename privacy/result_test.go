@@ -51,13 +51,14 @@ func sampleResults() []Result {
 			LinkedSightings: int64(linked * 500_000), LinkedTime: NewShare(int64(linked*500_000), 500_000), MeanTrackMinutes: mean,
 			MultiDaySightings: int64(multi * 500_000), MultiDay: NewShare(int64(multi*500_000), 500_000),
 			PublishedKeys: 10, IDsRecomputed: 1640, Uploaders: 10, UploadersTraced: traced, Traced: NewShare(traced, 10),
-			HomesIdentified: homes, Homes: NewShare(homes, 10), KeyRevealedMinutes: key, SlotRevealedMinutes: slot,
+			HomesIdentified: homes, Homes: NewShare(homes, 10), HomesNearest: homes - homes/3, HomesNearestShare: NewShare(homes-homes/3, 10),
+			KeyRevealedMinutes: key, SlotRevealedMinutes: slot,
 		}
 	}
 	v1 := mk("bluezone-v1", 1, 2381, 0.98, 10, 10, 1440, 1440)
 	v1.Bridges, v1.LinkPrecision = 0, NewShare(0, 0)
 	none := mk("dp3t", 0.55, 25, 0.004, 0, 0, math.NaN(), math.NaN())
-	none.Uploaders, none.Traced, none.Homes = 0, NewShare(0, 0), NewShare(0, 0)
+	none.Uploaders, none.Traced, none.Homes, none.HomesNearestShare = 0, NewShare(0, 0), NewShare(0, 0), NewShare(0, 0)
 	return []Result{v1, mk("bluezone", 0.948, 148, 0, 10, 10, 1440, 559), mk("gaen", 0.951, 126, 0, 8, 7, 1020, 413), none}
 }
 
@@ -187,6 +188,10 @@ func TestAnalyzeScoring(t *testing.T) {
 	// at night, by its home.
 	if r.Homes.K != 2 || r.Traced.K != 1 || r.Traced.N != 2 {
 		t.Errorf("homes %+v traced %+v", r.Homes, r.Traced)
+	}
+	// Both home sniffers are also the nearest ones to the real homes.
+	if r.HomesNearest != 2 || r.HomesNearestShare.K != 2 || r.HomesNearestShare.N != 2 {
+		t.Errorf("homes nearest %d, share %+v", r.HomesNearest, r.HomesNearestShare)
 	}
 	if r.Bridges != 10 || !isNaN(r.LinkPrecision.Value) || r.InRange.Value != 0.4 {
 		t.Errorf("%d bridges (d's hourly rotations), link precision %+v (no owner truth), in range %+v", r.Bridges, r.LinkPrecision, r.InRange)

@@ -37,8 +37,9 @@ type KeyTrace struct {
 	// Night counts the sightings in the local night per sniffer, by
 	// sniffer.
 	Night []SnifferCount
-	// Home is the sniffer with the most night sightings (the lowest ID on
-	// a tie), -1 without any.
+	// Home is the sniffer with the strongest night signal (home: the most
+	// night sightings, each weighted by its RSSI; the lowest ID on a
+	// tie), -1 without any.
 	Home int
 	// Reconstructed is Sightings >= MinSightings.
 	Reconstructed bool
@@ -54,11 +55,17 @@ type Stop struct {
 	Sightings int
 }
 
-// SnifferCount is a number of sightings at one sniffer.
+// SnifferCount is a number of sightings at one sniffer, and their
+// signal: the sum over them of RSSI + 128 dB (each sighting weighted by
+// how strongly it was heard, every weight positive).
 type SnifferCount struct {
 	Sniffer uint32
 	Count   int
+	Signal  int64
 }
+
+// signalOf is a sighting's weight in SnifferCount.Signal.
+func signalOf(rssi int8) int64 { return int64(rssi) + 128 }
 
 // Minutes is the span of the key's sightings in minutes (0 without any).
 func (k *KeyTrace) Minutes() float64 { return float64(k.End-k.First) / 60_000 }
@@ -72,8 +79,10 @@ func (k *KeyTrace) Minutes() float64 { return float64(k.End-k.First) / 60_000 }
 // ID's matching window (the protocol's own: GAEN's ±2 h clock drift,
 // Bluezone's inclusive slot, DP-3T's day up to publication), and
 // reconstructs the holder's movements. The holder's home is taken to be
-// the sniffer with the most sightings in the local night (NightFromHour to
-// NightToHour); the key counts as reconstructed with at least
+// the sniffer with the strongest signal in the local night (NightFromHour
+// to NightToHour): its sightings of the key, each weighted by RSSI + 128,
+// so that of two sniffers hearing the house all night the nearer one
+// wins; the key counts as reconstructed with at least
 // MinSightings sightings.
 //
 // A published key is what the adversary can tell apart: a GAEN TEK is one
@@ -143,12 +152,14 @@ func (tr *Tracing) fill(kt *KeyTrace, p *Params) {
 		sniffer uint32
 	}
 	seq := make([]sr, len(kt.recs))
-	night := map[uint32]int{}
+	night := map[uint32]SnifferCount{}
 	for i, r := range kt.recs {
 		s := uint32(log.snifferOf(int(r)))
 		seq[i] = sr{log.Time(int(r)), s}
 		if p.night(seq[i].t) {
-			night[s]++
+			c := night[s]
+			c.Sniffer, c.Count, c.Signal = s, c.Count+1, c.Signal+signalOf(log.RSSI(int(r)))
+			night[s] = c
 		}
 	}
 	slices.SortFunc(seq, func(a, b sr) int { return cmp.Or(cmp.Compare(a.t, b.t), cmp.Compare(a.sniffer, b.sniffer)) })
@@ -163,20 +174,23 @@ func (tr *Tracing) fill(kt *KeyTrace, p *Params) {
 		}
 		kt.Path = append(kt.Path, Stop{Sniffer: x.sniffer, From: x.t, To: end, Sightings: 1})
 	}
-	for s, c := range night {
-		kt.Night = append(kt.Night, SnifferCount{s, c})
+	for _, c := range night {
+		kt.Night = append(kt.Night, c)
 	}
 	slices.SortFunc(kt.Night, func(a, b SnifferCount) int { return cmp.Compare(a.Sniffer, b.Sniffer) })
 	kt.Home = home(kt.Night)
 }
 
-// home is the sniffer with the largest count, the lowest ID on a tie; -1
-// for none.
+// home is the sniffer with the largest night signal (SnifferCount.Signal:
+// sightings weighted by their strength), the lowest ID on a tie; -1 for
+// none. Counting sightings alone cannot tell the sniffer across the
+// street from the one a block away once both hear the house in every
+// window; the weaker signal of the farther one can.
 func home(counts []SnifferCount) int {
-	best, n := -1, 0
+	best, n := -1, int64(0)
 	for _, c := range counts {
-		if c.Count > n {
-			best, n = int(c.Sniffer), c.Count
+		if c.Signal > n {
+			best, n = int(c.Sniffer), c.Signal
 		}
 	}
 	return best

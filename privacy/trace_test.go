@@ -54,7 +54,7 @@ func TestTraceGAEN(t *testing.T) {
 	if kt.First != hm(3, 0) || kt.End != hm(16, 0) || kt.Minutes() != 13*60 {
 		t.Errorf("span %d..%d (%v min)", kt.First, kt.End, kt.Minutes())
 	}
-	if !slices.Equal(kt.Night, []SnifferCount{{2, 360}}) || kt.Home != 2 {
+	if len(kt.Night) != 1 || kt.Night[0].Sniffer != 2 || kt.Night[0].Count != 360 || kt.Home != 2 {
 		t.Errorf("night %v home %d; want sniffer 2's 360 sightings", kt.Night, kt.Home)
 	}
 	// More sightings needed than there are: not reconstructed.

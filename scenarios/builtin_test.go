@@ -12,7 +12,7 @@ import (
 )
 
 // The issue asks for exactly these built-ins; more may come.
-var wantBuiltins = []string{"adoption-sweep", "apartments", "bus", "city", "market", "nam-dinh", "office", "policy", "school", "town", "vietnam"}
+var wantBuiltins = []string{"adoption-sweep", "apartments", "bus", "city", "market", "nam-dinh", "office", "policy", "privacy", "school", "town", "vietnam"}
 
 func TestBuiltinsLoadAndValidate(t *testing.T) {
 	names := BuiltinNames()

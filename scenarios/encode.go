@@ -11,6 +11,7 @@ import (
 
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/internal/strictyaml"
+	"github.com/bluesim/bluesim/privacy"
 	"github.com/bluesim/bluesim/sim/epidemic"
 )
 
@@ -51,6 +52,12 @@ func newEncoder(comments bool, sc *Scenario) *strictyaml.Encoder {
 			case f.Owner == armType && f.Name == "adoption_by_area":
 				// Likewise an arm without adoptions by area.
 				return v.Len() == 0
+			case f.Owner == scenarioType && f.Name == "adversary":
+				// And the adversary, off at its defaults.
+				return reflect.DeepEqual(v.Interface(), any(privacy.DefaultAdversary()))
+			case f.Owner == armType && f.Name == "sniffers":
+				// And an arm without a network of its own.
+				return v.Interface().(privacy.Network).IsZero()
 			case f.Owner == geographyType:
 				// A town (no census area) leaves the geography keys out
 				// for the same reason; they are unused there.

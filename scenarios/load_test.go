@@ -357,6 +357,8 @@ func FuzzLoad(f *testing.F) {
 		"population: {size: 1e3}\n", "start: 2020-01-01\n", "- x\n", "{",
 		"base: experiment\nexperiment: {handsets: [{name: a, x: 1, y: 1, model: m}, {name: b, x: 9, y: 1, model: m}]}\n",
 		"population: {venues: {homes: false}, bus_rides: 4}\n",
+		"adversary: {enabled: true, sniffers: {markets: {count: 1}, bus_stops: {share: 0.5}, grid_spacing_m: 50}, scan: {window_s: 5, period_s: 30}}\n",
+		"arms:\n  - {protocol: dp3t, sniffers: {venues: {count: 2}}}\nadversary: {enabled: true}\n",
 	} {
 		f.Add([]byte(s), "days=2")
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/internal/strictyaml"
+	"github.com/bluesim/bluesim/privacy"
 	"github.com/bluesim/bluesim/radio"
 	"github.com/bluesim/bluesim/sim/epidemic"
 	"github.com/bluesim/bluesim/tracing"
@@ -69,6 +70,14 @@ type Scenario struct {
 	// defaults and off, it is not written out (so the canonical encoding
 	// and hash of a detection-only scenario do not change).
 	Epidemic epidemic.Params `yaml:"epidemic"`
+	// Adversary is a network of passive BLE sniffers in the town and the
+	// attacks it runs on what they log and on the published keys (package
+	// privacy; the README's privacy section): per arm, how much of its app
+	// users' time can be linked into tracks, and how many uploaders' days
+	// and homes are found. Off by default (enabled: false); left at its
+	// defaults and off, it is not written out, so a scenario without it
+	// keeps its encoding and hash.
+	Adversary privacy.Adversary `yaml:"adversary"`
 }
 
 // People is how many people the run simulates: population.size, or for
@@ -146,6 +155,11 @@ type Arm struct {
 	// Ramp is an install campaign: adoption starts at Ramp.From on day 0
 	// and rises linearly to Adoption over Ramp.Days (0: no ramp).
 	Ramp Ramp `yaml:"ramp"`
+	// Sniffers, when it places any sniffer, is this arm's own adversary
+	// network (same keys as adversary.sniffers), so that arms can compare
+	// sniffer densities in one run; otherwise the arm gets
+	// adversary.sniffers. Used only with adversary.enabled.
+	Sniffers privacy.Network `yaml:"sniffers"`
 	// Calibrated applies GAEN's per-model TX/RX calibration, leaving only
 	// the residual offsets (radio.md §1.2). GAEN apps are calibrated in
 	// reality; Bluezone and DP-3T prototypes were not. This flag, not
@@ -370,8 +384,9 @@ func Default() Scenario {
 			DurationBandsMin:   []float64{5, 15, 30, 60},
 			AttenuationSamples: 2000,
 		},
-		Engine:   Engine{PoseMinutes: 5, HomePoseMinutes: 30, RangeM: 10, Workers: 0, RetentionDays: 14},
-		Epidemic: epidemic.DefaultParams(),
+		Engine:    Engine{PoseMinutes: 5, HomePoseMinutes: 30, RangeM: 10, Workers: 0, RetentionDays: 14},
+		Epidemic:  epidemic.DefaultParams(),
+		Adversary: privacy.DefaultAdversary(),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/check"
+	"github.com/bluesim/bluesim/privacy"
 	"github.com/bluesim/bluesim/sim/limits"
 	"github.com/bluesim/bluesim/tracing/protocols"
 )
@@ -76,6 +77,45 @@ func (v *validator) scenario(sc *Scenario) {
 	v.metrics(sc)
 	v.engine(sc)
 	v.epidemic(sc)
+	v.adversary(sc)
+}
+
+// adversary applies privacy.Adversary.Validate and each arm's network's
+// (privacy.Network.Validate), and checks what needs the rest of the
+// scenario: a network of an arm only with the adversary on, a run short
+// enough for the sniffer log's clock, one plane to place sniffers on.
+func (v *validator) adversary(sc *Scenario) {
+	a := &sc.Adversary
+	v.checkErrors("adversary", a.Validate())
+	for i := range sc.Arms {
+		f := indexPath("arms", i) + ".sniffers"
+		n := sc.Arms[i].Sniffers
+		v.checkErrors(f, n.Validate())
+		if !a.Enabled && !n.IsZero() {
+			v.errorf(f, "places sniffers (%s), but adversary.enabled is false: turn the adversary on or remove them", n)
+		}
+	}
+	if !a.Enabled {
+		return
+	}
+	if sc.Experiment != nil {
+		v.errorf("adversary.enabled", "must be false in an experiment: its handsets stand in one venue, with no town around them for sniffers to stand in")
+	}
+	if maxDays := int(privacy.MaxSpanMs / 86_400_000); sc.Days > maxDays {
+		v.errorf("adversary.enabled", "a sniffer log spans at most %d days (its records' clock is 32-bit milliseconds), but the run has %d", maxDays, sc.Days)
+	}
+	if sc.Population.Geographic() {
+		if infos, err := sc.Population.AreaInfos(); err == nil {
+			provs := map[string]bool{}
+			for _, in := range infos {
+				provs[in.Province] = true
+			}
+			if len(provs) > 1 {
+				v.errorf("adversary.enabled", "population.area %s spans %d provinces, each on its own plane; "+
+					"sniffers stand on one plane: simulate one province (such as nam-dinh)", sc.Population.Area, len(provs))
+			}
+		}
+	}
 }
 
 // epidemic reuses epidemic.Params.Validate ("epidemic.key = value: want

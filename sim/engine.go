@@ -75,6 +75,7 @@ type engine struct {
 	tpool pool[truthRec]       // truth arrays of dropped days
 	apool pool[attSample]      // the chunks' attenuation candidates
 	calib bool                 // walking the calibration week: contacts only
+	adv   *adversary           // the privacy adversary, nil when off (sniff.go)
 
 	// The day's matching, handed from phase to phase, and its parts.
 	mt     matchDayState
@@ -116,6 +117,9 @@ func Run(ctx context.Context, sc scenarios.Scenario, opts ...Option) (*Result, e
 			el := time.Since(t0).Seconds()
 			cfg.progress(Progress{Day: d + 1, Days: sc.Days, AgentDays: agentDays, AgentDaysPerSecond: float64(agentDays) / math.Max(el, 1e-9)})
 		}
+	}
+	if err := e.finishAdversary(); err != nil {
+		return nil, err
 	}
 	// The sightings and truth are done with: let the result tables have
 	// their memory. Collected and returned to the system now, the result
@@ -230,6 +234,9 @@ func newEngine(sc scenarios.Scenario, cfg config) (*engine, error) {
 		e.workers = append(e.workers, wk)
 	}
 	e.sco = newScorer(e)
+	if err := e.setupAdversary(); err != nil {
+		return nil, err
+	}
 	if sc.Epidemic.Enabled {
 		// Index cases are not known ahead: every pair's truth is kept and
 		// the radio sampled for everyone who may upload in some run.
@@ -266,6 +273,11 @@ func (e *engine) simulateDay(ctx context.Context, d int) error {
 		return err
 	}); err != nil {
 		return err
+	}
+	if e.adv != nil {
+		if err := e.clock.time("sniff", func() error { return e.sniffDay(ctx, d, e.lay.stays, e.lay.off) }); err != nil {
+			return err
+		}
 	}
 	if err := e.clock.time("merge", func() error { return e.merge(d, outs) }); err != nil {
 		return err

@@ -194,6 +194,7 @@ func (e *engine) matchGroup(d int, g *group) error {
 		for _, ai := range g.arms {
 			if e.idx.armUploads(ai, pi, d) {
 				mt.uploaded[ai] = append(mt.uploaded[ai], pi)
+				e.advUpload(ai, ups[len(ups)-1])
 			}
 		}
 	}

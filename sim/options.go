@@ -24,7 +24,8 @@ type config struct {
 	perPhone    bool
 	onDayMatch  func(arm int, day int, notified []Notification)
 	chunkTarget int
-	allPairs    bool // WithAllPairs: brute-force neighbour search
+	allPairs    bool   // WithAllPairs: brute-force neighbour search
+	scramble    uint64 // the adversary's truth relabelled (tests only, sniff.go)
 }
 
 // Option configures Run.

@@ -62,6 +62,9 @@ type Result struct {
 	// Epidemic holds the epidemic layer's run-wide outcomes (nil when the
 	// layer is off); each arm's own are in Arms[i].Epidemic.
 	Epidemic *EpidemicResult `json:"epidemic,omitempty"`
+	// Privacy has one row per arm when the scenario's adversary is on
+	// (nil otherwise): the sniffer network and the attacks' scores.
+	Privacy []PrivacyRow `json:"privacy,omitempty"`
 	// Hash is the SHA-256 (hex) of the deterministic tables above.
 	Hash string `json:"output_hash"`
 
@@ -332,11 +335,12 @@ type hashView struct {
 	Pairs       []PairScore     `json:",omitempty"`
 	Areas       []AreaRow       `json:",omitempty"`
 	CaseAreas   []IndexCaseArea `json:",omitempty"`
+	Privacy     []PrivacyRow    `json:",omitempty"`
 }
 
 func (r *Result) hashView() hashView {
 	return hashView{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
-		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs, r.Areas, r.IndexCaseAreas}
+		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs, r.Areas, r.IndexCaseAreas, r.Privacy}
 }
 
 // computeHash fills r.Hash: the SHA-256 of json.Marshal(r.hashView()),
@@ -381,6 +385,7 @@ func (v hashView) stream(w io.Writer) error {
 	streamSlice(j, "Pairs", v.Pairs, true)
 	streamSlice(j, "Areas", v.Areas, true)
 	streamSlice(j, "CaseAreas", v.CaseAreas, true)
+	streamSlice(j, "Privacy", v.Privacy, true)
 	j.raw("}")
 	return j.err
 }

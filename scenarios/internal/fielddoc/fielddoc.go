@@ -24,7 +24,7 @@ import (
 // Dirs are the package directories, relative to the module root, whose
 // structs make up a scenario; ScenarioDirs adds those of the protocols'
 // rules.
-var Dirs = []string{"scenarios", "agents", "radio", "sim/epidemic"}
+var Dirs = []string{"scenarios", "agents", "radio", "sim/epidemic", "privacy"}
 
 // ScenarioDirs returns Dirs and the directory of every package (inside the
 // module at root) that declares a struct reachable from a protocol's rule
