@@ -34,7 +34,12 @@ func TestStreamedHashIsMarshal(t *testing.T) {
 	if len(results[0].Pairs) == 0 {
 		t.Fatal("no pair scores: the test would not cover the largest table")
 	}
-	results = append(results, &Result{Scenario: "empty"}, &Result{Scenario: "empty tables", Arms: []ArmSummary{}, Pairs: []PairScore{}})
+	results = append(results, &Result{Scenario: "empty"}, &Result{Scenario: "empty tables", Arms: []ArmSummary{}, Pairs: []PairScore{}},
+		// The census and adversary tables, omitted when empty, written
+		// when not.
+		&Result{Scenario: "areas and privacy", Areas: []AreaRow{{Arm: "a", Area: "nam-dinh-city", People: 3}},
+			IndexCaseAreas: []IndexCaseArea{{Case: 1, Row: 2, TP: 3}},
+			Privacy:        []PrivacyRow{{Arm: "a", Protocol: "gaen", Network: "4 markets", LogBytes: 7, ExportFormat: "zip", ExportBytes: 9}}})
 	for i, r := range results {
 		want, err := json.Marshal(r.hashView())
 		if err != nil {
