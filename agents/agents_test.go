@@ -3,6 +3,7 @@ package agents
 import (
 	"math"
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/bluesim/bluesim/radio"
@@ -84,6 +85,26 @@ func TestPopulationShape(t *testing.T) {
 	}
 	if f := float64(ios) / float64(p.Size); math.Abs(f-p.Phones.IOSShare) > 0.02 {
 		t.Errorf("iOS share %.3f, want %.2f", f, p.Phones.IOSShare)
+	}
+}
+
+// StaysOf over consecutive person ranges, concatenated, is Stays.
+func TestStaysOfRangesConcatenate(t *testing.T) {
+	pop := build(t, 1500, 5)
+	for _, weekend := range []bool{false, true} {
+		want := pop.Stays(nil, 3, weekend)
+		for _, cuts := range [][]int{{0, 1500}, {0, 1, 700, 701, 1500}, {0, 333, 1000, 1499, 1500}, {-5, 10, 2000}} {
+			var got []Stay
+			for i := 0; i+1 < len(cuts); i++ {
+				got = pop.StaysOf(got, 3, weekend, cuts[i], cuts[i+1])
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("weekend=%v cuts %v: %d stays, Stays has %d", weekend, cuts, len(got), len(want))
+			}
+		}
+		if got := pop.StaysOf(nil, 3, weekend, 900, 900); len(got) != 0 {
+			t.Fatalf("empty range gave %d stays", len(got))
+		}
 	}
 }
 

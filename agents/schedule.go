@@ -34,9 +34,18 @@ func (s Stay) Free() bool { return s.Seat < 0 }
 // off (Params.Venues) are left out. An experiment's stays are its
 // sessions (BuildExperiment).
 func (pop *Population) Stays(dst []Stay, day int, weekend bool) []Stay {
+	return pop.StaysOf(dst, day, weekend, 0, len(pop.People))
+}
+
+// StaysOf appends the stays of people from..to-1 only, exactly as Stays
+// lists them: Stays is StaysOf over everyone, and the concatenation of
+// StaysOf over consecutive person ranges is Stays, so ranges can be built
+// in parallel (each person's draws come from the person's own stream). An
+// experiment's sessions come whole with the range that starts at person 0.
+func (pop *Population) StaysOf(dst []Stay, day int, weekend bool, from, to int) []Stay {
 	if pop.sessions != nil {
 		// An experiment: the day's sessions.
-		if day >= 0 && day < len(pop.sessions) {
+		if from <= 0 && to > from && day >= 0 && day < len(pop.sessions) {
 			dst = append(dst, pop.sessions[day]...)
 		}
 		return dst
@@ -45,7 +54,8 @@ func (pop *Population) Stays(dst []Stay, day int, weekend bool) []Stay {
 	n0 := len(dst)
 	var src rand.PCG
 	r := rand.New(&src)
-	for i := range pop.People {
+	from, to = max(from, 0), min(to, len(pop.People))
+	for i := from; i < to; i++ {
 		pp := &pop.People[i]
 		SeedPCG(&src, pop.Seed, SubSchedule, uint64(i), uint64(day))
 		// Draw everything up front so the stream's use does not depend on

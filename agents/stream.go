@@ -39,10 +39,14 @@ const (
 func Mix(words ...uint64) uint64 {
 	var h uint64 = 0x9e3779b97f4a7c15
 	for _, w := range words {
-		h = splitmix(h ^ splitmix(w+0x632be59bd9b4e019))
+		h = MixStep(h, w)
 	}
 	return h
 }
+
+// MixStep hashes one more word into h: MixStep(Mix(a...), w) equals
+// Mix(a..., w), so that keys sharing a prefix hash the prefix once.
+func MixStep(h, w uint64) uint64 { return splitmix(h ^ splitmix(w+0x632be59bd9b4e019)) }
 
 func splitmix(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15

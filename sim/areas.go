@@ -112,13 +112,15 @@ func (e *engine) setupAreas() {
 }
 
 // countArea adds one verdict (0 TP, 1 FP, 2 FN, 3 TN, as score's bump) of
-// arm ai about person p to p's area.
-func (e *engine) countArea(ai int, p int32, verdict int, app bool) {
+// arm ai about person p to p's area, and to the current index case of
+// the arm's cases cb. Arms are scored in parallel: it writes arm ai's rows
+// only.
+func (e *engine) countArea(cb *caseBuild, ai int, p int32, verdict int, app bool) {
 	if e.areaRows == nil {
 		return
 	}
 	k := e.pop.AreaOf(int(p))
-	e.res.cases().area(int32(k), verdict, app)
+	cb.area(int32(k), verdict, app)
 	r := &e.areaRows[ai][k]
 	switch verdict {
 	case 0:

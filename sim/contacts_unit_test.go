@@ -24,19 +24,19 @@ func TestContactsOfCloseAtTheMinutes(t *testing.T) {
 		t.Fatalf("contact minutes %v, want the ECDC 15", e.closeMin)
 	}
 	// Index case 0 and contacts 1..4 over days 1 and 2.
-	e.truth[1] = []truthRec{
+	e.truth[1] = [][]truthRec{{
 		{a: 0, b: 1, closeMin: 15, rangeMin: 30, minDist: 1.5, kind: agents.Home, day: 1},   // exactly 15: close
 		{a: 0, b: 2, closeMin: 14.5, rangeMin: 30, minDist: 1.2, kind: agents.Home, day: 1}, // 14.5: not
 		{a: 0, b: 3, closeMin: 10, rangeMin: 20, minDist: 1.9, kind: agents.Home, day: 1},   // 10 + 5 at another site
 		{a: 0, b: 3, closeMin: 5, rangeMin: 20, minDist: 0.8, kind: agents.Cafe, day: 1},
 		{a: 0, b: 4, closeMin: 10, rangeMin: 20, minDist: 1.0, kind: agents.Work, day: 1}, // 10 today, 10 tomorrow
-	}
-	e.truth[2] = []truthRec{
+	}}
+	e.truth[2] = [][]truthRec{{
 		{a: 0, b: 4, closeMin: 10, rangeMin: 20, minDist: 0.5, kind: agents.Bus, day: 2},
-	}
+	}}
 	isIndex := make([]bool, len(e.pop.People))
 	isIndex[0] = true
-	cs := e.contactsOf(2, isIndex)
+	cs := e.sco.contactsOf(2, isIndex)
 	want := []contact{
 		{idx: 0, other: 1, close: true, worstClose: 15, minDist: 1.5, kind: agents.Home},
 		{idx: 0, other: 2, close: false, worstClose: 14.5, minDist: 1.2, kind: agents.Home},

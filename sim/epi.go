@@ -3,6 +3,7 @@ package sim
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -16,6 +17,7 @@ import (
 // more run without any app (the paired counterfactual, last). All runs
 // share one Model, so they share every draw (common random numbers).
 type epi struct {
+	e    *engine
 	m    *epidemic.Model
 	runs []*epidemic.Run // arms in scenario order, then the counterfactual
 	// inf[r][p]: person p can transmit today in run r.
@@ -28,6 +30,7 @@ type epi struct {
 	// uploader[ai][p] says p uploaded today in arm ai.
 	positives [][]int32
 	uploader  [][]bool
+	upList    [][]int32 // uploader as ascending lists, per arm
 	// qhist[ai][d] is arm ai's confinement state as it stood on day d, for
 	// the days whose sightings a phone still holds.
 	qhist []map[int]*epidemic.Quarantines
@@ -49,7 +52,12 @@ type epi struct {
 	// delay are keyed by the person alone, so it is known ahead.
 	advertise []bool
 	lag       []int32
+	// uploads[p]: p would upload a positive result (keyed by the person).
+	uploads []bool
 }
+
+// epi implements indexCases.
+var _ indexCases = (*epi)(nil)
 
 type calibDose struct {
 	i       int32
@@ -73,8 +81,8 @@ func (e *engine) setupEpidemic() error {
 		return err
 	}
 	n := len(e.pop.People)
-	x := &epi{m: m, close: map[int]map[int32][]int32{}}
-	e.epi = x
+	x := &epi{e: e, m: m, close: map[int]map[int32][]int32{}}
+	e.epi, e.idx = x, x
 	// Households as index lists.
 	nh := int32(0)
 	for i := range e.pop.People {
@@ -118,7 +126,9 @@ func (e *engine) setupEpidemic() error {
 	x.positives = make([][]int32, na+1)
 	x.advertise = make([]bool, n)
 	x.lag = make([]int32, n)
+	x.uploads = make([]bool, n)
 	for i := range x.lag {
+		x.uploads[i] = x.m.Uploads(int32(i))
 		c := x.m.DrawCourse(int32(i))
 		c.Day = 0
 		x.lag[i] = -1
@@ -127,6 +137,7 @@ func (e *engine) setupEpidemic() error {
 		}
 	}
 	x.uploader = make([][]bool, na)
+	x.upList = make([][]int32, na)
 	x.qhist = make([]map[int]*epidemic.Quarantines, na)
 	for ai := range x.uploader {
 		x.uploader[ai] = make([]bool, n)
@@ -190,11 +201,9 @@ func (e *engine) calibrate() error {
 	}
 	e.calib = false
 	// Forget the calibration week: the run starts afresh on day 0.
-	e.truth = map[int][]truthRec{}
+	e.truth = map[int][][]truthRec{}
 	for _, g := range e.groups {
-		clear(g.recs)
-		clear(g.ents)
-		g.free = nil
+		g.store.reset()
 	}
 	beta, err := x.m.CalibrateBeta(log, e.sc.Epidemic.Transmission.TargetR0)
 	if err != nil {
@@ -204,71 +213,93 @@ func (e *engine) calibrate() error {
 	return err
 }
 
-// calibContact logs a contact's doses for the calibration sample.
-func (w *worker) calibContact(a, b int32, minutes, dist float64, s *agents.Site, walls int) {
-	x := w.e.epi
-	if walls > 0 {
-		return
-	}
-	sa, sb := x.calibSlot[a], x.calibSlot[b]
-	if sa < 0 && sb < 0 {
-		return
-	}
-	dose := x.m.Dose(minutes, dist, s.Env)
-	if sa >= 0 {
-		w.calib = append(w.calib, calibDose{sa, b, dose})
-	}
-	if sb >= 0 {
-		w.calib = append(w.calib, calibDose{sb, a, dose})
-	}
-}
-
-// epiContact adds a contact's doses to every run it is not excluded from.
-// People in different rooms (walls between them) do not infect each
-// other: the radio crosses a wall, the virus is assumed not to.
-func (w *worker) epiContact(a, b int32, minutes, dist float64, s *agents.Site, walls int, household bool) {
-	e := w.e
-	x := e.epi
-	if walls > 0 {
-		return
-	}
-	d := int32(e.day)
-	var dose float64
-	for r, run := range x.runs {
-		ia, ib := x.inf[r][a], x.inf[r][b]
-		if !ia && !ib {
-			continue
+// calibContact returns worker w's logger of a contact's doses for the
+// calibration sample.
+func (x *epi) calibContact(w int) contactFunc {
+	return func(a, b int32, minutes, dist float64, s *agents.Site, walls int, _ bool) {
+		if walls > 0 {
+			return
 		}
-		if run.Excluded(a, b, d, household) {
-			continue
+		sa, sb := x.calibSlot[a], x.calibSlot[b]
+		if sa < 0 && sb < 0 {
+			return
 		}
-		if dose == 0 {
-			dose = x.m.Dose(minutes, dist, s.Env)
+		dose := x.m.Dose(minutes, dist, s.Env)
+		if sa >= 0 {
+			x.calibLog[w] = append(x.calibLog[w], calibDose{sa, b, dose})
 		}
-		if ia && run.Pop.Susceptible(b) {
-			w.exp[r].Add(a, b, dose)
-		}
-		if ib && run.Pop.Susceptible(a) {
-			w.exp[r].Add(b, a, dose)
+		if sb >= 0 {
+			x.calibLog[w] = append(x.calibLog[w], calibDose{sb, a, dose})
 		}
 	}
 }
 
-// epiBeginDay seeds and fixes who is infectious today in every run.
-func (e *engine) epiBeginDay(d int) error {
-	x := e.epi
-	var buf []int32
-	for r, run := range x.runs {
+// epiContact returns worker w's consumer of contacts, which adds a
+// contact's doses to every run it is not excluded from. People in
+// different rooms (walls between them) do not infect each other: the radio
+// crosses a wall, the virus is assumed not to.
+func (x *epi) epiContact(w int) contactFunc {
+	exp := x.exp[w]
+	return func(a, b int32, minutes, dist float64, s *agents.Site, walls int, household bool) {
+		if walls > 0 {
+			return
+		}
+		d := int32(x.e.lay.day)
+		var dose float64
+		for r, run := range x.runs {
+			ia, ib := x.inf[r][a], x.inf[r][b]
+			if !ia && !ib {
+				continue
+			}
+			if run.Excluded(a, b, d, household) {
+				continue
+			}
+			if dose == 0 {
+				dose = x.m.Dose(minutes, dist, s.Env)
+			}
+			if ia && run.Pop.Susceptible(b) {
+				exp[r].Add(a, b, dose)
+			}
+			if ib && run.Pop.Susceptible(a) {
+				exp[r].Add(b, a, dose)
+			}
+		}
+	}
+}
+
+// beginDay prepares the calibration logs or, on a day of the run, seeds
+// and fixes who is infectious today in every run.
+func (x *epi) beginDay(d int) error {
+	e := x.e
+	if e.calib {
+		for len(x.calibLog) < len(e.workers) {
+			x.calibLog = append(x.calibLog, nil)
+		}
+		for w := range x.calibLog {
+			x.calibLog[w] = x.calibLog[w][:0]
+		}
+		return nil
+	}
+	errs := make([]error, len(x.runs))
+	e.parallel(len(x.runs), func(r int) {
+		run := x.runs[r]
 		if _, err := run.Seed(int32(d)); err != nil {
-			return err
+			errs[r] = err
+			return
 		}
 		clear(x.inf[r])
-		buf = run.Pop.InfectiousOn(int32(d), buf[:0])
-		for _, p := range buf {
+		for _, p := range run.Pop.InfectiousOn(int32(d), nil) {
 			x.inf[r][p] = true
 		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
-	x.setAdvertisers(d, e.keep)
+	parts := 4 * e.cfg.workers
+	e.parallel(parts, func(p int) {
+		lo, hi := cut(len(x.advertise), parts, p)
+		x.setAdvertisers(d, e.keep, lo, hi)
+	})
 	for len(x.exp) < len(e.workers) {
 		ex := make([]*epidemic.Exposures, len(x.runs))
 		for r := range ex {
@@ -276,28 +307,52 @@ func (e *engine) epiBeginDay(d int) error {
 		}
 		x.exp = append(x.exp, ex)
 	}
-	for w, wk := range e.workers {
-		wk.exp = x.exp[w]
-		for _, ex := range wk.exp {
-			ex.Reset()
+	for _, ex := range x.exp {
+		for _, r := range ex {
+			r.Reset()
 		}
 	}
 	return nil
 }
 
-// setAdvertisers marks who can upload on a day in [d, d+keep] in some
-// run: only their sightings can ever be matched, so only they need the
-// radio sampled (as the detection-only path does for its index cases
-// known ahead). An infected person not yet diagnosed whose result is due
-// in the window; a susceptible person whose infection-to-result lag fits
-// in the window (they might be infected today or later); with
-// testing.test_notified anyone infected or susceptible and not yet
-// diagnosed, since a notice can bring a test any day.
-func (x *epi) setAdvertisers(d, keep int) {
+// track keeps every pair's truth: index cases are not known ahead (and
+// none during the calibration week, which scores nothing).
+func (x *epi) track(tracked []bool, _ int) {
+	for i := range tracked {
+		tracked[i] = !x.e.calib
+	}
+}
+
+func (x *epi) advertisers(int) []bool { return x.advertise }
+
+// uploadDays: a diagnosis is not known ahead.
+func (x *epi) uploadDays(int) []int16 { return nil }
+
+func (x *epi) contacts(w int, calib bool) contactFunc {
+	if calib {
+		return x.calibContact(w)
+	}
+	return x.epiContact(w)
+}
+
+// setAdvertisers marks who of persons lo..hi-1 can upload on a day in
+// [d, d+keep] in some run: only their sightings can ever be matched, so
+// only they need the radio sampled (as the detection-only path does for
+// its index cases known ahead). An infected person not yet diagnosed whose
+// result is due in the window; a susceptible person whose
+// infection-to-result lag fits in the window (they might be infected today
+// or later); with testing.test_notified anyone infected or susceptible and
+// not yet diagnosed, since a notice can bring a test any day. Nobody who
+// would not upload a positive result (testing.upload_compliance, keyed by
+// the person) is an advertiser.
+func (x *epi) setAdvertisers(d, keep, lo, hi int) {
 	tn := x.m.Params().Testing.TestNotified
-	for i := range x.advertise {
+	for i := lo; i < hi; i++ {
 		a := false
 		for _, run := range x.runs {
+			if !x.uploads[i] {
+				break
+			}
 			c := run.Pop.Course(int32(i))
 			switch {
 			case c.Diagnosed:
@@ -317,19 +372,21 @@ func (x *epi) setAdvertisers(d, keep int) {
 	}
 }
 
-// epiTransmit merges the workers' exposures and draws the day's
-// infections in every run, then keeps the day's close contacts for manual
-// tracing.
-func (e *engine) epiTransmit(d int) error {
-	x := e.epi
-	for r, run := range x.runs {
+// afterSites merges the workers' exposures and draws the day's infections
+// in every run (in parallel: the runs share nothing but the read-only
+// Model), then keeps the day's close contacts for manual tracing.
+func (x *epi) afterSites(d int) error {
+	e := x.e
+	errs := make([]error, len(x.runs))
+	e.parallel(len(x.runs), func(r int) {
 		var all epidemic.Exposures
 		for w := range x.exp {
 			all.Merge(x.exp[w][r])
 		}
-		if _, err := run.Transmit(&all, int32(d)); err != nil {
-			return err
-		}
+		_, errs[r] = x.runs[r].Transmit(&all, int32(d))
+	})
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	delete(x.close, d-x.truthKeep-1)
 	if e.sc.Epidemic.ManualTracing.Enabled {
@@ -344,15 +401,17 @@ func (e *engine) epiTransmit(d int) error {
 
 // closeContacts returns each person's close contacts of one day's truth
 // (minutes within the contact distance summed over the day's sites).
-func (e *engine) closeContacts(trs []truthRec) map[int32][]int32 {
+func (e *engine) closeContacts(chunks [][]truthRec) map[int32][]int32 {
 	type pm struct {
 		a, b int32
 		m    float32
 	}
-	ps := make([]pm, 0, len(trs))
-	for i := range trs {
-		if trs[i].closeMin > 0 {
-			ps = append(ps, pm{trs[i].a, trs[i].b, trs[i].closeMin})
+	var ps []pm
+	for _, trs := range chunks {
+		for i := range trs {
+			if trs[i].closeMin > 0 {
+				ps = append(ps, pm{trs[i].a, trs[i].b, trs[i].closeMin})
+			}
 		}
 	}
 	slices.SortFunc(ps, func(x, y pm) int { return cmp.Or(cmp.Compare(x.a, y.a), cmp.Compare(x.b, y.b)) })
@@ -372,14 +431,16 @@ func (e *engine) closeContacts(trs []truthRec) map[int32][]int32 {
 	return out
 }
 
-// epiDiagnose runs every run's diagnoses of day d: the positives are the
-// index cases, and each arm's uploaders are its positive app users who
-// comply.
-func (e *engine) epiDiagnose(d int) error {
-	x := e.epi
+// diagnose runs every run's diagnoses of day d (in parallel): the
+// positives are the index cases, and each arm's uploaders are its
+// positive app users who comply.
+func (x *epi) diagnose(d int) error {
+	e := x.e
 	hh := func(p int32, dst []int32) []int32 { return x.household(p, dst, e.pop) }
 	na := len(e.sc.Arms)
-	for r, run := range x.runs {
+	errs := make([]error, len(x.runs))
+	e.parallel(len(x.runs), func(r int) {
+		run := x.runs[r]
 		x.positives[r] = x.positives[r][:0]
 		for _, p := range run.Pop.PositivesOn(int32(d)) {
 			if !run.Pop.Course(p).Diagnosed {
@@ -389,47 +450,59 @@ func (e *engine) epiDiagnose(d int) error {
 		var hasApp func(int32) bool
 		if r < na {
 			ai := r
-			clear(x.uploader[ai])
+			for _, p := range x.upList[ai] {
+				x.uploader[ai][p] = false
+			}
 			hasApp = func(p int32) bool { return e.installedArm(ai, int(p), d) }
 		}
 		ups, err := run.Diagnose(int32(d), hasApp, hh)
 		if err != nil {
-			return err
+			errs[r] = err
+			return
 		}
 		if r < na {
+			x.upList[r] = append(x.upList[r][:0], ups...)
+			slices.Sort(x.upList[r])
+			x.upList[r] = slices.Compact(x.upList[r])
 			for _, p := range ups {
 				x.uploader[r][p] = true
 			}
 		}
-	}
-	return nil
+	})
+	return errors.Join(errs...)
 }
 
-// epiUploads reports whether person p uploads today in any of arms.
-func (x *epi) uploads(arms []int, p int32) bool {
-	for _, ai := range arms {
-		if x.uploader[ai][p] {
-			return true
-		}
+// uploaders: the persons uploading today in any of g's arms.
+func (x *epi) uploaders(dst []int32, g *group, _ int) []int32 {
+	n0 := len(dst)
+	for _, ai := range g.arms {
+		dst = append(dst, x.upList[ai]...)
 	}
-	return false
+	slices.Sort(dst[n0:])
+	return slices.Compact(dst)
 }
+
+// armUploads: the arm's own epidemic made p an uploader.
+func (x *epi) armUploads(ai int, p int32, _ int) bool { return x.uploader[ai][p] }
 
 // excluded reports whether arm ai's quarantines removed the contact of a
 // and b on day d (so its phones did not record it).
-func (x *epi) excluded(ai int, a, b int32, d int, pop *agents.Population) bool {
+func (x *epi) excluded(ai int, a, b int32, d int) bool {
 	q := x.qhist[ai][d]
 	if q == nil {
 		return false
 	}
-	hh := pop.People[a].Household == pop.People[b].Household
+	hh := x.e.pop.People[a].Household == x.e.pop.People[b].Household
 	return q.Excludes(a, int32(d), hh) || q.Excludes(b, int32(d), hh)
 }
 
-// epiEndDay applies the arms' notifications, manual tracing in every run
-// and closes the day.
-func (e *engine) epiEndDay(d int, notified [][]Notification) error {
-	x := e.epi
+// index: the run's diagnosed positives are the arm's index cases.
+func (x *epi) index(dst []int32, ai, _ int) []int32 { return append(dst, x.positives[ai]...) }
+
+// endDay applies the arms' notifications, manual tracing in every run
+// and closes the day, the runs in parallel.
+func (x *epi) endDay(d int, notified [][]Notification) error {
+	e := x.e
 	hh := func(p int32, dst []int32) []int32 { return x.household(p, dst, e.pop) }
 	contacts := func(index, from, to int32, dst []int32) []int32 {
 		for dd := from; dd <= to; dd++ {
@@ -438,24 +511,30 @@ func (e *engine) epiEndDay(d int, notified [][]Notification) error {
 		slices.Sort(dst)
 		return slices.Compact(dst)
 	}
-	var ns []epidemic.Notice
-	for ai := range e.sc.Arms {
-		ns = ns[:0]
-		for _, n := range notified[ai] {
-			ns = append(ns, epidemic.Notice{Person: n.Person, Index: n.Index})
+	errs := make([]error, len(x.runs))
+	e.parallel(len(x.runs), func(r int) {
+		run := x.runs[r]
+		if r < len(e.sc.Arms) {
+			ns := make([]epidemic.Notice, 0, len(notified[r]))
+			for _, n := range notified[r] {
+				ns = append(ns, epidemic.Notice{Person: n.Person, Index: n.Index})
+			}
+			if err := run.Notify(int32(d), ns, epidemic.ReasonApp, hh); err != nil {
+				errs[r] = err
+				return
+			}
 		}
-		if err := x.runs[ai].Notify(int32(d), ns, epidemic.ReasonApp, hh); err != nil {
-			return err
-		}
-	}
-	for _, run := range x.runs {
 		if _, err := run.TraceManually(int32(d), contacts, hh); err != nil {
-			return err
+			errs[r] = err
+			return
 		}
 		run.EndDay(int32(d))
-	}
-	return nil
+	})
+	return errors.Join(errs...)
 }
+
+// finish puts every run's outcomes into the result.
+func (x *epi) finish(r *Result) error { return x.e.finishEpidemic(r) }
 
 // finishEpidemic puts every run's outcomes into the result.
 func (e *engine) finishEpidemic(r *Result) error {

@@ -63,13 +63,16 @@ func TestEpidemicShorterThanCalibrationWeek(t *testing.T) {
 	}
 }
 
-// With worker counts 1 and 3 the epidemic runs are byte-identical.
+// With worker counts 1, 2, 3 and 16 the epidemic runs are
+// byte-identical.
 func TestEpidemicDeterministicAcrossWorkers(t *testing.T) {
 	sc := epiScenario(800, 12, 0.5)
 	r1, _ := run(t, sc, WithWorkers(1))
-	r3, _ := run(t, sc, WithWorkers(3))
-	if r1.Hash != r3.Hash {
-		t.Fatalf("hash differs: %s vs %s", r1.Hash, r3.Hash)
+	for _, w := range []int{2, 3, 16} {
+		rw, _ := run(t, sc, WithWorkers(w))
+		if r1.Hash != rw.Hash {
+			t.Fatalf("hash differs: 1 worker %s, %d workers %s", r1.Hash, w, rw.Hash)
+		}
 	}
 }
 

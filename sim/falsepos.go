@@ -32,25 +32,29 @@ const fpNone = -1
 type fpCell struct{ arm, dist, dur int }
 
 // countFalsePositive records a false alarm of arm ai for contact c.
-func (e *engine) countFalsePositive(ai int, c *contact) {
-	if e.fps == nil {
-		e.fps = map[fpCell]int64{}
-	}
+func (s *scorer) countFalsePositive(ai int, c *contact) {
 	k := fpCell{ai, fpNone, fpNone}
 	if c.minDist != math.MaxFloat32 {
-		m := &e.sc.Metrics
+		m := &s.e.sc.Metrics
 		k.dist = bandOf(m.DistanceBandsM, float64(c.minDist))
 		k.dur = bandOf(m.DurationBandsMin, float64(c.worstRange))
 	}
-	e.fps[k]++
+	s.fps[ai][k]++
 }
 
 // falsePositiveRows lists the breakdown by arm (scenario order), then
 // distance band and duration band in numeric order, "none" last; cells
 // without false alarms are left out.
-func (e *engine) falsePositiveRows() []FalsePositiveRow {
-	keys := make([]fpCell, 0, len(e.fps))
-	for k := range e.fps {
+func (s *scorer) falsePositiveRows() []FalsePositiveRow {
+	e := s.e
+	all := map[fpCell]int64{}
+	for _, m := range s.fps {
+		for k, n := range m {
+			all[k] += n
+		}
+	}
+	keys := make([]fpCell, 0, len(all))
+	for k := range all {
 		keys = append(keys, k)
 	}
 	last := func(b int) int {
@@ -65,7 +69,7 @@ func (e *engine) falsePositiveRows() []FalsePositiveRow {
 	m := &e.sc.Metrics
 	out := make([]FalsePositiveRow, 0, len(keys))
 	for _, k := range keys {
-		row := FalsePositiveRow{Arm: e.sc.Arms[k.arm].Name, DistanceBand: "none", DurationBand: "none", FP: e.fps[k]}
+		row := FalsePositiveRow{Arm: e.sc.Arms[k.arm].Name, DistanceBand: "none", DurationBand: "none", FP: all[k]}
 		if k.dist != fpNone {
 			row.DistanceBand = bandLabel(m.DistanceBandsM, k.dist, "m")
 			row.DurationBand = bandLabel(m.DurationBandsMin, k.dur, "min")

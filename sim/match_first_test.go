@@ -49,7 +49,8 @@ func TestFirstExposureIsEarliestSighting(t *testing.T) {
 	}
 	index, rxA, rxB, decoy := people[0], people[1], people[2], people[3]
 	const day = 1
-	e.diagDay[index] = day
+	f := e.idx.(*fixedDiagnoses)
+	f.byDay[day] = append(f.byDay[day], index)
 	// rxA heard the index case on both days; its store lists day 1's
 	// later record first. rxB heard it only once, on day 1 at 07:15:42.3.
 	// The decoy, who does not upload, was heard before anything else.
@@ -63,28 +64,28 @@ func TestFirstExposureIsEarliestSighting(t *testing.T) {
 		{rxB, index, 1, 23*3600 + 59*60, 0},
 	}
 	for d := range 2 {
-		var recs []rec
-		var ents []entry
+		// One segment per day, of advertisers whose upload day is not
+		// known ahead (so every day's matching looks at it), one record
+		// per sighting.
+		sg := segment{up: -1}
 		for _, s := range store {
 			if s.day != d {
 				continue
 			}
-			t0 := int32(d)*86400 + s.sec
-			recs = append(recs, rec{rx: g.phone[s.rx], tx: g.phone[s.tx], first: int32(len(ents)), t0: t0, n: 1, day: uint8(d)})
-			ents = append(ents, entry{off: uint16(s.tenths), rssi: -70})
+			sg.recs.push(rec{rx: g.phone[s.rx], tx: g.phone[s.tx], first: sg.ents.n}, &g.store.rp)
+			sg.ents.push(mkEntry(int64(s.sec)*10+int64(s.tenths), -70), &g.store.ep)
 		}
-		if err := e.materialise(g, recs, ents, nil); err != nil {
+		g.store.set(d, []segment{sg})
+		if err := g.materialise(d, e.startMs+int64(d)*86400_000, 2, false); err != nil {
 			t.Fatal(err)
 		}
-		g.recs[d], g.ents[d] = recs, ents
 	}
 	// Ground truth: both receivers were close contacts of the index case,
 	// so their notifications count in the delay table.
-	e.truth[day] = []truthRec{
+	e.truth[day] = [][]truthRec{{
 		{a: min(index, rxA), b: max(index, rxA), closeMin: 60, rangeMin: 60, minDist: 1, day: day},
 		{a: min(index, rxB), b: max(index, rxB), closeMin: 60, rangeMin: 60, minDist: 1, day: day},
-	}
-	e.day = day
+	}}
 	if err := e.matchDay(day); err != nil {
 		t.Fatal(err)
 	}

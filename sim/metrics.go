@@ -40,13 +40,54 @@ func offer(s []attSample, cutoff *uint64, k int, c attSample) []attSample {
 		return s
 	}
 	if len(s) >= 2*k {
-		s = prune(s, k)
-		*cutoff = s[len(s)-1].prio
+		s = smallest(s, k)
+		*cutoff = 0
+		for i := range s {
+			*cutoff = max(*cutoff, s[i].prio)
+		}
 		if c.prio >= *cutoff {
 			return s
 		}
 	}
 	return append(s, c)
+}
+
+// smallest moves the k samples of smallest priority to the front of s, in
+// no particular order (a quickselect), and returns them.
+func smallest(s []attSample, k int) []attSample {
+	if k >= len(s) {
+		return s
+	}
+	lo, hi := 0, len(s)-1
+	for lo < hi {
+		// Median of three as the pivot.
+		mid := lo + (hi-lo)/2
+		a, b, c := s[lo].prio, s[mid].prio, s[hi].prio
+		p := max(min(a, b), min(max(a, b), c))
+		i, j := lo, hi
+		for i <= j {
+			for s[i].prio < p {
+				i++
+			}
+			for s[j].prio > p {
+				j--
+			}
+			if i <= j {
+				s[i], s[j] = s[j], s[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k-1 <= j:
+			hi = j
+		case k-1 >= i:
+			lo = i
+		default:
+			return s[:k]
+		}
+	}
+	return s[:k]
 }
 
 func (r *reservoir) merge(c []attSample) {
@@ -98,31 +139,66 @@ func bandOf(edges []float64, x float64) int {
 }
 
 // contactsOf aggregates the retained truth of the window ending on day d
-// for the given index persons, sorted by (index, other).
-func (e *engine) contactsOf(d int, isIndex []bool) []contact {
-	type rec struct {
-		idx, other int32
-		day        uint16
-		tr         *truthRec
+// for the given index persons, sorted by (index, other). Parts of index
+// persons are aggregated in parallel and concatenated in order.
+func (s *scorer) contactsOf(d int, isIndex []bool) []contact {
+	e := s.e
+	parts := 2 * e.cfg.workers
+	n := len(isIndex)
+	for len(s.cparts) < parts {
+		s.cparts = append(s.cparts, &contactPart{})
 	}
-	var rs []rec
+	e.parallel(parts, func(p int) {
+		lo, hi := cut(n, parts, p)
+		s.contactsIn(s.cparts[p], d, isIndex, int32(lo), int32(hi))
+	})
+	out := s.contacts[:0]
+	for _, cp := range s.cparts[:parts] {
+		out = append(out, cp.out...)
+	}
+	s.contacts = out
+	return out
+}
+
+// truthOf is one retained truth record seen from one of its two people.
+type truthOf struct {
+	idx, other int32
+	day        uint16
+	tr         *truthRec
+}
+
+// contactPart is one part's scratch of contactsOf, reused day to day.
+type contactPart struct {
+	rs  []truthOf
+	out []contact
+}
+
+// contactsIn is contactsOf for the index persons lo..hi-1, into cp.out.
+func (s *scorer) contactsIn(cp *contactPart, d int, isIndex []bool, lo, hi int32) {
+	e := s.e
+	type rec = truthOf
+	in := func(p int32) bool { return p >= lo && p < hi && isIndex[p] }
+	rs := cp.rs[:0]
+	defer func() { cp.rs = rs[:0] }()
 	d0, d1 := e.window(d)
 	for dd := d0; dd <= d1; dd++ {
-		trs := e.truth[dd]
-		for i := range trs {
-			t := &trs[i]
-			if isIndex[t.a] {
-				rs = append(rs, rec{t.a, t.b, t.day, t})
-			}
-			if isIndex[t.b] {
-				rs = append(rs, rec{t.b, t.a, t.day, t})
+		for _, trs := range e.truth[dd] {
+			for i := range trs {
+				t := &trs[i]
+				if in(t.a) {
+					rs = append(rs, rec{t.a, t.b, t.day, t})
+				}
+				if in(t.b) {
+					rs = append(rs, rec{t.b, t.a, t.day, t})
+				}
 			}
 		}
 	}
 	slices.SortStableFunc(rs, func(a, b rec) int {
 		return cmp.Or(cmp.Compare(a.idx, b.idx), cmp.Compare(a.other, b.other), cmp.Compare(a.day, b.day))
 	})
-	var out []contact
+	out := cp.out[:0]
+	defer func() { cp.out = out }()
 	for i := 0; i < len(rs); {
 		c := contact{idx: rs[i].idx, other: rs[i].other, minDist: math.MaxFloat32}
 		j := i
@@ -148,8 +224,10 @@ func (e *engine) contactsOf(d int, isIndex []bool) []contact {
 		out = append(out, c)
 		i = j
 	}
-	return out
 }
+
+// window yields the retained days an upload on day d covers.
+func (e *engine) window(d int) (int, int) { return max(0, d-e.k), d }
 
 func osName(p *agents.Person, app bool) string {
 	if !app {
@@ -158,272 +236,436 @@ func osName(p *agents.Person, app bool) string {
 	return p.OS.String()
 }
 
-// score compares day d's notifications with ground truth for every arm.
-func (e *engine) score(d int, notified [][]Notification, detected [][]uint64, uploaded [][]int32) error {
+// scorer compares the apps' verdicts with ground truth, day by day, and
+// accumulates every arm's tables. Each arm's state is its own, so arms are
+// scored in parallel.
+type scorer struct {
+	e     *engine
+	res   *Result
+	att   reservoir
+	delay [][]int64 // arm -> hour histogram
+	// delayFP is delay's histogram for false alarms (delay's is of true
+	// positives).
+	delayFP [][]int64
+	bands   []map[bandKey]*BandRow
+	det     [][]DetectionRow
+	sums    []ArmSummary
+	// sightings[ai] counts the sightings arm ai's phones stored today.
+	sightings []int64
+	// cases[ai] collects arm ai's index cases.
+	cases []*caseBuild
+	// contactsOf's scratch.
+	cparts   []*contactPart
+	contacts []contact
+	// Per-pair scores (pairs.go): each arm's exposure summaries of the day
+	// and its pairs so far; false alarms by cell (falsepos.go).
+	exps  [][]exposureScore
+	pairs []chunks[PairScore]
+	fps   []map[fpCell]int64
+	// The breakdowns' labels, made once: distance and duration bands, OS
+	// pairs.
+	distLabels, durLabels []string
+	osPairs               map[[2]string]string
+}
+
+// osPairLabel is "a-b", made once per pair of names.
+func (s *scorer) osPairLabel(a, b string) string {
+	if l, ok := s.osPairs[[2]string{a, b}]; ok {
+		return l
+	}
+	return a + "-" + b
+}
+
+func newScorer(e *engine) *scorer {
 	sc := &e.sc
-	isIndex := make([]bool, len(e.pop.People))
-	idxByArm := make([][]int32, len(sc.Arms))
-	if e.epi != nil {
-		// The epidemic's diagnosed positives are each arm's index cases.
-		for ai := range sc.Arms {
-			idxByArm[ai] = append(idxByArm[ai], e.epi.positives[ai]...)
-			for _, p := range e.epi.positives[ai] {
-				isIndex[p] = true
-			}
+	s := &scorer{e: e, res: &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(e.pop.People), Days: sc.Days, Ownership: e.pop.Ownership}}
+	na := len(sc.Arms)
+	s.delay = make([][]int64, na)
+	s.delayFP = make([][]int64, na)
+	s.bands = make([]map[bandKey]*BandRow, na)
+	s.det = make([][]DetectionRow, na)
+	s.sums = make([]ArmSummary, na)
+	s.sightings = make([]int64, na)
+	s.cases = make([]*caseBuild, na)
+	s.exps, s.pairs, s.fps = make([][]exposureScore, na), make([]chunks[PairScore], na), make([]map[fpCell]int64, na)
+	for ai := range s.fps {
+		s.fps[ai] = map[fpCell]int64{}
+	}
+	for ai, a := range sc.Arms {
+		s.cases[ai] = &caseBuild{}
+		s.delay[ai] = make([]int64, 24*(e.k+2))
+		s.delayFP[ai] = make([]int64, 24*(e.k+2))
+		s.bands[ai] = map[bandKey]*BandRow{}
+		s.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
+		for b := range s.det[ai] {
+			s.det[ai][b] = DetectionRow{Arm: a.Name, Band: bandLabel(sc.Metrics.DistanceBandsM, b, "m")}
 		}
-	} else if d >= e.firstDay() {
-		for i := range e.pop.People {
-			if !e.diagnosedMax(i, d) {
-				continue
-			}
-			for ai := range sc.Arms {
-				if !e.appOnly || e.installedArm(ai, i, d) {
-					idxByArm[ai] = append(idxByArm[ai], int32(i))
-					isIndex[i] = true
+		s.sums[ai] = ArmSummary{Name: a.Name, Protocol: a.Protocol, Adoption: a.Adoption}
+	}
+	s.att.k = max(0, sc.Metrics.AttenuationSamples)
+	m := &sc.Metrics
+	for b := range len(m.DistanceBandsM) + 1 {
+		s.distLabels = append(s.distLabels, bandLabel(m.DistanceBandsM, b, "m"))
+	}
+	for b := range len(m.DurationBandsMin) + 1 {
+		s.durLabels = append(s.durLabels, bandLabel(m.DurationBandsMin, b, "min"))
+	}
+	s.osPairs = map[[2]string]string{}
+	names := []string{"noapp"}
+	for _, os := range []radio.OS{radio.Android, radio.IOS} {
+		names = append(names, os.String())
+	}
+	for _, a := range names {
+		for _, b := range names {
+			s.osPairs[[2]string{a, b}] = a + "-" + b
+		}
+	}
+	return s
+}
+
+// countSightings counts day d's stored sightings per arm: those of
+// records whose receiver and advertiser both had the arm's app that day.
+// Each group's records are counted in parallel parts.
+func (s *scorer) countSightings(d int) {
+	e := s.e
+	clear(s.sightings)
+	parts := e.cfg.workers
+	for _, g := range e.groups {
+		cnt := make([][]int64, parts)
+		ad := make([]float64, len(g.arms))
+		for i, ai := range g.arms {
+			ad[i] = e.sc.Arms[ai].AdoptionOn(d)
+		}
+		segs := g.store.days[d].segs
+		e.parallel(parts, func(p int) {
+			c := make([]int64, len(g.arms))
+			for si := range segs {
+				sg := &segs[si]
+				lo, hi := cut(int(sg.recs.n), parts, p)
+				for ri := int32(lo); ri < int32(hi); ri++ {
+					r := sg.recs.at(ri)
+					first, end := sg.span(ri)
+					for i, ai := range g.arms {
+						rx, tx := int(g.person[r.rx]), int(g.person[r.tx])
+						if e.byArea != nil && e.byArea[ai] != nil {
+							// Adoption by census area: the arm's own rule.
+							if e.installedArm(ai, rx, d) && e.installedArm(ai, tx, d) {
+								c[i] += int64(end - first)
+							}
+						} else if e.pop.Installed(rx, ad[i]) && e.pop.Installed(tx, ad[i]) {
+							c[i] += int64(end - first)
+						}
+					}
 				}
+			}
+			cnt[p] = c
+		})
+		for i, ai := range g.arms {
+			for p := range parts {
+				s.sightings[ai] += cnt[p][i]
 			}
 		}
 	}
-	contacts := e.contactsOf(d, isIndex)
-	endOfDay := e.startMs + int64(d+1)*86400_000
-	m := &sc.Metrics
-	for ai, arm := range sc.Arms {
-		row := DayRow{Arm: arm.Name, Day: d, Date: e.start.AddDate(0, 0, d).Format("2006-01-02"),
-			Adoption: arm.AdoptionOn(d), IndexCases: int64(len(idxByArm[ai])), Uploads: int64(len(uploaded[ai]))}
-		g := e.groups[e.armGroup[ai]]
-		for _, r := range g.recs[d] {
-			if e.installedArm(ai, int(g.person[r.rx]), d) && e.installedArm(ai, int(g.person[r.tx]), d) {
-				row.Sightings += int64(r.n)
-			}
+}
+
+// score compares day d's notifications with ground truth for every arm.
+func (s *scorer) score(d int, mt *matchDayState) error {
+	e := s.e
+	sc := &e.sc
+	isIndex := make([]bool, len(e.pop.People))
+	idxByArm := make([][]int32, len(sc.Arms))
+	for ai := range sc.Arms {
+		idxByArm[ai] = e.idx.index(nil, ai, d)
+		for _, p := range idxByArm[ai] {
+			isIndex[p] = true
 		}
-		cb := e.res.cases()
-		sum := &e.sums[ai]
-		sum.IndexCases += row.IndexCases
-		sum.Uploads += row.Uploads
-		sum.Sightings += row.Sightings
-		nots := notified[ai]
-		det := detected[ai]
-		e.sortScores(ai)
-		ups := uploaded[ai]
-		// bump counts a verdict in every breakdown; app says whether both
-		// the index case and the contact had the arm's app.
-		bump := func(c *contact, verdict int, app bool) {
-			e.countArea(ai, c.other, verdict, app)
-			if verdict == 1 {
-				e.countFalsePositive(ai, c)
-			}
-			idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
-			idxApp := e.installedArm(ai, int(c.idx), d)
-			othApp := e.installedArm(ai, int(c.other), d)
-			labels := [5]string{
-				bandLabel(m.DistanceBandsM, bandOf(m.DistanceBandsM, float64(c.minDist)), "m"),
-				bandLabel(m.DurationBandsMin, bandOf(m.DurationBandsMin, float64(c.worstClose)), "min"),
-				c.kind.String(), c.env.String(),
-				osName(idxP, idxApp) + "-" + osName(othP, othApp),
-			}
-			if c.minDist == math.MaxFloat32 { // notified without any contact in range
-				labels = [5]string{"none", "none", "none", "none", labels[4]}
-			}
-			for dim, l := range labels {
-				k := bandKey{dim, l}
-				br := e.bands[ai][k]
-				if br == nil {
-					br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
-					e.bands[ai][k] = br
-				}
-				cb.bump(br, verdict, app)
-				switch verdict {
-				case 0:
-					br.TP++
-					if app {
-						br.AppTP++
-					}
-				case 1:
-					br.FP++
-				case 2:
-					br.FN++
-					if app {
-						br.AppFN++
-					}
-				case 3:
-					br.TN++
-				}
-			}
-		}
-		ci := 0
-		ni := 0
-		for _, ix := range idxByArm[ai] {
-			e.countIndex(ai, ix)
-			for ci < len(contacts) && contacts[ci].idx < ix {
-				ci++
-			}
-			c0 := ci
-			for ci < len(contacts) && contacts[ci].idx == ix {
-				ci++
-			}
-			cs := contacts[c0:ci]
-			for ni < len(nots) && nots[ni].Index < ix {
-				ni++
-			}
-			n0 := ni
-			for ni < len(nots) && nots[ni].Index == ix {
-				ni++
-			}
-			ns := nots[n0:ni]
-			_, up := slices.BinarySearch(ups, ix)
-			ixApp := e.installedArm(ai, int(ix), d)
-			cb.begin(IndexCase{Arm: int32(ai), Person: ix, Day: int16(d), App: ixApp, Uploaded: up}, len(e.det[ai]))
-			cur := cb.last()
-			// Merge contacts and notifications of ix by the other person.
-			a, b := 0, 0
-			for a < len(cs) || b < len(ns) {
-				switch {
-				case b >= len(ns) || (a < len(cs) && cs[a].other < ns[b].Person):
-					c := &cs[a]
-					app := ixApp && e.installedArm(ai, int(c.other), d)
-					if up && app {
-						db := bandOf(m.DistanceBandsM, float64(c.minDist))
-						e.det[ai][db].Pairs++
-						_, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other))
-						if ok {
-							e.det[ai][db].Detected++
-						}
-						cb.detect(db, ok)
-					}
-					if up && app {
-						e.addPair(ai, ix, c, true, false, d)
-					}
-					if c.close {
-						row.CloseContacts++
-						row.FN++
-						sum.CloseContacts++
-						cur.CloseContacts++
-						cur.FN++
-						if app {
-							sum.AppCloseContacts++
-							cur.AppCloseContacts++
-							cur.AppFN++
-						}
-						bump(c, 2, app)
-					} else {
-						row.TN++
-						cur.TN++
-						bump(c, 3, app)
-					}
-					a++
-				case a >= len(cs) || ns[b].Person < cs[a].other:
-					c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
-					e.addPair(ai, ix, &c, false, true, d)
-					row.FP++
-					row.Notifications++
-					cur.FP++
-					cur.Notifications++
-					bump(&c, 1, true)
-					e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
-					b++
-				default:
-					c := &cs[a]
-					app := ixApp && e.installedArm(ai, int(c.other), d)
-					e.addPair(ai, ix, c, true, true, d)
-					db := bandOf(m.DistanceBandsM, float64(c.minDist))
-					e.det[ai][db].Pairs++
-					e.det[ai][db].Detected++
-					cb.detect(db, true)
-					row.Notifications++
-					cur.Notifications++
-					if c.close {
-						row.CloseContacts++
-						row.TP++
-						sum.CloseContacts++
-						sum.AppCloseContacts++
-						cur.CloseContacts++
-						cur.AppCloseContacts++
-						cur.TP++
-						if app {
-							cur.AppTP++
-						}
-						bump(c, 0, app)
-						e.delay[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
-					} else {
-						row.FP++
-						cur.FP++
-						bump(c, 1, app)
-						e.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
-					}
-					a++
-					b++
-				}
-			}
-			cb.end()
-		}
-		sum.Counts.add(row.Counts)
-		sum.Notifications += row.Notifications
-		e.res.Daily = append(e.res.Daily, row)
+	}
+	contacts := s.contactsOf(d, isIndex)
+	rows := make([]DayRow, len(sc.Arms))
+	e.parallel(len(sc.Arms), func(ai int) {
+		rows[ai] = s.scoreArm(d, ai, idxByArm[ai], contacts, mt)
+	})
+	s.res.Daily = append(s.res.Daily, rows...)
+	for ai := range sc.Arms {
+		s.sums[ai].MatchedSightings += mt.matched[ai]
 	}
 	return nil
 }
 
+// scoreArm scores arm ai's day d: its index cases idx, the contacts of
+// every arm's index cases, and the arm's verdicts.
+func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchDayState) DayRow {
+	e := s.e
+	sc := &e.sc
+	arm := sc.Arms[ai]
+	endOfDay := e.startMs + int64(d+1)*86400_000
+	m := &sc.Metrics
+	row := DayRow{Arm: arm.Name, Day: d, Date: e.start.AddDate(0, 0, d).Format("2006-01-02"),
+		Adoption: arm.AdoptionOn(d), IndexCases: int64(len(idx)), Uploads: int64(len(mt.uploaded[ai])),
+		Sightings: s.sightings[ai]}
+	cb := s.cases[ai]
+	sum := &s.sums[ai]
+	sum.IndexCases += row.IndexCases
+	sum.Uploads += row.Uploads
+	sum.Sightings += row.Sightings
+	nots := mt.notified[ai]
+	det := mt.detected[ai]
+	xs := s.gatherScores(ai, e.mparts)
+	ups := mt.uploaded[ai]
+	// bump counts a verdict in every breakdown; app says whether both
+	// the index case and the contact had the arm's app.
+	bump := func(c *contact, verdict int, app bool) {
+		e.countArea(cb, ai, c.other, verdict, app)
+		if verdict == 1 {
+			s.countFalsePositive(ai, c)
+		}
+		idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
+		idxApp := e.installedArm(ai, int(c.idx), d)
+		othApp := e.installedArm(ai, int(c.other), d)
+		labels := [5]string{
+			s.distLabels[bandOf(m.DistanceBandsM, float64(c.minDist))],
+			s.durLabels[bandOf(m.DurationBandsMin, float64(c.worstClose))],
+			c.kind.String(), c.env.String(),
+			s.osPairLabel(osName(idxP, idxApp), osName(othP, othApp)),
+		}
+		if c.minDist == math.MaxFloat32 { // notified without any contact in range
+			labels = [5]string{"none", "none", "none", "none", labels[4]}
+		}
+		for dim, l := range labels {
+			k := bandKey{dim, l}
+			br := s.bands[ai][k]
+			if br == nil {
+				br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
+				s.bands[ai][k] = br
+			}
+			cb.bump(br, verdict, app)
+			switch verdict {
+			case 0:
+				br.TP++
+				if app {
+					br.AppTP++
+				}
+			case 1:
+				br.FP++
+			case 2:
+				br.FN++
+				if app {
+					br.AppFN++
+				}
+			case 3:
+				br.TN++
+			}
+		}
+	}
+	ci := 0
+	ni := 0
+	for _, ix := range idx {
+		e.countIndex(ai, ix)
+		for ci < len(contacts) && contacts[ci].idx < ix {
+			ci++
+		}
+		c0 := ci
+		for ci < len(contacts) && contacts[ci].idx == ix {
+			ci++
+		}
+		cs := contacts[c0:ci]
+		for ni < len(nots) && nots[ni].Index < ix {
+			ni++
+		}
+		n0 := ni
+		for ni < len(nots) && nots[ni].Index == ix {
+			ni++
+		}
+		ns := nots[n0:ni]
+		_, up := slices.BinarySearch(ups, ix)
+		ixApp := e.installedArm(ai, int(ix), d)
+		cb.begin(IndexCase{Arm: int32(ai), Person: ix, Day: int16(d), App: ixApp, Uploaded: up}, len(s.det[ai]))
+		cur := cb.last()
+		// Merge contacts and notifications of ix by the other person.
+		a, b := 0, 0
+		for a < len(cs) || b < len(ns) {
+			switch {
+			case b >= len(ns) || (a < len(cs) && cs[a].other < ns[b].Person):
+				c := &cs[a]
+				app := ixApp && e.installedArm(ai, int(c.other), d)
+				if up && app {
+					db := bandOf(m.DistanceBandsM, float64(c.minDist))
+					s.det[ai][db].Pairs++
+					_, ok := slices.BinarySearch(det, uint64(ix)<<32|uint64(c.other))
+					if ok {
+						s.det[ai][db].Detected++
+					}
+					cb.detect(db, ok)
+				}
+				if up && app {
+					s.addPair(ai, xs, ix, c, true, false, d)
+				}
+				if c.close {
+					row.CloseContacts++
+					row.FN++
+					sum.CloseContacts++
+					cur.CloseContacts++
+					cur.FN++
+					if app {
+						sum.AppCloseContacts++
+						cur.AppCloseContacts++
+						cur.AppFN++
+					}
+					bump(c, 2, app)
+				} else {
+					row.TN++
+					cur.TN++
+					bump(c, 3, app)
+				}
+				a++
+			case a >= len(cs) || ns[b].Person < cs[a].other:
+				c := contact{idx: ix, other: ns[b].Person, minDist: math.MaxFloat32}
+				s.addPair(ai, xs, ix, &c, false, true, d)
+				row.FP++
+				row.Notifications++
+				cur.FP++
+				cur.Notifications++
+				bump(&c, 1, true)
+				s.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
+				b++
+			default:
+				c := &cs[a]
+				app := ixApp && e.installedArm(ai, int(c.other), d)
+				s.addPair(ai, xs, ix, c, true, true, d)
+				db := bandOf(m.DistanceBandsM, float64(c.minDist))
+				s.det[ai][db].Pairs++
+				s.det[ai][db].Detected++
+				cb.detect(db, true)
+				row.Notifications++
+				cur.Notifications++
+				if c.close {
+					row.CloseContacts++
+					row.TP++
+					sum.CloseContacts++
+					sum.AppCloseContacts++
+					cur.CloseContacts++
+					cur.AppCloseContacts++
+					cur.TP++
+					if app {
+						cur.AppTP++
+					}
+					bump(c, 0, app)
+					s.delay[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
+				} else {
+					row.FP++
+					cur.FP++
+					bump(c, 1, app)
+					s.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
+				}
+				a++
+				b++
+			}
+		}
+		cb.end()
+	}
+	sum.Counts.add(row.Counts)
+	sum.Notifications += row.Notifications
+	return row
+}
+
 // finish assembles the result tables in a fixed order and hashes them.
 func (e *engine) finish() *Result {
-	r := e.res
+	s := e.sco
+	r := s.res
 	// Daily rows were appended day-major; present them arm-major.
 	slices.SortStableFunc(r.Daily, func(a, b DayRow) int {
 		return cmp.Or(cmp.Compare(e.armIndex(a.Arm), e.armIndex(b.Arm)), cmp.Compare(a.Day, b.Day))
 	})
 	rowOf := map[*BandRow]int32{}
 	for ai := range e.sc.Arms {
-		s := e.sums[ai]
-		s.Precision = s.Counts.Precision()
-		s.Recall = s.Counts.Recall()
-		s.Coverage = s.Recall
+		a := s.sums[ai]
+		a.Precision = a.Counts.Precision()
+		a.Recall = a.Counts.Recall()
+		a.Coverage = a.Recall
 		var atp, afn int64
-		for _, br := range e.bands[ai] {
+		for _, br := range s.bands[ai] {
 			if br.Dimension == "venue" {
 				atp += br.AppTP
 				afn += br.AppFN
 			}
 		}
-		s.Capture = ratio(atp, atp+afn)
-		s.FalsePositiveRate = s.Counts.FPR()
-		r.Arms = append(r.Arms, s)
-		keys := make([]bandKey, 0, len(e.bands[ai]))
-		for k := range e.bands[ai] {
+		a.Capture = ratio(atp, atp+afn)
+		a.FalsePositiveRate = a.Counts.FPR()
+		r.Arms = append(r.Arms, a)
+		keys := make([]bandKey, 0, len(s.bands[ai]))
+		for k := range s.bands[ai] {
 			keys = append(keys, k)
 		}
 		slices.SortFunc(keys, func(a, b bandKey) int { return cmp.Or(cmp.Compare(a.dim, b.dim), cmp.Compare(a.band, b.band)) })
 		for _, k := range keys {
-			rowOf[e.bands[ai][k]] = int32(len(r.Bands))
-			r.Bands = append(r.Bands, *e.bands[ai][k])
+			rowOf[s.bands[ai][k]] = int32(len(r.Bands))
+			r.Bands = append(r.Bands, *s.bands[ai][k])
 		}
-		r.Detection = append(r.Detection, e.det[ai]...)
-		for h, n := range e.delay[ai] {
-			if fp := e.delayFP[ai][h]; n > 0 || fp > 0 {
+		r.Detection = append(r.Detection, s.det[ai]...)
+		for h, n := range s.delay[ai] {
+			if fp := s.delayFP[ai][h]; n > 0 || fp > 0 {
 				r.Delays = append(r.Delays, DelayRow{Arm: e.sc.Arms[ai].Name, Hours: h, TruePositives: n,
 					FalseAlarms: fp, Censored: h == e.delayCap()})
 			}
 		}
 	}
-	// Pairs were recorded day by day; present them arm by arm.
-	slices.SortStableFunc(e.pairs, func(a, b PairScore) int { return cmp.Compare(a.Arm, b.Arm) })
-	r.Pairs, e.pairs = e.pairs, nil
+	// Pairs were recorded arm by arm, day by day: one array of the exact
+	// size, not one regrown while appending.
+	np := 0
+	for ai := range s.pairs {
+		np += s.pairs[ai].len()
+	}
+	r.Pairs = make([]PairScore, 0, np)
+	for ai := range s.pairs {
+		r.Pairs = s.pairs[ai].appendTo(r.Pairs)
+		s.pairs[ai] = chunks[PairScore]{}
+	}
+	r.build = mergeCases(s.cases)
 	r.cases().finishCases(r, rowOf, len(e.sc.Metrics.DistanceBandsM)+1, len(e.pop.Areas))
 	r.build = nil
 	r.Areas = e.finishAreas()
-	for _, s := range e.att.s {
-		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[s.group].label, Environment: s.env.String(),
-			DistanceM: round3(float64(s.dist)), AttenuationDB: round3(float64(s.att))})
+	for _, a := range s.att.s {
+		r.Attenuation = append(r.Attenuation, AttenuationSample{Arm: e.groups[a.group].label, Environment: a.env.String(),
+			DistanceM: round3(float64(a.dist)), AttenuationDB: round3(float64(a.att))})
 	}
-	if e.epi != nil {
-		if err := e.finishEpidemic(r); err != nil {
-			r.Hash = fmt.Sprintf("error: %v", err)
-			return r
-		}
+	if err := e.idx.finish(r); err != nil {
+		r.Hash = fmt.Sprintf("error: %v", err)
+		return r
 	}
-	r.FalsePositives = e.falsePositiveRows()
+	r.FalsePositives = s.falsePositiveRows()
 	if err := r.computeHash(); err != nil {
 		r.Hash = fmt.Sprintf("error: %v", err)
 	}
 	return r
+}
+
+// mergeCases concatenates the arms' index cases into one collection, the
+// case numbers of their cells and detection bands shifted to match.
+func mergeCases(bs []*caseBuild) *caseBuild {
+	var nc, nb, nd, na int
+	for _, b := range bs {
+		nc, nb, nd, na = nc+len(b.cases), nb+len(b.bands), nd+len(b.det), na+len(b.areas)
+	}
+	out := &caseBuild{cases: make([]IndexCase, 0, nc), bands: make([]pendingBand, 0, nb), det: make([]IndexCaseDetection, 0, nd),
+		areas: make([]IndexCaseArea, 0, na)}
+	for i, b := range bs {
+		bs[i] = nil // the arm's own copy goes as soon as it is copied
+		base := int32(len(out.cases))
+		out.cases = append(out.cases, b.cases...)
+		for _, p := range b.bands {
+			p.Case += base
+			out.bands = append(out.bands, p)
+		}
+		for _, d := range b.det {
+			d.Case += base
+			out.det = append(out.det, d)
+		}
+		for _, a := range b.areas {
+			a.Case += base
+			out.areas = append(out.areas, a)
+		}
+	}
+	return out
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

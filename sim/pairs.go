@@ -63,21 +63,29 @@ type exposureScore struct {
 	score          tracing.Score
 }
 
-// setupScores prepares each arm's scoring: its rule as a Scorer and the
-// summary of an exposure with nothing matched, which carries the rule's
-// threshold. A rule that is not a Scorer is recorded by its verdict alone
-// (Value 1 when it notifies, against a threshold of 1).
+// setupScores prepares each arm's scoring: its rules (one per matching
+// part) as Scorers and the summary of an exposure with nothing matched,
+// which carries the rule's threshold. A rule that is not a Scorer is
+// recorded by its verdict alone (Value 1 when it notifies, against a
+// threshold of 1).
 func (e *engine) setupScores() error {
-	e.scorers = make([]tracing.Scorer, len(e.rules))
-	e.zero = make([]tracing.Score, len(e.rules))
-	e.exps = make([][]exposureScore, len(e.rules))
-	for ai, r := range e.rules {
-		s, ok := r.(tracing.Scorer)
-		if !ok {
+	na := len(e.sc.Arms)
+	e.scorers = make([][]tracing.Scorer, len(e.rules))
+	e.zero = make([]tracing.Score, na)
+	for p, rules := range e.rules {
+		e.scorers[p] = make([]tracing.Scorer, na)
+		for ai, r := range rules {
+			if s, ok := r.(tracing.Scorer); ok {
+				e.scorers[p][ai] = s
+			}
+		}
+	}
+	for ai := range na {
+		s := e.scorers[0][ai]
+		if s == nil {
 			e.zero[ai].Threshold = 1
 			continue
 		}
-		e.scorers[ai] = s
 		if _, err := s.Score(&tracing.Exposure{}, &e.zero[ai]); err != nil {
 			return err
 		}
@@ -86,52 +94,55 @@ func (e *engine) setupScores() error {
 	return nil
 }
 
-// decide runs arm ai's rule on exposure x of contact to index, keeping
-// the rule's exposure summary for the day's pair scores.
-func (e *engine) decide(ai int, x *tracing.Exposure, index, contact int32) (bool, error) {
-	s := e.scorers[ai]
+// scoreExposure runs arm ai's rule of matching part mp (number part) on
+// exposure x of contact to index, keeping the rule's exposure summary for
+// the day's pair scores.
+func (e *engine) scoreExposure(mp *matchPart, part, ai int, x *tracing.Exposure, index, contact int32) (bool, error) {
+	s := e.scorers[part][ai]
 	if s == nil {
-		ok, err := e.rules[ai].Decide(x)
+		ok, err := e.rules[part][ai].Decide(x)
 		sc := e.zero[ai]
 		if ok {
 			sc.Value = 1 // a verdict without a score
 		}
-		e.exps[ai] = append(e.exps[ai], exposureScore{index: index, contact: contact, score: sc})
+		mp.exps[ai] = append(mp.exps[ai], exposureScore{index: index, contact: contact, score: sc})
 		return ok, err
 	}
 	var sc tracing.Score
 	ok, err := s.Score(x, &sc)
-	e.exps[ai] = append(e.exps[ai], exposureScore{index: index, contact: contact, score: sc})
+	mp.exps[ai] = append(mp.exps[ai], exposureScore{index: index, contact: contact, score: sc})
 	return ok, err
 }
 
-// beginScores forgets the previous day's exposure summaries.
-func (e *engine) beginScores() {
-	for ai := range e.exps {
-		e.exps[ai] = e.exps[ai][:0]
+// gatherScores collects arm ai's exposure summaries of the day from the
+// matching parts, in (index, contact) order.
+func (s *scorer) gatherScores(ai int, parts []*matchPart) []exposureScore {
+	xs := s.exps[ai][:0]
+	for _, mp := range parts {
+		if ai < len(mp.exps) {
+			xs = append(xs, mp.exps[ai]...)
+		}
 	}
-}
-
-// sortScores puts arm ai's exposure summaries in (index, contact) order.
-func (e *engine) sortScores(ai int) {
-	slices.SortFunc(e.exps[ai], func(a, b exposureScore) int {
+	slices.SortFunc(xs, func(a, b exposureScore) int {
 		return cmp.Or(cmp.Compare(a.index, b.index), cmp.Compare(a.contact, b.contact))
 	})
+	s.exps[ai] = xs
+	return xs
 }
 
 // addPair records the pair (index case ix, contact c) of arm ai scored on
-// day d; inRange is false for a notification without any contact.
-func (e *engine) addPair(ai int, ix int32, c *contact, inRange, notified bool, d int) {
+// day d; inRange is false for a notification without any contact. xs are
+// the arm's exposure summaries of the day, in (index, contact) order.
+func (s *scorer) addPair(ai int, xs []exposureScore, ix int32, c *contact, inRange, notified bool, d int) {
 	p := PairScore{Arm: int32(ai), Index: ix, Contact: c.other, Day: int16(d), InRange: inRange,
-		Notified: notified, Score: e.zero[ai]}
+		Notified: notified, Score: s.e.zero[ai]}
 	if inRange {
 		p.Close, p.CloseMinutes, p.MinDistanceM, p.Venue, p.Environment = c.close, c.worstClose, c.minDist, c.kind, c.env
 	}
-	xs := e.exps[ai]
 	if k, ok := slices.BinarySearchFunc(xs, [2]int32{ix, c.other}, func(x exposureScore, t [2]int32) int {
 		return cmp.Or(cmp.Compare(x.index, t[0]), cmp.Compare(x.contact, t[1]))
 	}); ok {
 		p.Score = xs[k].score
 	}
-	e.pairs = append(e.pairs, p)
+	s.pairs[ai].push(p)
 }

@@ -51,6 +51,13 @@ func runRecorded(t *testing.T, sc scenarios.Scenario, opts ...Option) refRun {
 		}
 		return nil
 	}))
+	return recordDays(t, sc, &out, nil, opts...)
+}
+
+// recordDays runs sc day by day into out as Run does, calling check (when
+// not nil) with the engine after each day's sites.
+func recordDays(t *testing.T, sc scenarios.Scenario, out *refRun, check func(e *engine, d int), opts ...Option) refRun {
+	t.Helper()
 	cfg := config{workers: 2, chunkTarget: 64}
 	for _, o := range opts {
 		o(&cfg)
@@ -63,13 +70,23 @@ func runRecorded(t *testing.T, sc scenarios.Scenario, opts ...Option) refRun {
 		if err := e.simulateDay(context.Background(), d); err != nil {
 			t.Fatal(err)
 		}
-		out.truth = append(out.truth, e.truth[d]...)
+		if check != nil {
+			check(e, d)
+		}
+		for _, trs := range e.truth[d] {
+			out.truth = append(out.truth, trs...)
+		}
 		for _, g := range e.groups {
-			ents := g.ents[d]
-			for _, r := range g.recs[d] {
-				for k := r.first; k < r.first+int32(r.n); k++ {
-					out.sightings = append(out.sightings, refSighting{group: g.label, day: r.day,
-						rx: g.person[r.rx], tx: g.person[r.tx], ms: r.millis(&ents[k]), rssi: ents[k].rssi})
+			for si := range g.store.days[d].segs {
+				sg := &g.store.days[d].segs[si]
+				for ri := range sg.recs.n {
+					r := sg.recs.at(ri)
+					first, end := sg.span(ri)
+					for k := first; k < end; k++ {
+						en := *sg.ents.at(k)
+						out.sightings = append(out.sightings, refSighting{group: g.label, day: uint8(d),
+							rx: g.person[r.rx], tx: g.person[r.tx], ms: int64(d)*86400_000 + en.tenths()*100, rssi: en.rssi()})
+					}
 				}
 			}
 		}
@@ -81,7 +98,7 @@ func runRecorded(t *testing.T, sc scenarios.Scenario, opts ...Option) refRun {
 	slices.SortFunc(out.contacts, cmpContact)
 	slices.SortFunc(out.truth, cmpTruth)
 	slices.SortFunc(out.sightings, cmpSighting)
-	return out
+	return *out
 }
 
 func cmpContact(a, b Contact) int {
@@ -176,6 +193,92 @@ func noOuting(sc *scenarios.Scenario) {
 // misses pairs lowers truth and detections together, which no other
 // equivalence test notices.
 func TestGridEqualsAllPairs(t *testing.T) {
+	for _, tc := range gridCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := refScenario(tc.n, tc.days, tc.edit)
+			if err := scenarios.Validate(&sc); err != nil {
+				t.Fatalf("scenario: %v", err)
+			}
+			grid := runRecorded(t, sc)
+			ref := runRecorded(t, sc, WithAllPairs(true))
+			byKind := kindCounts(ref.contacts)
+			for _, k := range tc.kinds {
+				if byKind[k] == 0 {
+					t.Errorf("no contacts at %v (contacts by kind %v): the case does not test that venue", k, byKind)
+				}
+			}
+			if len(ref.truth) == 0 || len(ref.sightings) == 0 {
+				t.Fatalf("%d tracked truth records and %d sightings: nothing to compare", len(ref.truth), len(ref.sightings))
+			}
+			requireSame(t, "contacts", grid.contacts, ref.contacts, cmpContact)
+			if extra, missed := sortedDiff(grid.contacts, ref.contacts, cmpContact); len(extra)+len(missed) > 0 {
+				t.Errorf("contacts by venue: missed by the grid %v, extra from the grid %v", kindCounts(missed), kindCounts(extra))
+			}
+			requireSame(t, "tracked truth", grid.truth, ref.truth, cmpTruth)
+			requireSame(t, "sightings", grid.sightings, ref.sightings, cmpSighting)
+			if grid.res.Hash != ref.res.Hash {
+				t.Errorf("result hash: grid %s, all pairs %s", grid.res.Hash, ref.res.Hash)
+			}
+			t.Logf("%d contacts %v, %d tracked truth records, %d sightings", len(ref.contacts), byKind, len(ref.truth), len(ref.sightings))
+		})
+	}
+}
+
+// TestHotPairsEqualAllPairs is the oracle for the search restricted to
+// pairs with someone hot (an index case within the window, or an
+// advertiser whose sightings are kept), which a run takes when nobody asks
+// for every contact: on the same small scenarios, with sightings sampled
+// only for advertisers who upload, the tracked truth, every stored
+// sighting and the result hash equal those of checking every pair.
+func TestHotPairsEqualAllPairs(t *testing.T) {
+	for _, tc := range gridCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			sc := refScenario(tc.n, tc.days, tc.edit)
+			sc.Engine.AllSightings = false
+			sc.Diagnosis.DailyFraction = 0.2
+			if err := scenarios.Validate(&sc); err != nil {
+				t.Fatalf("scenario: %v", err)
+			}
+			var hot, cold int
+			grid := recordDays(t, sc, &refRun{}, func(e *engine, d int) {
+				if e.lay.hot == nil {
+					t.Fatalf("day %d: every pair searched, not only those with someone hot", d)
+				}
+				for _, h := range e.lay.hot {
+					if h {
+						hot++
+					} else {
+						cold++
+					}
+				}
+			})
+			ref := recordDays(t, sc, &refRun{}, nil, WithAllPairs(true))
+			if hot == 0 || cold == 0 {
+				t.Fatalf("%d hot and %d other person-days: the restriction is not tested", hot, cold)
+			}
+			if len(ref.truth) == 0 || len(ref.sightings) == 0 {
+				t.Fatalf("%d tracked truth records and %d sightings: nothing to compare", len(ref.truth), len(ref.sightings))
+			}
+			requireSame(t, "tracked truth", grid.truth, ref.truth, cmpTruth)
+			requireSame(t, "sightings", grid.sightings, ref.sightings, cmpSighting)
+			if grid.res.Hash != ref.res.Hash {
+				t.Errorf("result hash: hot pairs %s, all pairs %s", grid.res.Hash, ref.res.Hash)
+			}
+			t.Logf("%d hot and %d other person-days, %d tracked truth records, %d sightings", hot, cold, len(ref.truth), len(ref.sightings))
+		})
+	}
+}
+
+// gridCase is a small scenario for the neighbour search's oracles.
+type gridCase struct {
+	name  string
+	n     int
+	days  int
+	edit  func(*scenarios.Scenario)
+	kinds []agents.Kind // each must show contacts, or the case tests nothing
+}
+
+func gridCases(t *testing.T) []gridCase {
 	// Census populations (agents' geography) lay sites out their own way:
 	// urban and rural clusters on a province's plane, houses with yards,
 	// village and town markets sized to the people they serve, and, with
@@ -191,13 +294,7 @@ func TestGridEqualsAllPairs(t *testing.T) {
 			sc.Population.Phones.OwnershipByAge = own
 		}
 	}
-	cases := []struct {
-		name  string
-		n     int
-		days  int
-		edit  func(*scenarios.Scenario)
-		kinds []agents.Kind // each must show contacts, or the case tests nothing
-	}{
+	return []gridCase{
 		{"tube houses, free at home and visiting", 100, 1, func(sc *scenarios.Scenario) {
 			noOuting(sc)
 			sc.Population.ApartmentShare = 0
@@ -260,35 +357,6 @@ func TestGridEqualsAllPairs(t *testing.T) {
 		{"two provinces as one, coaches and visited markets", 0, 1, census("vietnam", "population.area=nam-dinh,thai-binh",
 			"population.travel.mixing=joint", "population.travel.daily=0.3", "population.scale=0.0002"),
 			[]agents.Kind{agents.Home, agents.Bus, agents.Market}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			sc := refScenario(tc.n, tc.days, tc.edit)
-			if err := scenarios.Validate(&sc); err != nil {
-				t.Fatalf("scenario: %v", err)
-			}
-			grid := runRecorded(t, sc)
-			ref := runRecorded(t, sc, WithAllPairs(true))
-			byKind := kindCounts(ref.contacts)
-			for _, k := range tc.kinds {
-				if byKind[k] == 0 {
-					t.Errorf("no contacts at %v (contacts by kind %v): the case does not test that venue", k, byKind)
-				}
-			}
-			if len(ref.truth) == 0 || len(ref.sightings) == 0 {
-				t.Fatalf("%d tracked truth records and %d sightings: nothing to compare", len(ref.truth), len(ref.sightings))
-			}
-			requireSame(t, "contacts", grid.contacts, ref.contacts, cmpContact)
-			if extra, missed := sortedDiff(grid.contacts, ref.contacts, cmpContact); len(extra)+len(missed) > 0 {
-				t.Errorf("contacts by venue: missed by the grid %v, extra from the grid %v", kindCounts(missed), kindCounts(extra))
-			}
-			requireSame(t, "tracked truth", grid.truth, ref.truth, cmpTruth)
-			requireSame(t, "sightings", grid.sightings, ref.sightings, cmpSighting)
-			if grid.res.Hash != ref.res.Hash {
-				t.Errorf("result hash: grid %s, all pairs %s", grid.res.Hash, ref.res.Hash)
-			}
-			t.Logf("%d contacts %v, %d tracked truth records, %d sightings", len(ref.contacts), byKind, len(ref.truth), len(ref.sightings))
-		})
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/bluesim/bluesim/agents"
 	"github.com/bluesim/bluesim/radio"
-	"github.com/bluesim/bluesim/sim/limits"
 	"github.com/bluesim/bluesim/tracing"
 	"github.com/bluesim/bluesim/tracing/protocols"
 )
@@ -65,66 +64,15 @@ type group struct {
 	// rotSec is the ID rotation period in seconds (IDs change on
 	// multiples of it from UTC midnight); 0 for a static ID.
 	rotSec int64
-	// recs and ents are the stored sightings, one slice per retained day.
-	recs [][]rec
-	ents [][]entry
-	raw  [][]tracing.Sighting // WithRawSightings: one per entry
-	// free holds the arrays of days no upload can reach any more, reused
-	// for new days.
-	free []dayBuf
-	// Matching scratch, reused from day to day (one goroutine per group).
-	bents []bent
-	bcast []tracing.Broadcast
-	mout  []mrec
-	ex    []mrec
+	// store holds the retained days of sightings.
+	store store
+	// Matching scratch, reused from day to day.
+	upPersons []int32
+	ups       []upload
+	protos    []tracing.Protocol // one per matching part, in case a protocol caches
+	bents     []bent
+	tab       prefixTable
 }
-
-type dayBuf struct {
-	recs []rec
-	ents []entry
-}
-
-// takeBuffers returns empty record and entry slices with room for nr and
-// ne, reusing a freed day's arrays when they are big enough.
-func (g *group) takeBuffers(nr, ne int) ([]rec, []entry) {
-	for i, b := range g.free {
-		if cap(b.recs) >= nr && cap(b.ents) >= ne {
-			g.free = append(g.free[:i], g.free[i+1:]...)
-			return b.recs[:0], b.ents[:0]
-		}
-	}
-	if len(g.free) > 0 {
-		// Too small: drop the oldest so the list does not grow.
-		g.free = g.free[1:]
-	}
-	// A little headroom so the next days usually fit.
-	return make([]rec, 0, nr+nr/10), make([]entry, 0, ne+ne/10)
-}
-
-// rec is the compact form of a receiver's sightings of one advertiser
-// within one ID rotation slot: who heard whom, and the entries (time and
-// RSSI) of each sighting. The ID bytes are the advertiser's device ID at
-// each entry's instant, materialised through the protocol code; pfx caches
-// the first 8 bytes for the join's probe.
-type rec struct {
-	rx, tx int32 // phone numbers in the group
-	pfx    uint64
-	first  int32 // index of the first entry in the day's entries
-	t0     int32 // whole second (since the run's start) entry times count from
-	n      uint16
-	day    limits.Day // day of the run, for arm filtering
-}
-
-// entry is one sighting of a rec: its time in tenths of a second after the
-// rec's t0, and the RSSI the receiver recorded. Four bytes: a phone's
-// sightings are the bulk of the engine's memory.
-type entry struct {
-	off  uint16
-	rssi int8
-}
-
-// millis is the entry's instant in milliseconds since the run's start.
-func (r *rec) millis(en *entry) int64 { return (int64(r.t0)*10 + int64(en.off)) * 100 }
 
 // entropyReader is a deterministic key-material source for one device.
 func entropyReader(seed uint64, person, grp int) *rand.ChaCha8 {
@@ -182,29 +130,16 @@ func (g *group) setupDevices(pop *agents.Population, m *radio.Model, seed uint64
 
 func clamp(x, lo, hi float64) float64 { return math.Max(lo, math.Min(hi, x)) }
 
-// sighting materialises the real broadcast of r's advertiser at entry
-// en's instant through the protocol code: the ID bytes and the metadata
-// sent with them (GAEN's AEM).
-func (g *group) sighting(r *rec, en *entry, start int64) (tracing.Sighting, error) {
-	ms := start + r.millis(en)
-	s := tracing.Sighting{Time: ms, RSSI: en.rssi}
-	id, meta, err := g.devices[r.tx].Advert(time.UnixMilli(ms).UTC())
+// sighting materialises the real broadcast of phone tx at entry en's
+// instant (its day starting at dayMs) through the protocol code: the ID
+// bytes and the metadata sent with them (GAEN's AEM).
+func (g *group) sighting(tx int32, dayMs int64, en entry) (tracing.Sighting, error) {
+	ms := entryMs(dayMs, en)
+	s := tracing.Sighting{Time: ms, RSSI: en.rssi()}
+	id, meta, err := g.devices[tx].Advert(time.UnixMilli(ms).UTC())
 	if err != nil {
-		return s, err
+		return s, fmt.Errorf("%s advert of phone %d: %w", g.protocol, tx, err)
 	}
 	s.ID, s.Meta = id, meta
 	return s, nil
-}
-
-func idPrefix(id *tracing.ID) uint64 {
-	var p uint64
-	for i := range 8 {
-		p = p<<8 | uint64(id[i])
-	}
-	return p
-}
-
-// id materialises only the ID bytes broadcast at entry en.
-func (g *group) id(r *rec, en *entry, start int64) (tracing.ID, error) {
-	return g.devices[r.tx].IDAt(time.UnixMilli(start + r.millis(en)).UTC())
 }

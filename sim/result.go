@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 )
 
 // Result is what a run produces. Everything except Wall* and
@@ -70,6 +72,15 @@ type Result struct {
 	Workers            int     `json:"workers"`
 	WallSeconds        float64 `json:"wall_seconds"`
 	AgentDaysPerSecond float64 `json:"agent_days_per_second"`
+	// CPUSeconds is the process's CPU time (user and system) while the
+	// days ran, and Phases splits the days' time by phase (0 where the
+	// system does not report CPU time).
+	CPUSeconds float64     `json:"cpu_seconds"`
+	Phases     []PhaseTime `json:"phases"`
+	// ParallelCPUSeconds is the part of CPUSeconds spent in sections whose
+	// work is split across the workers; the rest ran on one goroutine
+	// (the serial fraction is 1 - ParallelCPUSeconds/CPUSeconds).
+	ParallelCPUSeconds float64 `json:"parallel_cpu_seconds"`
 
 	build *caseBuild // the index cases while the run is scored
 }
@@ -142,7 +153,7 @@ type ArmSummary struct {
 	// once per matching upload.
 	MatchedSightings int64 `json:"matched_sightings"`
 	// Sightings is how many sightings the arm's phones stored of
-	// advertisers who upload within the infectious window (of every
+	// advertisers who upload while the phones hold them (of every
 	// advertiser when engine.all_sightings is on).
 	Sightings int64 `json:"sightings"`
 	// Epidemic is the arm's epidemic outcome (nil when the layer is off).
@@ -302,36 +313,139 @@ type DelayRow struct {
 	Censored      bool   `json:"censored"`
 }
 
-// computeHash fills r.Hash from the deterministic fields.
-func (r *Result) computeHash() error {
-	view := struct {
-		Scenario    string
-		Seed        uint64
-		Agents      int
-		Days        int
-		Ownership   float64
-		Arms        []ArmSummary
-		Daily       []DayRow
-		Bands       []BandRow
-		Detection   []DetectionRow
-		Attenuation []AttenuationSample
-		Delays      []DelayRow
-		IndexCases  []IndexCase
-		CaseBands   []IndexCaseBand
-		CaseDetect  []IndexCaseDetection
-		Epidemic    *EpidemicResult `json:",omitempty"`
-		FalsePos    []FalsePositiveRow
-		Pairs       []PairScore     `json:",omitempty"`
-		Areas       []AreaRow       `json:",omitempty"`
-		CaseAreas   []IndexCaseArea `json:",omitempty"`
-		Privacy     []PrivacyRow    `json:",omitempty"`
-	}{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
+// hashView is what Result.Hash covers: the deterministic fields, encoded
+// as the JSON of this struct.
+type hashView struct {
+	Scenario    string
+	Seed        uint64
+	Agents      int
+	Days        int
+	Ownership   float64
+	Arms        []ArmSummary
+	Daily       []DayRow
+	Bands       []BandRow
+	Detection   []DetectionRow
+	Attenuation []AttenuationSample
+	Delays      []DelayRow
+	IndexCases  []IndexCase
+	CaseBands   []IndexCaseBand
+	CaseDetect  []IndexCaseDetection
+	Epidemic    *EpidemicResult `json:",omitempty"`
+	FalsePos    []FalsePositiveRow
+	Pairs       []PairScore     `json:",omitempty"`
+	Areas       []AreaRow       `json:",omitempty"`
+	CaseAreas   []IndexCaseArea `json:",omitempty"`
+	Privacy     []PrivacyRow    `json:",omitempty"`
+}
+
+func (r *Result) hashView() hashView {
+	return hashView{r.Scenario, r.Seed, r.Agents, r.Days, r.Ownership, r.Arms, r.Daily, r.Bands, r.Detection, r.Attenuation, r.Delays,
 		r.IndexCases, r.IndexCaseBands, r.IndexCaseDetection, r.Epidemic, r.FalsePositives, r.Pairs, r.Areas, r.IndexCaseAreas, r.Privacy}
-	b, err := json.Marshal(view)
-	if err != nil {
+}
+
+// computeHash fills r.Hash: the SHA-256 of json.Marshal(r.hashView()),
+// written to the hash field by field and element by element, so that a
+// large run's JSON (its index cases and pairs) is never held whole
+// (TestStreamedHashIsMarshal).
+func (r *Result) computeHash() error {
+	h := sha256.New()
+	bw := bufio.NewWriterSize(h, 64<<10)
+	if err := r.hashView().stream(bw); err != nil {
 		return err
 	}
-	sum := sha256.Sum256(b)
-	r.Hash = hex.EncodeToString(sum[:])
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	r.Hash = hex.EncodeToString(h.Sum(nil))
 	return nil
+}
+
+// stream writes exactly json.Marshal(v) to w.
+func (v hashView) stream(w io.Writer) error {
+	j := &jsonStream{w: w, first: true}
+	j.raw("{")
+	j.field("Scenario", v.Scenario)
+	j.field("Seed", v.Seed)
+	j.field("Agents", v.Agents)
+	j.field("Days", v.Days)
+	j.field("Ownership", v.Ownership)
+	streamSlice(j, "Arms", v.Arms, false)
+	streamSlice(j, "Daily", v.Daily, false)
+	streamSlice(j, "Bands", v.Bands, false)
+	streamSlice(j, "Detection", v.Detection, false)
+	streamSlice(j, "Attenuation", v.Attenuation, false)
+	streamSlice(j, "Delays", v.Delays, false)
+	streamSlice(j, "IndexCases", v.IndexCases, false)
+	streamSlice(j, "CaseBands", v.CaseBands, false)
+	streamSlice(j, "CaseDetect", v.CaseDetect, false)
+	if v.Epidemic != nil {
+		j.field("Epidemic", v.Epidemic)
+	}
+	streamSlice(j, "FalsePos", v.FalsePos, false)
+	streamSlice(j, "Pairs", v.Pairs, true)
+	streamSlice(j, "Areas", v.Areas, true)
+	streamSlice(j, "CaseAreas", v.CaseAreas, true)
+	streamSlice(j, "Privacy", v.Privacy, true)
+	j.raw("}")
+	return j.err
+}
+
+// jsonStream writes a JSON object piece by piece.
+type jsonStream struct {
+	w     io.Writer
+	err   error
+	first bool
+}
+
+func (j *jsonStream) raw(s string) {
+	if j.err == nil {
+		_, j.err = io.WriteString(j.w, s)
+	}
+}
+
+func (j *jsonStream) value(v any) {
+	if j.err != nil {
+		return
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		j.err = err
+		return
+	}
+	_, j.err = j.w.Write(b)
+}
+
+func (j *jsonStream) key(name string) {
+	if !j.first {
+		j.raw(",")
+	}
+	j.first = false
+	j.raw(`"` + name + `":`)
+}
+
+func (j *jsonStream) field(name string, v any) {
+	j.key(name)
+	j.value(v)
+}
+
+// streamSlice writes field name holding s as json.Marshal does: null for
+// nil, the elements in brackets otherwise; with omitEmpty (the field's
+// omitempty) nothing at all for an empty s.
+func streamSlice[T any](j *jsonStream, name string, s []T, omitEmpty bool) {
+	if omitEmpty && len(s) == 0 {
+		return
+	}
+	j.key(name)
+	if s == nil {
+		j.raw("null")
+		return
+	}
+	j.raw("[")
+	for i := range s {
+		if i > 0 {
+			j.raw(",")
+		}
+		j.value(s[i])
+	}
+	j.raw("]")
 }

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -74,17 +76,40 @@ func TestRunSmoke(t *testing.T) {
 	if len(r.Attenuation) == 0 || len(r.Bands) == 0 || len(r.Detection) == 0 || len(r.Delays) == 0 {
 		t.Errorf("empty tables: att %d bands %d det %d delays %d", len(r.Attenuation), len(r.Bands), len(r.Detection), len(r.Delays))
 	}
+	// Every phase of a day is timed, in the order the days run them.
+	var names []string
+	var wall float64
+	for _, p := range r.Phases {
+		names = append(names, p.Name)
+		if p.WallSeconds < 0 || p.CPUSeconds < 0 {
+			t.Errorf("phase %+v: negative time", p)
+		}
+		wall += p.WallSeconds
+	}
+	want := []string{"layout", "sites", "merge", "transmit", "diagnose", "match", "score", "end_day", "finish"}
+	if !slices.Equal(names, want) {
+		t.Errorf("phases %v, want %v", names, want)
+	}
+	if wall <= 0 || wall > r.WallSeconds*1.01 {
+		t.Errorf("phases take %.3f s of a %.3f s run", wall, r.WallSeconds)
+	}
 }
 
+// The same scenario and seed give the same hash and notifications with
+// 1, 2, 3 and 16 workers (more workers than chunks of some phases, and
+// fewer), with the small chunks that make every phase split its work.
 func TestDeterministicAcrossWorkers(t *testing.T) {
 	sc := small(700, 3)
+	sc.Arms = append(sc.Arms, scenarios.ProtocolArm("dp3t-40", "dp3t", 0.4), scenarios.ProtocolArm("bluezone-v1-40", "bluezone-v1", 0.4))
 	r1, n1 := run(t, sc, WithWorkers(1))
-	r2, n2 := run(t, sc, WithWorkers(2))
-	if r1.Hash != r2.Hash {
-		t.Fatalf("hash differs: 1 worker %s, 2 workers %s", r1.Hash, r2.Hash)
-	}
-	if !equalNots(n1, n2) {
-		t.Fatal("notifications differ between 1 and 2 workers")
+	for _, w := range []int{2, 3, 16} {
+		rw, nw := run(t, sc, WithWorkers(w))
+		if r1.Hash != rw.Hash {
+			t.Fatalf("hash differs: 1 worker %s, %d workers %s", r1.Hash, w, rw.Hash)
+		}
+		if !equalNots(n1, nw) {
+			t.Fatalf("notifications differ between 1 and %d workers", w)
+		}
 	}
 	sc.Seed++
 	r3, _ := run(t, sc, WithWorkers(2))
@@ -265,14 +290,14 @@ func TestIdealRadioPrecisionRecall(t *testing.T) {
 			t.Fatal(err)
 		}
 		isIndex := make([]bool, len(e.pop.People))
-		for i := range isIndex {
-			isIndex[i] = e.diagnosedMax(i, d)
+		for _, p := range e.idx.(*fixedDiagnoses).diagnosed(d) {
+			isIndex[p] = true
 		}
 		notified := map[[2]int32]bool{}
 		for _, n := range nots {
 			notified[[2]int32{n.Index, n.Person}] = true
 		}
-		for _, c := range e.contactsOf(d, isIndex) {
+		for _, c := range e.sco.contactsOf(d, isIndex) {
 			got := notified[[2]int32{c.idx, c.other}]
 			delete(notified, [2]int32{c.idx, c.other})
 			// Quantisation: RSSI is whole dBm (±0.5 dB) with ~0.35 dB of
@@ -457,6 +482,27 @@ func TestRunErrors(t *testing.T) {
 		f(&sc)
 		if _, err := Run(context.Background(), sc); err == nil {
 			t.Errorf("case %d: no error", i)
+		}
+	}
+}
+
+// smallest keeps exactly the k smallest priorities, as a full sort would.
+func TestSmallest(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for trial := range 300 {
+		n := r.IntN(400)
+		k := r.IntN(n + 2)
+		s := make([]attSample, n)
+		for i := range s {
+			s[i].prio = r.Uint64N(uint64(1 + r.IntN(50))) // many ties too
+		}
+		want := slices.Clone(s)
+		slices.SortFunc(want, func(a, b attSample) int { return cmp.Compare(a.prio, b.prio) })
+		want = want[:min(k, n)]
+		got := slices.Clone(smallest(s, k))
+		slices.SortFunc(got, func(a, b attSample) int { return cmp.Compare(a.prio, b.prio) })
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d: n %d k %d: got %v, want %v", trial, n, k, got, want)
 		}
 	}
 }

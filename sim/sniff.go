@@ -275,6 +275,7 @@ func (e *engine) sniffDay(ctx context.Context, d int, bySite []agents.Stay, off 
 	}
 	ns := len(e.pop.Sites)
 	nw := max(1, e.cfg.workers)
+	v := e.view() // phoneOf's read-only day
 	for gi, ag := range e.adv.groups {
 		if ag == nil {
 			continue
@@ -285,7 +286,7 @@ func (e *engine) sniffDay(ctx context.Context, d int, bySite []agents.Stay, off 
 		for _, aa := range ag.arms {
 			aa.on = make([]bool, len(g.person))
 			for ph, pi := range g.person {
-				aa.on[ph] = e.active[gi][ph] && e.installedArm(aa.ai, int(pi), d)
+				aa.on[ph] = e.lay.active[gi][ph] && e.installedArm(aa.ai, int(pi), d)
 				on[ph] = on[ph] || aa.on[ph]
 			}
 		}
@@ -296,7 +297,7 @@ func (e *engine) sniffDay(ctx context.Context, d int, bySite []agents.Stay, off 
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				sc := &sniffScan{e: e, ag: ag, g: g, on: on, wk: &worker{e: e}, day: d}
+				sc := &sniffScan{e: e, ag: ag, g: g, on: on, wk: &worker{v: v}, day: d}
 				for r := range next {
 					for s := r[0]; s < r[1]; s++ {
 						sc.site(int32(s), bySite[off[s]:off[s+1]])
@@ -564,7 +565,7 @@ func (e *engine) finishAdversary() error {
 		if err != nil {
 			return fmt.Errorf("arm %q: adversary: %w", arm.Name, err)
 		}
-		e.res.Privacy = append(e.res.Privacy, PrivacyRow{Arm: arm.Name, Protocol: arm.Protocol, Network: aa.network.String(),
+		e.sco.res.Privacy = append(e.sco.res.Privacy, PrivacyRow{Arm: arm.Name, Protocol: arm.Protocol, Network: aa.network.String(),
 			Result: an.Result, LogBytes: log.Bytes(), ExportFormat: exp.Format, ExportBytes: len(exp.Bytes)})
 		aa.b, aa.owner, aa.uploads = nil, nil, nil
 	}

@@ -142,6 +142,7 @@ func (a *app) runCalibrate(cmd *cobra.Command, arg string) error {
 				run := sc
 				run.Seed = first + uint64(i)
 				rp := prog.startRun(fmt.Sprintf("seed %d", run.Seed), run.Days)
+				simulationGC()
 				r, err := sim.Run(ctx, run)
 				rp.finish(err)
 				if err != nil {

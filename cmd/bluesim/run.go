@@ -121,6 +121,7 @@ func (a *app) runScenario(cmd *cobra.Command, arg string) error {
 
 	prog := newProgress(a.stderr, 1)
 	rp := prog.startRun("", sc.Days)
+	simulationGC()
 	r, err := sim.Run(a.ctx, sc, append(opts, sim.WithProgress(rp.update))...)
 	rp.finish(err)
 	prog.wait()

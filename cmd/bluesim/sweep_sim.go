@@ -25,6 +25,7 @@ func simSweepRunner(prog *progress) sweeprun.RunFunc {
 			label = fmt.Sprintf("task %d", t.Index)
 		}
 		rp := prog.startRun(label, sc.Days)
+		simulationGC()
 		r, err := sim.Run(ctx, sc, sim.WithProgress(rp.update))
 		rp.finish(err)
 		if err != nil {

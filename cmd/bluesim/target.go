@@ -305,6 +305,7 @@ func (a *app) runTarget(cmd *cobra.Command, arg string) error {
 		}
 		sc.Seed = scenarios.ReplicateSeed(t.sc.Seed, rep)
 		rp := prog.startRun(fmt.Sprintf("a=%s r%d", t.adoption(adoption), rep+1), sc.Days)
+		simulationGC()
 		r, err := sim.Run(ctx, sc, append(opts, sim.WithProgress(rp.update))...)
 		rp.finish(err)
 		if err != nil {
