@@ -98,7 +98,7 @@ Storage: SQLite in --data (default), or PostgreSQL with --db postgres://...`,
 	f.Int("max-in-flight", keyserver.DefaultMaxInFlight, "most requests handled at once, publishes apart (503 with Retry-After over it)")
 	f.Int("max-in-flight-publish", keyserver.DefaultMaxInFlightPublish, "most publishes handled at once")
 	f.String("publish-queue-wait", keyserver.DefaultPublishQueueWait.String(), "how long a publish waits for a slot before it is shed")
-	f.String("shed-lag", keyserver.DefaultShedLag.String(), "scheduler lateness that lasts 100 ms and means saturation: downloads and polls are then shed in growing share (0s: never)")
+	f.String("shed-lag", keyserver.DefaultShedLag.String(), "scheduler lateness that lasts 100 ms (or that a tenth of runnable goroutines wait for a CPU) and means saturation: downloads and polls are then shed in growing share (0s: never)")
 	return cmd
 }
 
