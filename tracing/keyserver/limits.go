@@ -317,7 +317,8 @@ func (a *admission) busy() bool { return a.frequent.Load() }
 // 2 cores, none shed. So the runtime's own histogram of how long runnable
 // goroutines waited (/sched/latencies:seconds, sampled) is read every
 // interval too: when its 90th percentile over the interval exceeds the
-// target, that counts as lateness that lasts. (Its median stays in
+// target while requests arrive at busyArrivals a window or more, that
+// counts as lateness that lasts. (Its median stays in
 // microseconds under any load, for the same run-next reason.)
 const (
 	monitorTick     = 5 * time.Millisecond
@@ -344,8 +345,13 @@ func (a *admission) monitor(ctx context.Context) {
 		now := time.Now()
 		least = min(least, now.Sub(due))
 		if now.After(windowEnd) {
-			a.frequent.Store(a.arrivals.Swap(0) >= busyArrivals)
-			queued := sched.late(a.lag)
+			frequent := a.arrivals.Swap(0) >= busyArrivals
+			a.frequent.Store(frequent)
+			// Goroutines queue for the CPUs for other reasons too (a
+			// process beside the server, a test's own goroutines): the
+			// queue is the requests' only while they arrive at 2,000/s
+			// or more.
+			queued := sched.late(a.lag) && frequent
 			cur := a.shedLow.Load()
 			switch {
 			case a.lag < 0:

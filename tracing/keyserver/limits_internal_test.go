@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,9 +138,10 @@ func TestQuantileSince(t *testing.T) {
 	}
 }
 
-// TestShedWhenGoroutinesQueue: goroutines that wait for a CPU make the
-// monitor shed downloads even though its own timer, which runs next when
-// it fires, is on time; when they are gone it stops shedding.
+// TestShedWhenGoroutinesQueue: goroutines that wait for a CPU while
+// requests arrive at 2,000/s or more make the monitor shed downloads even
+// though its own timer, which runs next when it fires, is on time; without
+// such arrivals, or when the queue is gone, it does not shed.
 func TestShedWhenGoroutinesQueue(t *testing.T) {
 	if testing.Short() {
 		t.Skip("saturates the CPUs for about a second")
@@ -150,8 +152,10 @@ func TestShedWhenGoroutinesQueue(t *testing.T) {
 	done := make(chan struct{})
 	go func() { a.monitor(ctx); close(done) }()
 	stop := make(chan struct{})
+	var requests atomic.Bool
+	var sink atomic.Uint64
 	var wg sync.WaitGroup
-	for range 64 * runtime.GOMAXPROCS(0) {
+	for range 256 * runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for {
 				select {
@@ -159,13 +163,30 @@ func TestShedWhenGoroutinesQueue(t *testing.T) {
 					return
 				default:
 				}
-				for i := 0; i < 1e5; i++ {
-					_ = i * i
+				if requests.Load() {
+					a.arrivals.Add(1)
 				}
+				// About 0.1 ms of work between yields: 256 such
+				// goroutines a CPU keep its queue tens of milliseconds
+				// long, with enough switches for the runtime's sampled
+				// histogram to judge (minSchedSamples).
+				w := uint64(1)
+				for i := range uint64(1e5) {
+					w = w*6364136223846793005 + i
+				}
+				sink.Add(w)
 				runtime.Gosched()
 			}
 		})
 	}
+	// Without requests arriving, queued goroutines are not the server's:
+	// nothing is shed. Then each busy goroutine counts as a request
+	// arriving every loop, far over busyArrivals a window.
+	time.Sleep(3 * monitorInterval)
+	if p := a.shedLow.Load(); p != 0 {
+		t.Errorf("shed %d/65536 with goroutines queued but no requests arriving", p)
+	}
+	requests.Store(true)
 	deadline := time.Now().Add(5 * time.Second)
 	for a.shedLow.Load() == 0 && time.Now().Before(deadline) {
 		time.Sleep(monitorInterval)
@@ -173,7 +194,7 @@ func TestShedWhenGoroutinesQueue(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	if a.shedLow.Load() == 0 {
-		t.Fatal("no download shed while goroutines queued for the CPUs")
+		t.Fatal("no download shed while requests arrived and goroutines queued for the CPUs")
 	}
 	deadline = time.Now().Add(5 * time.Second)
 	for a.shedLow.Load() != 0 && time.Now().Before(deadline) {
