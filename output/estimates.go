@@ -24,8 +24,7 @@ type Estimate struct {
 // bluesim calibrate checks them against many seeds.
 func Estimates(r *sim.Result, o Options) []Estimate {
 	var out []Estimate
-	for _, a := range r.Arms {
-		s := Arm(r, a, o)
+	for _, s := range ArmSummaries(r, o) {
 		for _, q := range []struct {
 			name          string
 			value, lo, hi Num
@@ -35,7 +34,7 @@ func Estimates(r *sim.Result, o Options) []Estimate {
 			{"precision", s.Precision, s.PrecisionCILow, s.PrecisionCIHigh},
 			{"false_positive_rate", s.FalsePositiveRate, s.FalsePositiveRateCILow, s.FalsePositiveRateCIHigh},
 		} {
-			out = append(out, Estimate{Table: TableArms, Arm: a.Name, Quantity: q.name,
+			out = append(out, Estimate{Table: TableArms, Arm: s.Name, Quantity: q.name,
 				Value: float64(q.value), Lo: float64(q.lo), Hi: float64(q.hi)})
 		}
 	}

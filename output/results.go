@@ -160,8 +160,7 @@ func armsTable(r *sim.Result, o Options) table.Table {
 		"false_positive_rate_ci_low", table.Float, "false_positive_rate_ci_high", table.Float,
 		"matched_sightings", table.Int, "sightings", table.Int,
 		"auc", table.Float, "auc_ci_low", table.Float, "auc_ci_high", table.Float)}
-	for _, a := range r.Arms {
-		s := Arm(r, a, o)
+	for _, s := range ArmSummaries(r, o) {
 		t.Rows = append(t.Rows, []any{s.Name, s.Protocol, float64(s.Adoption),
 			s.IndexCases, s.Uploads, s.CloseContacts, s.AppCloseContacts,
 			s.TP, s.FP, s.FN, s.TN, s.Notifications,

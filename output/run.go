@@ -112,6 +112,7 @@ func WriteRun(ctx context.Context, dir string, r *sim.Result, opts ...RunOption)
 		}
 		o.PairScores = canon.Metrics.PairScores
 	}
+	o.Arms = ArmSummaries(r, o)
 	tables := ResultTables(r, o)
 	var figs []Figure
 	if cfg.renderer != nil {

@@ -166,13 +166,10 @@ func addIntervals(p *Plot, name string, i int, x, y, lo, hi []float64) error {
 	return nil
 }
 
-// armSummaries recomputes each arm's numbers with intervals.
+// armSummaries is each arm's numbers with intervals (computed once by
+// output.WriteRun and passed in o.Arms).
 func armSummaries(r *sim.Result, o output.Options) []output.ArmSummary {
-	out := make([]output.ArmSummary, len(r.Arms))
-	for i, a := range r.Arms {
-		out[i] = output.Arm(r, a, o)
-	}
-	return out
+	return output.ArmSummaries(r, o)
 }
 
 func coverageFigure(r *sim.Result, o output.Options) (Figure, error) {
