@@ -1,9 +1,7 @@
 package privacy
 
 import (
-	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -298,7 +296,10 @@ func buildWorld(t testing.TB, spec worldSpec) (*world, error) {
 			w.truth.Keys = append(w.truth.Keys, KeyTruth{Key: k.Key, Uploader: p.label, Home: p.home})
 		}
 	}
-	w.keys, err = publish(info.Name, proto, keys, end, spec.seed)
+	ex, err := Publish(proto, keys, worldStart, end, []byte(fmt.Sprint("world", spec.seed)))
+	if err == nil {
+		w.keys = ex.Keys
+	}
 	return w, err
 }
 
@@ -309,54 +310,6 @@ func advert(p *worldPerson, at int64, md gaen.Metadata) (tracing.ID, [4]byte, er
 	}
 	id, err := p.dev.IDAt(t)
 	return id, [4]byte{}, err
-}
-
-// publish sends keys through the protocol's published format and reads
-// them back as the adversary does.
-func publish(name string, proto tracing.Protocol, keys []tracing.PublishedKey, end time.Time, seed uint64) ([]tracing.PublishedKey, error) {
-	switch name {
-	case "gaen":
-		priv, err := gaen.SignatureKeyFromSeed([]byte(fmt.Sprint("world", seed)))
-		if err != nil {
-			return nil, err
-		}
-		eks, err := gaen.ExportKeysFromPublished(keys)
-		if err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		batch := gaen.ExportBatch{StartTimestamp: uint64(worldStart.Unix()), EndTimestamp: uint64(end.Unix()),
-			Region: "452", BatchNum: 1, BatchSize: 1, Keys: eks}
-		if err := gaen.WriteExportZip(&buf, batch, gaen.ExportSigner{Key: priv, KeyVersion: "v1", KeyID: "452"}); err != nil {
-			return nil, err
-		}
-		return ReadGAENExport(bytes.NewReader(buf.Bytes()), int64(buf.Len()), &priv.PublicKey)
-	case "bluezone":
-		l := bluezone.F0List{Data: []bluezone.F0Entry{}}
-		for _, k := range keys {
-			e, err := bluezone.F0EntryFromKey(k)
-			if err != nil {
-				return nil, err
-			}
-			l.Data = append(l.Data, e)
-		}
-		b, err := json.Marshal(l)
-		if err != nil {
-			return nil, err
-		}
-		return ReadBluezoneF0List(b)
-	case "dp3t":
-		o, err := dp3t.NewExposedOverview(keys, end.Unix()*1000)
-		if err != nil {
-			return nil, err
-		}
-		b, err := json.Marshal(o)
-		if err != nil {
-			return nil, err
-		}
-		return ReadDP3TExposed(b, proto.(*dp3t.Protocol))
-	}
-	return keys, nil // bluezone-v1 had no published format
 }
 
 // clutter is the number of walls between a phone and a sniffer d metres

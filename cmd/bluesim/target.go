@@ -432,10 +432,36 @@ func (t *targetRun) boundText(p target.Point) string {
 	return t.boundName() + " " + t.value(p.Bound)
 }
 
+// writeTargetFiles writes a target search's tables and figure into dir
+// and returns the files of the search, relative to dir: target.json (the
+// caller writes it) first, then the tables' and the figure's.
+func writeTargetFiles(dir string, tables []table.Table, fig plots.Figure) ([]string, error) {
+	if err := table.Write(filepath.Join(dir, output.TablesDir), tables); err != nil {
+		return nil, err
+	}
+	files := []string{targetSummaryFile}
+	for i := range tables {
+		for _, f := range tables[i].Files() {
+			files = append(files, output.TablesDir+"/"+f)
+		}
+	}
+	rendered, err := fig.Render()
+	if err != nil {
+		return nil, err
+	}
+	names, err := output.WriteFigures(filepath.Join(dir, output.PlotsDir), []output.Figure{rendered})
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		files = append(files, output.PlotsDir+"/"+n)
+	}
+	return files, nil
+}
+
 // write saves the search's tables, figure and summary; it returns the
 // files written, relative to t.dir.
 func (t *targetRun) write(out *target.Outcome) ([]string, error) {
-	var files []string
 	probes := table.Table{Name: targetProbesTable, Columns: []table.Column{
 		{Name: "probe", Kind: table.Int}, {Name: "adoption", Kind: table.Float},
 		{Name: "replicate", Kind: table.Int}, {Name: "seed", Kind: table.String},
@@ -459,28 +485,14 @@ func (t *targetRun) write(out *target.Outcome) ([]string, error) {
 		}
 		points.Rows = append(points.Rows, []any{p.Order + 1, p.Adoption, len(p.Values), p.Mean, p.SD, p.Lo, p.Hi, p.Bound, met})
 	}
-	if err := table.Write(filepath.Join(t.dir, output.TablesDir), []table.Table{probes, points}); err != nil {
-		return nil, err
-	}
-	for _, n := range []string{targetProbesTable, targetPointsTable} {
-		files = append(files, output.TablesDir+"/"+n+".csv", output.TablesDir+"/"+n+".parquet")
-	}
 	fig, err := t.figure(out, byA)
 	if err != nil {
 		return nil, err
 	}
-	rendered, err := fig.Render()
+	files, err := writeTargetFiles(t.dir, []table.Table{probes, points}, fig)
 	if err != nil {
 		return nil, err
 	}
-	names, err := output.WriteFigures(filepath.Join(t.dir, output.PlotsDir), []output.Figure{rendered})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		files = append(files, output.PlotsDir+"/"+n)
-	}
-	files = append([]string{targetSummaryFile}, files...)
 	js, err := t.summaryJSON(out, files)
 	if err != nil {
 		return nil, err

@@ -288,29 +288,14 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 		figRows = append(figRows, plots.AreaTarget{Area: s.slug, Name: s.name, Found: o.Found, Answer: o.Answer, BracketLo: o.BracketLo, Max: s.max,
 			Crossing: crossing, CrossingLo: x.Lo, CrossingHi: x.Hi})
 	}
-	if err := table.Write(filepath.Join(t.dir, output.TablesDir), []table.Table{rows, points}); err != nil {
-		return nil, err
-	}
-	var files []string
-	for _, n := range []string{targetAreaTable, targetAreaPointsTable} {
-		files = append(files, output.TablesDir+"/"+n+".csv", output.TablesDir+"/"+n+".parquet")
-	}
 	fig, err := plots.TargetByAreaFigure(fmt.Sprintf("Adoption each area needs for %s, arm %s", t.goal, t.armN), t.goal.String(), figRows)
 	if err != nil {
 		return nil, err
 	}
-	rendered, err := fig.Render()
+	files, err := writeTargetFiles(t.dir, []table.Table{rows, points}, fig)
 	if err != nil {
 		return nil, err
 	}
-	names, err := output.WriteFigures(filepath.Join(t.dir, output.PlotsDir), []output.Figure{rendered})
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		files = append(files, output.PlotsDir+"/"+n)
-	}
-	files = append([]string{targetSummaryFile}, files...)
 	summary := struct {
 		Scenario   string          `json:"scenario"`
 		Seed       uint64          `json:"seed"`
