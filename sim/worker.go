@@ -95,7 +95,7 @@ type worker struct {
 	trs   []truthRec
 	wins  []radio.ScanWindow
 	recs  []radio.Record
-	kept  []radio.Record // the strongest record of each bucket of a window
+	kept  []radio.Record // a link's strongest record of each bucket (foldStrongest)
 	// The current chunk's output and, per group, its last record.
 	out   *chunkOut
 	tails []tail
@@ -548,6 +548,7 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 	rxKey := agents.Mix(v.seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
 	w.attKey = agents.Mix(v.seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]))
+	w.kept = w.kept[:0]
 	for hs := from; hs < to; {
 		he := min(to, (math.Floor(hs/3600)+1)*3600)
 		rxPhone := w.phoneOf(g, rx, hs, cRx)
@@ -568,23 +569,17 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 				// The app stores a record per peer every few seconds; keep
 				// the strongest record of each bucket of wall-clock time,
 				// which is all the protocol's rules read
-				// (tracing.RecordStrongest). The radio makes those
-				// directly; engine.exact_radio makes every record and folds
-				// them (the reference: the same records).
+				// (tracing.RecordStrongest). The radio makes those of one
+				// window directly; engine.exact_radio makes every record
+				// and folds them (the reference: the same records). A
+				// bucket can span two windows (iOS scans in back-to-back
+				// chunks): foldStrongest keeps one record per bucket of
+				// the link once its windows are done.
 				if v.eng.ExactRadio {
 					w.recs = v.model.Records(link, win, key, w.recs[:0])
-					w.kept = radio.KeepStrongest(w.recs, g.bucketS, to, w.kept[:0])
+					w.kept = radio.KeepStrongest(w.recs, g.bucketS, to, w.kept)
 				} else {
-					w.kept = v.model.Strongest(link, win, key, g.bucketS, to, w.kept[:0])
-				}
-				for _, r := range w.kept {
-					// The attenuation the app could compute: the advertised
-					// TX level less the RSSI (corrected when calibrated), as
-					// GAEN's (radio.ScanReport.TypicalAttenDB); Bluezone
-					// advertises no TX power, so its level is the nominal
-					// one.
-					att := math.Max(0, float64(g.advPower[tx])-(float64(r.RSSI)+float64(g.rssiCorr[rx])))
-					w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, att, true)
+					w.kept = v.model.Strongest(link, win, key, g.bucketS, to, w.kept)
 				}
 				continue
 			}
@@ -594,6 +589,18 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 			}
 			w.emit(gi, g, tx, rx, win.Start, rssi8(rep.MeanRSSI), link.DistanceM, link.Env, float64(rep.TypicalAttenDB), true)
 		}
+	}
+	if len(w.kept) == 0 {
+		return
+	}
+	w.kept = foldStrongest(w.kept, g.bucketS)
+	for _, r := range w.kept {
+		// The attenuation the app could compute: the advertised TX level
+		// less the RSSI (corrected when calibrated), as GAEN's
+		// (radio.ScanReport.TypicalAttenDB); Bluezone advertises no TX
+		// power, so its level is the nominal one.
+		att := math.Max(0, float64(g.advPower[tx])-(float64(r.RSSI)+float64(g.rssiCorr[rx])))
+		w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, att, true)
 	}
 }
 
