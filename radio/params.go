@@ -124,6 +124,10 @@ type Params struct {
 	BluezoneRecordS float64 `yaml:"bluezone_record_s"`
 	// BluezoneIOSScanChunkS cuts iOS Bluezone's continuous scanning into
 	// windows of this length so that a simulator samples it like the others.
+	// A window holds one pose, so keep it at most pose_epoch_s; shorter
+	// windows cost time and change nothing (the default was 30 s: at 60 s
+	// the town's outputs moved by less than 1/70 of their seed-to-seed
+	// spread, and iOS scanners have half the windows).
 	BluezoneIOSScanChunkS float64 `yaml:"bluezone_ios_scan_chunk_s"`
 	// BluezoneCalibrated says whether Bluezone links use calibrated mode.
 	BluezoneCalibrated bool `yaml:"bluezone_calibrated"`
@@ -204,7 +208,7 @@ func DefaultParams() Params {
 		BluezoneFgOffS:        5,             // protocols.md §1.3 "then OFF 5 s"
 		BluezoneScanMode:      "low_latency", // protocols.md §1.3 SCAN_MODE_LOW_LATENCY
 		BluezoneRecordS:       5,             // protocols.md §1.4 TIME_DELAY_INSERT = 5000
-		BluezoneIOSScanChunkS: 30,            // [assumption] batching only: iOS scans continuously (protocols.md §1.3)
+		BluezoneIOSScanChunkS: 60,            // [assumption] batching only: iOS scans continuously (protocols.md §1.3); one window per pose epoch
 		BluezoneCalibrated:    false,         // radio.md §1.2 Bluezone advertises no TX power, no calibration
 		IOSBgBgDetectProb:     0,             // radio.md §5 `ios_bg_bg_detect_prob` (§2.4)
 		AndroidScanTimeoutMin: 30,            // radio.md §5 `android_scan_timeout_min` (§2.3 AOSP SCAN_TIMEOUT_MS)

@@ -9,8 +9,8 @@ import "github.com/bluesim/bluesim/radio"
 // one window. A phone that stores only the strongest record of a peer per
 // bucket (tracing.RecordStrongest) stores one per bucket whatever its scan
 // windows: an iPhone's Bluezone scans run in back-to-back chunks
-// (bluezone_ios_scan_chunk_s, 30 s by default), so most minutes span two
-// windows, each of which keeps a record of the minute. Records of a bucket
+// (bluezone_ios_scan_chunk_s) that start anywhere in a minute, so most
+// minutes span two windows, each of which keeps a record of the minute. Records of a bucket
 // are folded only where they are adjacent; windows that overlap (a
 // background window running into an hour the app is on screen) can leave
 // a bucket's records apart, and both are kept, which rules that read
