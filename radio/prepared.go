@@ -35,13 +35,11 @@ type PreparedLink struct {
 	fade            *fadeTable
 	corr            float64
 	recS, step      float64
-	// The last pose drawn: its index, draws and whether any packet of it
-	// can clear sensitivity.
-	posed   bool
-	pose    uint64
-	mu      float64
-	ch      [3]float64
-	audible bool
+	// The last pose drawn: its index and draws.
+	posed bool
+	pose  uint64
+	mu    float64
+	ch    [3]float64
 }
 
 // Prepare makes l ready for many windows under seed and pair (the Seed
@@ -83,7 +81,6 @@ func (p *PreparedLink) setPose(pose uint64) {
 		return
 	}
 	p.mu, p.ch = p.m.poseAt(p.mean, p.sigmaSlow, p.base, pose)
-	p.audible = p.m.audible(p.mu, p.ch, p.fade)
 	p.posed, p.pose = true, pose
 }
 
@@ -114,7 +111,7 @@ func (p *PreparedLink) Strongest(w ScanWindow, pose, window uint64, bucketS, unt
 		return out
 	}
 	p.setPose(pose)
-	if !p.audible {
+	if !p.m.audible(p.mu, p.ch, p.fade) {
 		return out
 	}
 	ks := keepScan{out: out, n0: len(out), bucketS: bucketS, until: until, step: p.step,
