@@ -596,7 +596,14 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 				}
 				continue
 			}
-			rep := pl.Scan(win, pose, window)
+			var rep radio.ScanReport
+			if v.eng.ExactRadio {
+				// The per-window reference the prepared link is checked
+				// against (TestExactRadioSameResult).
+				rep = v.model.Scan(link, win, radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: pose, Window: window})
+			} else {
+				rep = pl.Scan(win, pose, window)
+			}
 			if rep.Received == 0 {
 				continue
 			}
