@@ -487,9 +487,11 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 		return ScanReport{Calibrated: l.Tx.Calibrated && l.Rx.Calibrated}, 0
 	}
 	base := hash2(key.Seed, key.Pair)
-	mu, ch := m.pose(l, base, key.Pose)
-	d := scanDraws{mu: mu, ch: ch, fade: m.env[l.Env%numEnvironments].fade, wk: subKey(base, subFade, key.Window),
-		blocked: m.iosBlocked(l, base, key.Window), corr: Correction(l.Tx, l.Rx), calibrated: l.Tx.Calibrated && l.Rx.Calibrated}
+	e := &m.env[l.Env%numEnvironments]
+	var d scanDraws
+	d.mu, d.ch = m.poseAt(m.MeanRSSI(l), e.sigmaSlow, base, key.Pose)
+	d.fade, d.wk = e.fade, subKey(base, subFade, key.Window)
+	d.blocked, d.corr, d.calibrated = m.iosBlocked(l, base, key.Window), Correction(l.Tx, l.Rx), l.Tx.Calibrated && l.Rx.Calibrated
 	return m.scanPackets(tx, rx, w, &d, buf, rec, lastRec)
 }
 
