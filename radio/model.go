@@ -225,15 +225,10 @@ func (m *Model) Silent(l *Link) bool {
 	return m.p.IOSBgBgDetectProb == 0 && iosGated(l)
 }
 
-// pose returns the slow part of the mean: mean RSSI plus slow shadowing,
-// and the three channel offsets.
-func (m *Model) pose(l *Link, base, pose uint64) (mu float64, ch [3]float64) {
-	return m.poseAt(m.MeanRSSI(l), m.env[l.Env%numEnvironments].sigmaSlow, base, pose)
-}
-
-// poseAt is pose for a link whose mean RSSI and slow shadowing SD are
-// known: the one place the pose draws are made, for the per-window calls
-// and PreparedLink alike.
+// poseAt returns the slow part of the mean for a link of mean RSSI mean
+// and slow shadowing SD sigmaSlow in pose epoch pose: mean RSSI plus slow
+// shadowing, and the three channel offsets. It is the one place the pose
+// draws are made, for the per-window calls and PreparedLink alike.
 func (m *Model) poseAt(mean, sigmaSlow float64, base, pose uint64) (mu float64, ch [3]float64) {
 	ps := stream(subKey(base, subPose, pose))
 	x, y := ps.at(0), ps.at(1)
@@ -331,8 +326,9 @@ func (m *Model) recordWindow(l *Link, w *ScanWindow, key *StreamKey, st *recStat
 	if m.iosBlocked(l, base, key.Window) {
 		return nil, nil, false
 	}
-	mu, ch := m.pose(l, base, key.Pose)
-	fade := m.env[l.Env%numEnvironments].fade
+	e := &m.env[l.Env%numEnvironments]
+	mu, ch := m.poseAt(m.MeanRSSI(l), e.sigmaSlow, base, key.Pose)
+	fade := e.fade
 	if !m.audible(mu, ch, fade) {
 		return nil, nil, false
 	}
