@@ -174,3 +174,65 @@ func BenchmarkStrongest(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPrepared compares a PreparedLink with the per-window calls it
+// replaces (the same reports and records, TestPreparedEqualsPerWindow)
+// over what a simulator does for one link: every window the receiver
+// scans in an hour, each with its pose index (60 s epochs) and window
+// key, kept per minute (Bluezone's Strongest) or summarised (GAEN's Scan).
+// One op is the hour; ns/window divides it by the windows.
+func BenchmarkPrepared(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		kind ScheduleKind
+		fg   bool
+	}{
+		{"ios_30s", BluezoneIOS, true},
+		{"android_bg_40s", BluezoneAndroid, false},
+		{"android_fg_150s", BluezoneAndroid, true},
+		{"gaen_4s", GAENSchedule, false},
+	} {
+		m := mustModel(b, nil)
+		tx := m.NewSchedule(c.kind, Hash(1, 1))
+		rx := m.NewSchedule(c.kind, Hash(1, 2))
+		l := Link{DistanceM: 2, Env: Indoor, Walls: 1, Tx: Phone{Sched: &tx, Foreground: c.fg}, Rx: Phone{Sched: &rx, Foreground: c.fg}}
+		wins := rx.AppendWindows(nil, 3600, 7200, c.fg)
+		until := math.Inf(1)
+		for _, path := range []string{"prepared", "per_window"} {
+			b.Run(c.name+"/"+path, func(b *testing.B) {
+				kept := make([]Record, 0, 16)
+				b.ReportAllocs()
+				n := 0
+				for b.Loop() {
+					if path == "prepared" {
+						p := m.Prepare(l, 1, PairKey(1, 2))
+						keys := NewWindowKeys(2)
+						for _, w := range wins {
+							pose, wk := uint64(w.Start/60), keys.Key(w.Index)
+							if c.kind == GAENSchedule {
+								n += int(p.Scan(w, pose, wk).Received)
+							} else {
+								kept = p.Strongest(w, pose, wk, 60, until, kept[:0])
+								n += len(kept)
+							}
+						}
+						continue
+					}
+					for _, w := range wins {
+						key := StreamKey{Seed: 1, Pair: PairKey(1, 2), Pose: uint64(w.Start / 60), Window: WindowKey(2, w.Index)}
+						if c.kind == GAENSchedule {
+							n += int(m.Scan(l, w, key).Received)
+						} else {
+							kept = m.Strongest(l, w, key, 60, until, kept[:0])
+							n += len(kept)
+						}
+					}
+				}
+				if n == 0 {
+					b.Fatal("nothing heard")
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(wins)), "ns/window")
+			})
+		}
+	}
+}

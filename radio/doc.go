@@ -41,6 +41,15 @@
 // stores). Model.Trace does all of that for two phones and a distance
 // trace.
 //
+// A simulator that scans many windows of one link (one pair, one stay,
+// one hour) prepares it once with Model.Prepare: the PreparedLink's Scan
+// and Strongest give bit for bit what the per-window calls give, with the
+// per-link work (schedules, mean RSSI, pair hash, calibration, the iOS
+// rule's gate) done once and the pose draw kept while windows share a
+// pose epoch. NewWindowKeys does the scanner's half of WindowKey once.
+// The per-window calls are the reference the prepared path is tested
+// against (prepared_test.go).
+//
 // Params.Ideal (YAML `ideal: true`) is the ideal radio, for checking a
 // pipeline against ground truth: X_pose, X_ch, F_k and the device offsets
 // are all zero, so every packet's RSSI is the deterministic mean above and

@@ -199,11 +199,20 @@ func (m *Model) Attenuation(tx, rx Phone, rssi float64) float64 {
 // discoverably to, nor finds, another backgrounded iPhone, except with
 // probability ios_bg_bg_detect_prob.
 func (m *Model) iosBlocked(l *Link, base, window uint64) bool {
+	return iosGated(l) && m.iosDraw(base, window)
+}
+
+// iosGated reports whether the iOS background rule applies to l: both
+// phones are backgrounded iPhones on Bluezone's iOS schedule.
+func iosGated(l *Link) bool {
 	tx, rx := l.Tx, l.Rx
-	if tx.Sched == nil || rx.Sched == nil || tx.Sched.Kind != BluezoneIOS || rx.Sched.Kind != BluezoneIOS ||
-		tx.Foreground || rx.Foreground {
-		return false
-	}
+	return tx.Sched != nil && rx.Sched != nil && tx.Sched.Kind == BluezoneIOS && rx.Sched.Kind == BluezoneIOS &&
+		!tx.Foreground && !rx.Foreground
+}
+
+// iosDraw is the per-window draw of the iOS background rule: true when
+// the window hears nothing.
+func (m *Model) iosDraw(base, window uint64) bool {
 	return unit(subKey(base, subIOS, window)) >= m.p.IOSBgBgDetectProb
 }
 
@@ -213,18 +222,17 @@ func (m *Model) iosBlocked(l *Link, base, window uint64) bool {
 // and Records would walk every packet to report nothing. A caller may skip
 // such a link.
 func (m *Model) Silent(l *Link) bool {
-	tx, rx := l.Tx, l.Rx
-	return m.p.IOSBgBgDetectProb == 0 && tx.Sched != nil && rx.Sched != nil &&
-		tx.Sched.Kind == BluezoneIOS && rx.Sched.Kind == BluezoneIOS && !tx.Foreground && !rx.Foreground
+	return m.p.IOSBgBgDetectProb == 0 && iosGated(l)
 }
 
-// pose returns the slow part of the mean: mean RSSI plus slow shadowing,
-// and the three channel offsets.
-func (m *Model) pose(l *Link, base, pose uint64) (mu float64, ch [3]float64) {
+// poseAt returns the slow part of the mean for a link of mean RSSI mean
+// and slow shadowing SD sigmaSlow in pose epoch pose: mean RSSI plus slow
+// shadowing, and the three channel offsets. It is the one place the pose
+// draws are made, for the per-window calls and PreparedLink alike.
+func (m *Model) poseAt(mean, sigmaSlow float64, base, pose uint64) (mu float64, ch [3]float64) {
 	ps := stream(subKey(base, subPose, pose))
-	e := &m.env[l.Env%numEnvironments]
 	x, y := ps.at(0), ps.at(1)
-	mu = m.MeanRSSI(l) + e.sigmaSlow*normal32(uint32(x>>32))
+	mu = mean + sigmaSlow*normal32(uint32(x>>32))
 	ch[0] = m.sigmaCh * normal32(uint32(x))
 	ch[1] = m.sigmaCh * normal32(uint32(y>>32))
 	ch[2] = m.sigmaCh * normal32(uint32(y))
@@ -318,15 +326,28 @@ func (m *Model) recordWindow(l *Link, w *ScanWindow, key *StreamKey, st *recStat
 	if m.iosBlocked(l, base, key.Window) {
 		return nil, nil, false
 	}
-	mu, ch := m.pose(l, base, key.Pose)
-	fade := m.env[l.Env%numEnvironments].fade
-	if mu+max(ch[0], ch[1], ch[2])+fade.mid[cellMask] <= m.sens {
+	e := &m.env[l.Env%numEnvironments]
+	mu, ch := m.poseAt(m.MeanRSSI(l), e.sigmaSlow, base, key.Pose)
+	fade := e.fade
+	if !m.audible(mu, ch, fade) {
 		return nil, nil, false
 	}
-	wk := subKey(base, subFade, key.Window)
-	*st = recState{m: m, fs: stream(wk), fade: fade, c0: wk % 3, mu: mu, ch: ch,
-		recS: m.p.BluezoneRecordS, nextRec: lastRec + m.p.BluezoneRecordS, lastG: ^uint64(0)}
+	*st = m.newRecState(fade, subKey(base, subFade, key.Window), mu, ch, lastRec)
 	return tx, rx, true
+}
+
+// audible reports whether any packet of a pose can clear sensitivity: the
+// strongest channel with the largest fading cell (the table is
+// increasing, and deep fades lie below its first cell).
+func (m *Model) audible(mu float64, ch [3]float64, fade *fadeTable) bool {
+	return !(mu+max(ch[0], ch[1], ch[2])+fade.mid[cellMask] <= m.sens)
+}
+
+// newRecState is the state of a walk over a window's record packets:
+// fading stream wk, pose mu and ch, the last record at lastRec.
+func (m *Model) newRecState(fade *fadeTable, wk uint64, mu float64, ch [3]float64, lastRec float64) recState {
+	return recState{m: m, fs: stream(wk), fade: fade, c0: wk % 3, mu: mu, ch: ch,
+		recS: m.p.BluezoneRecordS, nextRec: lastRec + m.p.BluezoneRecordS, lastG: ^uint64(0)}
 }
 
 // walkRuns calls run for every run of consecutive advertising events of tx
@@ -458,21 +479,43 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 	if rx == nil {
 		rx = &m.defSched
 	}
-	rep := ScanReport{Calibrated: l.Tx.Calibrated && l.Rx.Calibrated}
 	if !tx.valid() || !clampWindow(&w) {
-		return rep, 0
+		return ScanReport{Calibrated: l.Tx.Calibrated && l.Rx.Calibrated}, 0
 	}
 	base := hash2(key.Seed, key.Pair)
-	mu, ch := m.pose(l, base, key.Pose)
-	fade := m.env[l.Env%numEnvironments].fade
-	wk := subKey(base, subFade, key.Window)
+	e := &m.env[l.Env%numEnvironments]
+	var d scanDraws
+	d.mu, d.ch = m.poseAt(m.MeanRSSI(l), e.sigmaSlow, base, key.Pose)
+	d.fade, d.wk = e.fade, subKey(base, subFade, key.Window)
+	d.blocked, d.corr, d.calibrated = m.iosBlocked(l, base, key.Window), Correction(l.Tx, l.Rx), l.Tx.Calibrated && l.Rx.Calibrated
+	return m.scanPackets(tx, rx, w, &d, buf, rec, lastRec)
+}
+
+// scanDraws is what scanPackets reads of a link and its window: the pose
+// (mu, ch), the fading table and the window's fading key wk, the iOS
+// background rule's verdict, and the calibration correction.
+type scanDraws struct {
+	mu         float64
+	ch         [3]float64
+	fade       *fadeTable
+	wk         uint64
+	blocked    bool
+	corr       float64
+	calibrated bool
+}
+
+// scanPackets is scan's packet loop over a valid schedule tx and a
+// clamped window w, for Model.scan and PreparedLink.Scan alike.
+func (m *Model) scanPackets(tx, rx *Schedule, w ScanWindow, d *scanDraws, buf []float32, rec *[]Record, lastRec float64) (ScanReport, int) {
+	rep := ScanReport{Calibrated: d.calibrated}
+	mu, ch, fade, wk := d.mu, d.ch, d.fade, d.wk
 	fs := stream(wk)
 	c0 := wk % 3
 	sens := m.sens
 	minR, maxR, sum := math.Inf(1), math.Inf(-1), 0.0
 	iv := tx.AdvInterval
 
-	if buf == nil && rec == nil && tx.AdvOff <= 0 && rx.Mode == LowLatency && !m.iosBlocked(l, base, key.Window) {
+	if buf == nil && rec == nil && tx.AdvOff <= 0 && rx.Mode == LowLatency && !d.blocked {
 		// Fast path, the common case (GAEN: one listening segment,
 		// continuous advertising, summary only): the same packets as the
 		// general loop below, with one draw per five packets.
@@ -545,7 +588,7 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 				}
 				if ok {
 					rep.Received = int32(n)
-					return m.finish(l, rep, minR, maxR, sum), 0
+					return m.finish(d.corr, rep, minR, maxR, sum), 0
 				}
 				minR, maxR, sum = math.Inf(1), math.Inf(-1), 0
 			}
@@ -565,10 +608,10 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 			}
 		}
 		rep.Received = n
-		return m.finish(l, rep, minR, maxR, sum), 0
+		return m.finish(d.corr, rep, minR, maxR, sum), 0
 	}
 
-	blocked := m.iosBlocked(l, base, key.Window)
+	blocked := d.blocked
 	nbuf := 0
 	recS := m.p.BluezoneRecordS
 	nextRec := math.Inf(-1)
@@ -648,15 +691,14 @@ func (m *Model) scan(l *Link, w ScanWindow, key *StreamKey, buf []float32, rec *
 			}
 		}
 	}
-	return m.finish(l, rep, minR, maxR, sum), nbuf
+	return m.finish(d.corr, rep, minR, maxR, sum), nbuf
 }
 
 // finish fills the summary fields of rep from the received packets'
-// minimum, maximum and sum of RSSI.
-func (m *Model) finish(l *Link, rep ScanReport, minR, maxR, sum float64) ScanReport {
+// minimum, maximum and sum of RSSI; corr is the link's Correction.
+func (m *Model) finish(corr float64, rep ScanReport, minR, maxR, sum float64) ScanReport {
 	if rep.Received > 0 {
 		mean := sum / float64(rep.Received)
-		corr := Correction(l.Tx, l.Rx)
 		rep.MinRSSI, rep.MaxRSSI, rep.MeanRSSI = float32(minR), float32(maxR), float32(mean)
 		rep.MinAttenDB = float32(floor0(m.txLevel - (maxR - corr)))
 		rep.TypicalAttenDB = float32(floor0(m.txLevel - (mean - corr)))

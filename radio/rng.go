@@ -80,6 +80,26 @@ func WindowKey(scanner uint64, window int64) uint64 {
 	return hash4(scanner, uint64(window), 0x77696e64, 0)
 }
 
+// WindowKeys derives one scanner's window keys with the scanner's part of
+// the hash done once: Key(window) == WindowKey(scanner, window), in half
+// the hashing. Make one with NewWindowKeys.
+type WindowKeys struct {
+	scanner uint64 // mix64(scanner + golden64): hash2's first round
+}
+
+// windowTag is hash4's second half in WindowKey, hash2(0x77696e64, 0),
+// with hash2's constant added.
+var windowTag = hash2(0x77696e64, 0) + 0x2545F4914F6CDD1D
+
+// NewWindowKeys returns the window keys of scanner.
+func NewWindowKeys(scanner uint64) WindowKeys { return WindowKeys{scanner: mix64(scanner + golden64)} }
+
+// Key returns WindowKey(scanner, window).
+func (k WindowKeys) Key(window int64) uint64 {
+	h := mix64(k.scanner ^ (uint64(window) + 0x2545F4914F6CDD1D)) // hash2(scanner, window)
+	return mix64(mix64(h+golden64) ^ windowTag)
+}
+
 // NewRand returns a math/rand/v2 PCG stream seeded from a hash of words,
 // for callers that want a keyed *rand.Rand (e.g. for DrawDeviceOffsets).
 func NewRand(words ...uint64) *rand.Rand {

@@ -73,13 +73,20 @@ func (m *Model) Strongest(l Link, w ScanWindow, key StreamKey, bucketS, until fl
 	if !ok || !(until > w.Start) {
 		return out
 	}
-	// Events per record interval: the estimate the jump starts from.
-	ks.step = math.Max(1, math.Ceil(ks.recS/tx.AdvInterval))
-	if math.IsNaN(ks.step) || ks.step > 1<<40 {
-		ks.step = 1
-	}
+	ks.step = recordStep(ks.recS, tx.AdvInterval)
 	walkRuns(tx, rx, w, ks.run)
 	return ks.out
+}
+
+// recordStep is the number of advertising events per record interval
+// recS at interval iv: the estimate Strongest's jump from one record to
+// the next starts from.
+func recordStep(recS, iv float64) float64 {
+	step := math.Max(1, math.Ceil(recS/iv))
+	if math.IsNaN(step) || step > 1<<40 {
+		step = 1
+	}
+	return step
 }
 
 // keepScan is Strongest's walk: records' packet walk with the bucket fold.

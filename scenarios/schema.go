@@ -339,14 +339,17 @@ type Engine struct {
 	// negligible), so every output is the same and the run is many times
 	// faster. Turn it on to measure the phones' full sighting stores.
 	AllSightings bool `yaml:"all_sightings"`
-	// ExactRadio runs the radio's reference path for protocols that keep
-	// only the strongest record of each bucket of time (Bluezone: each
-	// minute): every record of every scan window is made (radio
-	// Model.Records) and folded into its bucket (radio.KeepStrongest). By
-	// default the radio makes each bucket's strongest record directly
-	// (Model.Strongest), which keeps exactly the same records, with the
-	// same packets and draws, at less cost; the results are identical
-	// (the same result_hash), so this is for checking that claim.
+	// ExactRadio runs the radio's per-window reference path. For
+	// protocols that keep only the strongest record of each bucket of
+	// time (Bluezone: each minute) every record of every scan window is
+	// made (radio Model.Records) and folded into its bucket
+	// (radio.KeepStrongest); for the others each window is scanned on its
+	// own (Model.Scan). By default the radio prepares each link once for
+	// all its windows (Model.Prepare) and makes each bucket's strongest
+	// record directly (PreparedLink.Strongest), which gives exactly the
+	// same records and reports, with the same packets and draws, at less
+	// cost; the results are identical (the same result_hash), so this is
+	// for checking that claim.
 	ExactRadio bool `yaml:"exact_radio"`
 	// Workers is the number of parallel workers (0: one per CPU). Results
 	// are identical for any value.

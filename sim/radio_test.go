@@ -9,18 +9,21 @@ import (
 	"github.com/bluesim/bluesim/tracing/bluezone"
 )
 
-// TestExactRadioSameResult: the radio's direct per-minute maximum
-// (radio.Model.Strongest) and its reference path (every record,
-// radio.Model.Records, folded by radio.KeepStrongest), which
-// engine.exact_radio selects, give the same results, byte for byte, for
-// the protocols that keep the strongest record per minute.
+// TestExactRadioSameResult: the engine's radio path (each link prepared
+// once, radio.PreparedLink, and the direct per-minute maximum,
+// PreparedLink.Strongest) and the per-window reference path (every
+// record, radio.Model.Records, folded by radio.KeepStrongest, and
+// radio.Model.Scan for GAEN), which engine.exact_radio selects, give the
+// same results, byte for byte, for the protocols that keep the strongest
+// record per minute and for GAEN's scan summaries.
 func TestExactRadioSameResult(t *testing.T) {
 	sc := small(600, 3)
 	// The deployed any-sighting rule, and the F1 rule with the apps' RSSI
 	// thresholds, which reads the kept RSSIs.
 	f1 := scenarios.BluezoneArm("bz-f1", 0.5)
 	f1.Rule = bluezone.RuleParams{Mode: bluezone.ModeF1, RSSI: bluezone.DefaultRSSIThresholds(), MinMinutes: 5}
-	sc.Arms = []scenarios.Arm{scenarios.BluezoneArm("bz", 0.5), f1, scenarios.ProtocolArm("bz1", "bluezone-v1", 0.5)}
+	sc.Arms = []scenarios.Arm{scenarios.BluezoneArm("bz", 0.5), f1, scenarios.ProtocolArm("bz1", "bluezone-v1", 0.5),
+		scenarios.GAENArm("gaen", 0.5)}
 	rf, nf := run(t, sc, WithWorkers(2))
 	sc.Engine.ExactRadio = true
 	re, ne := run(t, sc, WithWorkers(2))

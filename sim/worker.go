@@ -546,6 +546,7 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 	v := w.v
 	from, to := v.dayS+float64(t0)*60, v.dayS+float64(t1)*60
 	rxKey := agents.Mix(v.seed, agents.SubRadio, uint64(g.person[rx]), uint64(g.sched))
+	winKeys := radio.NewWindowKeys(rxKey) // Key(i) == radio.WindowKey(rxKey, i)
 	pairKey := radio.PairKey(uint64(g.person[rx]), uint64(g.person[tx]))
 	w.attKey = agents.Mix(v.seed, agents.SubSampling, uint64(gi), uint64(g.person[rx]), uint64(g.person[tx]))
 	w.kept = w.kept[:0]
@@ -554,7 +555,11 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 		rxPhone := w.phoneOf(g, rx, hs, cRx)
 		link.Rx = rxPhone
 		link.Tx = w.phoneOf(g, tx, hs, cTx)
-		if v.model.Silent(&link) {
+		// Everything in the link is fixed for the hour's windows: the radio
+		// does its per-link work once (the same draws as its per-window
+		// calls, radio.PreparedLink).
+		pl := v.model.Prepare(link, v.seed, pairKey)
+		if pl.Silent() {
 			// Two backgrounded iPhones of an app never hear each other when
 			// ios_bg_bg_detect_prob is 0 (radio.md §2.4): the radio model
 			// would walk every packet to report nothing.
@@ -564,26 +569,34 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 		w.wins = g.scheds[rx].AppendWindows(w.wins[:0], hs, he, rxPhone.Foreground)
 		hs = he
 		for _, win := range w.wins {
-			key := radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: uint64(win.Start / v.poseS), Window: radio.WindowKey(rxKey, win.Index)}
+			pose, window := uint64(win.Start/v.poseS), winKeys.Key(win.Index)
 			if g.record == tracing.RecordStrongest {
 				// The app stores a record per peer every few seconds; keep
 				// the strongest record of each bucket of wall-clock time,
 				// which is all the protocol's rules read
 				// (tracing.RecordStrongest). The radio makes those of one
 				// window directly; engine.exact_radio makes every record
-				// and folds them (the reference: the same records). A
-				// bucket can span two windows (iOS scans in back-to-back
-				// chunks): foldStrongest keeps one record per bucket of
-				// the link once its windows are done.
+				// through the per-window reference and folds them (the
+				// same records). A bucket can span two windows (iOS scans
+				// in back-to-back chunks): foldStrongest keeps one record
+				// per bucket of the link once its windows are done.
 				if v.eng.ExactRadio {
+					key := radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: pose, Window: window}
 					w.recs = v.model.Records(link, win, key, w.recs[:0])
 					w.kept = radio.KeepStrongest(w.recs, g.bucketS, to, w.kept)
 				} else {
-					w.kept = v.model.Strongest(link, win, key, g.bucketS, to, w.kept)
+					w.kept = pl.Strongest(win, pose, window, g.bucketS, to, w.kept)
 				}
 				continue
 			}
-			rep := v.model.Scan(link, win, key)
+			var rep radio.ScanReport
+			if v.eng.ExactRadio {
+				// The per-window reference the prepared link is checked
+				// against (TestExactRadioSameResult).
+				rep = v.model.Scan(link, win, radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: pose, Window: window})
+			} else {
+				rep = pl.Scan(win, pose, window)
+			}
 			if rep.Received == 0 {
 				continue
 			}
@@ -594,12 +607,13 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 		return
 	}
 	w.kept = foldStrongest(w.kept, g.bucketS)
+	advPower, rssiCorr := float64(g.advPower[tx]), float64(g.rssiCorr[rx])
 	for _, r := range w.kept {
 		// The attenuation the app could compute: the advertised TX level
 		// less the RSSI (corrected when calibrated), as GAEN's
 		// (radio.ScanReport.TypicalAttenDB); Bluezone advertises no TX
 		// power, so its level is the nominal one.
-		att := math.Max(0, float64(g.advPower[tx])-(float64(r.RSSI)+float64(g.rssiCorr[rx])))
+		att := max(0, advPower-(float64(r.RSSI)+rssiCorr))
 		w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, att, true)
 	}
 }
