@@ -396,9 +396,13 @@ func (sc *sniffScan) site(si int32, stays []agents.Stay) {
 				rx.Sched = &ag.rx[sn]
 				link := radio.Link{DistanceM: math.Max(dist, 0.1), Env: site.Env, Walls: walls0 + int(dist/clutterM), Tx: tx, Rx: rx}
 				pair := radio.PairKey(uint64(st.Person), ag.rxKey[sn])
+				// The link is fixed for the stay's windows: the radio does
+				// its per-link work once (radio.PreparedLink, the same
+				// draws as Model.Scan).
+				pl := e.model.Prepare(link, e.sc.Seed, pair)
+				keys := radio.NewWindowKeys(ag.rxKey[sn])
 				for _, win := range sc.wins {
-					key := radio.StreamKey{Seed: e.sc.Seed, Pair: pair, Pose: uint64(win.Start / pose), Window: radio.WindowKey(ag.rxKey[sn], win.Index)}
-					rep := e.model.Scan(link, win, key)
+					rep := pl.Scan(win, uint64(win.Start/pose), keys.Key(win.Index))
 					if !rep.Detected() {
 						continue
 					}
