@@ -89,6 +89,9 @@ type matchDayState struct {
 	detected [][]uint64       // arm -> index<<32 | person, sorted
 	uploaded [][]int32        // arm -> persons whose upload the arm saw, sorted
 	matched  []int64          // arm -> matched sightings today
+	// twin is fixed for the run: arm -> the first arm of its group with
+	// the same rule (setupTwins).
+	twin []int
 }
 
 // matchPart is one goroutine's matching scratch and output, reused from
@@ -110,10 +113,10 @@ type matchPart struct {
 	keys     []uint64
 	rs       []mrun
 	ex       []mrun
-	store    []tracing.Sighting
 	sub      []tracing.Sighting
 	matches  []tracing.Match
-	keep     []int
+	keeps    [][]int      // arm -> the entries of the exposure being decided it keeps
+	verdicts []armVerdict // arm -> its verdict on that exposure
 	notified [][]Notification
 	detected [][]uint64
 	matched  []int64
@@ -356,30 +359,31 @@ func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, 
 }
 
 // decideGroup runs the arms' rules on one (upload, receiver) group's
-// matched entries ex, in time order.
+// matched entries ex, in time order. Arms with the same rule (twins) that
+// keep the same entries decide once: the later ones copy the verdict.
 func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []advert, mp *matchPart, part int, nowMs int64, x *tracing.Exposure) error {
 	up := &ups[ex[0].u]
 	rx := ex[0].rx
 	rxPerson := g.person[rx]
 	rxP, txP := &e.pop.People[rxPerson], &e.pop.People[up.person]
-	// The matched sightings with their real bytes: the record's advert,
-	// the entry's time and RSSI.
-	store := mp.store[:0]
-	for k := range ex {
-		m := &ex[k]
-		en := *g.store.days[m.day].segs[m.seg].ents.at(m.ent)
-		a := &advs[m.adv]
-		store = append(store, tracing.Sighting{ID: a.id, Meta: a.meta, Time: entryMs(e.startMs+int64(m.day)*86400_000, en), RSSI: en.rssi()})
+	na := len(e.sc.Arms)
+	for len(mp.keeps) < na {
+		mp.keeps = append(mp.keeps, nil)
 	}
-	mp.store = store
+	if len(mp.verdicts) < na {
+		mp.verdicts = make([]armVerdict, na)
+	}
 	for _, ai := range g.arms {
+		mp.verdicts[ai].done = false
+	}
+	for gi, ai := range g.arms {
 		if !e.idx.armUploads(ai, up.person, d) {
 			continue
 		}
 		// An arm sees only sightings made while both had its app (and,
 		// with the epidemic, were not kept apart by its quarantines): a
 		// question of the day, asked once per day of the entries.
-		keep := mp.keep[:0]
+		keep := mp.keeps[ai][:0]
 		lastDay, seen := -1, false
 		for k := range ex {
 			if od := int(ex[k].day); od != lastDay {
@@ -391,30 +395,52 @@ func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []ad
 				keep = append(keep, k)
 			}
 		}
-		mp.keep = keep
+		mp.keeps[ai] = keep
 		if len(keep) == 0 {
 			continue
 		}
 		mp.matched[ai] += int64(len(keep))
-		sub := slices.Grow(mp.sub[:0], len(keep))[:len(keep)]
-		matches := mp.matches[:0]
-		first := int64(1<<63 - 1)
-		for n, k := range keep {
-			sub[n] = store[k]
-			matches = append(matches, tracing.Match{Key: int(ex[k].key), Sighting: n})
-			first = min(first, store[k].Time)
-		}
-		mp.sub, mp.matches = sub, matches
 		mp.detected[ai] = append(mp.detected[ai], uint64(up.person)<<32|uint64(rxPerson))
-		*x = tracing.Exposure{Keys: up.keys, Sightings: sub, Matches: matches,
-			ReceiverIOS: rxP.OS == radio.IOS, SenderIOS: txP.OS == radio.IOS,
-			TXPowerDBm: int(g.advPower[up.phone]), RSSICorrectionDB: int(g.rssiCorr[rx]), NowMillis: nowMs}
-		ok, err := e.scoreExposure(mp, part, ai, x, up.person, rxPerson)
-		if err != nil {
-			return fmt.Errorf("arm %q rule: %w", e.sc.Arms[ai].Name, err)
+		v := &mp.verdicts[ai]
+		twin := -1
+		for _, bj := range g.arms[:gi] {
+			if e.mt.twin[bj] == e.mt.twin[ai] && mp.verdicts[bj].done && slices.Equal(mp.keeps[bj], keep) {
+				twin = bj
+				break
+			}
 		}
-		if ok {
-			mp.notified[ai] = append(mp.notified[ai], Notification{Index: up.person, Person: rxPerson, FirstExposure: first})
+		if twin >= 0 {
+			*v = mp.verdicts[twin]
+		} else {
+			// The kept sightings with their real bytes: the record's
+			// advert, the entry's time and RSSI.
+			sub := slices.Grow(mp.sub[:0], len(keep))[:len(keep)]
+			matches := slices.Grow(mp.matches[:0], len(keep))[:len(keep)]
+			for n, k := range keep {
+				m := &ex[k]
+				en := *g.store.days[m.day].segs[m.seg].ents.at(m.ent)
+				a := &advs[m.adv]
+				sub[n] = tracing.Sighting{ID: a.id, Meta: a.meta, Time: entryMs(e.startMs+int64(m.day)*86400_000, en), RSSI: en.rssi()}
+				matches[n] = tracing.Match{Key: int(m.key), Sighting: n}
+			}
+			mp.sub, mp.matches = sub, matches
+			*x = tracing.Exposure{Keys: up.keys, Sightings: sub, Matches: matches,
+				ReceiverIOS: rxP.OS == radio.IOS, SenderIOS: txP.OS == radio.IOS,
+				TXPowerDBm: int(g.advPower[up.phone]), RSSICorrectionDB: int(g.rssiCorr[rx]), NowMillis: nowMs}
+			ok, sc, err := e.scoreExposure(part, ai, x)
+			if err != nil {
+				return fmt.Errorf("arm %q rule: %w", e.sc.Arms[ai].Name, err)
+			}
+			first := int64(math.MaxInt64)
+			for n := range sub {
+				first = min(first, sub[n].Time)
+			}
+			*v = armVerdict{notify: ok, score: sc, first: first}
+		}
+		v.done = true
+		mp.exps[ai] = append(mp.exps[ai], exposureScore{index: up.person, contact: rxPerson, score: v.score})
+		if v.notify {
+			mp.notified[ai] = append(mp.notified[ai], Notification{Index: up.person, Person: rxPerson, FirstExposure: v.first})
 		}
 	}
 	return nil
