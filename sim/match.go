@@ -92,6 +92,75 @@ type matchDayState struct {
 	// twin is fixed for the run: arm -> the first arm of its group with
 	// the same rule (setupTwins).
 	twin []int
+	// apps says who has each arm's app on the days of the window.
+	apps appDays
+}
+
+// appDays is installedArm for the days an upload reaches, as one bitset
+// over the people per (arm, day): a bit read instead of a person's record,
+// for every exposure and contact the day decides. Slot d mod slots holds
+// day d; days on which an arm's adoption is the same (every day but those
+// of an install ramp) share one bitset.
+type appDays struct {
+	day  [][]int        // arm -> slot -> the day it holds (-1: none)
+	key  [][][2]float64 // arm -> slot -> the day's adoption and ramp factor
+	bits [][][]uint64   // arm -> slot -> person bits (read-only once made)
+}
+
+// fillApps makes e.mt.apps hold days [d-keep, d] (the days of sightings an
+// upload on day d reaches, and the day scored), making the bitsets of the
+// days it lacks, arm by arm in parallel.
+func (e *engine) fillApps(d int) {
+	a := &e.mt.apps
+	na, slots, n := len(e.sc.Arms), e.keep+1, len(e.pop.People)
+	if a.day == nil {
+		a.day, a.key, a.bits = make([][]int, na), make([][][2]float64, na), make([][][]uint64, na)
+		for ai := range na {
+			a.day[ai], a.key[ai], a.bits[ai] = make([]int, slots), make([][2]float64, slots), make([][]uint64, slots)
+			for s := range slots {
+				a.day[ai][s] = -1
+			}
+		}
+	}
+	e.parallel(na, func(ai int) {
+		arm := &e.sc.Arms[ai]
+		for dd := max(0, d-e.keep); dd <= d; dd++ {
+			s := dd % slots
+			if a.day[ai][s] == dd {
+				continue
+			}
+			// installedArm depends on the day through these two alone.
+			key := [2]float64{arm.AdoptionOn(dd), arm.RampFactor(dd)}
+			var b []uint64
+			for o := range slots {
+				if o != s && a.day[ai][o] >= max(0, d-e.keep) && a.key[ai][o] == key {
+					b = a.bits[ai][o]
+					break
+				}
+			}
+			if b == nil {
+				b = make([]uint64, (n+63)/64)
+				for i := range n {
+					if e.installedArm(ai, i, dd) {
+						b[i>>6] |= 1 << (i & 63)
+					}
+				}
+			}
+			a.day[ai][s], a.key[ai][s], a.bits[ai][s] = dd, key, b
+		}
+	})
+}
+
+// hasApp is installedArm(ai, i, d), read from e.mt.apps when it holds day
+// d.
+func (e *engine) hasApp(ai, i, d int) bool {
+	a := &e.mt.apps
+	if a.day != nil {
+		if s := d % len(a.day[ai]); a.day[ai][s] == d {
+			return a.bits[ai][s][i>>6]>>(i&63)&1 != 0
+		}
+	}
+	return e.installedArm(ai, i, d)
 }
 
 // matchPart is one goroutine's matching scratch and output, reused from
@@ -144,6 +213,7 @@ func (e *engine) match(d int) error {
 		mt.notified[ai], mt.detected[ai], mt.uploaded[ai] = mt.notified[ai][:0], mt.detected[ai][:0], mt.uploaded[ai][:0]
 		mt.matched[ai] = 0
 	}
+	e.fillApps(d)
 	// The day's exposure summaries start empty (pairs.go).
 	for _, mp := range e.matchParts() {
 		for len(mp.exps) < na {
@@ -388,7 +458,7 @@ func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []ad
 		for k := range ex {
 			if od := int(ex[k].day); od != lastDay {
 				lastDay = od
-				seen = e.installedArm(ai, int(rxPerson), od) && e.installedArm(ai, int(up.person), od) &&
+				seen = e.hasApp(ai, int(rxPerson), od) && e.hasApp(ai, int(up.person), od) &&
 					!e.idx.excluded(ai, rxPerson, up.person, od)
 			}
 			if seen {

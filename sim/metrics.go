@@ -553,7 +553,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 		}
 		ns := nots[n0:ni]
 		_, up := slices.BinarySearch(ups, ix)
-		ixApp = e.installedArm(ai, int(ix), d)
+		ixApp = e.hasApp(ai, int(ix), d)
 		cb.begin(IndexCase{Arm: int32(ai), Person: ix, Day: int16(d), App: ixApp, Uploaded: up}, len(s.det[ai]))
 		cur := cb.last()
 		// Merge contacts and notifications of ix by the other person.
@@ -562,7 +562,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 			switch {
 			case b >= len(ns) || (a < len(cs) && cs[a].other < ns[b].Person):
 				c := &cs[a]
-				othApp := e.installedArm(ai, int(c.other), d)
+				othApp := e.hasApp(ai, int(c.other), d)
 				app := ixApp && othApp
 				if up && app {
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
@@ -601,12 +601,12 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				row.Notifications++
 				cur.FP++
 				cur.Notifications++
-				bump(&c, 1, true, e.installedArm(ai, int(c.other), d))
+				bump(&c, 1, true, e.hasApp(ai, int(c.other), d))
 				s.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 				b++
 			default:
 				c := &cs[a]
-				othApp := e.installedArm(ai, int(c.other), d)
+				othApp := e.hasApp(ai, int(c.other), d)
 				app := ixApp && othApp
 				s.addPair(ai, xs, ix, c, true, true, d)
 				db := bandOf(m.DistanceBandsM, float64(c.minDist))
