@@ -181,6 +181,9 @@ type matchPart struct {
 	perm     []int32
 	keys     []uint64
 	rs       []mrun
+	rtmp     []mrun   // sortRuns' scratch
+	skeys    []uint64 // sortRuns' scratch
+	ktmp     []uint64 // sortByHigh's scratch
 	ex       []mrun
 	sub      []tracing.Sighting
 	matches  []tracing.Match
@@ -381,7 +384,9 @@ func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, 
 			keys = append(keys, uint64(uint32(runs[perm[u1]].rx))<<32|uint64(perm[u1]))
 		}
 		u0 = u1
-		slices.Sort(keys)
+		// The low halves (run numbers) ascend already: a stable sort by
+		// the high halves (receivers) sorts the keys.
+		keys, mp.ktmp = sortByHigh(keys, mp.ktmp)
 		for g0 := 0; g0 < len(keys); {
 			rx := int32(keys[g0] >> 32)
 			// Expand the group's runs into entries in (time, day, entry,
@@ -401,7 +406,7 @@ func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, 
 			mp.rs = rs
 			g0 = g1
 			if len(rs) > 1 {
-				slices.SortFunc(rs, cmpEntryMatch)
+				mp.skeys, mp.rtmp = sortRuns(rs, mp.skeys, mp.rtmp)
 			}
 			ex = ex[:0]
 			inOrder := true
@@ -530,6 +535,71 @@ func before(a, b *mrun) bool {
 		return a.seg < b.seg
 	}
 	return a.ent < b.ent
+}
+
+// sortByHigh sorts keys whose low 32 bits ascend within each run of equal
+// high 32 bits (as when keys are appended in the order of their low
+// halves): a stable sort by the high halves then sorts them. Long lists
+// are sorted by radix, 11 bits a pass over the bits the high halves use;
+// short ones by slices.Sort. It returns the sorted keys (keys or tmp)
+// and the other slice as scratch.
+func sortByHigh(keys, tmp []uint64) ([]uint64, []uint64) {
+	const bits, minRadix = 11, 2048
+	if len(keys) < minRadix {
+		slices.Sort(keys)
+		return keys, tmp
+	}
+	var hi uint64
+	for _, k := range keys {
+		hi |= k >> 32
+	}
+	tmp = slices.Grow(tmp[:0], len(keys))[:len(keys)]
+	var cnt [1 << bits]int
+	for shift := 32; shift < 64 && hi>>(shift-32) != 0; shift += bits {
+		clear(cnt[:])
+		for _, k := range keys {
+			cnt[k>>shift&(1<<bits-1)]++
+		}
+		pos := 0
+		for i, c := range cnt {
+			cnt[i] = pos
+			pos += c
+		}
+		for _, k := range keys {
+			b := k >> shift & (1<<bits - 1)
+			tmp[cnt[b]] = k
+			cnt[b]++
+		}
+		keys, tmp = tmp, keys
+	}
+	return keys, tmp
+}
+
+// sortRuns sorts rs by cmpEntryMatch: by (day, time) packed with the
+// position into integers, which sort much faster than the runs, then the
+// runs that tie on (day, time), if any, by the rest of cmpEntryMatch.
+// keys and tmp are scratch, returned for reuse.
+func sortRuns(rs []mrun, keys []uint64, tmp []mrun) ([]uint64, []mrun) {
+	keys = keys[:0]
+	for i := range rs {
+		keys = append(keys, (uint64(rs[i].day)<<24|uint64(rs[i].t))<<32|uint64(i))
+	}
+	slices.Sort(keys)
+	tmp = append(tmp[:0], rs...)
+	for i, k := range keys {
+		rs[i] = tmp[uint32(k)]
+	}
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j]>>32 == keys[i]>>32 {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(rs[i:j], cmpEntryMatch)
+		}
+		i = j
+	}
+	return keys, tmp
 }
 
 // cmpEntryMatch orders one (upload, receiver) group's entries by time,
