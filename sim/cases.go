@@ -109,10 +109,22 @@ type caseBuild struct {
 	det   []IndexCaseDetection // Row: the distance band; the arm's offset is added at finish
 	areas []IndexCaseArea      // Row: the area; the arm's offset is added at finish
 
-	// Scratch for the index case being scored.
-	cur     map[*BandRow]int
-	curDet  []IndexCaseDetection
-	curArea map[int32]int // area -> position in areas
+	// Scratch for the index case being scored: its detection bands, and
+	// per census area the index case (plus one) that last counted there
+	// and the position of its cell in areas.
+	curDet   []IndexCaseDetection
+	areaCase []int32
+	areaPos  []int32
+}
+
+// bandCell is one cell of an arm's breakdown (Result.Bands) while the days
+// are scored: its row, and the position in caseBuild.bands of the cell of
+// the last index case counted in it.
+type bandCell struct {
+	row *BandRow
+	// cas is the number of index cases when the last one counted here
+	// (its position plus one; 0: none yet), pos the position of its cell.
+	cas, pos int32
 }
 
 type pendingBand struct {
@@ -123,11 +135,6 @@ type pendingBand struct {
 // begin starts a new index case.
 func (b *caseBuild) begin(c IndexCase, detBands int) {
 	b.cases = append(b.cases, c)
-	if b.cur == nil {
-		b.cur = map[*BandRow]int{}
-	}
-	clear(b.cur)
-	clear(b.curArea)
 	if cap(b.curDet) < detBands {
 		b.curDet = make([]IndexCaseDetection, detBands)
 	}
@@ -139,15 +146,13 @@ func (b *caseBuild) begin(c IndexCase, detBands int) {
 func (b *caseBuild) last() *IndexCase { return &b.cases[len(b.cases)-1] }
 
 // bump counts a verdict (0 TP, 1 FP, 2 FN, 3 TN) of the current index case
-// in cell br.
-func (b *caseBuild) bump(br *BandRow, verdict int, app bool) {
-	i, ok := b.cur[br]
-	if !ok {
-		i = len(b.bands)
-		b.cur[br] = i
-		b.bands = append(b.bands, pendingBand{row: br, IndexCaseBand: IndexCaseBand{Case: int32(len(b.cases) - 1)}})
+// in cell bc (of this caseBuild's arm).
+func (b *caseBuild) bump(bc *bandCell, verdict int, app bool) {
+	if n := int32(len(b.cases)); bc.cas != n {
+		bc.cas, bc.pos = n, int32(len(b.bands))
+		b.bands = append(b.bands, pendingBand{row: bc.row, IndexCaseBand: IndexCaseBand{Case: n - 1}})
 	}
-	c := &b.bands[i].IndexCaseBand
+	c := &b.bands[bc.pos].IndexCaseBand
 	switch verdict {
 	case 0:
 		c.TP++
@@ -169,16 +174,14 @@ func (b *caseBuild) bump(br *BandRow, verdict int, app bool) {
 // area counts a verdict (as bump) of the current index case about a
 // person living in census area k.
 func (b *caseBuild) area(k int32, verdict int, app bool) {
-	if b.curArea == nil {
-		b.curArea = map[int32]int{}
+	for int(k) >= len(b.areaCase) {
+		b.areaCase, b.areaPos = append(b.areaCase, 0), append(b.areaPos, 0)
 	}
-	i, ok := b.curArea[k]
-	if !ok {
-		i = len(b.areas)
-		b.curArea[k] = i
-		b.areas = append(b.areas, IndexCaseArea{Case: int32(len(b.cases) - 1), Row: k})
+	if n := int32(len(b.cases)); b.areaCase[k] != n {
+		b.areaCase[k], b.areaPos[k] = n, int32(len(b.areas))
+		b.areas = append(b.areas, IndexCaseArea{Case: n - 1, Row: k})
 	}
-	c := &b.areas[i]
+	c := &b.areas[b.areaPos[k]]
 	switch verdict {
 	case 0:
 		c.TP++

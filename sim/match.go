@@ -89,6 +89,78 @@ type matchDayState struct {
 	detected [][]uint64       // arm -> index<<32 | person, sorted
 	uploaded [][]int32        // arm -> persons whose upload the arm saw, sorted
 	matched  []int64          // arm -> matched sightings today
+	// twin is fixed for the run: arm -> the first arm of its group with
+	// the same rule (setupTwins).
+	twin []int
+	// apps says who has each arm's app on the days of the window.
+	apps appDays
+}
+
+// appDays is installedArm for the days an upload reaches, as one bitset
+// over the people per (arm, day): a bit read instead of a person's record,
+// for every exposure and contact the day decides. Slot d mod slots holds
+// day d; days on which an arm's adoption is the same (every day but those
+// of an install ramp) share one bitset.
+type appDays struct {
+	day  [][]int        // arm -> slot -> the day it holds (-1: none)
+	key  [][][2]float64 // arm -> slot -> the day's adoption and ramp factor
+	bits [][][]uint64   // arm -> slot -> person bits (read-only once made)
+}
+
+// fillApps makes e.mt.apps hold days [d-keep, d] (the days of sightings an
+// upload on day d reaches, and the day scored), making the bitsets of the
+// days it lacks, arm by arm in parallel.
+func (e *engine) fillApps(d int) {
+	a := &e.mt.apps
+	na, slots, n := len(e.sc.Arms), e.keep+1, len(e.pop.People)
+	if a.day == nil {
+		a.day, a.key, a.bits = make([][]int, na), make([][][2]float64, na), make([][][]uint64, na)
+		for ai := range na {
+			a.day[ai], a.key[ai], a.bits[ai] = make([]int, slots), make([][2]float64, slots), make([][]uint64, slots)
+			for s := range slots {
+				a.day[ai][s] = -1
+			}
+		}
+	}
+	e.parallel(na, func(ai int) {
+		arm := &e.sc.Arms[ai]
+		for dd := max(0, d-e.keep); dd <= d; dd++ {
+			s := dd % slots
+			if a.day[ai][s] == dd {
+				continue
+			}
+			// installedArm depends on the day through these two alone.
+			key := [2]float64{arm.AdoptionOn(dd), arm.RampFactor(dd)}
+			var b []uint64
+			for o := range slots {
+				if o != s && a.day[ai][o] >= max(0, d-e.keep) && a.key[ai][o] == key {
+					b = a.bits[ai][o]
+					break
+				}
+			}
+			if b == nil {
+				b = make([]uint64, (n+63)/64)
+				for i := range n {
+					if e.installedArm(ai, i, dd) {
+						b[i>>6] |= 1 << (i & 63)
+					}
+				}
+			}
+			a.day[ai][s], a.key[ai][s], a.bits[ai][s] = dd, key, b
+		}
+	})
+}
+
+// hasApp is installedArm(ai, i, d), read from e.mt.apps when it holds day
+// d.
+func (e *engine) hasApp(ai, i, d int) bool {
+	a := &e.mt.apps
+	if a.day != nil {
+		if s := d % len(a.day[ai]); a.day[ai][s] == d {
+			return a.bits[ai][s][i>>6]>>(i&63)&1 != 0
+		}
+	}
+	return e.installedArm(ai, i, d)
 }
 
 // matchPart is one goroutine's matching scratch and output, reused from
@@ -109,11 +181,14 @@ type matchPart struct {
 	perm     []int32
 	keys     []uint64
 	rs       []mrun
+	rtmp     []mrun   // sortRuns' scratch
+	skeys    []uint64 // sortRuns' scratch
+	ktmp     []uint64 // sortByHigh's scratch
 	ex       []mrun
-	store    []tracing.Sighting
 	sub      []tracing.Sighting
 	matches  []tracing.Match
-	keep     []int
+	keeps    [][]int      // arm -> the entries of the exposure being decided it keeps
+	verdicts []armVerdict // arm -> its verdict on that exposure
 	notified [][]Notification
 	detected [][]uint64
 	matched  []int64
@@ -141,6 +216,7 @@ func (e *engine) match(d int) error {
 		mt.notified[ai], mt.detected[ai], mt.uploaded[ai] = mt.notified[ai][:0], mt.detected[ai][:0], mt.uploaded[ai][:0]
 		mt.matched[ai] = 0
 	}
+	e.fillApps(d)
 	// The day's exposure summaries start empty (pairs.go).
 	for _, mp := range e.matchParts() {
 		for len(mp.exps) < na {
@@ -308,7 +384,9 @@ func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, 
 			keys = append(keys, uint64(uint32(runs[perm[u1]].rx))<<32|uint64(perm[u1]))
 		}
 		u0 = u1
-		slices.Sort(keys)
+		// The low halves (run numbers) ascend already: a stable sort by
+		// the high halves (receivers) sorts the keys.
+		keys, mp.ktmp = sortByHigh(keys, mp.ktmp)
 		for g0 := 0; g0 < len(keys); {
 			rx := int32(keys[g0] >> 32)
 			// Expand the group's runs into entries in (time, day, entry,
@@ -328,7 +406,7 @@ func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, 
 			mp.rs = rs
 			g0 = g1
 			if len(rs) > 1 {
-				slices.SortFunc(rs, cmpEntryMatch)
+				mp.skeys, mp.rtmp = sortRuns(rs, mp.skeys, mp.rtmp)
 			}
 			ex = ex[:0]
 			inOrder := true
@@ -356,65 +434,88 @@ func (e *engine) decide(d int, g *group, ups []upload, mp *matchPart, part int, 
 }
 
 // decideGroup runs the arms' rules on one (upload, receiver) group's
-// matched entries ex, in time order.
+// matched entries ex, in time order. Arms with the same rule (twins) that
+// keep the same entries decide once: the later ones copy the verdict.
 func (e *engine) decideGroup(d int, g *group, ups []upload, ex []mrun, advs []advert, mp *matchPart, part int, nowMs int64, x *tracing.Exposure) error {
 	up := &ups[ex[0].u]
 	rx := ex[0].rx
 	rxPerson := g.person[rx]
 	rxP, txP := &e.pop.People[rxPerson], &e.pop.People[up.person]
-	// The matched sightings with their real bytes: the record's advert,
-	// the entry's time and RSSI.
-	store := mp.store[:0]
-	for k := range ex {
-		m := &ex[k]
-		en := *g.store.days[m.day].segs[m.seg].ents.at(m.ent)
-		a := &advs[m.adv]
-		store = append(store, tracing.Sighting{ID: a.id, Meta: a.meta, Time: entryMs(e.startMs+int64(m.day)*86400_000, en), RSSI: en.rssi()})
+	na := len(e.sc.Arms)
+	for len(mp.keeps) < na {
+		mp.keeps = append(mp.keeps, nil)
 	}
-	mp.store = store
+	if len(mp.verdicts) < na {
+		mp.verdicts = make([]armVerdict, na)
+	}
 	for _, ai := range g.arms {
+		mp.verdicts[ai].done = false
+	}
+	for gi, ai := range g.arms {
 		if !e.idx.armUploads(ai, up.person, d) {
 			continue
 		}
 		// An arm sees only sightings made while both had its app (and,
 		// with the epidemic, were not kept apart by its quarantines): a
 		// question of the day, asked once per day of the entries.
-		keep := mp.keep[:0]
+		keep := mp.keeps[ai][:0]
 		lastDay, seen := -1, false
 		for k := range ex {
 			if od := int(ex[k].day); od != lastDay {
 				lastDay = od
-				seen = e.installedArm(ai, int(rxPerson), od) && e.installedArm(ai, int(up.person), od) &&
+				seen = e.hasApp(ai, int(rxPerson), od) && e.hasApp(ai, int(up.person), od) &&
 					!e.idx.excluded(ai, rxPerson, up.person, od)
 			}
 			if seen {
 				keep = append(keep, k)
 			}
 		}
-		mp.keep = keep
+		mp.keeps[ai] = keep
 		if len(keep) == 0 {
 			continue
 		}
 		mp.matched[ai] += int64(len(keep))
-		sub := slices.Grow(mp.sub[:0], len(keep))[:len(keep)]
-		matches := mp.matches[:0]
-		first := int64(1<<63 - 1)
-		for n, k := range keep {
-			sub[n] = store[k]
-			matches = append(matches, tracing.Match{Key: int(ex[k].key), Sighting: n})
-			first = min(first, store[k].Time)
-		}
-		mp.sub, mp.matches = sub, matches
 		mp.detected[ai] = append(mp.detected[ai], uint64(up.person)<<32|uint64(rxPerson))
-		*x = tracing.Exposure{Keys: up.keys, Sightings: sub, Matches: matches,
-			ReceiverIOS: rxP.OS == radio.IOS, SenderIOS: txP.OS == radio.IOS,
-			TXPowerDBm: int(g.advPower[up.phone]), RSSICorrectionDB: int(g.rssiCorr[rx]), NowMillis: nowMs}
-		ok, err := e.scoreExposure(mp, part, ai, x, up.person, rxPerson)
-		if err != nil {
-			return fmt.Errorf("arm %q rule: %w", e.sc.Arms[ai].Name, err)
+		v := &mp.verdicts[ai]
+		twin := -1
+		for _, bj := range g.arms[:gi] {
+			if e.mt.twin[bj] == e.mt.twin[ai] && mp.verdicts[bj].done && slices.Equal(mp.keeps[bj], keep) {
+				twin = bj
+				break
+			}
 		}
-		if ok {
-			mp.notified[ai] = append(mp.notified[ai], Notification{Index: up.person, Person: rxPerson, FirstExposure: first})
+		if twin >= 0 {
+			*v = mp.verdicts[twin]
+		} else {
+			// The kept sightings with their real bytes: the record's
+			// advert, the entry's time and RSSI.
+			sub := slices.Grow(mp.sub[:0], len(keep))[:len(keep)]
+			matches := slices.Grow(mp.matches[:0], len(keep))[:len(keep)]
+			for n, k := range keep {
+				m := &ex[k]
+				en := *g.store.days[m.day].segs[m.seg].ents.at(m.ent)
+				a := &advs[m.adv]
+				sub[n] = tracing.Sighting{ID: a.id, Meta: a.meta, Time: entryMs(e.startMs+int64(m.day)*86400_000, en), RSSI: en.rssi()}
+				matches[n] = tracing.Match{Key: int(m.key), Sighting: n}
+			}
+			mp.sub, mp.matches = sub, matches
+			*x = tracing.Exposure{Keys: up.keys, Sightings: sub, Matches: matches,
+				ReceiverIOS: rxP.OS == radio.IOS, SenderIOS: txP.OS == radio.IOS,
+				TXPowerDBm: int(g.advPower[up.phone]), RSSICorrectionDB: int(g.rssiCorr[rx]), NowMillis: nowMs}
+			ok, sc, err := e.scoreExposure(part, ai, x)
+			if err != nil {
+				return fmt.Errorf("arm %q rule: %w", e.sc.Arms[ai].Name, err)
+			}
+			first := int64(math.MaxInt64)
+			for n := range sub {
+				first = min(first, sub[n].Time)
+			}
+			*v = armVerdict{notify: ok, score: sc, first: first}
+		}
+		v.done = true
+		mp.exps[ai] = append(mp.exps[ai], exposureScore{index: up.person, contact: rxPerson, score: v.score})
+		if v.notify {
+			mp.notified[ai] = append(mp.notified[ai], Notification{Index: up.person, Person: rxPerson, FirstExposure: v.first})
 		}
 	}
 	return nil
@@ -434,6 +535,71 @@ func before(a, b *mrun) bool {
 		return a.seg < b.seg
 	}
 	return a.ent < b.ent
+}
+
+// sortByHigh sorts keys whose low 32 bits ascend within each run of equal
+// high 32 bits (as when keys are appended in the order of their low
+// halves): a stable sort by the high halves then sorts them. Long lists
+// are sorted by radix, 11 bits a pass over the bits the high halves use;
+// short ones by slices.Sort. It returns the sorted keys (keys or tmp)
+// and the other slice as scratch.
+func sortByHigh(keys, tmp []uint64) ([]uint64, []uint64) {
+	const bits, minRadix = 11, 2048
+	if len(keys) < minRadix {
+		slices.Sort(keys)
+		return keys, tmp
+	}
+	var hi uint64
+	for _, k := range keys {
+		hi |= k >> 32
+	}
+	tmp = slices.Grow(tmp[:0], len(keys))[:len(keys)]
+	var cnt [1 << bits]int
+	for shift := 32; shift < 64 && hi>>(shift-32) != 0; shift += bits {
+		clear(cnt[:])
+		for _, k := range keys {
+			cnt[k>>shift&(1<<bits-1)]++
+		}
+		pos := 0
+		for i, c := range cnt {
+			cnt[i] = pos
+			pos += c
+		}
+		for _, k := range keys {
+			b := k >> shift & (1<<bits - 1)
+			tmp[cnt[b]] = k
+			cnt[b]++
+		}
+		keys, tmp = tmp, keys
+	}
+	return keys, tmp
+}
+
+// sortRuns sorts rs by cmpEntryMatch: by (day, time) packed with the
+// position into integers, which sort much faster than the runs, then the
+// runs that tie on (day, time), if any, by the rest of cmpEntryMatch.
+// keys and tmp are scratch, returned for reuse.
+func sortRuns(rs []mrun, keys []uint64, tmp []mrun) ([]uint64, []mrun) {
+	keys = keys[:0]
+	for i := range rs {
+		keys = append(keys, (uint64(rs[i].day)<<24|uint64(rs[i].t))<<32|uint64(i))
+	}
+	slices.Sort(keys)
+	tmp = append(tmp[:0], rs...)
+	for i, k := range keys {
+		rs[i] = tmp[uint32(k)]
+	}
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && keys[j]>>32 == keys[i]>>32 {
+			j++
+		}
+		if j-i > 1 {
+			slices.SortFunc(rs[i:j], cmpEntryMatch)
+		}
+		i = j
+	}
+	return keys, tmp
 }
 
 // cmpEntryMatch orders one (upload, receiver) group's entries by time,

@@ -247,9 +247,12 @@ type scorer struct {
 	// delayFP is delay's histogram for false alarms (delay's is of true
 	// positives).
 	delayFP [][]int64
-	bands   []map[bandKey]*BandRow
-	det     [][]DetectionRow
-	sums    []ArmSummary
+	// bands[ai] are arm ai's breakdown cells by label, and codes[ai][dim]
+	// the same cells by a number standing for the label (bandCode).
+	bands []map[bandKey]*bandCell
+	codes [][len(dimNames)][]*bandCell
+	det   [][]DetectionRow
+	sums  []ArmSummary
 	// sightings[ai] counts the sightings arm ai's phones stored today.
 	sightings []int64
 	// cases[ai] collects arm ai's index cases.
@@ -276,13 +279,99 @@ func (s *scorer) osPairLabel(a, b string) string {
 	return a + "-" + b
 }
 
+// bandCode numbers contact c's band in breakdown dimension dim (the
+// index case had the arm's app when idxApp, the contact when othApp): the
+// same number for the same label, 0 for "none" (a notification without
+// any contact in range). Numbers are small, so they index a slice.
+func (s *scorer) bandCode(dim int, c *contact, idxApp, othApp bool) int {
+	m := &s.e.sc.Metrics
+	none := c.minDist == math.MaxFloat32
+	switch dim {
+	case 0:
+		if none {
+			return 0
+		}
+		return 1 + bandOf(m.DistanceBandsM, float64(c.minDist))
+	case 1:
+		if none {
+			return 0
+		}
+		return 1 + bandOf(m.DurationBandsMin, float64(c.worstClose))
+	case 2:
+		if none {
+			return 0
+		}
+		return 1 + int(c.kind)
+	case 3:
+		if none {
+			return 0
+		}
+		return 1 + int(c.env)
+	}
+	// The OS pair: 0 for no app, else 1 + the OS.
+	osCode := func(p int32, app bool) int {
+		if !app {
+			return 0
+		}
+		return 1 + int(s.e.pop.People[p].OS)
+	}
+	return osCode(c.idx, idxApp)*(1+math.MaxUint8+1) + osCode(c.other, othApp)
+}
+
+// bandLabelOf is the label of contact c's band in dimension dim, as
+// bandCode numbers it.
+func (s *scorer) bandLabelOf(dim int, c *contact, idxApp, othApp bool) string {
+	m := &s.e.sc.Metrics
+	if dim < 4 && c.minDist == math.MaxFloat32 {
+		return "none"
+	}
+	switch dim {
+	case 0:
+		return s.distLabels[bandOf(m.DistanceBandsM, float64(c.minDist))]
+	case 1:
+		return s.durLabels[bandOf(m.DurationBandsMin, float64(c.worstClose))]
+	case 2:
+		return c.kind.String()
+	case 3:
+		return c.env.String()
+	}
+	pop := s.e.pop
+	return s.osPairLabel(osName(&pop.People[c.idx], idxApp), osName(&pop.People[c.other], othApp))
+}
+
+// bandCell returns arm ai's cell of contact c's band in dimension dim,
+// made on first use. Codes reach their cell through codes[ai][dim]; the
+// first time a code is seen its label finds the cell (two codes with one
+// label share it).
+func (s *scorer) bandCell(ai, dim int, c *contact, idxApp, othApp bool) *bandCell {
+	code := s.bandCode(dim, c, idxApp, othApp)
+	cs := s.codes[ai][dim]
+	if code < len(cs) && cs[code] != nil {
+		return cs[code]
+	}
+	l := s.bandLabelOf(dim, c, idxApp, othApp)
+	k := bandKey{dim, l}
+	bc := s.bands[ai][k]
+	if bc == nil {
+		bc = &bandCell{row: &BandRow{Arm: s.e.sc.Arms[ai].Name, Dimension: dimNames[dim], Band: l}}
+		s.bands[ai][k] = bc
+	}
+	for len(cs) <= code {
+		cs = append(cs, nil)
+	}
+	cs[code] = bc
+	s.codes[ai][dim] = cs
+	return bc
+}
+
 func newScorer(e *engine) *scorer {
 	sc := &e.sc
 	s := &scorer{e: e, res: &Result{Scenario: sc.Name, Seed: sc.Seed, Agents: len(e.pop.People), Days: sc.Days, Ownership: e.pop.Ownership}}
 	na := len(sc.Arms)
 	s.delay = make([][]int64, na)
 	s.delayFP = make([][]int64, na)
-	s.bands = make([]map[bandKey]*BandRow, na)
+	s.bands = make([]map[bandKey]*bandCell, na)
+	s.codes = make([][len(dimNames)][]*bandCell, na)
 	s.det = make([][]DetectionRow, na)
 	s.sums = make([]ArmSummary, na)
 	s.sightings = make([]int64, na)
@@ -295,7 +384,7 @@ func newScorer(e *engine) *scorer {
 		s.cases[ai] = &caseBuild{}
 		s.delay[ai] = make([]int64, 24*(e.k+2))
 		s.delayFP[ai] = make([]int64, 24*(e.k+2))
-		s.bands[ai] = map[bandKey]*BandRow{}
+		s.bands[ai] = map[bandKey]*bandCell{}
 		s.det[ai] = make([]DetectionRow, len(sc.Metrics.DistanceBandsM)+1)
 		for b := range s.det[ai] {
 			s.det[ai][b] = DetectionRow{Arm: a.Name, Band: bandLabel(sc.Metrics.DistanceBandsM, b, "m")}
@@ -412,33 +501,19 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 	det := mt.detected[ai]
 	xs := s.gatherScores(ai, e.mparts)
 	ups := mt.uploaded[ai]
+	var ixApp bool // the index case being scored had the arm's app
 	// bump counts a verdict in every breakdown; app says whether both
-	// the index case and the contact had the arm's app.
-	bump := func(c *contact, verdict int, app bool) {
+	// the index case and the contact had the arm's app, othApp whether
+	// the contact had it.
+	bump := func(c *contact, verdict int, app, othApp bool) {
 		e.countArea(cb, ai, c.other, verdict, app)
 		if verdict == 1 {
 			s.countFalsePositive(ai, c)
 		}
-		idxP, othP := &e.pop.People[c.idx], &e.pop.People[c.other]
-		idxApp := e.installedArm(ai, int(c.idx), d)
-		othApp := e.installedArm(ai, int(c.other), d)
-		labels := [5]string{
-			s.distLabels[bandOf(m.DistanceBandsM, float64(c.minDist))],
-			s.durLabels[bandOf(m.DurationBandsMin, float64(c.worstClose))],
-			c.kind.String(), c.env.String(),
-			s.osPairLabel(osName(idxP, idxApp), osName(othP, othApp)),
-		}
-		if c.minDist == math.MaxFloat32 { // notified without any contact in range
-			labels = [5]string{"none", "none", "none", "none", labels[4]}
-		}
-		for dim, l := range labels {
-			k := bandKey{dim, l}
-			br := s.bands[ai][k]
-			if br == nil {
-				br = &BandRow{Arm: arm.Name, Dimension: dimNames[dim], Band: l}
-				s.bands[ai][k] = br
-			}
-			cb.bump(br, verdict, app)
+		for dim := range len(dimNames) {
+			bc := s.bandCell(ai, dim, c, ixApp, othApp)
+			cb.bump(bc, verdict, app)
+			br := bc.row
 			switch verdict {
 			case 0:
 				br.TP++
@@ -478,7 +553,7 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 		}
 		ns := nots[n0:ni]
 		_, up := slices.BinarySearch(ups, ix)
-		ixApp := e.installedArm(ai, int(ix), d)
+		ixApp = e.hasApp(ai, int(ix), d)
 		cb.begin(IndexCase{Arm: int32(ai), Person: ix, Day: int16(d), App: ixApp, Uploaded: up}, len(s.det[ai]))
 		cur := cb.last()
 		// Merge contacts and notifications of ix by the other person.
@@ -487,7 +562,8 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 			switch {
 			case b >= len(ns) || (a < len(cs) && cs[a].other < ns[b].Person):
 				c := &cs[a]
-				app := ixApp && e.installedArm(ai, int(c.other), d)
+				othApp := e.hasApp(ai, int(c.other), d)
+				app := ixApp && othApp
 				if up && app {
 					db := bandOf(m.DistanceBandsM, float64(c.minDist))
 					s.det[ai][db].Pairs++
@@ -511,11 +587,11 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 						cur.AppCloseContacts++
 						cur.AppFN++
 					}
-					bump(c, 2, app)
+					bump(c, 2, app, othApp)
 				} else {
 					row.TN++
 					cur.TN++
-					bump(c, 3, app)
+					bump(c, 3, app, othApp)
 				}
 				a++
 			case a >= len(cs) || ns[b].Person < cs[a].other:
@@ -525,12 +601,13 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 				row.Notifications++
 				cur.FP++
 				cur.Notifications++
-				bump(&c, 1, true)
+				bump(&c, 1, true, e.hasApp(ai, int(c.other), d))
 				s.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 				b++
 			default:
 				c := &cs[a]
-				app := ixApp && e.installedArm(ai, int(c.other), d)
+				othApp := e.hasApp(ai, int(c.other), d)
+				app := ixApp && othApp
 				s.addPair(ai, xs, ix, c, true, true, d)
 				db := bandOf(m.DistanceBandsM, float64(c.minDist))
 				s.det[ai][db].Pairs++
@@ -549,12 +626,12 @@ func (s *scorer) scoreArm(d, ai int, idx []int32, contacts []contact, mt *matchD
 					if app {
 						cur.AppTP++
 					}
-					bump(c, 0, app)
+					bump(c, 0, app, othApp)
 					s.delay[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 				} else {
 					row.FP++
 					cur.FP++
-					bump(c, 1, app)
+					bump(c, 1, app, othApp)
 					s.delayFP[ai][e.delayBin(endOfDay, ns[b].FirstExposure)]++
 				}
 				a++
@@ -583,8 +660,8 @@ func (e *engine) finish() *Result {
 		a.Recall = a.Counts.Recall()
 		a.Coverage = a.Recall
 		var atp, afn int64
-		for _, br := range s.bands[ai] {
-			if br.Dimension == "venue" {
+		for _, bc := range s.bands[ai] {
+			if br := bc.row; br.Dimension == "venue" {
 				atp += br.AppTP
 				afn += br.AppFN
 			}
@@ -598,8 +675,9 @@ func (e *engine) finish() *Result {
 		}
 		slices.SortFunc(keys, func(a, b bandKey) int { return cmp.Or(cmp.Compare(a.dim, b.dim), cmp.Compare(a.band, b.band)) })
 		for _, k := range keys {
-			rowOf[s.bands[ai][k]] = int32(len(r.Bands))
-			r.Bands = append(r.Bands, *s.bands[ai][k])
+			br := s.bands[ai][k].row
+			rowOf[br] = int32(len(r.Bands))
+			r.Bands = append(r.Bands, *br)
 		}
 		r.Detection = append(r.Detection, s.det[ai]...)
 		for h, n := range s.delay[ai] {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"reflect"
 	"slices"
 
 	"github.com/bluesim/bluesim/agents"
@@ -67,9 +68,10 @@ type exposureScore struct {
 // part) as Scorers and the summary of an exposure with nothing matched,
 // which carries the rule's threshold. A rule that is not a Scorer is
 // recorded by its verdict alone (Value 1 when it notifies, against a
-// threshold of 1).
+// threshold of 1). It also finds the arms with the same rule (setupTwins).
 func (e *engine) setupScores() error {
 	na := len(e.sc.Arms)
+	e.setupTwins()
 	e.scorers = make([][]tracing.Scorer, len(e.rules))
 	e.zero = make([]tracing.Score, na)
 	for p, rules := range e.rules {
@@ -94,10 +96,43 @@ func (e *engine) setupScores() error {
 	return nil
 }
 
-// scoreExposure runs arm ai's rule of matching part mp (number part) on
-// exposure x of contact to index, keeping the rule's exposure summary for
-// the day's pair scores.
-func (e *engine) scoreExposure(mp *matchPart, part, ai int, x *tracing.Exposure, index, contact int32) (bool, error) {
+// setupTwins sets e.mt.twin[ai] to the first arm of ai's group whose rule
+// is the same as ai's (ai itself when no earlier arm's is): equal rule
+// parameters, and rules built from them equal field by field before any
+// use (reflect.DeepEqual, which a function-valued field makes unequal).
+// Such twins differ only in who has the app (their adoption), so on an
+// exposure whose kept sightings are the same for two of them, one's
+// verdict and score are the other's: a rule's result depends on its
+// parameters and the exposure alone (tracing.Rule), what it keeps between
+// calls being scratch space.
+func (e *engine) setupTwins() {
+	na := len(e.sc.Arms)
+	twin := make([]int, na)
+	for ai := range na {
+		twin[ai] = ai
+		for bj := range ai {
+			if e.armGroup[bj] == e.armGroup[ai] && reflect.DeepEqual(e.sc.Arms[bj].Rule, e.sc.Arms[ai].Rule) &&
+				reflect.DeepEqual(e.rules[0][bj], e.rules[0][ai]) {
+				twin[ai] = bj
+				break
+			}
+		}
+	}
+	e.mt.twin = twin
+}
+
+// armVerdict is one arm's decision on the (upload, receiver) exposure
+// being decided, kept for its twins.
+type armVerdict struct {
+	done   bool // the arm decided this exposure
+	notify bool
+	score  tracing.Score
+	first  int64 // the earliest kept sighting (Unix ms)
+}
+
+// scoreExposure runs arm ai's rule of matching part number part on
+// exposure x and returns its verdict and exposure summary.
+func (e *engine) scoreExposure(part, ai int, x *tracing.Exposure) (bool, tracing.Score, error) {
 	s := e.scorers[part][ai]
 	if s == nil {
 		ok, err := e.rules[part][ai].Decide(x)
@@ -105,13 +140,11 @@ func (e *engine) scoreExposure(mp *matchPart, part, ai int, x *tracing.Exposure,
 		if ok {
 			sc.Value = 1 // a verdict without a score
 		}
-		mp.exps[ai] = append(mp.exps[ai], exposureScore{index: index, contact: contact, score: sc})
-		return ok, err
+		return ok, sc, err
 	}
 	var sc tracing.Score
 	ok, err := s.Score(x, &sc)
-	mp.exps[ai] = append(mp.exps[ai], exposureScore{index: index, contact: contact, score: sc})
-	return ok, err
+	return ok, sc, err
 }
 
 // gatherScores collects arm ai's exposure summaries of the day from the

@@ -189,7 +189,11 @@ type RuleParams interface {
 }
 
 // Rule decides from one exposure whether a receiving phone's user is
-// notified. A Rule is used by one goroutine at a time.
+// notified. A Rule is used by one goroutine at a time. Its verdict (and a
+// Scorer's score) depends on its parameters and the exposure alone: what
+// it keeps from call to call is scratch space, so two rules built from
+// equal parameters decide an exposure alike (a simulator may decide once
+// for several arms with the same rule).
 type Rule interface {
 	Decide(x *Exposure) (bool, error)
 }
