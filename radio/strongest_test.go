@@ -22,6 +22,48 @@ func TestReported(t *testing.T) {
 	}
 }
 
+// TestReportedMatchesRound runs float32 values through Reported and the
+// definition it replaces (math.Round, then saturation at ±127): every
+// float32 of magnitude 2⁻³⁰ to 130 (every one, with -short one in 97),
+// the values around each half, and the extremes.
+func TestReportedMatchesRound(t *testing.T) {
+	def := func(v float32) int8 {
+		r := math.Round(float64(v))
+		switch {
+		case r >= 127:
+			return 127
+		case r <= -127:
+			return -127
+		case r == r:
+			return int8(r)
+		}
+		return -127
+	}
+	check := func(v float32) {
+		if got, want := Reported(v), def(v); got != want {
+			t.Fatalf("Reported(%v) = %d, math.Round gives %d", v, got, want)
+		}
+	}
+	step := uint32(1)
+	if testing.Short() {
+		step = 97
+	}
+	lo, hi := math.Float32bits(0x1p-30), math.Float32bits(130)
+	for b := lo; b <= hi; b += step {
+		check(math.Float32frombits(b))
+		check(-math.Float32frombits(b))
+	}
+	for h := float32(-130.5); h <= 130.5; h++ {
+		for _, v := range []float32{h, math.Nextafter32(h, -200), math.Nextafter32(h, 200)} {
+			check(v)
+		}
+	}
+	for _, v := range []float32{0, float32(math.Copysign(0, -1)), 0x1p-149, -0x1p-149, 0x1p-31, -0x1p-31,
+		math.MaxFloat32, -math.MaxFloat32, float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN())} {
+		check(v)
+	}
+}
+
 // TestKeepStrongest checks the reference fold on hand-made records:
 // buckets, the first of equal reported RSSIs, records from until on.
 func TestKeepStrongest(t *testing.T) {

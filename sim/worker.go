@@ -600,7 +600,7 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 			if rep.Received == 0 {
 				continue
 			}
-			w.emit(gi, g, tx, rx, win.Start, rssi8(rep.MeanRSSI), link.DistanceM, link.Env, float64(rep.TypicalAttenDB), true)
+			w.emit(gi, g, tx, rx, win.Start, radio.Reported(rep.MeanRSSI), link.DistanceM, link.Env, float64(rep.TypicalAttenDB), true)
 		}
 	}
 	if len(w.kept) == 0 {
@@ -614,23 +614,8 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 		// (radio.ScanReport.TypicalAttenDB); Bluezone advertises no TX
 		// power, so its level is the nominal one.
 		att := max(0, advPower-(float64(r.RSSI)+rssiCorr))
-		w.emit(gi, g, tx, rx, r.T, rssi8(r.RSSI), link.DistanceM, link.Env, att, true)
+		w.emit(gi, g, tx, rx, r.T, radio.Reported(r.RSSI), link.DistanceM, link.Env, att, true)
 	}
-}
-
-// rssi8 is an RSSI as a phone reports it: whole dBm, rounded half away
-// from zero, saturating at ±127.
-func rssi8(r float32) int8 {
-	x := math.Round(float64(r))
-	switch {
-	case x >= 127:
-		return 127
-	case x <= -127:
-		return -127
-	case x == x:
-		return int8(x)
-	}
-	return -127 // NaN
 }
 
 // tenths converts seconds since the run's start to whole tenths of a
