@@ -27,9 +27,15 @@ type reservoir struct {
 	s []attSample
 }
 
+// prune returns the k samples of s with the smallest priority, in order of
+// priority. It selects them first (smallest) and sorts only those: the
+// merge runs once a day outside the parallel sections, and sorting every
+// candidate there was its largest serial cost. Priorities are 64-bit
+// hashes, so the k smallest are the same set either way.
 func prune(s []attSample, k int) []attSample {
+	s = smallest(s, k)
 	slices.SortFunc(s, func(a, b attSample) int { return cmp.Compare(a.prio, b.prio) })
-	return s[:min(len(s), k)]
+	return s
 }
 
 // offer adds c to a chunk-local candidate list bounded by about 2k;

@@ -486,6 +486,27 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
+// prune keeps the k samples of smallest priority, in priority order: the
+// samples a full sort keeps (priorities are distinct hashes), payloads
+// included.
+func TestPrune(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for trial := range 300 {
+		n := r.IntN(400)
+		k := 1 + r.IntN(n+2)
+		s := make([]attSample, n)
+		for i := range s {
+			s[i] = attSample{prio: r.Uint64(), group: int16(i), dist: float32(i), att: float32(r.IntN(90))}
+		}
+		want := slices.Clone(s)
+		slices.SortFunc(want, func(a, b attSample) int { return cmp.Compare(a.prio, b.prio) })
+		want = want[:min(k, n)]
+		if got := prune(slices.Clone(s), k); !slices.Equal(got, want) {
+			t.Fatalf("trial %d: n %d k %d: got %v, want %v", trial, n, k, got, want)
+		}
+	}
+}
+
 // smallest keeps exactly the k smallest priorities, as a full sort would.
 func TestSmallest(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
