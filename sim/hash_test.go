@@ -45,12 +45,17 @@ func TestStreamedHashIsMarshal(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got bytes.Buffer
-		if err := r.hashView().stream(&got); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got.Bytes(), want) {
-			t.Fatalf("result %d: streamed JSON differs from json.Marshal\nstreamed %.300s\nmarshal  %.300s", i, got.Bytes(), want)
+		// One goroutine, and three with batches of 7 elements (every
+		// table longer than 7 is encoded in parallel rounds).
+		for _, split := range [][2]int{{1, hashBatch}, {3, 7}} {
+			var got bytes.Buffer
+			if err := r.hashView().stream(&got, split[0], split[1]); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				t.Fatalf("result %d, %d workers, batches of %d: streamed JSON differs from json.Marshal\nstreamed %.300s\nmarshal  %.300s",
+					i, split[0], split[1], got.Bytes(), want)
+			}
 		}
 		sum := sha256.Sum256(want)
 		if err := r.computeHash(); err != nil || r.Hash != hex.EncodeToString(sum[:]) {

@@ -717,6 +717,7 @@ func (e *engine) finish() *Result {
 		return r
 	}
 	r.FalsePositives = s.falsePositiveRows()
+	r.Workers = e.cfg.workers // goroutines that share the hash's encoding
 	if err := r.computeHash(); err != nil {
 		r.Hash = fmt.Sprintf("error: %v", err)
 	}

@@ -2,10 +2,12 @@ package sim
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"sync"
 )
 
 // Result is what a run produces. Everything except Wall* and
@@ -350,7 +352,7 @@ func (r *Result) hashView() hashView {
 func (r *Result) computeHash() error {
 	h := sha256.New()
 	bw := bufio.NewWriterSize(h, 64<<10)
-	if err := r.hashView().stream(bw); err != nil {
+	if err := r.hashView().stream(bw, max(1, r.Workers), hashBatch); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -360,9 +362,15 @@ func (r *Result) computeHash() error {
 	return nil
 }
 
-// stream writes exactly json.Marshal(v) to w.
-func (v hashView) stream(w io.Writer) error {
-	j := &jsonStream{w: w, first: true}
+// hashBatch is how many elements of a slice one goroutine encodes at a
+// time when the hash is computed with several workers.
+const hashBatch = 2048
+
+// stream writes exactly json.Marshal(v) to w. A slice longer than batch
+// elements is encoded by up to workers goroutines, batch elements each,
+// and written in order: the bytes do not depend on either.
+func (v hashView) stream(w io.Writer, workers, batch int) error {
+	j := &jsonStream{w: w, first: true, workers: workers, batch: batch}
 	j.raw("{")
 	j.field("Scenario", v.Scenario)
 	j.field("Seed", v.Seed)
@@ -395,6 +403,9 @@ type jsonStream struct {
 	w     io.Writer
 	err   error
 	first bool
+	// workers and batch split a long slice's encoding (streamSlice).
+	workers, batch int
+	bufs           []bytes.Buffer
 }
 
 func (j *jsonStream) raw(s string) {
@@ -441,11 +452,61 @@ func streamSlice[T any](j *jsonStream, name string, s []T, omitEmpty bool) {
 		return
 	}
 	j.raw("[")
-	for i := range s {
-		if i > 0 {
-			j.raw(",")
+	if j.workers > 1 && j.batch > 0 && len(s) > j.batch {
+		streamParallel(j, s)
+	} else {
+		for i := range s {
+			if i > 0 {
+				j.raw(",")
+			}
+			j.value(s[i])
 		}
-		j.value(s[i])
 	}
 	j.raw("]")
+}
+
+// streamParallel writes s's elements, comma-separated, as streamSlice
+// does, encoding rounds of j.workers batches of j.batch elements in
+// parallel and writing each round's batches in order: the bytes are the
+// same, the encoding (most of the hash's CPU, which is serial otherwise)
+// is shared, and at most a round's JSON is held at once.
+func streamParallel[T any](j *jsonStream, s []T) {
+	for len(j.bufs) < j.workers {
+		j.bufs = append(j.bufs, bytes.Buffer{})
+	}
+	errs := make([]error, j.workers)
+	for base := 0; base < len(s) && j.err == nil; base += j.workers * j.batch {
+		var wg sync.WaitGroup
+		for p := range j.workers {
+			lo := base + p*j.batch
+			if lo >= len(s) {
+				break
+			}
+			hi := min(lo+j.batch, len(s))
+			wg.Go(func() {
+				buf := &j.bufs[p]
+				buf.Reset()
+				for i := lo; i < hi; i++ {
+					if i > 0 {
+						buf.WriteByte(',')
+					}
+					b, err := json.Marshal(s[i])
+					if err != nil {
+						errs[p] = err
+						return
+					}
+					buf.Write(b)
+				}
+			})
+		}
+		wg.Wait()
+		for p := range j.workers {
+			if j.err == nil && errs[p] != nil {
+				j.err = errs[p]
+			}
+			if j.err == nil && base+p*j.batch < len(s) {
+				_, j.err = j.w.Write(j.bufs[p].Bytes())
+			}
+		}
+	}
 }
