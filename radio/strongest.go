@@ -28,13 +28,16 @@ func Reported(rssi float32) int8 {
 }
 
 // KeepStrongest appends to out what an app that keeps only the strongest
-// of its records per bucket of clock time keeps of recs, one scan window's
-// records in time order (Records): for each bucket of bucketS seconds
-// (record time T falls in bucket int64(T/bucketS)) that holds a record
-// made before until, the record with the highest Reported RSSI, the first
-// of equals. Records from until on are dropped (the peer has left). It is
-// the reference that Strongest is checked against; it does not allocate
-// when out has room.
+// of its records per bucket of clock time keeps of recs, records in time
+// order (one scan window's, Records, or a link's windows' one after
+// another): for each bucket of bucketS seconds (record time T falls in
+// bucket int64(T/bucketS)) that holds a record made before until, the
+// record with the highest Reported RSSI, the first of equals. Records from
+// until on are dropped (the peer has left); a bucket's records are folded
+// where they stand together, so records out of order can leave a bucket
+// twice. It is the reference that Strongest is checked against; it does
+// not allocate when out has room, and out may be recs[:0]: the fold is
+// then done in place.
 func KeepStrongest(recs []Record, bucketS, until float64, out []Record) []Record {
 	n0 := len(out)
 	var cur int64
@@ -49,9 +52,13 @@ func KeepStrongest(recs []Record, bucketS, until float64, out []Record) []Record
 			out = append(out, r)
 			continue
 		}
-		if v := Reported(r.RSSI); v > best {
-			best = v
-			out[len(out)-1] = r
+		// Reported is non-decreasing: only a stronger record can report
+		// more.
+		if last := &out[len(out)-1]; r.RSSI > last.RSSI {
+			if v := Reported(r.RSSI); v > best {
+				best = v
+				*last = r
+			}
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package radio
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -200,4 +201,67 @@ func FuzzStrongest(f *testing.F) {
 			t.Fatalf("Strongest %v, packet loop kept %v", got, want)
 		}
 	})
+}
+
+// TestKeepStrongestInPlace folds records in place (out = recs[:0]), as the
+// engine folds a link's records once its windows are done: buckets, the
+// first of equal reported RSSIs, and a bucket's records apart (windows
+// that overlap) kept apart.
+func TestKeepStrongestInPlace(t *testing.T) {
+	rec := func(t float64, rssi float32) Record { return Record{T: t, RSSI: rssi} }
+	for _, tc := range []struct {
+		name string
+		in   []Record
+		want []Record
+	}{
+		{"empty", nil, nil},
+		{"one", []Record{rec(5, -70)}, []Record{rec(5, -70)}},
+		{"two buckets", []Record{rec(5, -70), rec(65, -80)}, []Record{rec(5, -70), rec(65, -80)}},
+		{"stronger later", []Record{rec(5, -70), rec(35, -60)}, []Record{rec(35, -60)}},
+		{"weaker later", []Record{rec(5, -60), rec(35, -70)}, []Record{rec(5, -60)}},
+		// -60.4 and -59.6 both report -60: the first of equals stays.
+		{"equal when reported", []Record{rec(5, -60.4), rec(35, -59.6)}, []Record{rec(5, -60.4)}},
+		{"bucket edge", []Record{rec(59.9, -80), rec(60, -90), rec(119.9, -70)}, []Record{rec(59.9, -80), rec(119.9, -70)}},
+		{"apart", []Record{rec(5, -70), rec(70, -70), rec(10, -60)}, []Record{rec(5, -70), rec(70, -70), rec(10, -60)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := slices.Clone(tc.in)
+			if got := KeepStrongest(in, 60, math.Inf(1), in[:0]); !slices.Equal(got, tc.want) {
+				t.Fatalf("KeepStrongest(%v) in place = %v, want %v", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestKeepStrongestOfWindows: the strongest record per bucket of a link's
+// records cut into back-to-back windows, each window folded by
+// KeepStrongest and the windows' kept records folded again in place (the
+// engine's way), is KeepStrongest of all the records at once.
+func TestKeepStrongestOfWindows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 2000 {
+		var all []Record
+		tm := rng.Float64() * 100
+		for range rng.IntN(80) {
+			tm += 0.1 + rng.ExpFloat64()*6
+			all = append(all, Record{T: tm, RSSI: float32(-100 + rng.Float64()*50)})
+		}
+		bucket := []float64{1, 7, 60, 300}[rng.IntN(4)]
+		chunk := []float64{4, 30, 40, 150}[rng.IntN(4)]
+		var kept []Record
+		for lo := 0; lo < len(all); {
+			end := math.Floor(all[lo].T/chunk+1) * chunk
+			hi := lo
+			for hi < len(all) && all[hi].T < end {
+				hi++
+			}
+			kept = KeepStrongest(all[lo:hi], bucket, math.Inf(1), kept)
+			lo = hi
+		}
+		got := KeepStrongest(kept, bucket, math.Inf(1), kept[:0])
+		want := KeepStrongest(all, bucket, math.Inf(1), nil)
+		if !slices.Equal(got, want) {
+			t.Fatalf("trial %d (bucket %g s, windows of %g s): folded %v, want %v", trial, bucket, chunk, got, want)
+		}
+	}
 }

@@ -152,7 +152,13 @@ func (b *caseBuild) bump(bc *bandCell, verdict int, app bool) {
 		bc.cas, bc.pos = n, int32(len(b.bands))
 		b.bands = append(b.bands, pendingBand{row: bc.row, IndexCaseBand: IndexCaseBand{Case: n - 1}})
 	}
-	c := &b.bands[bc.pos].IndexCaseBand
+	b.bands[bc.pos].IndexCaseBand.count(verdict, app)
+}
+
+// count adds a verdict (0 TP, 1 FP, 2 FN, 3 TN) about a contact, app
+// says whether both had the app, to c's counts. An IndexCaseArea has the
+// same fields and counts through it.
+func (c *IndexCaseBand) count(verdict int, app bool) {
 	switch verdict {
 	case 0:
 		c.TP++
@@ -181,23 +187,7 @@ func (b *caseBuild) area(k int32, verdict int, app bool) {
 		b.areaCase[k], b.areaPos[k] = n, int32(len(b.areas))
 		b.areas = append(b.areas, IndexCaseArea{Case: n - 1, Row: k})
 	}
-	c := &b.areas[b.areaPos[k]]
-	switch verdict {
-	case 0:
-		c.TP++
-		if app {
-			c.AppTP++
-		}
-	case 1:
-		c.FP++
-	case 2:
-		c.FN++
-		if app {
-			c.AppFN++
-		}
-	case 3:
-		c.TN++
-	}
+	(*IndexCaseBand)(&b.areas[b.areaPos[k]]).count(verdict, app)
 }
 
 // detect counts an app-to-app pair of the current index case in distance

@@ -89,52 +89,37 @@ func Combine(name string, seed uint64, attenuationSamples int, parts []*Result) 
 			s.Sightings += a.Sightings
 		}
 		for _, d := range r.Daily {
-			k := dayKey{d.Arm, d.Day}
-			if row := days[k]; row != nil {
+			addInto(days, dayKey{d.Arm, d.Day}, d, func(row, d *DayRow) {
 				row.IndexCases += d.IndexCases
 				row.Uploads += d.Uploads
 				row.CloseContacts += d.CloseContacts
 				row.Counts.add(d.Counts)
 				row.Notifications += d.Notifications
 				row.Sightings += d.Sightings
-			} else {
-				d := d
-				days[k] = &d
-			}
+			})
 		}
 		for _, b := range r.Bands {
-			k := bandKey{b.Arm, b.Dimension, b.Band}
-			if row := bands[k]; row != nil {
+			addInto(bands, bandKey{b.Arm, b.Dimension, b.Band}, b, func(row, b *BandRow) {
 				row.Counts.add(b.Counts)
 				row.AppTP += b.AppTP
 				row.AppFN += b.AppFN
-			} else {
-				b := b
-				bands[k] = &b
-			}
+			})
 		}
 		for _, d := range r.Detection {
-			k := detKey{d.Arm, d.Band}
-			if row := dets[k]; row != nil {
+			addInto(dets, detKey{d.Arm, d.Band}, d, func(row, d *DetectionRow) {
 				row.Pairs += d.Pairs
 				row.Detected += d.Detected
-			} else {
-				d := d
-				dets[k] = &d
-			}
+			})
 		}
 		for _, d := range r.Delays {
 			k := delayKey{d.Arm, d.Hours}
-			if row := delays[k]; row != nil {
-				if row.Censored != d.Censored {
-					return nil, fmt.Errorf("combine: part %d's delay bin of %d hours (arm %s) is censored in one part and not in another", pi, d.Hours, d.Arm)
-				}
+			if row := delays[k]; row != nil && row.Censored != d.Censored {
+				return nil, fmt.Errorf("combine: part %d's delay bin of %d hours (arm %s) is censored in one part and not in another", pi, d.Hours, d.Arm)
+			}
+			addInto(delays, k, d, func(row, d *DelayRow) {
 				row.TruePositives += d.TruePositives
 				row.FalseAlarms += d.FalseAlarms
-			} else {
-				d := d
-				delays[k] = &d
-			}
+			})
 		}
 		for _, f := range r.FalsePositives {
 			fps[fpKey{f.Arm, f.DistanceBand, f.DurationBand}] += f.FP
@@ -363,4 +348,14 @@ func bandRank(l string) (kind int, x float64) {
 	}
 	lo, _, _ := strings.Cut(l, "-")
 	return 1, num(lo)
+}
+
+// addInto adds row v to the row of key k in m with add, or, the first
+// time k comes, stores a copy of v there.
+func addInto[K comparable, T any](m map[K]*T, k K, v T, add func(into, v *T)) {
+	if row := m[k]; row != nil {
+		add(row, &v)
+		return
+	}
+	m[k] = &v
 }

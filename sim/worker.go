@@ -95,7 +95,7 @@ type worker struct {
 	trs   []truthRec
 	wins  []radio.ScanWindow
 	recs  []radio.Record
-	kept  []radio.Record // a link's strongest record of each bucket (foldStrongest)
+	kept  []radio.Record // a link's strongest record of each bucket
 	// The current chunk's output and, per group, its last record.
 	out   *chunkOut
 	tails []tail
@@ -578,8 +578,8 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 				// window directly; engine.exact_radio makes every record
 				// through the per-window reference and folds them (the
 				// same records). A bucket can span two windows (iOS scans
-				// in back-to-back chunks): foldStrongest keeps one record
-				// per bucket of the link once its windows are done.
+				// in back-to-back chunks): the link's records are folded
+				// again once its windows are done.
 				if v.eng.ExactRadio {
 					key := radio.StreamKey{Seed: v.seed, Pair: pairKey, Pose: pose, Window: window}
 					w.recs = v.model.Records(link, win, key, w.recs[:0])
@@ -606,7 +606,9 @@ func (w *worker) scan(gi int, g *group, link radio.Link, tx, rx int32, cTx, cRx 
 	if len(w.kept) == 0 {
 		return
 	}
-	w.kept = foldStrongest(w.kept, g.bucketS)
+	// A bucket can span two windows (iOS scans in back-to-back chunks),
+	// each of which kept a record of it: the app keeps one per bucket.
+	w.kept = radio.KeepStrongest(w.kept, g.bucketS, math.Inf(1), w.kept[:0])
 	advPower, rssiCorr := float64(g.advPower[tx]), float64(g.rssiCorr[rx])
 	for _, r := range w.kept {
 		// The attenuation the app could compute: the advertised TX level

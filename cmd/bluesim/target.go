@@ -589,34 +589,23 @@ func (t *targetRun) figure(out *target.Outcome, byA []target.Point) (plots.Figur
 
 // targetSummary is target.json: stable snake_case keys.
 type targetSummary struct {
-	Scenario    string     `json:"scenario"`
-	Seed        uint64     `json:"seed"`
-	Agents      int        `json:"agents"`
-	Days        int        `json:"days"`
-	Arm         string     `json:"arm"`
-	Goal        string     `json:"goal"`
-	Metric      string     `json:"metric"`
-	Replicates  int        `json:"replicates"`
-	Confidence  float64    `json:"confidence"`
-	Tolerance   float64    `json:"tolerance"`
-	MaxAdoption float64    `json:"max_adoption"`
-	Found       bool       `json:"found"`
-	Adoption    output.Num `json:"adoption"`
-	BracketLo   output.Num `json:"bracket_lo"`
-	BracketHi   output.Num `json:"bracket_hi"`
-	Mean        output.Num `json:"mean"`
-	CILo        output.Num `json:"ci_lo"`
-	CIHi        output.Num `json:"ci_hi"`
-	Bound       output.Num `json:"bound"`
-	// MeanCrossing is where the mean curve meets the goal, with its
-	// interval; the keys above are the conservative answer.
-	MeanCrossing  targetCrossing `json:"mean_crossing"`
-	Precision     float64        `json:"precision"`
-	MaxReplicates int            `json:"max_replicates"`
-	Best          targetBestRow  `json:"best"`
-	Probes        int            `json:"probes"`
-	Warnings      []string       `json:"warnings"`
-	Notes         []string       `json:"notes"`
+	Scenario   string  `json:"scenario"`
+	Seed       uint64  `json:"seed"`
+	Agents     int     `json:"agents"`
+	Days       int     `json:"days"`
+	Arm        string  `json:"arm"`
+	Goal       string  `json:"goal"`
+	Metric     string  `json:"metric"`
+	Replicates int     `json:"replicates"`
+	Confidence float64 `json:"confidence"`
+	Tolerance  float64 `json:"tolerance"`
+	targetAnswer
+	Precision     float64       `json:"precision"`
+	MaxReplicates int           `json:"max_replicates"`
+	Best          targetBestRow `json:"best"`
+	Probes        int           `json:"probes"`
+	Warnings      []string      `json:"warnings"`
+	Notes         []string      `json:"notes"`
 	// Files are the folder's files, this one included, relative to it:
 	// after the search the folder holds exactly these.
 	Files []string `json:"files"`
@@ -641,32 +630,57 @@ type targetBestRow struct {
 	Bound    output.Num `json:"bound"`
 }
 
-func (t *targetRun) summaryJSON(out *target.Outcome, files []string) ([]byte, error) {
+// targetAnswer is a search's answer, as target.json gives it (and each
+// area of its by_area list): the conservative answer and the mean
+// crossing. Embedded, its keys stand among the including object's.
+type targetAnswer struct {
+	MaxAdoption float64    `json:"max_adoption"`
+	Found       bool       `json:"found"`
+	Adoption    output.Num `json:"adoption"`
+	BracketLo   output.Num `json:"bracket_lo"`
+	BracketHi   output.Num `json:"bracket_hi"`
+	Mean        output.Num `json:"mean"`
+	CILo        output.Num `json:"ci_lo"`
+	CIHi        output.Num `json:"ci_hi"`
+	Bound       output.Num `json:"bound"`
+	// MeanCrossing is where the mean curve meets the goal, with its
+	// interval; the keys above are the conservative answer.
+	MeanCrossing targetCrossing `json:"mean_crossing"`
+}
+
+// newTargetAnswer is out's answer for a search up to adoption maxAdopt:
+// the conservative answer's keys are null when it was not found.
+func newTargetAnswer(out *target.Outcome, maxAdopt float64) targetAnswer {
 	nan := output.Num(math.NaN())
+	x := out.Mean
+	a := targetAnswer{MaxAdoption: maxAdopt, Found: out.Found,
+		Adoption: nan, BracketLo: nan, BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan,
+		MeanCrossing: targetCrossing{Found: x.Found, Adoption: output.Num(x.Adoption), CILo: output.Num(x.Lo), CIHi: output.Num(x.Hi),
+			BracketLo: output.Num(x.BracketLo), BracketHi: output.Num(x.BracketHi), CIMethod: x.Method, Draws: x.Draws,
+			AboveMax: output.Num(x.AboveMax)}}
+	if out.Found {
+		p := out.At
+		a.Adoption, a.BracketLo, a.BracketHi = output.Num(out.Answer), output.Num(out.BracketLo), output.Num(out.Answer)
+		a.Mean, a.CILo, a.CIHi, a.Bound = output.Num(p.Mean), output.Num(p.Lo), output.Num(p.Hi), output.Num(p.Bound)
+	}
+	return a
+}
+
+func (t *targetRun) summaryJSON(out *target.Outcome, files []string) ([]byte, error) {
 	s := targetSummary{
 		Scenario: t.sc.Name, Seed: t.sc.Seed, Agents: t.sc.Population.Size, Days: t.sc.Days,
 		Arm: t.armN, Goal: t.goal.String(), Metric: t.goal.Metric.Name,
 		Replicates: out.Replicates, Confidence: t.cfg.Confidence, Tolerance: t.cfg.Tolerance,
 		Precision: t.cfg.Precision, MaxReplicates: max(t.cfg.MaxReplicates, t.cfg.Replicates),
-		MaxAdoption: t.cfg.Max, Found: out.Found,
-		Adoption: nan, BracketLo: nan, BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan,
-		Best:     targetBestRow{output.Num(out.Best.Adoption), output.Num(out.Best.Mean), output.Num(out.Best.Bound)},
-		Probes:   len(out.Points),
-		Warnings: append([]string{}, out.Warnings...),
-		Notes:    append([]string{}, out.Notes...),
-		Files:    slices.Sorted(slices.Values(files)),
+		targetAnswer: newTargetAnswer(out, t.cfg.Max),
+		Best:         targetBestRow{output.Num(out.Best.Adoption), output.Num(out.Best.Mean), output.Num(out.Best.Bound)},
+		Probes:       len(out.Points),
+		Warnings:     append([]string{}, out.Warnings...),
+		Notes:        append([]string{}, out.Notes...),
+		Files:        slices.Sorted(slices.Values(files)),
 	}
 	if t.cfg.Precision <= 0 {
 		s.MaxReplicates = t.cfg.Replicates
-	}
-	x := out.Mean
-	s.MeanCrossing = targetCrossing{Found: x.Found, Adoption: output.Num(x.Adoption), CILo: output.Num(x.Lo), CIHi: output.Num(x.Hi),
-		BracketLo: output.Num(x.BracketLo), BracketHi: output.Num(x.BracketHi), CIMethod: x.Method, Draws: x.Draws,
-		AboveMax: output.Num(x.AboveMax)}
-	if out.Found {
-		p := out.At
-		s.Adoption, s.BracketLo, s.BracketHi = output.Num(out.Answer), output.Num(out.BracketLo), output.Num(out.Answer)
-		s.Mean, s.CILo, s.CIHi, s.Bound = output.Num(p.Mean), output.Num(p.Lo), output.Num(p.Hi), output.Num(p.Bound)
 	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {

@@ -17,7 +17,6 @@ import (
 	"github.com/bluesim/bluesim/check"
 	"github.com/bluesim/bluesim/internal/atomicfile"
 	"github.com/bluesim/bluesim/internal/outdir"
-	"github.com/bluesim/bluesim/output"
 	"github.com/bluesim/bluesim/plots"
 	"github.com/bluesim/bluesim/scenarios"
 	"github.com/bluesim/bluesim/sim"
@@ -217,31 +216,20 @@ func (a *app) runTargetByArea(t *targetRun, searches []*areaTarget, opts []sim.O
 
 // targetAreaRow is one area of target.json's by_area list.
 type targetAreaRow struct {
-	Area        string     `json:"area"`
-	Name        string     `json:"name"`
-	MaxAdoption float64    `json:"max_adoption"`
-	Found       bool       `json:"found"`
-	Adoption    output.Num `json:"adoption"`
-	BracketLo   output.Num `json:"bracket_lo"`
-	BracketHi   output.Num `json:"bracket_hi"`
-	Mean        output.Num `json:"mean"`
-	CILo        output.Num `json:"ci_lo"`
-	CIHi        output.Num `json:"ci_hi"`
-	Bound       output.Num `json:"bound"`
-	// MeanCrossing is where the area's mean curve meets the goal, with
-	// its interval (as target.json's mean_crossing); the keys above are
-	// the conservative answer.
-	MeanCrossing targetCrossing `json:"mean_crossing"`
-	Replicates   int            `json:"replicates"`
-	Probes       int            `json:"probes"`
-	Warnings     []string       `json:"warnings"`
-	Notes        []string       `json:"notes"`
+	Area string `json:"area"`
+	Name string `json:"name"`
+	// The area's answer: its conservative answer and where its mean curve
+	// meets the goal (as target.json's).
+	targetAnswer
+	Replicates int      `json:"replicates"`
+	Probes     int      `json:"probes"`
+	Warnings   []string `json:"warnings"`
+	Notes      []string `json:"notes"`
 }
 
 // writeByArea writes target.json (with a by_area list), the tables
 // target_by_area and target_area_points and the figure target_by_area.
 func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
-	nan := output.Num(math.NaN())
 	rows := table.Table{Name: targetAreaTable, Columns: cols(
 		"area", table.String, "name", table.String, "max_adoption", table.Float, "found", table.Int,
 		"adoption", table.Float, "bracket_lo", table.Float, "bracket_hi", table.Float,
@@ -256,11 +244,8 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 	for _, s := range searches {
 		o := s.out
 		x := o.Mean
-		row := targetAreaRow{Area: s.slug, Name: s.name, MaxAdoption: s.max, Found: o.Found, Adoption: nan, BracketLo: nan,
-			BracketHi: nan, Mean: nan, CILo: nan, CIHi: nan, Bound: nan, Replicates: o.Replicates, Probes: len(o.Points),
-			MeanCrossing: targetCrossing{Found: x.Found, Adoption: output.Num(x.Adoption), CILo: output.Num(x.Lo), CIHi: output.Num(x.Hi),
-				BracketLo: output.Num(x.BracketLo), BracketHi: output.Num(x.BracketHi), CIMethod: x.Method, Draws: x.Draws,
-				AboveMax: output.Num(x.AboveMax)},
+		row := targetAreaRow{Area: s.slug, Name: s.name, targetAnswer: newTargetAnswer(o, s.max),
+			Replicates: o.Replicates, Probes: len(o.Points),
 			Warnings: append([]string{}, o.Warnings...), Notes: append([]string{}, o.Notes...)}
 		crossing := math.NaN()
 		if x.Found {
@@ -269,8 +254,6 @@ func (t *targetRun) writeByArea(searches []*areaTarget) ([]string, error) {
 		found := 0
 		if o.Found {
 			found = 1
-			row.Adoption, row.BracketLo, row.BracketHi = output.Num(o.Answer), output.Num(o.BracketLo), output.Num(o.Answer)
-			row.Mean, row.CILo, row.CIHi, row.Bound = output.Num(o.At.Mean), output.Num(o.At.Lo), output.Num(o.At.Hi), output.Num(o.At.Bound)
 		}
 		js = append(js, row)
 		rows.Rows = append(rows.Rows, []any{s.slug, s.name, s.max, found, float64(row.Adoption), float64(row.BracketLo),
